@@ -1,0 +1,44 @@
+#!/usr/bin/env bun
+// `bun run cli <command> [flags]`: dispatches to a command module. Errors become one clear line and exit 2;
+// DEBUG=1 adds the stack trace.
+import { commandHelp } from "./command.ts";
+import { commands } from "./commands/index.ts";
+import { UsageError } from "./flags.ts";
+
+function topHelp(): string {
+  const width = Math.max(...commands.map((c) => c.name.length), 4) + 2;
+  const rows = commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`).join("\n");
+  return `usage: bun run cli <command> [flags]\n\ncommands:\n${rows}\n\nRun \`bun run cli <command> --help\` for a command's flags.\n`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    process.stdout.write(topHelp());
+    return name === undefined ? 2 : 0;
+  }
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) {
+    process.stderr.write(`error: unknown command "${name}"\n\n${topHelp()}`);
+    return 2;
+  }
+  const cmd = await entry.load();
+  if (rest.includes("--help") || rest.includes("-h")) {
+    process.stdout.write(commandHelp(cmd));
+    return 0;
+  }
+  try {
+    return await cmd.run(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`error: ${err.message}\n\n${commandHelp(cmd)}`);
+      return 2;
+    }
+    const e = err instanceof Error ? err : new Error(String(err));
+    process.stderr.write(`error: ${e.message}\n`);
+    if (process.env.DEBUG) process.stderr.write(`${e.stack}\n`);
+    return 2;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
