@@ -1,0 +1,24 @@
+// The contract of ../shared/ADAPTERS.md: one import through which reference tests reach the project's real
+// code paths (the WASM tokenizer; ONNX graphs run by onnxruntime-node on CPU). The functions live in
+// tests/adapters/*.ts by area and only convert arguments; this file holds the shared types and re-exports.
+
+export type Tensor = { data: Float32Array; shape: number[] }; // row-major
+export type IntTensor = { data: Int32Array; shape: number[] };
+export type Vocab = Map<number, Uint8Array>; // id -> token bytes
+export type Merges = Array<[Uint8Array, Uint8Array]>; // in order of creation
+export type ModelConfig = {
+  vocabSize: number;
+  contextLength: number;
+  dModel: number;
+  numLayers: number;
+  numHeads: number;
+  dFf: number;
+  ropeTheta: number;
+};
+export type Weights = Record<string, Tensor>; // CS336 names, e.g. "layers.0.attn.q_proj.weight"
+
+export * from "./adapters/tokenizer-train.ts";
+export * from "./adapters/tokenizer-encode.ts";
+export * from "./adapters/model-basic.ts";
+export * from "./adapters/model-lm.ts";
+export * from "./adapters/trainer.ts";
