@@ -1,16 +1,23 @@
-// Where tests find data that must never be committed (CS336 fixtures, corpora): ../shared when present.
-// A test that needs such a file calls `sharedFile` and skips with the returned reason when it is absent.
+// Data that must never be committed (CS336's tokenizer fixtures, the corpora): tests read it from ../shared
+// when that folder exists, else from .cache/ where tests/fetch-fixtures.ts (a test preload) put CS336's files
+// fetched from their public repository at a pinned commit with checked hashes; else the test skips.
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 
-const SHARED = resolve(import.meta.dir, "../../shared");
+export const REPO_ROOT = resolve(import.meta.dir, "..");
+export const SHARED_DIR = resolve(REPO_ROOT, "../shared");
+export const CACHE_DIR = join(REPO_ROOT, ".cache");
 
-/** Absolute path of a file under ../shared (e.g. "fixtures/cs336/corpus.en"), or null when absent. */
+/** Absolute path of a file under ../shared (e.g. "fixtures/cs336/corpus.en") or its fetched copy, or null. */
 export function sharedFile(rel: string): string | null {
-  const p = join(SHARED, rel);
-  return existsSync(p) ? p : null;
+  for (const dir of [SHARED_DIR, CACHE_DIR]) {
+    const p = join(dir, rel);
+    if (existsSync(p)) return p;
+  }
+  return null;
 }
 
+/** The skip reason a test prints when `sharedFile(rel)` is null. */
 export function missingMessage(rel: string): string {
-  return `skipped: ${rel} not found under ../shared; place the CS336 fixtures/corpora there (see tests/README.md)`;
+  return `skipped: ${rel} is not in ../shared and could not be fetched (offline?). Put CS336's fixtures in ../shared/fixtures/cs336 or run online once`;
 }
