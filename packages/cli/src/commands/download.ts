@@ -1,0 +1,57 @@
+// `bun run cli download tinystories|owt --out DIR`: fetch CS336's datasets with resume and a progress line.
+import { downloadDataset, formatProgress, isDatasetName, type Split } from "@cs336-ts/trainer/download.ts";
+import type { Command } from "../command.ts";
+import { parseFlags, UsageError } from "../flags.ts";
+
+const flags = {
+  out: { type: "string", help: "folder for the text files", default: "data" },
+  split: { type: "string", help: "train, valid or all", default: "all" },
+  "base-url": { type: "string", help: "mirror to fetch from instead of the dataset's public URL" },
+  retries: { type: "number", integer: true, help: "automatic resumes after a dropped connection", default: 3 },
+} as const;
+
+const command: Command = {
+  name: "download",
+  summary: "fetch CS336's TinyStories or OpenWebText-sample text files (resumable)",
+  usage: "download tinystories|owt [--out DIR] [--split train|valid|all] [--base-url URL]",
+  flags,
+  async run(argv) {
+    const f = parseFlags(argv, flags);
+    const [name, ...extra] = f._;
+    if (name === undefined) throw new UsageError("name a dataset: tinystories or owt");
+    if (!isDatasetName(name)) throw new UsageError(`unknown dataset "${name}" (choose tinystories or owt)`);
+    if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(" ")}`);
+    const split = f.split as string;
+    if (!["train", "valid", "all"].includes(split)) {
+      throw new UsageError(`--split must be train, valid or all, got "${split}"`);
+    }
+    if ((f.retries as number) < 0) throw new UsageError("--retries must be >= 0");
+    const tty = process.stderr.isTTY === true;
+    let shown = false;
+    const files = await downloadDataset(name, {
+      out: f.out as string,
+      split: split as Split | "all",
+      ...(f["base-url"] !== undefined ? { baseUrl: f["base-url"] } : {}),
+      retries: f.retries as number,
+      progressEveryMs: tty ? 250 : 5000,
+      log: (line) => {
+        if (shown && tty) process.stderr.write("\n");
+        shown = false;
+        process.stderr.write(`${line}\n`);
+      },
+      onProgress: (p) => {
+        // On a terminal the line redraws in place; in logs each report is its own line.
+        process.stderr.write(tty ? `\r\x1b[K${formatProgress(p)}` : `${formatProgress(p)}\n`);
+        shown = true;
+        if (p.done && tty) {
+          process.stderr.write("\n");
+          shown = false;
+        }
+      },
+    });
+    for (const file of files) process.stdout.write(`${file.split}\t${file.path}\t${file.bytes} bytes\n`);
+    return 0;
+  },
+};
+
+export default command;

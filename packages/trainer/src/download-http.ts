@@ -1,0 +1,212 @@
+// One resumable HTTP download into `dest`: bytes stream into `dest.part`; a rerun (or an automatic retry after
+// a dropped connection) asks for the rest with `Range: bytes=N-`, checks the server's Content-Range, and
+// starts over cleanly when the server ignores Range. The finished file is renamed into place atomically.
+// Leaves out: parallel segments and checksums (the CS336 mirrors publish none).
+import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+
+export class DownloadError extends Error {
+  override name = "DownloadError";
+}
+
+export type Progress = {
+  /** Bytes of the file on disk so far (including what an earlier run fetched). */
+  bytes: number;
+  /** Total size when the server said, else null. */
+  total: number | null;
+  /** Bytes per second over this run. */
+  rate: number;
+  /** Seconds left at the current rate, or null when unknown. */
+  etaSeconds: number | null;
+  done: boolean;
+};
+
+export type FetchOptions = {
+  onProgress?: (p: Progress) => void;
+  /** Called with a short line when the download resumes, restarts or retries. */
+  log?: (line: string) => void;
+  /** Automatic resumes after a dropped connection within this call. */
+  retries?: number;
+  /** Minimum milliseconds between progress callbacks (the final one always fires). */
+  progressEveryMs?: number;
+  fetch?: typeof fetch;
+};
+
+/** Fetches `url` into `dest` with resume; returns the number of bytes. `dest` appears only when complete. */
+export async function fetchResumable(url: string, dest: string, opts: FetchOptions = {}): Promise<number> {
+  const retries = opts.retries ?? 3;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fetchOnce(url, dest, opts);
+    } catch (e) {
+      if (!(e instanceof InterruptedError) || attempt >= retries) {
+        if (e instanceof InterruptedError) {
+          throw new DownloadError(
+            `${e.message}; the partial file ${dest}.part is kept: run the same command again to resume`,
+          );
+        }
+        throw e;
+      }
+      opts.log?.(`connection dropped (${e.message}); resuming (retry ${attempt + 1} of ${retries})`);
+      await Bun.sleep(Math.min(8000, 500 * 2 ** attempt));
+    }
+  }
+}
+
+/** A transfer cut short after the response started: worth resuming. */
+class InterruptedError extends Error {}
+
+async function fetchOnce(url: string, dest: string, opts: FetchOptions): Promise<number> {
+  const part = `${dest}.part`;
+  const have = existsSync(part) ? statSync(part).size : 0;
+  const headers: Record<string, string> = { "accept-encoding": "identity" };
+  if (have > 0) headers.range = `bytes=${have}-`;
+  const doFetch = opts.fetch ?? fetch;
+  let res: Response;
+  try {
+    res = await doFetch(url, { headers, redirect: "follow" });
+  } catch (e) {
+    throw unreachable(url, e);
+  }
+
+  let offset = 0;
+  let total: number | null = null;
+  if (res.status === 206) {
+    const range = parseContentRange(res.headers.get("content-range"));
+    if (!range || range.start !== have) {
+      await res.body?.cancel();
+      throw new DownloadError(
+        `${url}: asked for bytes from ${have} but the server answered Content-Range ` +
+          `"${res.headers.get("content-range")}"; delete ${part} and run again to download from scratch`,
+      );
+    }
+    offset = have;
+    total = range.total;
+    opts.log?.(`resuming at ${formatBytes(have)}${total ? ` of ${formatBytes(total)}` : ""}`);
+  } else if (res.status === 416 && have > 0) {
+    // Nothing left to send: either the part file is already complete or it is longer than the remote file.
+    await res.body?.cancel();
+    const size = parseContentRange(res.headers.get("content-range"))?.total ?? null;
+    if (size === have) return finish(part, dest, have, opts, have, 0);
+    opts.log?.(`the partial file does not match the server's (${size ?? "unknown"} bytes); starting over`);
+    rmSync(part, { force: true });
+    return fetchOnce(url, dest, opts);
+  } else if (res.status === 200) {
+    if (have > 0) opts.log?.("the server does not support resuming (no Range); starting over");
+    const len = res.headers.get("content-length");
+    total = len !== null && /^\d+$/.test(len) ? Number(len) : null;
+  } else {
+    await res.body?.cancel();
+    throw new DownloadError(`${url}: the server answered HTTP ${res.status} ${res.statusText}`.trimEnd());
+  }
+  if (!res.body) throw new DownloadError(`${url}: the response has no body`);
+
+  // 200 rewrites the part file from byte 0; 206 appends after the bytes we already have.
+  const fd = openSync(part, offset > 0 ? "a" : "w");
+  const started = performance.now();
+  let bytes = offset;
+  let lastReport = 0;
+  const every = opts.progressEveryMs ?? 250;
+  const report = (done: boolean) => {
+    const secs = (performance.now() - started) / 1000;
+    const rate = secs > 0 ? (bytes - offset) / secs : 0;
+    const etaSeconds = total !== null && rate > 0 ? Math.max(0, (total - bytes) / rate) : null;
+    opts.onProgress?.({ bytes, total, rate, etaSeconds, done });
+  };
+  try {
+    const reader = res.body.getReader();
+    for (;;) {
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await reader.read();
+      } catch (e) {
+        throw new InterruptedError(`${url}: the connection dropped at ${formatBytes(bytes)} (${errorText(e)})`);
+      }
+      if (chunk.done) break;
+      writeSync(fd, chunk.value);
+      bytes += chunk.value.byteLength;
+      const now = performance.now();
+      if (now - lastReport >= every) {
+        lastReport = now;
+        report(false);
+      }
+    }
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  if (total !== null && bytes < total) {
+    throw new InterruptedError(`${url}: the body ended at ${formatBytes(bytes)} of ${formatBytes(total)}`);
+  }
+  if (total !== null && bytes > total) {
+    rmSync(part, { force: true });
+    throw new DownloadError(`${url}: received ${bytes} bytes but the server announced ${total}; run again`);
+  }
+  return finish(part, dest, bytes, opts, offset, (performance.now() - started) / 1000);
+}
+
+function finish(part: string, dest: string, bytes: number, opts: FetchOptions, offset: number, secs: number) {
+  renameSync(part, dest);
+  const rate = secs > 0 ? (bytes - offset) / secs : 0;
+  opts.onProgress?.({ bytes, total: bytes, rate, etaSeconds: 0, done: true });
+  return bytes;
+}
+
+// `bytes START-END/TOTAL` (TOTAL may be `*`), or `bytes */TOTAL` in 416 answers (start = -1 then).
+export function parseContentRange(h: string | null): { start: number; end: number; total: number | null } | null {
+  if (!h) return null;
+  const m = /^bytes\s+(?:(\d+)-(\d+)|\*)\/(\d+|\*)$/i.exec(h.trim());
+  if (!m) return null;
+  const total = m[3] === "*" ? null : Number(m[3]);
+  if (m[1] === undefined) return { start: -1, end: -1, total };
+  return { start: Number(m[1]), end: Number(m[2]), total };
+}
+
+function unreachable(url: string, e: unknown): DownloadError {
+  const host = (() => {
+    try {
+      return new URL(url).host;
+    } catch {
+      return url;
+    }
+  })();
+  return new DownloadError(
+    `cannot reach ${host} (${errorText(e)}): this machine seems to be offline or the host is blocked. ` +
+      "Download the file on another machine and copy it into the --out folder, or skip downloading and " +
+      "give a text corpus directly (e.g. `bun run cli demo --corpus FILE`)",
+  );
+}
+
+function errorText(e: unknown): string {
+  if (e instanceof Error) {
+    const code = (e as Error & { code?: string }).code;
+    return code && !e.message.includes(code) ? `${code}: ${e.message}` : e.message;
+  }
+  return String(e);
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v.toFixed(v < 10 ? 2 : 1)} ${units[u]}`;
+}
+
+/** One progress line: `123.4 MiB / 2.1 GiB  5.8%  12.3 MB/s  ETA 2m41s`. */
+export function formatProgress(p: Progress): string {
+  const pct = p.total ? `  ${((100 * p.bytes) / p.total).toFixed(1)}%` : "";
+  const of = p.total !== null ? ` / ${formatBytes(p.total)}` : "";
+  const eta = p.etaSeconds !== null && !p.done ? `  ETA ${formatDuration(p.etaSeconds)}` : "";
+  return `${formatBytes(p.bytes)}${of}${pct}  ${(p.rate / 1e6).toFixed(1)} MB/s${eta}`;
+}
+
+export function formatDuration(secs: number): string {
+  const s = Math.round(secs);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+}
