@@ -115,7 +115,7 @@ async function fetchOnce(url: string, dest: string, opts: FetchOptions): Promise
   try {
     const reader = res.body.getReader();
     for (;;) {
-      let chunk: ReadableStreamReadResult<Uint8Array>;
+      let chunk: Awaited<ReturnType<typeof reader.read>>;
       try {
         chunk = await reader.read();
       } catch (e) {
