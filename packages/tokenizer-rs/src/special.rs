@@ -1,0 +1,164 @@
+//! Special-token splitting: text is cut at every occurrence of a special token before pre-tokenization,
+//! so text never merges across one. At a position, the longest matching special token wins (so
+//! `<|endoftext|><|endoftext|>` is one token when it is itself special); scanning is leftmost-first.
+
+use crate::error::{Error, Result};
+
+pub struct SpecialTokens {
+    tokens: Vec<String>,
+    /// For each first byte, indices of tokens starting with it, longest first.
+    by_first: Vec<Vec<usize>>,
+    max_len: usize,
+}
+
+/// A piece of the input: plain text, or the special token with this index in the list given to `new`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Segment<'a> {
+    Text(&'a str),
+    Special(usize),
+}
+
+impl SpecialTokens {
+    pub fn new(tokens: &[String]) -> Result<Self> {
+        let mut by_first: Vec<Vec<usize>> = vec![Vec::new(); 256];
+        for (index, t) in tokens.iter().enumerate() {
+            if t.is_empty() {
+                return Err(Error::EmptySpecialToken { index });
+            }
+            if tokens[..index].contains(t) {
+                return Err(Error::DuplicateSpecialToken { token: t.clone() });
+            }
+            by_first[t.as_bytes()[0] as usize].push(index);
+        }
+        for list in &mut by_first {
+            list.sort_by_key(|&i| core::cmp::Reverse(tokens[i].len()));
+        }
+        let max_len = tokens.iter().map(String::len).max().unwrap_or(0);
+        Ok(SpecialTokens {
+            tokens: tokens.to_vec(),
+            by_first,
+            max_len,
+        })
+    }
+
+    pub fn tokens(&self) -> &[String] {
+        &self.tokens
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tokens.is_empty()
+    }
+
+    /// Length in bytes of the longest special token (0 when there are none); a streaming caller must
+    /// hold back this many bytes minus one, since a token may start in them.
+    pub fn max_len(&self) -> usize {
+        self.max_len
+    }
+
+    /// The longest special token matching at byte `i`, if any.
+    #[inline]
+    fn match_at(&self, b: &[u8], i: usize) -> Option<usize> {
+        self.by_first[b[i] as usize]
+            .iter()
+            .copied()
+            .find(|&t| b[i..].starts_with(self.tokens[t].as_bytes()))
+    }
+
+    pub fn split<'a>(&'a self, text: &'a str) -> impl Iterator<Item = Segment<'a>> + 'a {
+        Split {
+            specials: self,
+            text,
+            pos: 0,
+            pending: None,
+        }
+    }
+}
+
+struct Split<'a> {
+    specials: &'a SpecialTokens,
+    text: &'a str,
+    pos: usize,
+    pending: Option<(usize, usize)>, // (special index, its byte length) found after a text segment
+}
+
+impl<'a> Iterator for Split<'a> {
+    type Item = Segment<'a>;
+
+    fn next(&mut self) -> Option<Segment<'a>> {
+        if let Some((t, len)) = self.pending.take() {
+            self.pos += len;
+            return Some(Segment::Special(t));
+        }
+        let b = self.text.as_bytes();
+        if self.pos >= b.len() {
+            return None;
+        }
+        let start = self.pos;
+        let mut i = start;
+        if !self.specials.tokens.is_empty() {
+            while i < b.len() {
+                // Occurrences of a valid UTF-8 token start on a lead byte, so `i` is a char boundary.
+                if !self.specials.by_first[b[i] as usize].is_empty() {
+                    if let Some(t) = self.specials.match_at(b, i) {
+                        let len = self.specials.tokens[t].len();
+                        if i == start {
+                            self.pos += len;
+                            return Some(Segment::Special(t));
+                        }
+                        self.pos = i;
+                        self.pending = Some((t, len));
+                        return Some(Segment::Text(&self.text[start..i]));
+                    }
+                }
+                i += 1;
+            }
+        }
+        self.pos = b.len();
+        Some(Segment::Text(&self.text[start..]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn longest_match_and_text() {
+        let sp = SpecialTokens::new(&s(&["<|eot|>", "<|eot|><|eot|>"])).unwrap();
+        let segs: Vec<Segment> = sp.split("a<|eot|><|eot|>b<|eot|>").collect();
+        assert_eq!(
+            segs,
+            [
+                Segment::Text("a"),
+                Segment::Special(1),
+                Segment::Text("b"),
+                Segment::Special(0)
+            ]
+        );
+        let segs: Vec<Segment> = sp.split("<|eot|>").collect();
+        assert_eq!(segs, [Segment::Special(0)]);
+        assert_eq!(sp.split("").count(), 0);
+        assert_eq!(sp.max_len(), 14);
+    }
+
+    #[test]
+    fn no_specials_and_errors() {
+        let sp = SpecialTokens::new(&[]).unwrap();
+        assert_eq!(
+            sp.split("x<|eot|>").collect::<Vec<_>>(),
+            [Segment::Text("x<|eot|>")]
+        );
+        assert_eq!(
+            SpecialTokens::new(&s(&["a", ""])).err(),
+            Some(Error::EmptySpecialToken { index: 1 })
+        );
+        assert!(matches!(
+            SpecialTokens::new(&s(&["a", "a"])),
+            Err(Error::DuplicateSpecialToken { .. })
+        ));
+    }
+}

@@ -1,0 +1,142 @@
+//! The WASM boundary: plain `extern "C"` exports, no bindgen. Conventions shared by every export:
+//! - JS allocates input with `alloc(len)` / frees with `dealloc(ptr, len)` and passes (ptr, len) pairs.
+//! - A call that fails returns a negative status (or handle 0) and leaves its message for
+//!   `last_error_ptr`/`last_error_len`; no panic reaches JS (input is validated, never unwrapped).
+//! - Byte results go to one result buffer read through `result_ptr`/`result_len`, valid until the next call.
+//! - String lists cross as `u32 LE length + UTF-8 bytes` repeated (no JSON, no separators to escape).
+//!
+//! Only this module and its children use `unsafe`, and only to turn (ptr, len) pairs into slices.
+
+// pub mod train;
+
+use crate::error::{Error, Result};
+use crate::pretokenize::pretokenize;
+use crate::unicode_tables::{is_letter, is_number, is_whitespace};
+use std::alloc::{alloc as raw_alloc, dealloc as raw_dealloc, Layout};
+use std::cell::RefCell;
+
+thread_local! {
+    static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
+    static RESULT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+const ALIGN: usize = 8;
+
+#[no_mangle]
+pub extern "C" fn alloc(len: usize) -> *mut u8 {
+    match Layout::from_size_align(len.max(1), ALIGN) {
+        // SAFETY: the layout has non-zero size.
+        Ok(layout) => unsafe { raw_alloc(layout) },
+        Err(_) => core::ptr::null_mut(),
+    }
+}
+
+/// # Safety
+/// `ptr` must come from `alloc(len)` with the same `len`, and not be freed twice.
+#[no_mangle]
+pub unsafe extern "C" fn dealloc(ptr: *mut u8, len: usize) {
+    if let Ok(layout) = Layout::from_size_align(len.max(1), ALIGN) {
+        raw_dealloc(ptr, layout);
+    }
+}
+
+#[no_mangle]
+pub extern "C" fn last_error_ptr() -> *const u8 {
+    LAST_ERROR.with(|e| e.borrow().as_ptr())
+}
+
+#[no_mangle]
+pub extern "C" fn last_error_len() -> usize {
+    LAST_ERROR.with(|e| e.borrow().len())
+}
+
+#[no_mangle]
+pub extern "C" fn result_ptr() -> *const u8 {
+    RESULT.with(|r| r.borrow().as_ptr())
+}
+
+#[no_mangle]
+pub extern "C" fn result_len() -> usize {
+    RESULT.with(|r| r.borrow().len())
+}
+
+/// Records `e` for JS and returns the status -1.
+pub fn fail(e: &Error) -> i32 {
+    LAST_ERROR.with(|slot| *slot.borrow_mut() = e.to_string());
+    -1
+}
+
+pub fn set_result(bytes: Vec<u8>) {
+    RESULT.with(|r| *r.borrow_mut() = bytes);
+}
+
+/// # Safety
+/// (ptr, len) must describe initialized memory that outlives the returned slice (JS keeps it alive for
+/// the call); len 0 yields an empty slice whatever ptr is.
+pub unsafe fn bytes<'a>(ptr: *const u8, len: usize) -> &'a [u8] {
+    if len == 0 {
+        &[]
+    } else {
+        core::slice::from_raw_parts(ptr, len)
+    }
+}
+
+/// UTF-8 view of input bytes; `base` is the absolute offset of `b[0]` in the caller's stream.
+pub fn utf8(b: &[u8], base: u64) -> Result<&str> {
+    core::str::from_utf8(b).map_err(|e| Error::InvalidUtf8 {
+        offset: base + e.valid_up_to() as u64,
+    })
+}
+
+/// Decodes a `u32 LE length + bytes` list of strings.
+pub fn read_string_list(b: &[u8]) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let head = b.get(i..i + 4).ok_or(Error::MalformedBuffer {
+            what: "string list",
+            offset: i,
+        })?;
+        let n = u32::from_le_bytes([head[0], head[1], head[2], head[3]]) as usize;
+        let body = b.get(i + 4..i + 4 + n).ok_or(Error::MalformedBuffer {
+            what: "string list",
+            offset: i,
+        })?;
+        out.push(utf8(body, (i + 4) as u64)?.to_owned());
+        i += 4 + n;
+    }
+    Ok(out)
+}
+
+/// Bit mask of the Unicode classes of code point `cp` as the scanner sees them: 1 letter, 2 number,
+/// 4 whitespace; 8 when `cp` is not a Unicode scalar value. Exists so JS can check the tables.
+#[no_mangle]
+pub extern "C" fn unicode_class_mask(cp: u32) -> u32 {
+    match char::from_u32(cp) {
+        None => 8,
+        Some(c) => is_letter(c) as u32 | (is_number(c) as u32) << 1 | (is_whitespace(c) as u32) << 2,
+    }
+}
+
+/// Pre-tokenizes UTF-8 text; the result buffer holds each pre-token's end offset as u32 LE.
+/// Returns the number of pre-tokens, or -1 on invalid UTF-8.
+///
+/// # Safety
+/// (ptr, len) must be readable memory allocated by `alloc`.
+#[no_mangle]
+pub unsafe extern "C" fn pretokenize_ends(ptr: *const u8, len: usize) -> i32 {
+    let text = match utf8(bytes(ptr, len), 0) {
+        Ok(t) => t,
+        Err(e) => return fail(&e),
+    };
+    let mut out = Vec::new();
+    let mut end = 0u32;
+    let mut n = 0i32;
+    for tok in pretokenize(text) {
+        end += tok.len() as u32;
+        out.extend_from_slice(&end.to_le_bytes());
+        n += 1;
+    }
+    set_result(out);
+    n
+}

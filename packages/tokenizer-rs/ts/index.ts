@@ -1,0 +1,3 @@
+// Public API of @cs336-ts/tokenizer: one export line per module (other areas append theirs).
+export type { CoreExports } from "./wasm.ts";
+export { compileModule, compileModuleSync, encodeStringList, TokenizerError, WasmInstance } from "./wasm.ts";

@@ -1,0 +1,137 @@
+// Loads dist/tokenizer.wasm (built by scripts/build-wasm.sh) and wraps the raw exports of src/wasm/*.rs:
+// allocation, the status/last-error convention, the result buffer and string lists. Works in Bun, Node 20
+// and Workers (the file is found relative to import.meta.url); the compiled Module is cached per thread,
+// so each tokenizer or Worker may own a cheap instance of its own. Holds no tokenizer logic.
+import { readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+
+/** Exports every part of the crate relies on (src/wasm/mod.rs). */
+export type CoreExports = {
+  memory: WebAssembly.Memory;
+  alloc(len: number): number;
+  dealloc(ptr: number, len: number): void;
+  last_error_ptr(): number;
+  last_error_len(): number;
+  result_ptr(): number;
+  result_len(): number;
+  unicode_class_mask(cp: number): number;
+  pretokenize_ends(ptr: number, len: number): number;
+};
+
+export const WASM_PATH = fileURLToPath(new URL("../dist/tokenizer.wasm", import.meta.url));
+
+/** An error reported by the WASM core (invalid UTF-8, bad special tokens, …): the message is the user's. */
+export class TokenizerError extends Error {
+  override name = "TokenizerError";
+}
+
+let cachedModule: WebAssembly.Module | undefined;
+
+function missing(e: unknown): TokenizerError {
+  return new TokenizerError(
+    `cannot read ${WASM_PATH} (${(e as Error).message}); build it with \`bash packages/tokenizer-rs/scripts/build-wasm.sh\` or \`bun run setup\``,
+  );
+}
+
+export function compileModuleSync(): WebAssembly.Module {
+  if (cachedModule) return cachedModule;
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(WASM_PATH);
+  } catch (e) {
+    throw missing(e);
+  }
+  cachedModule = new WebAssembly.Module(bytes);
+  return cachedModule;
+}
+
+export async function compileModule(): Promise<WebAssembly.Module> {
+  if (cachedModule) return cachedModule;
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(WASM_PATH);
+  } catch (e) {
+    throw missing(e);
+  }
+  cachedModule ??= await WebAssembly.compile(bytes);
+  return cachedModule;
+}
+
+const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+
+/** One instance of the WASM core with typed helpers. Not shareable across threads; cheap to create. */
+export class WasmInstance {
+  readonly raw: Record<string, unknown>;
+  readonly core: CoreExports;
+
+  private constructor(instance: WebAssembly.Instance) {
+    this.raw = instance.exports;
+    this.core = instance.exports as unknown as CoreExports;
+  }
+
+  static createSync(): WasmInstance {
+    return new WasmInstance(new WebAssembly.Instance(compileModuleSync(), {}));
+  }
+
+  static async create(): Promise<WasmInstance> {
+    return new WasmInstance(await WebAssembly.instantiate(await compileModule(), {}));
+  }
+
+  /** The exports typed as `T` (each area of the crate declares the exports it adds). */
+  exportsAs<T>(): T & CoreExports {
+    return this.raw as unknown as T & CoreExports;
+  }
+
+  /** A view of WASM memory; invalid after any call that may grow memory, so copy or use at once. */
+  view(ptr: number, len: number): Uint8Array {
+    return new Uint8Array(this.core.memory.buffer, ptr, len);
+  }
+
+  lastError(): string {
+    return utf8Decoder.decode(this.view(this.core.last_error_ptr(), this.core.last_error_len()));
+  }
+
+  /** Returns `status`, or throws the core's last error when it is negative (the failure convention). */
+  check(status: number): number {
+    if (status < 0) throw new TokenizerError(this.lastError());
+    return status;
+  }
+
+  /** A copy of the result buffer of the last call. */
+  takeResult(): Uint8Array {
+    return this.view(this.core.result_ptr(), this.core.result_len()).slice();
+  }
+
+  /** Copies `data` into WASM memory for the duration of `fn(ptr, len)`, then frees it. */
+  withBytes<T>(data: Uint8Array, fn: (ptr: number, len: number) => T): T {
+    const len = data.length;
+    const ptr = this.core.alloc(len);
+    if (ptr === 0) throw new TokenizerError(`WASM could not allocate ${len} bytes`);
+    try {
+      this.view(ptr, len).set(data);
+      return fn(ptr, len);
+    } finally {
+      this.core.dealloc(ptr, len);
+    }
+  }
+
+  withString<T>(s: string, fn: (ptr: number, len: number) => T): T {
+    return this.withBytes(utf8.encode(s), fn);
+  }
+}
+
+/** Encodes strings as the core's string list: `u32 LE byte length + UTF-8 bytes`, repeated. */
+export function encodeStringList(list: readonly string[]): Uint8Array {
+  const parts = list.map((s) => utf8.encode(s));
+  const out = new Uint8Array(parts.reduce((n, p) => n + 4 + p.length, 0));
+  const dv = new DataView(out.buffer);
+  let off = 0;
+  for (const p of parts) {
+    dv.setUint32(off, p.length, true);
+    out.set(p, off + 4);
+    off += 4 + p.length;
+  }
+  return out;
+}
