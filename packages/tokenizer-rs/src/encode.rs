@@ -1,0 +1,329 @@
+//! The encoder (CS336 §2.6): special-token split, GPT-2 pre-tokenization, per-piece cache, BPE merge by
+//! rank. Built either from vocab + merges (CS336, GPT-2 `merges.txt`, HF `tokenizer.json`) or from
+//! tiktoken-style ranks, where any split of a token into two tokens is a merge ranked by the token.
+//! Streaming lives in `encode_stream.rs`, per-call special-token policy in `encode_policy.rs`.
+
+use crate::encode_cache::PieceCache;
+use crate::encode_hash::{FxHashMap, Merge, PairMap};
+use crate::encode_merge::merge_in_place;
+use crate::encode_stream::AllowedMatcher;
+use crate::error::{Error, Result};
+use crate::pretokenize::pretokenize;
+use crate::special::SpecialTokens;
+
+/// Id → bytes, stored flat. Ids are dense, 0..len.
+pub struct VocabTable {
+    bytes: Vec<u8>,
+    ends: Vec<u32>,
+}
+
+impl VocabTable {
+    pub fn from_tokens<T: AsRef<[u8]>>(tokens: &[T]) -> Result<VocabTable> {
+        let total: usize = tokens.iter().map(|t| t.as_ref().len()).sum();
+        if tokens.len() >= u32::MAX as usize || total >= u32::MAX as usize {
+            return Err(Error::VocabTooLarge {
+                tokens: tokens.len() as u64,
+                bytes: total as u64,
+            });
+        }
+        let mut bytes = Vec::with_capacity(total);
+        let mut ends = Vec::with_capacity(tokens.len());
+        for t in tokens {
+            bytes.extend_from_slice(t.as_ref());
+            ends.push(bytes.len() as u32);
+        }
+        Ok(VocabTable { bytes, ends })
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    #[inline]
+    pub fn get(&self, id: u32) -> Option<&[u8]> {
+        let end = *self.ends.get(id as usize)? as usize;
+        let start = if id == 0 {
+            0
+        } else {
+            self.ends[id as usize - 1] as usize
+        };
+        Some(&self.bytes[start..end])
+    }
+
+    fn push(&mut self, token: &[u8]) {
+        self.bytes.extend_from_slice(token);
+        self.ends.push(self.bytes.len() as u32);
+    }
+}
+
+pub struct Encoder {
+    pub(crate) vocab: VocabTable,
+    byte_ids: [u32; 256],
+    merges: PairMap,
+    /// Construction special tokens (in the order given) and their ids.
+    pub(crate) specials: SpecialTokens,
+    pub(crate) special_ids: Vec<u32>,
+    cache: PieceCache,
+    /// Reused across pieces so a cache miss allocates nothing but the cache entry.
+    scratch: Vec<u32>,
+    /// The special-token matcher of the last call's policy (see `encode_stream.rs`).
+    pub(crate) allowed: Option<AllowedMatcher>,
+}
+
+/// Bytes → lowest id with those bytes (duplicates in a vocab are tolerated; the first id wins).
+fn index_tokens(vocab: &VocabTable) -> FxHashMap<&[u8], u32> {
+    let mut map = FxHashMap::with_capacity_and_hasher(vocab.len(), Default::default());
+    for id in 0..vocab.len() as u32 {
+        if let Some(t) = vocab.get(id) {
+            map.entry(t).or_insert(id);
+        }
+    }
+    map
+}
+
+fn shown(b: &[u8]) -> String {
+    format!("{:?}", String::from_utf8_lossy(b))
+}
+
+impl Encoder {
+    /// CS336 / GPT-2 form: `vocab[id]` is the token's bytes; merges are byte pairs in rank order.
+    /// Special tokens already in the vocab keep their id; the others are appended.
+    pub fn from_merges<T: AsRef<[u8]>>(
+        vocab: &[T],
+        merges: &[(T, T)],
+        specials: &[String],
+    ) -> Result<Encoder> {
+        let mut table = VocabTable::from_tokens(vocab)?;
+        let mut pairs = PairMap::with_capacity(merges.len());
+        {
+            let index = index_tokens(&table);
+            let id_of = |b: &[u8], merge: usize| {
+                index.get(b).copied().ok_or_else(|| Error::MergeTokenNotInVocab {
+                    merge,
+                    token: shown(b),
+                })
+            };
+            let mut joined = Vec::new();
+            for (rank, (l, r)) in merges.iter().enumerate() {
+                let (l, r) = (l.as_ref(), r.as_ref());
+                let (li, ri) = (id_of(l, rank)?, id_of(r, rank)?);
+                joined.clear();
+                joined.extend_from_slice(l);
+                joined.extend_from_slice(r);
+                let id = id_of(&joined, rank)?;
+                pairs.insert_min(
+                    li,
+                    ri,
+                    Merge {
+                        rank: rank as u32,
+                        id,
+                    },
+                );
+            }
+        }
+        let special_ids = add_specials(&mut table, specials, None)?;
+        Encoder::assemble(table, pairs, specials, special_ids)
+    }
+
+    /// tiktoken form: `tokens[rank]` is the token whose rank (and id) is `rank`; specials carry their ids,
+    /// which must come after the ranked tokens (tiktoken's GPT-2 puts `<|endoftext|>` at 50256).
+    pub fn from_ranks<T: AsRef<[u8]>>(tokens: &[T], specials: &[(String, u32)]) -> Result<Encoder> {
+        let mut table = VocabTable::from_tokens(tokens)?;
+        let mut pairs = PairMap::with_capacity(tokens.len() * 2);
+        {
+            let index = index_tokens(&table);
+            for (rank, t) in tokens.iter().enumerate() {
+                let t = t.as_ref();
+                for cut in 1..t.len() {
+                    if let (Some(&l), Some(&r)) = (index.get(&t[..cut]), index.get(&t[cut..])) {
+                        pairs.insert_min(
+                            l,
+                            r,
+                            Merge {
+                                rank: rank as u32,
+                                id: rank as u32,
+                            },
+                        );
+                    }
+                }
+            }
+        }
+        let names: Vec<String> = specials.iter().map(|(s, _)| s.clone()).collect();
+        let ids: Vec<u32> = specials.iter().map(|&(_, id)| id).collect();
+        let special_ids = add_specials(&mut table, &names, Some(&ids))?;
+        Encoder::assemble(table, pairs, &names, special_ids)
+    }
+
+    fn assemble(table: VocabTable, merges: PairMap, specials: &[String], ids: Vec<u32>) -> Result<Encoder> {
+        let mut byte_ids = [0u32; 256];
+        {
+            let index = index_tokens(&table);
+            for (b, slot) in byte_ids.iter_mut().enumerate() {
+                *slot = *index
+                    .get(&[b as u8][..])
+                    .ok_or(Error::MissingByteToken { byte: b as u8 })?;
+            }
+        }
+        Ok(Encoder {
+            vocab: table,
+            byte_ids,
+            merges,
+            specials: SpecialTokens::new(specials)?,
+            special_ids: ids,
+            cache: PieceCache::default(),
+            scratch: Vec::with_capacity(64),
+            allowed: None,
+        })
+    }
+
+    pub fn vocab_size(&self) -> usize {
+        self.vocab.len()
+    }
+
+    pub fn token_bytes(&self, id: u32) -> Option<&[u8]> {
+        self.vocab.get(id)
+    }
+
+    pub fn special_tokens(&self) -> &[String] {
+        self.specials.tokens()
+    }
+
+    pub fn special_ids(&self) -> &[u32] {
+        &self.special_ids
+    }
+
+    pub fn merge_table(&self) -> &PairMap {
+        &self.merges
+    }
+
+    pub fn byte_id(&self, b: u8) -> u32 {
+        self.byte_ids[b as usize]
+    }
+
+    /// Appends the ids of one pre-token.
+    #[inline]
+    pub fn encode_piece(&mut self, piece: &[u8], out: &mut Vec<u32>) {
+        if piece.len() == 1 {
+            out.push(self.byte_ids[piece[0] as usize]);
+            return;
+        }
+        if let Some(ids) = self.cache.get(piece) {
+            out.extend_from_slice(ids);
+            return;
+        }
+        let mut parts = std::mem::take(&mut self.scratch);
+        parts.clear();
+        parts.extend(piece.iter().map(|&b| self.byte_ids[b as usize]));
+        merge_in_place(&self.merges, &mut parts);
+        out.extend_from_slice(&parts);
+        self.cache.insert(piece, &parts);
+        self.scratch = parts;
+    }
+
+    /// Appends the ids of text that contains no special token (or where specials count as plain text).
+    pub fn encode_ordinary(&mut self, text: &str, out: &mut Vec<u32>) {
+        for piece in pretokenize(text) {
+            self.encode_piece(piece.as_bytes(), out);
+        }
+    }
+}
+
+/// Gives each special token an id: its existing id in the vocab, else the next free one (appended).
+/// With `fixed` (tiktoken), the ids are given and must be the next ids or name the same bytes.
+fn add_specials(table: &mut VocabTable, specials: &[String], fixed: Option<&[u32]>) -> Result<Vec<u32>> {
+    let mut ids = Vec::with_capacity(specials.len());
+    for (i, s) in specials.iter().enumerate() {
+        let existing = (0..table.len() as u32).find(|&id| table.get(id) == Some(s.as_bytes()));
+        let id = match (fixed.map(|f| f[i]), existing) {
+            (Some(want), Some(have)) if want == have => have,
+            (Some(want), None) if want as usize == table.len() => {
+                table.push(s.as_bytes());
+                want
+            }
+            (Some(want), _) => {
+                return Err(Error::SpecialTokenIdMismatch {
+                    token: s.clone(),
+                    id: want,
+                    next: table.len() as u32,
+                })
+            }
+            (None, Some(have)) => have,
+            (None, None) => {
+                table.push(s.as_bytes());
+                table.len() as u32 - 1
+            }
+        };
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn byte_vocab() -> Vec<Vec<u8>> {
+        (0..=255u8).map(|b| vec![b]).collect()
+    }
+
+    #[test]
+    fn merges_apply_by_rank_and_specials_append() {
+        let mut v = byte_vocab();
+        v.push(b"he".to_vec());
+        v.push(b"ll".to_vec());
+        v.push(b"hell".to_vec());
+        let m = vec![
+            (b"h".to_vec(), b"e".to_vec()),
+            (b"l".to_vec(), b"l".to_vec()),
+            (b"he".to_vec(), b"ll".to_vec()),
+        ];
+        let specials = vec!["<|eot|>".to_string()];
+        let mut e = Encoder::from_merges(&v, &m, &specials).unwrap();
+        assert_eq!(e.vocab_size(), 260);
+        assert_eq!(e.special_ids(), &[259]);
+        let mut out = Vec::new();
+        e.encode_ordinary("hello", &mut out);
+        assert_eq!(out, vec![258, b'o' as u32]);
+        out.clear();
+        e.encode_ordinary("hello", &mut out); // now from the cache
+        assert_eq!(out, vec![258, b'o' as u32]);
+    }
+
+    #[test]
+    fn construction_errors_name_the_problem() {
+        let v = byte_vocab();
+        let m = vec![(b"x".to_vec(), b"y".to_vec())];
+        let err = Encoder::from_merges(&v, &m, &[]).err().unwrap();
+        assert_eq!(
+            err,
+            Error::MergeTokenNotInVocab {
+                merge: 0,
+                token: "\"xy\"".into()
+            }
+        );
+        let short: Vec<Vec<u8>> = (0..=254u8).map(|b| vec![b]).collect();
+        let err = Encoder::from_merges(&short, &[], &[]).err().unwrap();
+        assert_eq!(err, Error::MissingByteToken { byte: 255 });
+        let err = Encoder::from_ranks(&v, &[("<|x|>".into(), 300)]).err().unwrap();
+        assert!(matches!(
+            err,
+            Error::SpecialTokenIdMismatch {
+                id: 300,
+                next: 256,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn special_already_in_vocab_keeps_its_id() {
+        let mut v = byte_vocab();
+        v.push(b"<|eot|>".to_vec());
+        let e = Encoder::from_merges(&v, &[], &["<|eot|>".to_string()]).unwrap();
+        assert_eq!((e.vocab_size(), e.special_ids()), (257, &[256u32][..]));
+    }
+}

@@ -1,0 +1,202 @@
+//! BPE merge by rank inside one pre-token (CS336 §2.6 "Encoding"; tiktoken's `byte_pair_merge`): start from
+//! the byte tokens, repeatedly merge the adjacent pair with the lowest rank (leftmost on ties) until no
+//! adjacent pair has a merge. `merge_reference` is the slow, obviously-correct version the fast ones are
+//! tested against; the fast path picks a linear min-scan for short pieces and a heap for long ones.
+
+use crate::encode_hash::{Merge, PairMap};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+/// Pieces longer than this use the O(n log n) heap merge; shorter ones the O(n²) scan, which wins on
+/// the short words that dominate text (fewer branches, everything in one cache line or two).
+const HEAP_THRESHOLD: usize = 96;
+
+const NONE: u32 = u32::MAX;
+
+/// Slow and plain: recompute every adjacent pair's rank after each merge.
+pub fn merge_reference(table: &PairMap, mut parts: Vec<u32>) -> Vec<u32> {
+    loop {
+        let mut best: Option<(usize, Merge)> = None;
+        for i in 0..parts.len().saturating_sub(1) {
+            if let Some(m) = table.get(parts[i], parts[i + 1]) {
+                if best.is_none_or(|(_, b)| m.rank < b.rank) {
+                    best = Some((i, m));
+                }
+            }
+        }
+        match best {
+            None => return parts,
+            Some((i, m)) => {
+                parts[i] = m.id;
+                parts.remove(i + 1);
+            }
+        }
+    }
+}
+
+/// Merges `parts` (token ids, initially one per byte) in place.
+#[inline]
+pub fn merge_in_place(table: &PairMap, parts: &mut Vec<u32>) {
+    if parts.len() < 2 {
+        return;
+    }
+    if parts.len() > HEAP_THRESHOLD {
+        merge_heap(table, parts)
+    } else {
+        merge_scan(table, parts)
+    }
+}
+
+#[inline]
+fn rank_of(table: &PairMap, l: u32, r: u32) -> u32 {
+    table.get(l, r).map_or(NONE, |m| m.rank)
+}
+
+/// ranks[i] caches the merge rank of (parts[i], parts[i+1]); after a merge only the two neighbours change.
+fn merge_scan(table: &PairMap, parts: &mut Vec<u32>) {
+    let mut ranks: Vec<u32> = Vec::with_capacity(parts.len());
+    for w in parts.windows(2) {
+        ranks.push(rank_of(table, w[0], w[1]));
+    }
+    loop {
+        let mut best = NONE;
+        let mut at = 0;
+        for (i, &r) in ranks.iter().enumerate() {
+            if r < best {
+                best = r;
+                at = i;
+            }
+        }
+        if best == NONE {
+            return;
+        }
+        // best is a real rank, so the lookup succeeds; its id becomes the merged token.
+        let id = match table.get(parts[at], parts[at + 1]) {
+            Some(m) => m.id,
+            None => return,
+        };
+        parts[at] = id;
+        parts.remove(at + 1);
+        ranks.remove(at);
+        if at + 1 < parts.len() {
+            ranks[at] = rank_of(table, parts[at], parts[at + 1]);
+        }
+        if at > 0 {
+            ranks[at - 1] = rank_of(table, parts[at - 1], parts[at]);
+        }
+    }
+}
+
+/// Doubly linked list over the original positions plus a min-heap of (rank, position) with lazy
+/// invalidation: a popped entry is stale when either node changed since it was pushed. Ties on rank pop
+/// the lowest position, which is the leftmost pair, matching the scan and the reference.
+fn merge_heap(table: &PairMap, parts: &mut Vec<u32>) {
+    let n = parts.len();
+    let mut ids = parts.clone();
+    let mut next: Vec<u32> = (1..=n as u32).collect();
+    let mut prev: Vec<u32> = (0..n as u32).map(|i| i.wrapping_sub(1)).collect();
+    next[n - 1] = NONE;
+    let mut alive = vec![true; n];
+    let mut heap: BinaryHeap<Reverse<(u32, u32, u32, u32)>> = BinaryHeap::with_capacity(n);
+    for i in 0..n - 1 {
+        if let Some(m) = table.get(ids[i], ids[i + 1]) {
+            heap.push(Reverse((m.rank, i as u32, ids[i], ids[i + 1])));
+        }
+    }
+    while let Some(Reverse((rank, pos, l, r))) = heap.pop() {
+        let p = pos as usize;
+        let q = next[p];
+        if !alive[p] || q == NONE || ids[p] != l || ids[q as usize] != r {
+            continue;
+        }
+        let m = match table.get(l, r) {
+            Some(m) if m.rank == rank => m,
+            _ => continue,
+        };
+        let q = q as usize;
+        ids[p] = m.id;
+        alive[q] = false;
+        let after = next[q];
+        next[p] = after;
+        if after != NONE {
+            prev[after as usize] = p as u32;
+            if let Some(m2) = table.get(ids[p], ids[after as usize]) {
+                heap.push(Reverse((m2.rank, p as u32, ids[p], ids[after as usize])));
+            }
+        }
+        let before = prev[p];
+        if before != NONE {
+            if let Some(m2) = table.get(ids[before as usize], ids[p]) {
+                heap.push(Reverse((m2.rank, before, ids[before as usize], ids[p])));
+            }
+        }
+    }
+    parts.clear();
+    let mut i = 0u32;
+    while i != NONE {
+        parts.push(ids[i as usize]);
+        i = next[i as usize];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A toy table over ids 0..4 where merges create ids 10.. and can chain and overlap.
+    fn table(seed: u64, pairs: usize) -> PairMap {
+        let mut t = PairMap::with_capacity(pairs);
+        let mut x = seed | 1;
+        let mut next_id = 10u32;
+        let mut known: Vec<u32> = vec![0, 1, 2, 3];
+        for rank in 0..pairs as u32 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let l = known[(x % known.len() as u64) as usize];
+            let r = known[((x >> 24) % known.len() as u64) as usize];
+            if t.insert_min(l, r, Merge { rank, id: next_id }) {
+                known.push(next_id);
+                next_id += 1;
+            }
+        }
+        t
+    }
+
+    #[test]
+    fn scan_and_heap_agree_with_reference() {
+        let mut x: u64 = 99;
+        for case in 0..3000u64 {
+            let t = table(case * 7 + 1, 1 + (case % 40) as usize);
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = (x % 300) as usize;
+            let parts: Vec<u32> = (0..len)
+                .map(|i| ((x >> (i % 60)) % 4) as u32 ^ ((i as u32 % 3) & 1))
+                .collect();
+            let want = merge_reference(&t, parts.clone());
+            let mut scan = parts.clone();
+            merge_scan(&t, &mut scan);
+            assert_eq!(scan, want, "scan, case {case}");
+            if len >= 2 {
+                let mut heap = parts.clone();
+                merge_heap(&t, &mut heap);
+                assert_eq!(heap, want, "heap, case {case}");
+            }
+        }
+    }
+
+    #[test]
+    fn lowest_rank_first_then_leftmost() {
+        let mut t = PairMap::with_capacity(4);
+        t.insert_min(0, 0, Merge { rank: 0, id: 5 }); // "aa"
+        t.insert_min(5, 0, Merge { rank: 1, id: 6 }); // "aa"+"a"
+        let mut p = vec![0, 0, 0];
+        merge_in_place(&t, &mut p);
+        assert_eq!(p, vec![6]);
+        let mut p = vec![0, 0, 0, 0];
+        merge_in_place(&t, &mut p);
+        assert_eq!(p, vec![5, 5]);
+    }
+}

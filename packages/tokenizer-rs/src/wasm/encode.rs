@@ -1,0 +1,319 @@
+//! WASM exports for encoding and decoding, following `wasm/mod.rs`'s conventions. Encoders live in a slot
+//! table and JS holds a u32 handle (0 means failure); `encoder_free` releases one. Text comes in once per
+//! call as UTF-8 bytes; ids go out through one u32 buffer (`ids_ptr`/`ids_len`), valid until the next call.
+//! A policy is one byte per construction special token: bit 0 allowed (split off), bit 1 disallowed.
+
+use super::{bytes, fail, read_string_list, set_result};
+use crate::encode::Encoder;
+use crate::encode_stream::SpecialPolicy;
+use crate::error::{Error, Result};
+use std::cell::RefCell;
+
+thread_local! {
+    static ENCODERS: RefCell<Vec<Option<Box<Encoder>>>> = const { RefCell::new(Vec::new()) };
+    static IDS: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
+    static ENDS: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Past this many ids, an output buffer four times larger than what it holds is shrunk, so one huge call
+/// does not pin its memory for the life of the instance.
+const KEEP_IDS: usize = 1 << 20;
+
+/// A `u32 LE length + bytes` list whose items are raw bytes (vocab tokens need not be UTF-8).
+fn read_byte_list(b: &[u8]) -> Result<Vec<&[u8]>> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let bad = Error::MalformedBuffer {
+            what: "byte list",
+            offset: i,
+        };
+        let head = b.get(i..i + 4).ok_or(bad.clone())?;
+        let n = u32::from_le_bytes([head[0], head[1], head[2], head[3]]) as usize;
+        out.push(b.get(i + 4..i + 4 + n).ok_or(bad)?);
+        i += 4 + n;
+    }
+    Ok(out)
+}
+
+fn register(e: Result<Encoder>) -> u32 {
+    match e {
+        Err(e) => {
+            fail(&e);
+            0
+        }
+        Ok(e) => ENCODERS.with(|t| {
+            let mut t = t.borrow_mut();
+            let slot = t.iter().position(Option::is_none).unwrap_or_else(|| {
+                t.push(None);
+                t.len() - 1
+            });
+            t[slot] = Some(Box::new(e));
+            slot as u32 + 1
+        }),
+    }
+}
+
+fn with_encoder<R>(handle: u32, f: impl FnOnce(&mut Encoder) -> Result<R>) -> Result<R> {
+    ENCODERS.with(|t| {
+        let mut t = t.borrow_mut();
+        match t
+            .get_mut((handle as usize).wrapping_sub(1))
+            .and_then(Option::as_mut)
+        {
+            Some(e) => f(e),
+            None => Err(Error::BadHandle {
+                what: "encoder",
+                handle,
+            }),
+        }
+    })
+}
+
+fn status(r: Result<i32>) -> i32 {
+    r.unwrap_or_else(|e| fail(&e))
+}
+
+/// # Safety
+/// Each (ptr, len) pair must describe live memory from `alloc`.
+#[no_mangle]
+pub unsafe extern "C" fn encoder_from_merges(
+    vocab_ptr: *const u8,
+    vocab_len: usize,
+    merges_ptr: *const u8,
+    merges_len: usize,
+    specials_ptr: *const u8,
+    specials_len: usize,
+) -> u32 {
+    let build = || -> Result<Encoder> {
+        let vocab = read_byte_list(bytes(vocab_ptr, vocab_len))?;
+        let flat = read_byte_list(bytes(merges_ptr, merges_len))?;
+        if flat.len() % 2 != 0 {
+            return Err(Error::MalformedBuffer {
+                what: "merges",
+                offset: merges_len,
+            });
+        }
+        let merges: Vec<(&[u8], &[u8])> = flat.chunks_exact(2).map(|p| (p[0], p[1])).collect();
+        let specials = read_string_list(bytes(specials_ptr, specials_len))?;
+        Encoder::from_merges(&vocab, &merges, &specials)
+    };
+    register(build())
+}
+
+/// # Safety
+/// Each (ptr, len) pair must describe live memory from `alloc`; `ids_ptr` holds one u32 per special token.
+#[no_mangle]
+pub unsafe extern "C" fn encoder_from_ranks(
+    tokens_ptr: *const u8,
+    tokens_len: usize,
+    specials_ptr: *const u8,
+    specials_len: usize,
+    ids_ptr: *const u32,
+    ids_count: usize,
+) -> u32 {
+    let build = || -> Result<Encoder> {
+        let tokens = read_byte_list(bytes(tokens_ptr, tokens_len))?;
+        let names = read_string_list(bytes(specials_ptr, specials_len))?;
+        let ids: &[u32] = if ids_count == 0 {
+            &[]
+        } else {
+            core::slice::from_raw_parts(ids_ptr, ids_count)
+        };
+        if ids.len() != names.len() {
+            return Err(Error::MalformedBuffer {
+                what: "special-token ids",
+                offset: ids.len(),
+            });
+        }
+        let specials: Vec<(String, u32)> = names.into_iter().zip(ids.iter().copied()).collect();
+        Encoder::from_ranks(&tokens, &specials)
+    };
+    register(build())
+}
+
+#[no_mangle]
+pub extern "C" fn encoder_free(handle: u32) {
+    ENCODERS.with(|t| {
+        if let Some(slot) = t.borrow_mut().get_mut((handle as usize).wrapping_sub(1)) {
+            *slot = None;
+        }
+    });
+}
+
+/// Number of live encoders (for the memory tests).
+#[no_mangle]
+pub extern "C" fn encoder_live_count() -> u32 {
+    ENCODERS.with(|t| t.borrow().iter().filter(|s| s.is_some()).count() as u32)
+}
+
+#[no_mangle]
+pub extern "C" fn encoder_vocab_size(handle: u32) -> i32 {
+    status(with_encoder(handle, |e| Ok(e.vocab_size() as i32)))
+}
+
+/// Special-token ids in construction order, into the ids buffer.
+#[no_mangle]
+pub extern "C" fn encoder_special_ids(handle: u32) -> i32 {
+    status(with_encoder(handle, |e| {
+        let ids = e.special_ids().to_vec();
+        let n = ids.len() as i32;
+        IDS.with(|o| *o.borrow_mut() = ids);
+        Ok(n)
+    }))
+}
+
+fn policy(e: &Encoder, b: &[u8]) -> Result<SpecialPolicy> {
+    let n = e.special_ids().len();
+    if b.is_empty() {
+        return Ok(SpecialPolicy::all_special(n));
+    }
+    if b.len() != n {
+        return Err(Error::MalformedBuffer {
+            what: "special-token policy",
+            offset: b.len(),
+        });
+    }
+    Ok(SpecialPolicy {
+        allowed: b.iter().map(|x| x & 1 != 0).collect(),
+        disallowed: b.iter().map(|x| x & 2 != 0).collect(),
+    })
+}
+
+fn take_ids_buffer() -> Vec<u32> {
+    let mut v = IDS.with(|o| std::mem::take(&mut *o.borrow_mut()));
+    v.clear();
+    v
+}
+
+fn store_ids(mut v: Vec<u32>) {
+    if v.capacity() > KEEP_IDS && v.capacity() > 4 * v.len() {
+        v.shrink_to(v.len().max(KEEP_IDS));
+    }
+    IDS.with(|o| *o.borrow_mut() = v);
+}
+
+/// Encodes `text` (all of it when `last` is 1, else its stable prefix); returns the bytes consumed, or -1.
+/// `base` is the text's offset in the caller's stream (for error messages).
+///
+/// # Safety
+/// Each (ptr, len) pair must describe live memory from `alloc`.
+#[no_mangle]
+pub unsafe extern "C" fn encoder_encode(
+    handle: u32,
+    text_ptr: *const u8,
+    text_len: usize,
+    policy_ptr: *const u8,
+    policy_len: usize,
+    last: u32,
+    base: f64,
+) -> i32 {
+    let text = bytes(text_ptr, text_len);
+    let pol = bytes(policy_ptr, policy_len);
+    status(with_encoder(handle, |e| {
+        let p = policy(e, pol)?;
+        let mut out = take_ids_buffer();
+        let r = e.encode_prefix(text, &p, last != 0, base as u64, &mut out);
+        store_ids(out);
+        r.map(|n| n as i32)
+    }))
+}
+
+/// Encodes many texts in one call: `ends[i]` is the byte end of text i in `text`. Ids of all texts go to
+/// the ids buffer and each text's end index in it to the ends buffer (`ends_ptr`); returns the count.
+///
+/// # Safety
+/// Each (ptr, len) pair must describe live memory from `alloc`; `ends_ptr` holds `count` u32s.
+#[no_mangle]
+pub unsafe extern "C" fn encoder_encode_batch(
+    handle: u32,
+    text_ptr: *const u8,
+    text_len: usize,
+    ends_ptr: *const u32,
+    count: usize,
+    policy_ptr: *const u8,
+    policy_len: usize,
+) -> i32 {
+    let text = bytes(text_ptr, text_len);
+    let ends: &[u32] = if count == 0 {
+        &[]
+    } else {
+        core::slice::from_raw_parts(ends_ptr, count)
+    };
+    let pol = bytes(policy_ptr, policy_len);
+    status(with_encoder(handle, |e| {
+        let p = policy(e, pol)?;
+        let mut out = take_ids_buffer();
+        let mut id_ends = Vec::with_capacity(count);
+        let mut start = 0usize;
+        let mut result = Ok(count as i32);
+        for &end in ends {
+            let end = end as usize;
+            let Some(piece) = text.get(start..end) else {
+                result = Err(Error::MalformedBuffer {
+                    what: "batch ends",
+                    offset: end,
+                });
+                break;
+            };
+            if let Err(err) = e.encode_prefix(piece, &p, true, start as u64, &mut out) {
+                result = Err(err);
+                break;
+            }
+            id_ends.push(out.len() as u32);
+            start = end;
+        }
+        store_ids(out);
+        ENDS.with(|o| *o.borrow_mut() = id_ends);
+        result
+    }))
+}
+
+/// Decodes ids to bytes in the result buffer (`result_ptr`/`result_len`); returns its length or -1.
+///
+/// # Safety
+/// `ids_ptr` must hold `count` u32s from `alloc`.
+#[no_mangle]
+pub unsafe extern "C" fn encoder_decode(handle: u32, ids_ptr: *const u32, count: usize) -> i32 {
+    let ids: &[u32] = if count == 0 {
+        &[]
+    } else {
+        core::slice::from_raw_parts(ids_ptr, count)
+    };
+    status(with_encoder(handle, |e| {
+        let mut out = Vec::new();
+        e.decode_into(ids, &mut out)?;
+        let n = out.len() as i32;
+        set_result(out);
+        Ok(n)
+    }))
+}
+
+/// The bytes of one token into the result buffer (for vocab export and the incremental decoder's tests).
+#[no_mangle]
+pub extern "C" fn encoder_token_bytes(handle: u32, id: u32) -> i32 {
+    status(with_encoder(handle, |e| {
+        let b = e.token_bytes(id).ok_or(Error::UnknownTokenId {
+            id,
+            vocab_size: e.vocab_size() as u32,
+        })?;
+        let n = b.len() as i32;
+        set_result(b.to_vec());
+        Ok(n)
+    }))
+}
+
+#[no_mangle]
+pub extern "C" fn ids_ptr() -> *const u32 {
+    IDS.with(|o| o.borrow().as_ptr())
+}
+
+#[no_mangle]
+pub extern "C" fn ids_len() -> usize {
+    IDS.with(|o| o.borrow().len())
+}
+
+#[no_mangle]
+pub extern "C" fn ends_ptr() -> *const u32 {
+    ENDS.with(|o| o.borrow().as_ptr())
+}
