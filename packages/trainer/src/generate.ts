@@ -1,0 +1,112 @@
+// Autoregressive generation (CS336 §6 "decoding"): run the model on the prompt, sample the next token from
+// the last position's logits, append, repeat; the context is cropped to the model's context length, and
+// generation stops at the end-of-text token or after maxTokens. Text streams out through an incremental
+// UTF-8-safe decoder, so a multi-byte character split across tokens is printed once it is whole.
+// Leaves out: a KV cache (each step reruns the cropped context) and batching several prompts.
+import type { Rng } from "@cs336-ts/model/random.ts";
+import { type SamplingOptions, sampleToken, validateSampling } from "./sample.ts";
+
+/** Anything that gives next-token logits for a context: the ONNX inference session, or a test double. */
+export type NextTokenModel = {
+  readonly vocabSize: number;
+  readonly contextLength: number;
+  /** Logits (length vocabSize) at the last position of `context` (1 ≤ length ≤ contextLength). */
+  lastLogits(context: Int32Array): Promise<Float32Array>;
+};
+
+/** Turns token ids into text a piece at a time, holding back incomplete UTF-8 sequences. */
+export type StreamingDecoder = { push(id: number): string; flush(): string };
+
+export type GenerateOptions = SamplingOptions & {
+  maxTokens: number;
+  rng: Rng;
+  /** Stop (without emitting it) when this id is sampled; null never stops early. */
+  endOfText: number | null;
+};
+
+export type GenerateResult = {
+  /** The sampled ids (excluding the prompt and the end-of-text token). */
+  ids: number[];
+  stoppedAt: "end-of-text" | "max-tokens";
+};
+
+/** Validates and returns the options; throws RangeError naming the bad value. */
+export function validateGenerate(opts: GenerateOptions, model: NextTokenModel, promptIds: readonly number[]): void {
+  validateSampling(opts);
+  if (!(Number.isSafeInteger(opts.maxTokens) && opts.maxTokens >= 0)) {
+    throw new RangeError(`max-tokens must be a non-negative integer, got ${opts.maxTokens}`);
+  }
+  if (promptIds.length === 0) {
+    throw new RangeError('the prompt encodes to no tokens; give a non-empty --prompt (e.g. "Once upon a time")');
+  }
+  for (const id of promptIds) {
+    if (!(Number.isInteger(id) && id >= 0 && id < model.vocabSize)) {
+      throw new RangeError(
+        `prompt token id ${id} not in [0, ${model.vocabSize}); the tokenizer does not match the model`,
+      );
+    }
+  }
+}
+
+/**
+ * Samples up to `maxTokens` tokens after `promptIds`, calling `onToken` with each id as it is chosen (before
+ * the next model call, so output streams). The end-of-text token is not passed to `onToken`.
+ */
+export async function generate(
+  model: NextTokenModel,
+  promptIds: readonly number[],
+  opts: GenerateOptions,
+  onToken?: (id: number) => void,
+): Promise<GenerateResult> {
+  validateGenerate(opts, model, promptIds);
+  const T = model.contextLength;
+  // One buffer holding the prompt and everything sampled; each step hands the model its last T ids.
+  const all = new Int32Array(promptIds.length + opts.maxTokens);
+  all.set(promptIds);
+  let length = promptIds.length;
+  const ids: number[] = [];
+  for (let step = 0; step < opts.maxTokens; step++) {
+    const context = all.subarray(Math.max(0, length - T), length);
+    const logits = await model.lastLogits(context);
+    if (logits.length !== model.vocabSize) {
+      throw new Error(`the model returned ${logits.length} logits, expected vocabSize ${model.vocabSize}`);
+    }
+    const next = sampleToken(logits, opts, opts.rng);
+    if (next === opts.endOfText) return { ids, stoppedAt: "end-of-text" };
+    all[length++] = next;
+    ids.push(next);
+    onToken?.(next);
+  }
+  return { ids, stoppedAt: "max-tokens" };
+}
+
+/** Generates and streams decoded text to `write`; returns the result and the full text. */
+export async function generateText(
+  model: NextTokenModel,
+  promptIds: readonly number[],
+  decoder: StreamingDecoder,
+  opts: GenerateOptions,
+  write: (text: string) => void,
+): Promise<GenerateResult & { text: string }> {
+  let text = "";
+  const emit = (piece: string) => {
+    if (piece === "") return;
+    text += piece;
+    write(piece);
+  };
+  const result = await generate(model, promptIds, opts, (id) => emit(decoder.push(id)));
+  emit(decoder.flush());
+  return { ...result, text };
+}
+
+/**
+ * A streaming decoder from each id's raw bytes: TextDecoder in stream mode holds back an incomplete UTF-8
+ * sequence until its last byte arrives and replaces malformed bytes with U+FFFD, as the tokenizer's decode.
+ */
+export function bytesDecoder(tokenBytes: (id: number) => Uint8Array): StreamingDecoder {
+  const utf8 = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
+  return {
+    push: (id) => utf8.decode(tokenBytes(id), { stream: true }),
+    flush: () => utf8.decode(),
+  };
+}
