@@ -37,8 +37,8 @@ export type EvalResult = {
   unscored: number;
 };
 
-export class EvalError extends Error {
-  override name = "EvalError";
+export class EvaluationError extends Error {
+  override name = "EvaluationError";
 }
 
 /** The window starts: 0, T, 2T, … while a full window of T+1 ids fits. */
@@ -52,11 +52,11 @@ export async function evaluate(model: BatchLogitsModel, data: TokenArray, opts: 
   const T = model.contextLength;
   const V = model.vocabSize;
   if (!(Number.isSafeInteger(opts.batchSize) && opts.batchSize >= 1)) {
-    throw new EvalError(`batch size must be a positive integer, got ${opts.batchSize}`);
+    throw new EvaluationError(`batch size must be a positive integer, got ${opts.batchSize}`);
   }
   const starts = windowStarts(data.length, T, opts.maxTokens);
   if (starts.length === 0) {
-    throw new EvalError(
+    throw new EvaluationError(
       `the token array holds ${data.length} ids; evaluation needs at least contextLength + 1 = ${T + 1}` +
         (opts.maxTokens !== undefined ? ` and --max-tokens of at least ${T}` : ""),
     );
@@ -72,19 +72,21 @@ export async function evaluate(model: BatchLogitsModel, data: TokenArray, opts: 
       for (let t = 0; t < T; t++) {
         const id = data[s + t] as number;
         if (id >= V)
-          throw new EvalError(`token id ${id} at position ${s + t} not in [0, ${V}): wrong tokenizer or model`);
+          throw new EvaluationError(`token id ${id} at position ${s + t} not in [0, ${V}): wrong tokenizer or model`);
         ids[b * T + t] = id;
       }
     }
     const logits = await model.logits(ids, B, T);
     if (logits.length !== B * T * V) {
-      throw new EvalError(`the model returned ${logits.length} logits for a [${B}, ${T}] batch, expected ${B * T * V}`);
+      throw new EvaluationError(
+        `the model returned ${logits.length} logits for a [${B}, ${T}] batch, expected ${B * T * V}`,
+      );
     }
     for (let b = 0; b < B; b++) {
       const s = starts[w + b] as number;
       for (let t = 0; t < T; t++) {
         const target = data[s + t + 1] as number;
-        if (target >= V) throw new EvalError(`token id ${target} at position ${s + t + 1} not in [0, ${V})`);
+        if (target >= V) throw new EvaluationError(`token id ${target} at position ${s + t + 1} not in [0, ${V})`);
         nats += crossEntropyRow(logits, (b * T + t) * V, V, target);
         if (opts.tokenByteLength) bytes += opts.tokenByteLength(target);
       }
@@ -109,7 +111,7 @@ export async function evaluate(model: BatchLogitsModel, data: TokenArray, opts: 
 export function crossEntropyRow(logits: Float32Array, offset: number, V: number, target: number): number {
   let max = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < V; i++) max = Math.max(max, logits[offset + i] as number);
-  if (!Number.isFinite(max)) throw new EvalError(`the model produced non-finite logits (max ${max})`);
+  if (!Number.isFinite(max)) throw new EvaluationError(`the model produced non-finite logits (max ${max})`);
   let sum = 0;
   for (let i = 0; i < V; i++) sum += Math.exp((logits[offset + i] as number) - max);
   return Math.log(sum) + max - (logits[offset + target] as number);
