@@ -59,7 +59,7 @@ async function trySession(device: Device): Promise<{ ok: true; ms: number } | { 
     try {
       const out = await session.run({ x: { dtype: "float32", shape: [2], data: Float32Array.of(1, 2) } });
       const y = out.y?.data;
-      if (!y || y[0] !== 2 || y[1] !== 3) return { ok: false, error: `wrong result ${y ? [...y] : "none"}` };
+      if (y?.[0] !== 2 || y[1] !== 3) return { ok: false, error: `wrong result ${y ? [...y] : "none"}` };
     } finally {
       await session.release();
     }
