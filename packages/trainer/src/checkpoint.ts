@@ -1,0 +1,211 @@
+// Checkpoints: one safetensors file holding the weights under their CS336 names, AdamW's moments as
+// `m.<name>` / `v.<name>`, and in `__metadata__` the format version, the step, AdamW's step count, the data
+// generator's state, the model and run configs (JSON) and a sha256 of the tensor bytes. Written atomically
+// (temp file, fsync, rename); the loader names exactly what is wrong with a corrupt, truncated or foreign file.
+// Leaves out: retention (run-dir.ts) and sharding (one file is fine up to a few GB).
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
+import { type ModelConfig, parameterSpecs, resolveModelConfig } from "@cs336-ts/model/config.ts";
+import type { ParamMap } from "@cs336-ts/model/init.ts";
+import { readSafetensors, type SafeTensor, writeSafetensors } from "@cs336-ts/model/io/safetensors.ts";
+import type { RngState } from "@cs336-ts/model/random.ts";
+import type { RunConfig } from "./config.ts";
+
+export const CHECKPOINT_FORMAT = "cs336-ts-checkpoint";
+export const CHECKPOINT_VERSION = 1;
+
+/** Everything the optimizer carries between steps. */
+export type TrainState = { params: ParamMap; m: ParamMap; v: ParamMap; adamStep: number };
+
+export type Checkpoint = {
+  model: ModelConfig;
+  state: TrainState;
+  /** Optimizer steps completed by the run (the next step to run). */
+  iteration: number;
+  /** The batch generator's state after `iteration` steps (null outside a training run). */
+  rng: RngState | null;
+  /** The resolved run config (null when saved outside a run, e.g. by the adapters). */
+  config: RunConfig | null;
+  /** Wall-clock seconds of training so far, so resumed curves continue the time axis. */
+  elapsedSeconds: number;
+  /** Validation loss at this step, when one was measured. */
+  valLoss: number | null;
+};
+
+export class CheckpointError extends Error {
+  override name = "CheckpointError";
+}
+
+function* tensorsOf(ck: Checkpoint): Generator<[string, SafeTensor]> {
+  for (const spec of parameterSpecs(ck.model)) {
+    for (const [prefix, map] of [
+      ["", ck.state.params],
+      ["m.", ck.state.m],
+      ["v.", ck.state.v],
+    ] as const) {
+      const t = map[spec.name];
+      const name = prefix + spec.name;
+      if (!t) throw new CheckpointError(`cannot save: tensor "${name}" is missing`);
+      if (t.shape.join(",") !== spec.shape.join(",") || t.data.length !== spec.shape.reduce((a, b) => a * b, 1)) {
+        throw new CheckpointError(
+          `cannot save: tensor "${name}" has shape [${t.shape}], the model needs [${spec.shape}]`,
+        );
+      }
+      yield [name, { dtype: "F32", shape: spec.shape, data: t.data }];
+    }
+  }
+}
+
+function digest(tensors: Iterable<[string, SafeTensor]>): string {
+  const h = new Bun.CryptoHasher("sha256");
+  for (const [, t] of tensors) h.update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  return h.digest("hex");
+}
+
+/** Serializes a checkpoint to safetensors bytes. */
+export function encodeCheckpoint(ck: Checkpoint): Uint8Array {
+  const tensors = [...tensorsOf(ck)];
+  const metadata: Record<string, string> = {
+    format: CHECKPOINT_FORMAT,
+    format_version: String(CHECKPOINT_VERSION),
+    iteration: String(ck.iteration),
+    adam_step: String(ck.state.adamStep),
+    model_config: JSON.stringify(ck.model),
+    elapsed_seconds: String(ck.elapsedSeconds),
+    data_sha256: digest(tensors),
+  };
+  if (ck.rng) metadata.rng_state = JSON.stringify(ck.rng);
+  if (ck.config) metadata.run_config = JSON.stringify(ck.config);
+  if (ck.valLoss !== null) metadata.val_loss = String(ck.valLoss);
+  return writeSafetensors(tensors, metadata);
+}
+
+/** Writes bytes to `path` atomically: a crash leaves the old file or the new one, never half of one. */
+export function writeFileAtomic(path: string, bytes: Uint8Array): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fd = openSync(tmp, "w");
+  try {
+    let at = 0;
+    while (at < bytes.length) at += writeSync(fd, bytes, at, bytes.length - at);
+    fsyncSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  closeSync(fd);
+  renameSync(tmp, path);
+}
+
+export function saveCheckpoint(path: string, ck: Checkpoint): void {
+  writeFileAtomic(path, encodeCheckpoint(ck));
+}
+
+/** Parses and validates checkpoint bytes; `source` names the file in errors. */
+export function decodeCheckpoint(bytes: Uint8Array, source: string): Checkpoint {
+  const hint = "; use an earlier checkpoint from the run's checkpoints/ folder, or start a fresh run";
+  const fail = (why: string) => new CheckpointError(`${source} is not a usable checkpoint: ${why}${hint}`);
+  let file: ReturnType<typeof readSafetensors>;
+  try {
+    file = readSafetensors(bytes, source);
+  } catch (e) {
+    throw fail((e as Error).message);
+  }
+  const md = file.metadata;
+  if (md.format !== CHECKPOINT_FORMAT) {
+    throw fail(
+      `no "${CHECKPOINT_FORMAT}" marker in its metadata (a plain safetensors file, not a training checkpoint?)`,
+    );
+  }
+  if (md.format_version !== String(CHECKPOINT_VERSION)) {
+    throw fail(`format version ${md.format_version}, this build reads version ${CHECKPOINT_VERSION}`);
+  }
+  const int = (key: string) => {
+    const v = Number(md[key]);
+    if (!Number.isSafeInteger(v) || v < 0) throw fail(`metadata "${key}" is ${JSON.stringify(md[key])}`);
+    return v;
+  };
+  const json = (key: string) => {
+    try {
+      return JSON.parse(md[key] ?? "null") as unknown;
+    } catch {
+      throw fail(`metadata "${key}" is not valid JSON`);
+    }
+  };
+  let model: ModelConfig;
+  try {
+    model = resolveModelConfig(json("model_config") as Partial<ModelConfig>);
+  } catch (e) {
+    throw fail(`its model config is invalid: ${(e as Error).message}`);
+  }
+  const params: ParamMap = {};
+  const m: ParamMap = {};
+  const v: ParamMap = {};
+  const expected = new Set<string>();
+  for (const spec of parameterSpecs(model)) {
+    for (const [prefix, map] of [
+      ["", params],
+      ["m.", m],
+      ["v.", v],
+    ] as const) {
+      const name = prefix + spec.name;
+      expected.add(name);
+      const t = file.tensors.get(name);
+      if (!t) throw fail(`tensor "${name}" is missing`);
+      if (t.dtype !== "F32" || t.shape.join(",") !== spec.shape.join(",")) {
+        throw fail(`tensor "${name}" is ${t.dtype} [${t.shape}], the model config needs F32 [${spec.shape}]`);
+      }
+      map[spec.name] = { data: t.data as Float32Array, shape: [...spec.shape] };
+    }
+  }
+  const extra = [...file.tensors.keys()].filter((k) => !expected.has(k));
+  if (extra.length > 0) throw fail(`unexpected tensors ${extra.slice(0, 3).join(", ")} for its model config`);
+  if (md.data_sha256 !== undefined) {
+    const tensors = [...expected].map((name) => [name, file.tensors.get(name)!] as [string, SafeTensor]);
+    if (digest(tensors) !== md.data_sha256) throw fail("tensor data does not match its sha256 (the file is corrupt)");
+  }
+  const elapsed = Number(md.elapsed_seconds ?? 0);
+  const valLoss = md.val_loss === undefined ? null : Number(md.val_loss);
+  return {
+    model,
+    state: { params, m, v, adamStep: int("adam_step") },
+    iteration: int("iteration"),
+    rng: (json("rng_state") as RngState | null) ?? null,
+    config: (json("run_config") as RunConfig | null) ?? null,
+    elapsedSeconds: Number.isFinite(elapsed) ? elapsed : 0,
+    valLoss: valLoss !== null && Number.isFinite(valLoss) ? valLoss : null,
+  };
+}
+
+export function loadCheckpoint(path: string): Checkpoint {
+  if (!existsSync(path)) throw new CheckpointError(`checkpoint ${path} not found; check the path`);
+  return decodeCheckpoint(readFileSync(path), path);
+}
+
+/** Just the metadata (cheap: reads the header only), e.g. to find the newest checkpoint of a run. */
+export function readCheckpointMetadata(path: string): Record<string, string> {
+  const fd = openSync(path, "r");
+  try {
+    const head = Buffer.alloc(8);
+    if (readSync(fd, head, 0, 8, 0) !== 8) return {};
+    const len = Number(head.readBigUInt64LE(0));
+    if (len > 100_000_000) return {};
+    const buf = Buffer.alloc(len);
+    readSync(fd, buf, 0, len, 8);
+    const header = JSON.parse(buf.toString("utf8")) as { __metadata__?: Record<string, string> };
+    return header.__metadata__ ?? {};
+  } catch {
+    return {};
+  } finally {
+    closeSync(fd);
+  }
+}

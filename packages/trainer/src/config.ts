@@ -1,0 +1,302 @@
+// The run configuration: the model (packages/model's ModelConfig) plus everything the training loop needs,
+// with a default and a comment per field, the kebab-case flag of every field (`--lr-max 3e-4`), and one
+// validation pass with messages that say how to fix the value. Presets in configs/*.json are partial
+// RunConfigs; flags override them field by field. Leaves out: architecture checks (resolveModelConfig).
+import { ConfigError, MODEL_DEFAULTS, type ModelConfig, resolveModelConfig } from "@cs336-ts/model/config.ts";
+
+export { ConfigError };
+
+export type Device = "cpu" | "cuda";
+
+export type TrainingConfig = {
+  /** Token array (.npy) to train on. */
+  train: string;
+  /** Token array (.npy) for validation loss; null trains without validation (and without a best checkpoint). */
+  val: string | null;
+  /** Run folder: config.json, run.json, metrics.jsonl, checkpoints/, curves.svg. */
+  out: string;
+  /** Tokenizer folder (vocab.json + merges.txt) whose sha256 the run records; null records none. */
+  tokenizer: string | null;
+  /** Sequences per optimizer step (B). */
+  batchSize: number;
+  /** Total optimizer steps; tokens seen = maxSteps * batchSize * contextLength. */
+  maxSteps: number;
+  /** Peak learning rate, reached at the end of warmup. */
+  lrMax: number;
+  /** Floor of the cosine schedule, held after cosineSteps. */
+  lrMin: number;
+  /** Linear warmup steps from 0 to lrMax. */
+  warmupSteps: number;
+  /** Step at which the cosine reaches lrMin; null means maxSteps. */
+  cosineSteps: number | null;
+  /** AdamW decoupled weight decay. */
+  weightDecay: number;
+  /** AdamW first-moment decay. */
+  beta1: number;
+  /** AdamW second-moment decay. */
+  beta2: number;
+  /** AdamW epsilon. */
+  adamEps: number;
+  /** Global L2 gradient-norm clip; 0 disables clipping. */
+  gradClip: number;
+  /** K: optimizer steps per run of the training graph (host <-> device copies happen once per K). */
+  stepsPerRun: number;
+  /** Validation loss every this many steps (and at the end); 0 only at the end. */
+  evalEvery: number;
+  /** Fixed validation batches (chosen once from the seed) averaged for each validation loss. */
+  evalBatches: number;
+  /** Checkpoint every this many steps (and at the end); 0 only at the end. */
+  checkpointEvery: number;
+  /** Periodic checkpoints kept (older ones are deleted); the best by validation loss is kept apart. */
+  keepLast: number;
+  /** Progress line every this many steps when stderr is not a terminal. */
+  logEvery: number;
+  /** Seed of initialization, batch order and validation batches. */
+  seed: number;
+  /** Execution provider: cpu, or cuda (needs the CUDA provider libraries, see `bun run cli doctor`). */
+  device: Device;
+  /** Intra-op threads for the CPU provider; 0 lets the runtime choose. */
+  threads: number;
+};
+
+export type RunConfig = { model: ModelConfig } & TrainingConfig;
+
+/** A preset or checkpoint config before defaults: any subset of fields. */
+export type RunConfigInput = { model?: Partial<ModelConfig> } & Partial<TrainingConfig>;
+
+export const TRAINING_DEFAULTS: Readonly<TrainingConfig> = Object.freeze({
+  train: "data/tinystories/train.npy",
+  val: "data/tinystories/valid.npy",
+  out: "runs/default",
+  tokenizer: null,
+  batchSize: 32,
+  maxSteps: 1000,
+  lrMax: 1e-3,
+  lrMin: 1e-4,
+  warmupSteps: 100,
+  cosineSteps: null,
+  weightDecay: 0.1,
+  beta1: 0.9,
+  beta2: 0.95,
+  adamEps: 1e-8,
+  gradClip: 1.0,
+  stepsPerRun: 8,
+  evalEvery: 200,
+  evalBatches: 8,
+  checkpointEvery: 500,
+  keepLast: 3,
+  logEvery: 10,
+  seed: 0,
+  device: "cpu",
+  threads: 0,
+});
+
+type Kind = "int" | "number" | "string" | "path?" | "bool" | { choices: readonly string[] };
+
+/** One settable field: where it lives, its flag and how to parse it. */
+export type FieldDef = { key: string; model: boolean; flag: string; kind: Kind; help: string };
+
+const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+const MODEL_FIELDS: [keyof ModelConfig, Kind, string][] = [
+  ["vocabSize", "int", "vocabulary size (must cover every token id in the data)"],
+  ["contextLength", "int", "sequence length T"],
+  ["dModel", "int", "residual width"],
+  ["numLayers", "int", "Transformer blocks"],
+  ["numHeads", "int", "attention heads (must divide d-model)"],
+  ["dFf", "int", "feed-forward hidden width"],
+  ["ropeTheta", "number", "RoPE base"],
+  ["norm", { choices: ["pre", "post", "none"] }, "RMSNorm placement"],
+  ["positional", { choices: ["rope", "none"] }, "positional encoding"],
+  ["ffn", { choices: ["swiglu", "silu"] }, "feed-forward kind"],
+  ["tiedEmbeddings", "bool", "share the embedding with the LM head"],
+  ["eps", "number", "RMSNorm epsilon"],
+];
+
+const TRAINING_FIELDS: [keyof TrainingConfig, Kind, string][] = [
+  ["train", "string", "training token array (.npy)"],
+  ["val", "path?", "validation token array (.npy); 'none' to skip validation"],
+  ["out", "string", "run folder"],
+  ["tokenizer", "path?", "tokenizer folder (vocab.json + merges.txt) to record the hash of"],
+  ["batchSize", "int", "sequences per step"],
+  ["maxSteps", "int", "total optimizer steps"],
+  ["lrMax", "number", "peak learning rate"],
+  ["lrMin", "number", "final learning rate"],
+  ["warmupSteps", "int", "linear warmup steps"],
+  ["cosineSteps", "int", "step where the cosine reaches lr-min (default: max-steps)"],
+  ["weightDecay", "number", "AdamW weight decay"],
+  ["beta1", "number", "AdamW beta1"],
+  ["beta2", "number", "AdamW beta2"],
+  ["adamEps", "number", "AdamW epsilon"],
+  ["gradClip", "number", "max global gradient L2 norm (0: off)"],
+  ["stepsPerRun", "int", "optimizer steps per graph run (K)"],
+  ["evalEvery", "int", "validate every N steps (0: only at the end)"],
+  ["evalBatches", "int", "fixed validation batches per evaluation"],
+  ["checkpointEvery", "int", "checkpoint every N steps (0: only at the end)"],
+  ["keepLast", "int", "periodic checkpoints to keep"],
+  ["logEvery", "int", "progress line every N steps when not on a terminal"],
+  ["seed", "int", "random seed"],
+  ["device", { choices: ["cpu", "cuda"] }, "execution provider"],
+  ["threads", "int", "CPU intra-op threads (0: runtime default)"],
+];
+
+/** Every settable field; the model's `eps` takes the flag --norm-eps so it cannot be mistaken for AdamW's. */
+export const FIELDS: readonly FieldDef[] = [
+  ...MODEL_FIELDS.map(([key, kind, help]) => ({
+    key,
+    model: true,
+    flag: key === "eps" ? "norm-eps" : kebab(key),
+    kind,
+    help,
+  })),
+  ...TRAINING_FIELDS.map(([key, kind, help]) => ({ key, model: false, flag: kebab(key), kind, help })),
+];
+
+/** Parses a flag's string value for a field; throws ConfigError with the flag name. */
+export function parseFieldValue(field: FieldDef, raw: string): unknown {
+  const k = field.kind;
+  const bad = (what: string) => new ConfigError(`--${field.flag} must be ${what}, got "${raw}"`);
+  if (k === "string") return raw;
+  if (k === "path?") return raw === "none" || raw === "" ? null : raw;
+  if (k === "bool") {
+    if (raw === "true" || raw === "false") return raw === "true";
+    throw bad("true or false");
+  }
+  if (typeof k === "object") {
+    if (k.choices.includes(raw)) return raw;
+    throw bad(`one of ${k.choices.join(", ")}`);
+  }
+  const n = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(n)) throw bad("a number");
+  if (k === "int" && !Number.isSafeInteger(n)) throw bad("an integer");
+  return n;
+}
+
+/** Builds a config layer from flag values keyed by flag name (strings are parsed, numbers/booleans kept). */
+export function configFromFlags(values: ReadonlyMap<string, unknown>): RunConfigInput {
+  const model: Record<string, unknown> = {};
+  const out: Record<string, unknown> = {};
+  for (const [flag, raw] of values) {
+    const field = FIELDS.find((f) => f.flag === flag);
+    if (!field) throw new ConfigError(`--${flag} is not a config field`);
+    const value = typeof raw === "string" ? parseFieldValue(field, raw) : raw;
+    (field.model ? model : out)[field.key] = value;
+  }
+  if (Object.keys(model).length > 0) out.model = model;
+  return out as RunConfigInput;
+}
+
+/** Layers overrides (later wins) onto defaults, validates everything once, and returns a RunConfig. */
+export function resolveRunConfig(...layers: RunConfigInput[]): RunConfig {
+  const known = new Set<string>(["model", ...Object.keys(TRAINING_DEFAULTS)]);
+  const modelIn: Partial<ModelConfig> = {};
+  const trainIn: Record<string, unknown> = {};
+  for (const layer of layers) {
+    for (const [key, value] of Object.entries(layer)) {
+      if (!known.has(key)) throw new ConfigError(`unknown config field "${key}"${near(key, [...known])}`);
+      if (key === "model") {
+        if (typeof value !== "object" || value === null) throw new ConfigError(`"model" must be an object`);
+        Object.assign(modelIn, value);
+      } else if (value !== undefined) {
+        trainIn[key] = value;
+      }
+    }
+  }
+  const model = resolveModelConfig(modelIn);
+  const t = { ...TRAINING_DEFAULTS, ...trainIn } as TrainingConfig;
+  validateTraining(t);
+  return { model, ...t };
+}
+
+function validateTraining(t: TrainingConfig): void {
+  const flag = (key: string) => `${key} (--${kebab(key)})`;
+  const int = (key: keyof TrainingConfig, min: number) => {
+    const v = t[key];
+    if (!(typeof v === "number" && Number.isSafeInteger(v) && v >= min)) {
+      throw new ConfigError(`${flag(key)} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+    }
+  };
+  const num = (key: keyof TrainingConfig, ok: (v: number) => boolean, what: string) => {
+    const v = t[key];
+    if (!(typeof v === "number" && Number.isFinite(v) && ok(v))) {
+      throw new ConfigError(`${flag(key)} must be ${what}, got ${JSON.stringify(v)}`);
+    }
+  };
+  for (const key of ["train", "out"] as const) {
+    if (typeof t[key] !== "string" || t[key] === "") throw new ConfigError(`${flag(key)} must be a non-empty path`);
+  }
+  for (const key of ["val", "tokenizer"] as const) {
+    if (t[key] !== null && typeof t[key] !== "string") throw new ConfigError(`${flag(key)} must be a path or null`);
+  }
+  int("batchSize", 1);
+  int("maxSteps", 1);
+  int("warmupSteps", 0);
+  int("stepsPerRun", 1);
+  int("evalEvery", 0);
+  int("evalBatches", 1);
+  int("checkpointEvery", 0);
+  int("keepLast", 1);
+  int("logEvery", 1);
+  int("seed", 0);
+  int("threads", 0);
+  num("lrMax", (v) => v > 0, "a positive number");
+  num("lrMin", (v) => v >= 0 && v <= t.lrMax, `a number in [0, lr-max = ${t.lrMax}]`);
+  num("weightDecay", (v) => v >= 0, "a number >= 0");
+  num("beta1", (v) => v >= 0 && v < 1, "in [0, 1)");
+  num("beta2", (v) => v >= 0 && v < 1, "in [0, 1)");
+  num("adamEps", (v) => v > 0, "a positive number");
+  num("gradClip", (v) => v >= 0, "a number >= 0 (0 turns clipping off)");
+  if (t.cosineSteps !== null) {
+    int("cosineSteps", 1);
+    if (t.cosineSteps <= t.warmupSteps) {
+      throw new ConfigError(
+        `cosineSteps (--cosine-steps ${t.cosineSteps}) must be greater than warmupSteps (--warmup-steps ${t.warmupSteps})`,
+      );
+    }
+  } else if (t.maxSteps <= t.warmupSteps) {
+    throw new ConfigError(
+      `warmupSteps (${t.warmupSteps}) must be smaller than maxSteps (${t.maxSteps}); lower --warmup-steps or raise --max-steps`,
+    );
+  }
+  if (t.device !== "cpu" && t.device !== "cuda") {
+    throw new ConfigError(`device (--device) must be "cpu" or "cuda", got ${JSON.stringify(t.device)}`);
+  }
+}
+
+/** The cosine schedule's last step: cosineSteps, or maxSteps when unset. */
+export function cosineCycle(c: RunConfig): number {
+  return c.cosineSteps ?? c.maxSteps;
+}
+
+/** Tokens processed per optimizer step. */
+export function tokensPerStep(c: RunConfig): number {
+  return c.batchSize * c.model.contextLength;
+}
+
+/** Model fields that differ between two configs, as "field: a -> b" (empty when the shapes agree). */
+export function architectureDiff(a: ModelConfig, b: ModelConfig): string[] {
+  return (Object.keys(MODEL_DEFAULTS) as (keyof ModelConfig)[])
+    .filter((k) => a[k] !== b[k])
+    .map((k) => `${k}: ${JSON.stringify(a[k])} -> ${JSON.stringify(b[k])}`);
+}
+
+/** Parses a preset's JSON text (a partial RunConfig); the error names the file. */
+export function parsePreset(text: string, source: string): RunConfigInput {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`${source} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new ConfigError(`${source} must hold a JSON object of config fields`);
+  }
+  const { $comment: _, ...fields } = value as Record<string, unknown>;
+  return fields as RunConfigInput;
+}
+
+function near(key: string, keys: string[]): string {
+  const lower = key.toLowerCase().replace(/[-_]/g, "");
+  const hit = keys.find((k) => k.toLowerCase() === lower);
+  return hit ? ` (did you mean "${hit}"?)` : ` (known: ${keys.join(", ")})`;
+}

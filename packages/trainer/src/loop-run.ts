@@ -1,0 +1,151 @@
+// Setting up a training run: resolve the config (preset, then flags; a checkpoint's config when resuming
+// without a preset), find and validate the checkpoint to resume, refuse a different architecture, open and
+// check the token arrays (ids within the vocabulary, long enough for a window), prepare the run folder, then
+// hand everything to trainLoop. Every failure here happens before any training time is spent.
+// Leaves out: the engine itself (passed in as a factory).
+import { existsSync, readFileSync } from "node:fs";
+import { type Checkpoint, loadCheckpoint } from "./checkpoint.ts";
+import {
+  architectureDiff,
+  ConfigError,
+  parsePreset,
+  type RunConfig,
+  type RunConfigInput,
+  resolveRunConfig,
+  TRAINING_DEFAULTS,
+} from "./config.ts";
+import { checkBatchable } from "./data/batch.ts";
+import { openNpy, type TokenArray } from "./data/npy.ts";
+import { checkTokenIds } from "./data/validate.ts";
+import { type LoopResult, trainLoop } from "./loop.ts";
+import type { EngineFactory } from "./loop-engine.ts";
+import { type Interrupt, installInterrupt } from "./loop-interrupt.ts";
+import { openMetrics } from "./metrics.ts";
+import { createProgress } from "./progress.ts";
+import { latestCheckpoint, listCheckpoints, prepareRunDir, type RunInfo, runPaths, tokenizerHash } from "./run-dir.ts";
+
+export type RunPlan = { config: RunConfig; resume: Checkpoint | null; resumePath: string | null; notes: string[] };
+
+/** Reads a preset file (a partial RunConfig as JSON). */
+export function readPreset(path: string): RunConfigInput {
+  if (!existsSync(path)) {
+    throw new ConfigError(
+      `config file ${path} not found; presets live in configs/ (e.g. configs/tinystories-cpu.json)`,
+    );
+  }
+  return parsePreset(readFileSync(path, "utf8"), path);
+}
+
+/**
+ * Resolves the config and the checkpoint to resume. `resume` is a checkpoint path, "auto" (the newest
+ * checkpoint in the run folder, or a fresh start when there is none) or null (fresh; refused when the run
+ * folder already holds checkpoints, so a run is never overwritten by accident).
+ */
+export function planRun(args: { preset: string | null; overrides: RunConfigInput; resume: string | null }): RunPlan {
+  const notes: string[] = [];
+  const presetLayer = args.preset ? readPreset(args.preset) : null;
+  const out = args.overrides.out ?? presetLayer?.out ?? TRAINING_DEFAULTS.out;
+  let resumePath: string | null = null;
+  if (args.resume === "auto") {
+    resumePath = latestCheckpoint(out);
+    if (!resumePath) notes.push(`--resume auto: no checkpoint in ${runPaths(out).checkpoints}, starting fresh`);
+  } else if (args.resume !== null) {
+    resumePath = args.resume;
+  }
+  const resume = resumePath ? loadCheckpoint(resumePath) : null;
+  if (!presetLayer && !resume) {
+    throw new ConfigError("pass --config configs/NAME.json (a preset), or --resume CHECKPOINT to continue a run");
+  }
+  const base: RunConfigInput = presetLayer ?? resume?.config ?? { model: resume?.model };
+  const config = resolveRunConfig(base, args.overrides);
+  if (resume) {
+    const diff = architectureDiff(resume.model, config.model);
+    if (diff.length > 0) {
+      throw new ConfigError(
+        `cannot resume ${resumePath}: its architecture differs from the config (checkpoint -> config): ` +
+          `${diff.join("; ")}. Use the checkpoint's values (drop --config to take its config) or start a new run ` +
+          "with another --out",
+      );
+    }
+    if (resume.iteration > config.maxSteps) {
+      throw new ConfigError(`cannot resume at step ${resume.iteration}: --max-steps is ${config.maxSteps}; raise it`);
+    }
+    if (resume.config) {
+      const changed = (Object.keys(TRAINING_DEFAULTS) as (keyof RunConfig)[]).filter(
+        (k) => JSON.stringify(resume.config?.[k]) !== JSON.stringify(config[k]),
+      );
+      if (changed.length > 0) notes.push(`resuming with changed settings: ${changed.join(", ")}`);
+    }
+    notes.push(`resuming from ${resumePath} at step ${resume.iteration}`);
+  } else if (listCheckpoints(config.out).length > 0) {
+    throw new ConfigError(
+      `${config.out} already holds checkpoints of an earlier run; continue it with --resume auto, ` +
+        "or choose another --out",
+    );
+  }
+  return { config, resume, resumePath, notes };
+}
+
+/** Opens a token array and checks it against the model before training (ids in range, long enough). */
+export function openTokens(path: string, config: RunConfig, flag: string): TokenArray {
+  if (!existsSync(path)) {
+    throw new ConfigError(
+      `${flag} file ${path} not found; make it with \`bun run cli encode\` or pass ${flag} FILE.npy`,
+    );
+  }
+  const { data } = openNpy(path);
+  checkTokenIds(data, config.model.vocabSize, path);
+  checkBatchable(data.length, config.model.contextLength, path);
+  return data;
+}
+
+export type RunOutcome = LoopResult & { info: RunInfo };
+
+/** Runs a planned training run to completion, interruption or divergence. */
+export async function runTraining(
+  plan: RunPlan,
+  o: {
+    engineFactory: EngineFactory;
+    argv: string[];
+    stderr: { write(s: string): void; isTTY: boolean };
+    interrupt?: Interrupt;
+  },
+): Promise<RunOutcome> {
+  const { config } = plan;
+  const train = openTokens(config.train, config, "--train");
+  const val = config.val ? openTokens(config.val, config, "--val") : null;
+  const previous = plan.resume ? readPreviousInfo(config.out) : null;
+  if (previous?.tokenizerSha256 && config.tokenizer && tokenizerHash(config.tokenizer) !== previous.tokenizerSha256) {
+    throw new ConfigError(
+      `the tokenizer in ${config.tokenizer} differs from the one this run started with (sha256 ` +
+        `${previous.tokenizerSha256.slice(0, 12)}…); resume with the same tokenizer and data`,
+    );
+  }
+  const info = prepareRunDir(config, o.argv);
+  const progress = createProgress({
+    totalSteps: config.maxSteps,
+    startStep: plan.resume?.iteration ?? 0,
+    logEvery: config.logEvery,
+    isTTY: o.stderr.isTTY,
+    write: (s) => o.stderr.write(s),
+  });
+  const interrupt = o.interrupt ?? installInterrupt((m) => progress.note(m));
+  const engine = await o.engineFactory(config);
+  try {
+    const metrics = openMetrics(runPaths(config.out).metrics, plan.resume?.iteration ?? null);
+    const result = await trainLoop({ config, engine, train, val, resume: plan.resume, metrics, progress, interrupt });
+    progress.done();
+    return { ...result, info };
+  } finally {
+    interrupt.dispose();
+    await engine.dispose?.();
+  }
+}
+
+function readPreviousInfo(out: string): RunInfo | null {
+  try {
+    return JSON.parse(readFileSync(runPaths(out).info, "utf8")) as RunInfo;
+  } catch {
+    return null;
+  }
+}

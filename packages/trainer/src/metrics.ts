@@ -1,0 +1,63 @@
+// JSONL metrics of a run: one line per optimizer step ({"kind":"train", step, tokens, time, loss, lr,
+// gradNorm, tokensPerSec}) and one per validation ({"kind":"val", step, tokens, time, valLoss}); `time` is
+// wall-clock seconds of training, continued across resumes. Appended line by line so a crash loses at most
+// the line being written. Leaves out: rotation and compression (a 100k-step run is a few MB).
+import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { writeFileAtomic } from "./checkpoint.ts";
+
+export type TrainRecord = {
+  kind: "train";
+  step: number;
+  tokens: number;
+  time: number;
+  loss: number;
+  lr: number;
+  gradNorm: number;
+  tokensPerSec: number;
+};
+export type ValRecord = { kind: "val"; step: number; tokens: number; time: number; valLoss: number };
+export type MetricRecord = TrainRecord | ValRecord;
+
+/** Reads a metrics.jsonl; a torn last line (crash mid-write) is skipped, any other bad line is an error. */
+export function readMetrics(path: string): MetricRecord[] {
+  if (!existsSync(path)) return [];
+  const lines = readFileSync(path, "utf8").split("\n");
+  const out: MetricRecord[] = [];
+  lines.forEach((line, i) => {
+    if (line.trim() === "") return;
+    try {
+      const r = JSON.parse(line) as MetricRecord;
+      if ((r.kind === "train" || r.kind === "val") && typeof r.step === "number") out.push(r);
+    } catch (e) {
+      if (i < lines.length - 2) throw new Error(`${path}:${i + 1}: not a JSON line (${(e as Error).message})`);
+    }
+  });
+  return out;
+}
+
+export type MetricsLog = {
+  readonly records: MetricRecord[];
+  append(r: MetricRecord): void;
+};
+
+/**
+ * Opens a run's metrics for appending. On resume from step `resumeStep`, records after that step (written
+ * by the interrupted run past its last checkpoint) are dropped so the log matches the training state.
+ */
+export function openMetrics(path: string, resumeStep: number | null): MetricsLog {
+  let records: MetricRecord[] = [];
+  if (resumeStep === null) {
+    writeFileAtomic(path, new Uint8Array(0));
+  } else {
+    const all = readMetrics(path);
+    records = all.filter((r) => r.step <= resumeStep);
+    writeFileAtomic(path, new TextEncoder().encode(records.map((r) => `${JSON.stringify(r)}\n`).join("")));
+  }
+  return {
+    records,
+    append(r) {
+      records.push(r);
+      appendFileSync(path, `${JSON.stringify(r)}\n`);
+    },
+  };
+}

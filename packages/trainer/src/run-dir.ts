@@ -1,0 +1,108 @@
+// The run folder: config.json (the resolved config), run.json (git commit, tokenizer sha256, start time),
+// metrics.jsonl, curves.svg and checkpoints/ with `step-NNNNNNN.safetensors` files (the last N kept) and
+// `best.safetensors` (lowest validation loss). Leaves out: locking against two runs sharing a folder.
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { readCheckpointMetadata, writeFileAtomic } from "./checkpoint.ts";
+import type { RunConfig } from "./config.ts";
+
+export type RunInfo = {
+  gitCommit: string | null;
+  gitDirty: boolean | null;
+  tokenizerSha256: string | null;
+  startedAt: string;
+  argv: string[];
+  runtime: string;
+};
+
+export const runPaths = (out: string) => ({
+  config: join(out, "config.json"),
+  info: join(out, "run.json"),
+  metrics: join(out, "metrics.jsonl"),
+  curves: join(out, "curves.svg"),
+  checkpoints: join(out, "checkpoints"),
+  best: join(out, "checkpoints", "best.safetensors"),
+});
+
+export function checkpointPath(out: string, step: number): string {
+  return join(out, "checkpoints", `step-${String(step).padStart(7, "0")}.safetensors`);
+}
+
+const STEP_FILE = /^step-(\d+)\.safetensors$/;
+
+/** Periodic checkpoints of a run, oldest first. */
+export function listCheckpoints(out: string): { step: number; path: string }[] {
+  const dir = runPaths(out).checkpoints;
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .map((name) => ({ m: STEP_FILE.exec(name), name }))
+    .filter((e): e is { m: RegExpExecArray; name: string } => e.m !== null)
+    .map((e) => ({ step: Number(e.m[1]), path: join(dir, e.name) }))
+    .sort((a, b) => a.step - b.step);
+}
+
+/** The newest periodic checkpoint, or null. */
+export function latestCheckpoint(out: string): string | null {
+  return listCheckpoints(out).at(-1)?.path ?? null;
+}
+
+/** Deletes all but the newest `keepLast` periodic checkpoints (best.safetensors is separate). */
+export function pruneCheckpoints(out: string, keepLast: number): void {
+  const all = listCheckpoints(out);
+  for (const c of all.slice(0, Math.max(0, all.length - keepLast))) rmSync(c.path, { force: true });
+}
+
+/** Validation loss recorded in best.safetensors, or Infinity when there is none yet. */
+export function bestValLoss(out: string): number {
+  const p = runPaths(out).best;
+  if (!existsSync(p)) return Number.POSITIVE_INFINITY;
+  const v = Number(readCheckpointMetadata(p).val_loss);
+  return Number.isFinite(v) ? v : Number.POSITIVE_INFINITY;
+}
+
+/** HEAD's commit and whether the tree has changes, or nulls outside a git checkout. */
+export function gitState(cwd: string): { commit: string | null; dirty: boolean | null } {
+  try {
+    const head = Bun.spawnSync(["git", "rev-parse", "HEAD"], { cwd, stderr: "ignore" });
+    if (head.exitCode !== 0) return { commit: null, dirty: null };
+    const status = Bun.spawnSync(["git", "status", "--porcelain", "--untracked-files=no"], { cwd, stderr: "ignore" });
+    return {
+      commit: head.stdout.toString().trim(),
+      dirty: status.exitCode === 0 ? status.stdout.toString().trim() !== "" : null,
+    };
+  } catch {
+    return { commit: null, dirty: null };
+  }
+}
+
+/** sha256 over vocab.json then merges.txt of a tokenizer folder. */
+export function tokenizerHash(dir: string): string {
+  const h = new Bun.CryptoHasher("sha256");
+  for (const name of ["vocab.json", "merges.txt"]) {
+    const p = join(dir, name);
+    if (!existsSync(p) || !statSync(p).isFile()) {
+      throw new Error(`tokenizer folder ${dir} has no ${name}; pass the folder written by \`bun run cli train-bpe\``);
+    }
+    h.update(readFileSync(p));
+  }
+  return h.digest("hex");
+}
+
+/** Creates the folder and writes config.json and run.json (atomically). */
+export function prepareRunDir(config: RunConfig, argv: string[]): RunInfo {
+  const paths = runPaths(config.out);
+  mkdirSync(paths.checkpoints, { recursive: true });
+  const git = gitState(process.cwd());
+  const info: RunInfo = {
+    gitCommit: git.commit,
+    gitDirty: git.dirty,
+    tokenizerSha256: config.tokenizer ? tokenizerHash(config.tokenizer) : null,
+    startedAt: new Date().toISOString(),
+    argv,
+    runtime: `bun ${Bun.version}`,
+  };
+  const enc = new TextEncoder();
+  writeFileAtomic(paths.config, enc.encode(`${JSON.stringify(config, null, 2)}\n`));
+  writeFileAtomic(paths.info, enc.encode(`${JSON.stringify(info, null, 2)}\n`));
+  return info;
+}
