@@ -25,7 +25,7 @@ pub mod encode_stream;
 pub mod error;
 pub mod pretokenize;
 pub mod special;
-// pub mod train;
+pub mod train;
 pub mod unicode_tables;
 pub mod wasm;
 

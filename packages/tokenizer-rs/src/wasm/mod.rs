@@ -8,7 +8,7 @@
 //! Only this module and its children use `unsafe`, and only to turn (ptr, len) pairs into slices.
 
 pub mod encode;
-// pub mod train;
+pub mod train;
 
 use crate::error::{Error, Result};
 use crate::pretokenize::pretokenize;

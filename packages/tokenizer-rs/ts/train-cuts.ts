@@ -1,0 +1,56 @@
+// Where the training input may be cut into independently counted ranges without changing any pre-token:
+// at the start of a special token, or between two ASCII characters of different GPT-2 classes (letter,
+// digit, punctuation) — see `isSafeCut` for the proof sketch. Workers count ranges; the result is the
+// same for every cut (test/train-parallel.test.ts checks this with random cuts).
+
+const L = 1;
+const N = 2;
+const P = 3;
+
+/** GPT-2 class of an ASCII byte, 0 for whitespace, control and non-ASCII bytes (never cut next to them). */
+function cls(b: number): number {
+  if ((b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a)) return L;
+  if (b >= 0x30 && b <= 0x39) return N;
+  if (b >= 0x21 && b <= 0x7e) return P;
+  return 0;
+}
+
+function occursAt(data: Uint8Array, i: number, tok: Uint8Array): boolean {
+  if (i < 0 || i + tok.length > data.length) return false;
+  for (let k = 0; k < tok.length; k++) if (data[i + k] !== tok[k]) return false;
+  return true;
+}
+
+/**
+ * Whether cutting `data` at byte `p` (0 < p < data.length) leaves every pre-token and special token
+ * intact. Needs the bytes of `data` within the longest special token's length on both sides of `p`.
+ *
+ * Why the class rule is safe: with prev = data[p-1] and next = data[p] both ASCII letter/digit/punctuation
+ * of different classes, the pre-token holding prev is a letter, digit or punctuation run (or a
+ * contraction) that ends at p in the whole text, because next stops it, and ends at p in the prefix alone;
+ * no whitespace is involved, so `\s+(?!\S)` lookahead never crosses p. The next pre-token starts at p in
+ * both. prev must not be an apostrophe: `'` + `s` is one contraction. No special-token occurrence may
+ * straddle p, so the special-token split is the same on both sides.
+ */
+export function isSafeCut(data: Uint8Array, p: number, specials: readonly Uint8Array[]): boolean {
+  if (p <= 0 || p >= data.length) return false;
+  for (const tok of specials) {
+    for (let s = p - tok.length + 1; s < p; s++) if (occursAt(data, s, tok)) return false;
+  }
+  for (const tok of specials) if (occursAt(data, p, tok)) return true;
+  const a = cls(data[p - 1] as number);
+  const b = cls(data[p] as number);
+  return a !== 0 && b !== 0 && a !== b && data[p - 1] !== 0x27;
+}
+
+/**
+ * The largest safe cut in `data` at or below `data.length - maxSpecialLen` (so the special-token check
+ * sees all the bytes it needs), searching down to `min`; -1 when there is none.
+ */
+export function lastSafeCut(data: Uint8Array, specials: readonly Uint8Array[], min = 1): number {
+  const maxLen = specials.reduce((m, t) => Math.max(m, t.length), 1);
+  for (let p = data.length - maxLen; p >= Math.max(min, 1); p--) {
+    if (isSafeCut(data, p, specials)) return p;
+  }
+  return -1;
+}

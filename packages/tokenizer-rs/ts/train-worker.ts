@@ -1,0 +1,41 @@
+// Worker for parallel pre-tokenization (ts/train.ts): owns one WASM instance and one counter, counts the
+// text chunks it is sent, and on "finish" sends its serialized counts back. Posts "ready" once the WASM
+// instance is up, since messages sent before a Worker installs its handler can be lost.
+import { encodeStringList, WasmInstance } from "./wasm.ts";
+import { type TrainExports, type WorkerReply, type WorkerRequest, wasmError } from "./train-protocol.ts";
+
+declare const self: Worker;
+
+const wasm = await WasmInstance.create();
+const ex = wasm.exportsAs<TrainExports>();
+let counter = 0;
+
+function reply(msg: WorkerReply, transfer: ArrayBuffer[] = []): void {
+  self.postMessage(msg, transfer);
+}
+
+self.onmessage = (ev: MessageEvent<WorkerRequest>) => {
+  const msg = ev.data;
+  try {
+    if (msg.type === "init") {
+      if (counter) ex.counter_free(counter);
+      counter = wasm.withBytes(encodeStringList(msg.specials), (p, l) => ex.counter_new(p, l));
+      if (counter === 0) throw wasmError(wasm);
+      reply({ type: "inited" });
+    } else if (msg.type === "chunk") {
+      const n = wasm.withBytes(msg.bytes, (p, l) => ex.counter_add_text(counter, p, l, msg.base));
+      if (n < 0) throw wasmError(wasm);
+      reply({ type: "counted", bytes: msg.bytes.length });
+    } else {
+      wasm.check(ex.counter_serialize(counter));
+      const counts = wasm.takeResult();
+      ex.counter_free(counter);
+      counter = 0;
+      reply({ type: "counts", counts }, [counts.buffer as ArrayBuffer]);
+    }
+  } catch (e) {
+    reply({ type: "error", message: (e as Error).message });
+  }
+};
+
+reply({ type: "ready" });

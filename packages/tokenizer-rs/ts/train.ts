@@ -1,0 +1,301 @@
+// trainBpe: byte-level BPE training (CS336 §2.5 `train_bpe`) over files or bytes. Input is read in large
+// blocks, cut at safe boundaries (ts/train-cuts.ts) and counted by N Workers that each own a WASM
+// instance (or in this thread for small inputs); the main thread's instance merges their counts and runs
+// the merge loop (src/train.rs) in batches so progress can be reported. Ids: bytes 0..255, merges, then
+// specials (src/lib.rs). Several input files are separate documents: no pre-token spans two files.
+import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { lastSafeCut } from "./train-cuts.ts";
+import { type TrainExports, type WorkerReply, type WorkerRequest, wasmError } from "./train-protocol.ts";
+import { encodeStringList, TokenizerError, WasmInstance } from "./wasm.ts";
+
+export type Vocab = Map<number, Uint8Array>;
+export type Merges = Array<[Uint8Array, Uint8Array]>;
+
+export type TrainProgress =
+  | { phase: "pretokenize"; bytesDone: number; bytesTotal: number; seconds: number }
+  | { phase: "merge"; mergesDone: number; mergesTotal: number; seconds: number };
+
+export type TrainBpeOptions = {
+  /** File path(s), or the corpus itself as bytes. */
+  input: string | string[] | Uint8Array;
+  /** Total vocabulary: 256 bytes + merges + special tokens. */
+  vocabSize: number;
+  specialTokens?: string[];
+  /** Counting Workers; 0 counts in this thread. Default: 0 below 4 MiB of input, else one per core. */
+  workers?: number;
+  /** Bytes read per block (each block is cut at a safe boundary and counted by one Worker). */
+  chunkBytes?: number;
+  onProgress?: (p: TrainProgress) => void;
+};
+
+export type TrainStats = {
+  bytes: number;
+  workers: number;
+  distinctPretokens: number;
+  pretokenizeSeconds: number;
+  mergeSeconds: number;
+};
+
+export type TrainBpeResult = { vocab: Vocab; merges: Merges; stats: TrainStats };
+
+const SMALL_INPUT = 4 << 20;
+const DEFAULT_CHUNK = 8 << 20;
+const MAX_INFLIGHT = 2;
+
+type Source = { name: string; size: number; data?: Uint8Array };
+type Chunk = { source: Source; bytes: Uint8Array; base: number };
+
+function validate(opts: TrainBpeOptions, specials: string[]): void {
+  const { vocabSize } = opts;
+  if (!Number.isInteger(vocabSize) || vocabSize < 1) {
+    throw new RangeError(`vocab size must be a positive integer, got ${vocabSize}`);
+  }
+  specials.forEach((t, i) => {
+    if (t === "") throw new RangeError(`special token #${i} is empty; special tokens must be non-empty`);
+    if (specials.indexOf(t) !== i) throw new RangeError(`special token ${JSON.stringify(t)} is given twice`);
+  });
+  const min = 256 + specials.length;
+  if (vocabSize < min) {
+    throw new RangeError(
+      `vocab size ${vocabSize} is too small: it must be at least ${min} (256 byte tokens + ${specials.length} special tokens)`,
+    );
+  }
+  if (opts.workers !== undefined && (!Number.isInteger(opts.workers) || opts.workers < 0)) {
+    throw new RangeError(`workers must be a non-negative integer, got ${opts.workers}`);
+  }
+}
+
+function sources(input: TrainBpeOptions["input"]): Source[] {
+  if (input instanceof Uint8Array) return [{ name: "<bytes>", size: input.length, data: input }];
+  const paths = typeof input === "string" ? [input] : input;
+  if (paths.length === 0) throw new RangeError("no input files given");
+  return paths.map((path) => {
+    let st: ReturnType<typeof statSync>;
+    try {
+      st = statSync(path);
+    } catch (e) {
+      throw new TokenizerError(`cannot read input file ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+    }
+    if (!st.isFile()) throw new TokenizerError(`input ${path} is not a regular file`);
+    if (st.size === 0) throw new TokenizerError(`input file ${path} is empty; give a file with text to train on`);
+    return { name: path, size: st.size };
+  });
+}
+
+/** Blocks of each source, each cut after its last safe boundary; the tail carries into the next block. */
+function* chunks(srcs: Source[], blockBytes: number, specials: Uint8Array[]): Generator<Chunk> {
+  for (const source of srcs) {
+    let fd = -1;
+    try {
+      if (!source.data) fd = openSync(source.name, "r");
+      let carry = new Uint8Array(0);
+      let offset = 0; // bytes of the source consumed into blocks
+      let base = 0; // source offset of carry[0]
+      while (true) {
+        const want = Math.min(blockBytes, source.size - offset);
+        const block = new Uint8Array(carry.length + want);
+        block.set(carry);
+        if (source.data) block.set(source.data.subarray(offset, offset + want), carry.length);
+        else if (want > 0 && readSync(fd, block, carry.length, want, offset) !== want) {
+          throw new TokenizerError(`${source.name} changed size while being read`);
+        }
+        offset += want;
+        const eof = offset >= source.size;
+        const cut = eof ? block.length : lastSafeCut(block, specials, Math.floor(block.length / 2));
+        if (cut <= 0) {
+          carry = block; // no safe boundary yet (pathological text): read on
+          continue;
+        }
+        carry = block.slice(cut);
+        if (cut > 0) yield { source, bytes: block.subarray(0, cut), base };
+        base += cut;
+        if (eof) break;
+      }
+    } finally {
+      if (fd >= 0) closeSync(fd);
+    }
+  }
+}
+
+function utf8Error(source: Source, message: string): TokenizerError {
+  return new TokenizerError(source.data ? message : `${source.name}: ${message}`);
+}
+
+/** Counts every chunk in this thread's instance, into `counter`. */
+function countHere(wasm: WasmInstance, counter: number, it: Iterable<Chunk>, progress: (n: number) => void): void {
+  const ex = wasm.exportsAs<TrainExports>();
+  for (const c of it) {
+    const n = wasm.withBytes(c.bytes, (p, l) => ex.counter_add_text(counter, p, l, c.base));
+    if (n < 0) throw utf8Error(c.source, wasm.lastError());
+    progress(c.bytes.length);
+  }
+}
+
+type Slot = { worker: Worker; inflight: number; ready: Promise<void>; counts: Promise<Uint8Array> };
+
+/** Counts chunks in `n` Workers; returns each Worker's serialized counts. */
+async function countInWorkers(
+  n: number,
+  specials: string[],
+  it: Iterable<Chunk>,
+  progress: (n: number) => void,
+): Promise<Uint8Array[]> {
+  let failure: Error | undefined;
+  let wake: (() => void) | undefined;
+  const sourceOf = new Map<number, Source>(); // chunk sequence → source, for error messages
+  const slots: Slot[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const worker = new Worker(new URL("./train-worker.ts", import.meta.url).href);
+      let onReady!: () => void;
+      let onCounts!: (c: Uint8Array) => void;
+      let onFail!: (e: Error) => void;
+      const ready = new Promise<void>((res, rej) => {
+        onReady = res;
+        onFail = rej;
+      });
+      const counts = new Promise<Uint8Array>((res, rej) => {
+        onCounts = res;
+        const prev = onFail;
+        onFail = (e) => {
+          prev(e);
+          rej(e);
+        };
+      });
+      counts.catch(() => {});
+      ready.catch(() => {});
+      const slot: Slot = { worker, inflight: 0, ready, counts };
+      worker.onmessage = (ev: MessageEvent<WorkerReply>) => {
+        const m = ev.data;
+        if (m.type === "ready") onReady();
+        else if (m.type === "counted") {
+          slot.inflight--;
+          progress(m.bytes);
+          wake?.();
+        } else if (m.type === "counts") onCounts(m.counts);
+        else if (m.type === "error") {
+          failure ??= new TokenizerError(m.message);
+          onFail(failure);
+          wake?.();
+        }
+      };
+      worker.onerror = (ev: ErrorEvent) => {
+        failure ??= new TokenizerError(`training worker failed: ${ev.message}`);
+        onFail(failure);
+        wake?.();
+      };
+      slots.push(slot);
+    }
+    await Promise.all(slots.map((s) => s.ready));
+    const send = (s: Slot, msg: WorkerRequest, transfer: ArrayBuffer[] = []) => s.worker.postMessage(msg, transfer);
+    for (const s of slots) send(s, { type: "init", specials });
+    let seq = 0;
+    for (const c of it) {
+      let slot = slots.reduce((a, b) => (b.inflight < a.inflight ? b : a));
+      while (!failure && slot.inflight >= MAX_INFLIGHT) {
+        await new Promise<void>((res) => {
+          wake = res;
+        });
+        slot = slots.reduce((a, b) => (b.inflight < a.inflight ? b : a));
+      }
+      if (failure) break;
+      sourceOf.set(seq++, c.source);
+      slot.inflight++;
+      send(slot, { type: "chunk", bytes: c.bytes, base: c.base }, [c.bytes.buffer as ArrayBuffer]);
+    }
+    if (!failure) for (const s of slots) send(s, { type: "finish" });
+    const all = await Promise.all(slots.map((s) => s.counts)).catch((e: Error) => {
+      throw failure ?? e;
+    });
+    if (failure) throw failure;
+    return all;
+  } catch (e) {
+    // Worker errors carry only the offset; name the file when there is exactly one.
+    const names = [...new Set(sourceOf.values())];
+    if (e instanceof TokenizerError && names.length === 1 && names[0]) throw utf8Error(names[0], e.message);
+    throw e;
+  } finally {
+    for (const s of slots) s.worker.terminate();
+  }
+}
+
+function mergeBatch(done: number, total: number): number {
+  return Math.max(64, Math.min(2000, Math.ceil((total - done) / 20)));
+}
+
+export async function trainBpe(opts: TrainBpeOptions): Promise<TrainBpeResult> {
+  const specials = opts.specialTokens ?? [];
+  validate(opts, specials);
+  const srcs = sources(opts.input);
+  const bytesTotal = srcs.reduce((n, s) => n + s.size, 0);
+  if (bytesTotal === 0) throw new TokenizerError("the input is empty; give text to train on");
+  const workers = opts.workers ?? (bytesTotal < SMALL_INPUT ? 0 : Math.min(availableParallelism(), 8));
+  const enc = new TextEncoder();
+  const specialBytes = specials.map((s) => enc.encode(s));
+  const t0 = performance.now();
+  const seconds = () => (performance.now() - t0) / 1000;
+
+  const wasm = await WasmInstance.create();
+  const ex = wasm.exportsAs<TrainExports>();
+  const counter = wasm.withBytes(encodeStringList(specials), (p, l) => ex.counter_new(p, l));
+  if (counter === 0) throw wasmError(wasm);
+  let trainer = 0;
+  try {
+    let bytesDone = 0;
+    const progress = (n: number) => {
+      bytesDone += n;
+      opts.onProgress?.({ phase: "pretokenize", bytesDone, bytesTotal, seconds: seconds() });
+    };
+    const it = chunks(srcs, opts.chunkBytes ?? DEFAULT_CHUNK, specialBytes);
+    if (workers === 0) countHere(wasm, counter, it, progress);
+    else {
+      for (const buf of await countInWorkers(workers, specials, it, progress)) {
+        wasm.check(wasm.withBytes(buf, (p, l) => ex.counter_add_serialized(counter, p, l)));
+      }
+    }
+    const distinctPretokens = wasm.check(ex.counter_serialize(counter));
+    const pretokenizeSeconds = seconds();
+
+    trainer = ex.trainer_new(counter);
+    if (trainer === 0) throw wasmError(wasm);
+    ex.counter_free(counter);
+    const mergesTotal = opts.vocabSize - 256 - specials.length;
+    let mergesDone = 0;
+    while (mergesDone < mergesTotal) {
+      const made = wasm.check(
+        ex.trainer_step(trainer, Math.min(mergesTotal - mergesDone, mergeBatch(mergesDone, mergesTotal))),
+      );
+      mergesDone += made;
+      opts.onProgress?.({ phase: "merge", mergesDone, mergesTotal, seconds: seconds() });
+      if (made === 0) {
+        throw new TokenizerError(
+          `vocab size ${opts.vocabSize} needs ${mergesTotal} merges, but the data allows only ${mergesDone} ` +
+            `(no adjacent pair is left); use a vocab size of at most ${256 + specials.length + mergesDone} or more text`,
+        );
+      }
+    }
+    const n = wasm.check(ex.trainer_merges(trainer));
+    const ids = new Uint32Array(wasm.takeResult().buffer, 0, 2 * n);
+    const tokens: Uint8Array[] = [];
+    for (let b = 0; b < 256; b++) tokens.push(Uint8Array.of(b));
+    const merges: Merges = [];
+    for (let i = 0; i < n; i++) {
+      const a = tokens[ids[2 * i] as number] as Uint8Array;
+      const b = tokens[ids[2 * i + 1] as number] as Uint8Array;
+      const joined = new Uint8Array(a.length + b.length);
+      joined.set(a);
+      joined.set(b, a.length);
+      tokens.push(joined);
+      merges.push([a, b]);
+    }
+    for (const s of specialBytes) tokens.push(s);
+    const vocab: Vocab = new Map(tokens.map((t, id) => [id, t]));
+    const stats = { bytes: bytesTotal, workers, distinctPretokens, pretokenizeSeconds, mergeSeconds: 0 };
+    stats.mergeSeconds = seconds() - pretokenizeSeconds;
+    return { vocab, merges, stats };
+  } finally {
+    if (trainer) ex.trainer_free(trainer);
+    else ex.counter_free(counter);
+  }
+}
