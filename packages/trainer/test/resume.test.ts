@@ -1,0 +1,77 @@
+// The training loop through its library entry points (planRun + runTraining) with the host toy engine:
+// 20 steps straight vs 10 + resume 10 give bit-identical losses and parameters; a run interrupted mid-way
+// resumes to the same result; a different architecture on resume is refused naming the fields; a fresh run
+// into a folder with checkpoints is refused.
+import { describe, expect, test } from "bun:test";
+import { loadCheckpoint } from "../src/checkpoint.ts";
+import { planRun } from "../src/loop-run.ts";
+import { readMetrics } from "../src/metrics.ts";
+import { checkpointPath, runPaths } from "../src/run-dir.ts";
+import { fixture, run } from "./loop-fixture.ts";
+
+const trainLosses = (out: string) =>
+  readMetrics(runPaths(out).metrics).flatMap((r) => (r.kind === "train" ? [[r.step, r.loss]] : []));
+const valLosses = (out: string) =>
+  readMetrics(runPaths(out).metrics).flatMap((r) => (r.kind === "val" ? [[r.step, r.valLoss]] : []));
+
+describe("resume", () => {
+  // Graph runs are [0,4) [4,5) [5,8) [8,10) … (K=4, eval every 5): an interrupt lands after the run in flight.
+  test.each([
+    [10, 10],
+    [6, 8],
+  ])(
+    "20 steps straight == interrupt after %i (stops at %i) + resume: identical losses and parameters",
+    async (stopAfter, stopsAt) => {
+      const a = fixture();
+      const straight = await run(a.preset, {}, null);
+      expect(straight.status).toBe("completed");
+      expect(straight.step).toBe(20);
+
+      const b = fixture();
+      const first = await run(b.preset, {}, null, { stopAfter });
+      expect(first.status).toBe("interrupted");
+      expect(first.step).toBe(stopsAt);
+      expect(first.checkpoint).toBe(checkpointPath(b.out, stopsAt));
+      const resumed = await run(b.preset, {}, "auto");
+      expect(resumed.status).toBe("completed");
+
+      const la = trainLosses(a.out);
+      expect(la.length).toBe(20);
+      expect(trainLosses(b.out)).toEqual(la);
+      expect(valLosses(b.out)).toEqual(valLosses(a.out));
+      const ca = loadCheckpoint(checkpointPath(a.out, 20));
+      const cb = loadCheckpoint(checkpointPath(b.out, 20));
+      for (const [name, t] of Object.entries(ca.state.params)) expect(cb.state.params[name]!.data).toEqual(t.data);
+      expect(cb.rng).toEqual(ca.rng);
+      expect(la.at(-1)![1]!).toBeLessThan(la[0]![1]!); // it learns something
+    },
+  );
+
+  test("resuming from an explicit periodic checkpoint matches too, and drops the metrics past it", async () => {
+    const a = fixture();
+    await run(a.preset, {}, null);
+    const full = trainLosses(a.out);
+    const again = await run(null, {}, checkpointPath(a.out, 10));
+    expect(again.status).toBe("completed");
+    expect(trainLosses(a.out)).toEqual(full);
+  });
+
+  test("a different architecture is refused, naming the differing fields", async () => {
+    const a = fixture();
+    await run(a.preset, { maxSteps: 10 }, null);
+    expect(() =>
+      planRun({ preset: a.preset, overrides: { model: { dModel: 32, numLayers: 2 } }, resume: "auto" }),
+    ).toThrow(/architecture differs .*dModel: 16 -> 32; numLayers: 1 -> 2/);
+  });
+
+  test("a fresh run into a folder holding checkpoints is refused; --resume auto on an empty folder starts fresh", async () => {
+    const a = fixture();
+    const plan = planRun({ preset: a.preset, overrides: {}, resume: "auto" });
+    expect(plan.resume).toBeNull();
+    expect(plan.notes.join()).toMatch(/starting fresh/);
+    await run(a.preset, { maxSteps: 10 }, null);
+    expect(() => planRun({ preset: a.preset, overrides: {}, resume: null })).toThrow(
+      /already holds checkpoints.*--resume auto/,
+    );
+  });
+});
