@@ -1,1 +1,13 @@
-// Adapters for the tokenizer-train area (see tests/adapters.ts); filled in by that area's work.
+// Adapters for the tokenizer-train area (see tests/adapters.ts): runTrainBpe runs the real trainer
+// (WASM core, parallel counting for large inputs) and only converts its result to the adapter types.
+import { trainBpe } from "@cs336-ts/tokenizer";
+import type { Merges, Vocab } from "../adapters.ts";
+
+export async function runTrainBpe(
+  inputPath: string,
+  vocabSize: number,
+  specialTokens: string[],
+): Promise<{ vocab: Vocab; merges: Merges }> {
+  const { vocab, merges } = await trainBpe({ input: inputPath, vocabSize, specialTokens });
+  return { vocab, merges };
+}

@@ -1,0 +1,90 @@
+// Conformance: the WASM trainer (trainBpe, in-thread and with Workers) and the slow reference trainer
+// (ts/reference-trainer.ts) must produce identical merges and vocabularies on corpora that stress the
+// pre-tokenizer and tie-breaking: special tokens, Unicode, digits, whitespace runs, CRLF.
+import { describe, expect, test } from "bun:test";
+import { referenceTrainBpe } from "../ts/reference-trainer.ts";
+import { type Merges, trainBpe, type Vocab } from "../ts/train.ts";
+
+const enc = new TextEncoder();
+
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+function randomText(seed: number, words: string[], seps: string[], n: number): string {
+  const r = lcg(seed);
+  let s = "";
+  for (let i = 0; i < n; i++)
+    s += (words[Math.floor(r() * words.length)] ?? "") + (seps[Math.floor(r() * seps.length)] ?? "");
+  return s;
+}
+
+const CORPORA: { name: string; text: string; vocab: number; specials: string[] }[] = [
+  {
+    name: "special tokens",
+    text: randomText(1, ["the", "cat", "sat", "<|endoftext|>", "on", "mat", "<|pad|>", "theme"], [" ", "", ". "], 600),
+    vocab: 320,
+    specials: ["<|endoftext|>", "<|pad|>"],
+  },
+  {
+    name: "unicode",
+    text: randomText(
+      2,
+      ["héllo", "wörld", "日本語", "テキスト", "🙂", "👍🏽", "naïve", "Ωmega", "é"],
+      [" ", "", "  ", "、"],
+      500,
+    ),
+    vocab: 340,
+    specials: [],
+  },
+  {
+    name: "digits",
+    text: randomText(3, ["1", "12", "123", "2024", "٣٤", "3.14", "x1", "v2"], [" ", ",", ""], 700),
+    vocab: 320,
+    specials: [],
+  },
+  {
+    name: "whitespace runs and CRLF",
+    text: randomText(
+      4,
+      ["a", "ab", "it's", "we'll", "I'M", "\t", "end"],
+      [" ", "  ", "   ", "\r\n", "\n\n", "\t ", " \r\n "],
+      700,
+    ),
+    vocab: 330,
+    specials: ["<|endoftext|>"],
+  },
+];
+
+function same(a: { vocab: Vocab; merges: Merges }, b: { vocab: Vocab; merges: Merges }): void {
+  expect(a.merges.map(([x, y]) => [[...x], [...y]])).toEqual(b.merges.map(([x, y]) => [[...x], [...y]]));
+  expect([...a.vocab].map(([i, t]) => [i, [...t]])).toEqual([...b.vocab].map(([i, t]) => [i, [...t]]));
+}
+
+describe("trainBpe matches the reference trainer", () => {
+  for (const c of CORPORA) {
+    test(c.name, async () => {
+      const want = referenceTrainBpe(c.text, c.vocab, c.specials);
+      expect(want.merges.length).toBe(c.vocab - 256 - c.specials.length);
+      const here = await trainBpe({
+        input: enc.encode(c.text),
+        vocabSize: c.vocab,
+        specialTokens: c.specials,
+        workers: 0,
+      });
+      same(here, want);
+      const parallel = await trainBpe({
+        input: enc.encode(c.text),
+        vocabSize: c.vocab,
+        specialTokens: c.specials,
+        workers: 2,
+        chunkBytes: 257,
+      });
+      same(parallel, want);
+    });
+  }
+});

@@ -1,0 +1,236 @@
+// Tokenizer files: GPT-2's `vocab.json` + `merges.txt` (tokens in GPT-2's printable byte alphabet,
+// `bytes_to_unicode`, as CS336's fixtures) and Hugging Face's `tokenizer.json` (BPE model, ByteLevel
+// pre-tokenizer with use_regex true and add_prefix_space false, ByteLevel decoder, specials as
+// added_tokens). Writes are atomic (temp file + rename). Special tokens are stored as their raw text.
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { Merges, Vocab } from "./train.ts";
+
+/** GPT-2's byte → printable char table and its inverse. */
+function alphabet(): { toChar: string[]; toByte: Map<string, number> } {
+  const bs: number[] = [];
+  for (let b = 0x21; b <= 0x7e; b++) bs.push(b);
+  for (let b = 0xa1; b <= 0xac; b++) bs.push(b);
+  for (let b = 0xae; b <= 0xff; b++) bs.push(b);
+  const cs = [...bs];
+  let n = 0;
+  for (let b = 0; b < 256; b++) {
+    if (!bs.includes(b)) {
+      bs.push(b);
+      cs.push(256 + n++);
+    }
+  }
+  const toChar: string[] = new Array(256);
+  const toByte = new Map<string, number>();
+  bs.forEach((b, i) => {
+    const c = String.fromCodePoint(cs[i] as number);
+    toChar[b] = c;
+    toByte.set(c, b);
+  });
+  return { toChar, toByte };
+}
+
+const ALPHABET = alphabet();
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+const utf8Enc = new TextEncoder();
+
+/** Token bytes in GPT-2's printable alphabet, e.g. " the" → "Ġthe". */
+export function bytesToPrintable(b: Uint8Array): string {
+  let s = "";
+  for (const x of b) s += ALPHABET.toChar[x];
+  return s;
+}
+
+/** Inverse of bytesToPrintable; null if a char is outside the alphabet. */
+export function printableToBytes(s: string): Uint8Array | null {
+  const out: number[] = [];
+  for (const c of s) {
+    const b = ALPHABET.toByte.get(c);
+    if (b === undefined) return null;
+    out.push(b);
+  }
+  return Uint8Array.from(out);
+}
+
+/** Writes `text` to `path` atomically: a temporary file in the same folder, then rename. */
+export function writeFileAtomic(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+function isSpecial(bytes: Uint8Array, specials: ReadonlySet<string>): string | null {
+  if (specials.size === 0) return null;
+  try {
+    const s = utf8.decode(bytes);
+    return specials.has(s) ? s : null;
+  } catch {
+    return null;
+  }
+}
+
+/** vocab.json text: {token: id} in id order; special tokens as raw text, the rest in the byte alphabet. */
+export function vocabJson(vocab: Vocab, specialTokens: readonly string[] = []): string {
+  const specials = new Set(specialTokens);
+  const obj: Record<string, number> = {};
+  for (const [id, bytes] of [...vocab].sort((a, b) => a[0] - b[0])) {
+    obj[isSpecial(bytes, specials) ?? bytesToPrintable(bytes)] = id;
+  }
+  return `${JSON.stringify(obj, null, 4)}\n`;
+}
+
+export function mergesTxt(merges: Merges): string {
+  return merges.map(([a, b]) => `${bytesToPrintable(a)} ${bytesToPrintable(b)}\n`).join("");
+}
+
+export function tokenizerJson(vocab: Vocab, merges: Merges, specialTokens: readonly string[] = []): string {
+  const specials = new Set(specialTokens);
+  const modelVocab: Record<string, number> = {};
+  const added: object[] = [];
+  for (const [id, bytes] of [...vocab].sort((a, b) => a[0] - b[0])) {
+    const special = isSpecial(bytes, specials);
+    modelVocab[special ?? bytesToPrintable(bytes)] = id;
+    if (special !== null) {
+      added.push({
+        id,
+        content: special,
+        single_word: false,
+        lstrip: false,
+        rstrip: false,
+        normalized: false,
+        special: true,
+      });
+    }
+  }
+  const byteLevel = { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true };
+  const doc = {
+    version: "1.0",
+    truncation: null,
+    padding: null,
+    added_tokens: added,
+    normalizer: null,
+    pre_tokenizer: byteLevel,
+    post_processor: null,
+    decoder: byteLevel,
+    model: {
+      type: "BPE",
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: false,
+      byte_fallback: false,
+      ignore_merges: false,
+      vocab: modelVocab,
+      merges: merges.map(([a, b]) => `${bytesToPrintable(a)} ${bytesToPrintable(b)}`),
+    },
+  };
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
+/** Saves vocab.json, merges.txt and tokenizer.json into `dir`, each atomically; returns their paths. */
+export function saveTokenizerFiles(dir: string, vocab: Vocab, merges: Merges, specialTokens: readonly string[] = []) {
+  const paths = {
+    vocab: join(dir, "vocab.json"),
+    merges: join(dir, "merges.txt"),
+    tokenizer: join(dir, "tokenizer.json"),
+  };
+  // Render everything first so a failure leaves no file behind.
+  const texts = [vocabJson(vocab, specialTokens), mergesTxt(merges), tokenizerJson(vocab, merges, specialTokens)];
+  writeFileAtomic(paths.vocab, texts[0] as string);
+  writeFileAtomic(paths.merges, texts[1] as string);
+  writeFileAtomic(paths.tokenizer, texts[2] as string);
+  return paths;
+}
+
+function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (e) {
+    throw new Error(`cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+  }
+}
+
+function tokenBytes(token: string, specials: ReadonlySet<string>, where: string): Uint8Array {
+  if (specials.has(token)) return utf8Enc.encode(token);
+  const b = printableToBytes(token);
+  if (b === null) {
+    throw new Error(
+      `${where}: token ${JSON.stringify(token)} is not in GPT-2's byte alphabet (is it a special token? pass it as one)`,
+    );
+  }
+  return b;
+}
+
+/** Parses vocab.json text into id → bytes. Special tokens given are read as raw text. */
+export function parseVocabJson(text: string, specialTokens: readonly string[] = [], name = "vocab.json"): Vocab {
+  let obj: unknown;
+  try {
+    obj = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${name} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (typeof obj !== "object" || obj === null || Array.isArray(obj))
+    throw new Error(`${name} must be a JSON object {token: id}`);
+  const specials = new Set(specialTokens);
+  const vocab: Vocab = new Map();
+  for (const [token, id] of Object.entries(obj)) {
+    if (!Number.isInteger(id) || (id as number) < 0)
+      throw new Error(`${name}: id of ${JSON.stringify(token)} is not a non-negative integer`);
+    if (vocab.has(id as number)) throw new Error(`${name}: id ${id} is used twice`);
+    vocab.set(id as number, tokenBytes(token, specials, name));
+  }
+  return vocab;
+}
+
+/** Parses merges.txt text (one "left right" per line; a leading "#version" line is skipped). */
+export function parseMergesTxt(text: string, name = "merges.txt"): Merges {
+  const merges: Merges = [];
+  const lines = text.split("\n");
+  lines.forEach((raw, i) => {
+    const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+    if (line === "" || (i === 0 && line.startsWith("#version"))) return;
+    const parts = line.split(" ");
+    if (parts.length !== 2 || parts[0] === "" || parts[1] === "") {
+      throw new Error(`${name} line ${i + 1}: expected "left right", got ${JSON.stringify(line)}`);
+    }
+    const where = `${name} line ${i + 1}`;
+    merges.push([tokenBytes(parts[0] as string, new Set(), where), tokenBytes(parts[1] as string, new Set(), where)]);
+  });
+  return merges;
+}
+
+export function loadVocabMerges(vocabPath: string, mergesPath: string, specialTokens: readonly string[] = []) {
+  return {
+    vocab: parseVocabJson(readText(vocabPath, "vocab file"), specialTokens, vocabPath),
+    merges: parseMergesTxt(readText(mergesPath, "merges file"), mergesPath),
+  };
+}
+
+/** Loads a Hugging Face tokenizer.json with a byte-level BPE model; specials are its added_tokens. */
+export function loadTokenizerJson(path: string): { vocab: Vocab; merges: Merges; specialTokens: string[] } {
+  let doc: {
+    model?: { type?: string; vocab?: Record<string, number>; merges?: Array<string | [string, string]> };
+    added_tokens?: Array<{ content: string; special?: boolean }>;
+  };
+  try {
+    doc = JSON.parse(readText(path, "tokenizer file"));
+  } catch (e) {
+    throw new Error(`${path} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (doc.model?.type !== "BPE" || !doc.model.vocab || !doc.model.merges) {
+    throw new Error(
+      `${path}: expected a Hugging Face tokenizer.json with a BPE model (model.type "BPE", vocab, merges)`,
+    );
+  }
+  const specialTokens = (doc.added_tokens ?? []).map((t) => t.content);
+  const vocab = parseVocabJson(JSON.stringify(doc.model.vocab), specialTokens, path);
+  const mergeLines = doc.model.merges.map((m) => (typeof m === "string" ? m : m.join(" ")));
+  return { vocab, merges: parseMergesTxt(mergeLines.join("\n"), path), specialTokens };
+}
