@@ -1,0 +1,34 @@
+// `bun run cli plot RUN_DIR… [--out FILE.svg]`: overlays the learning curves of several runs (an lr sweep)
+// in one SVG: loss against step and against wall-clock time, train and validation, one color per run.
+import { join } from "node:path";
+import { writeFileAtomic } from "@cs336-ts/trainer/checkpoint.ts";
+import { loadRunSeries, renderCurves } from "@cs336-ts/trainer/plot.ts";
+import type { Command } from "../command.ts";
+import { parseFlags, UsageError } from "../flags.ts";
+
+const flags = {
+  out: { type: "string", help: "SVG file to write (default: RUN_DIR/curves.svg for one run, curves.svg for several)" },
+} as const;
+
+const command: Command = {
+  name: "plot",
+  summary: "overlay the learning curves of several runs as SVG",
+  usage: "plot RUN_DIR… [--out FILE.svg]",
+  flags,
+  async run(argv) {
+    const f = parseFlags(argv, flags);
+    if (f._.length === 0) throw new UsageError("name at least one run folder (written by `bun run cli train`)");
+    const runs = f._.map((dir) => loadRunSeries(dir));
+    const out = f.out ?? (f._.length === 1 ? join(f._[0] as string, "curves.svg") : "curves.svg");
+    writeFileAtomic(out, new TextEncoder().encode(renderCurves(runs)));
+    for (const r of runs) {
+      const lastVal = r.val.at(-1);
+      const tail = lastVal ? `final val loss ${lastVal.loss.toFixed(4)} at step ${lastVal.step}` : "no validation";
+      process.stdout.write(`${r.name}: ${r.train.length} steps, ${tail}\n`);
+    }
+    process.stdout.write(`wrote ${out}\n`);
+    return 0;
+  },
+};
+
+export default command;

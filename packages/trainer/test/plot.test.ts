@@ -1,0 +1,99 @@
+// Learning curves: nice ticks, a well-formed two-panel SVG with one color per run and a legend, thinning of
+// long runs, and the `plot` command over run folders (including its errors).
+import { describe, expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { loadRunSeries, niceTicks, type RunSeries, renderCurves } from "../src/plot.ts";
+
+const ROOT = resolve(import.meta.dir, "../../..");
+
+function series(name: string, lr: number, steps: number): RunSeries {
+  const train = Array.from({ length: steps }, (_, i) => ({
+    step: i + 1,
+    time: (i + 1) * 0.5,
+    loss: 8 * Math.exp(-lr * i) + 1,
+  }));
+  const val = train.filter((p) => p.step % 50 === 0).map((p) => ({ ...p, loss: p.loss + 0.1 }));
+  return { name, train, val };
+}
+
+function fakeRun(dir: string, lr: number): void {
+  mkdirSync(dir, { recursive: true });
+  const s = series("x", lr, 200);
+  const lines = [
+    ...s.train.map((p) =>
+      JSON.stringify({
+        kind: "train",
+        step: p.step,
+        tokens: p.step * 64,
+        time: p.time,
+        loss: p.loss,
+        lr,
+        gradNorm: 1,
+        tokensPerSec: 100,
+      }),
+    ),
+    ...s.val.map((p) =>
+      JSON.stringify({ kind: "val", step: p.step, tokens: p.step * 64, time: p.time, valLoss: p.loss }),
+    ),
+  ];
+  writeFileSync(join(dir, "metrics.jsonl"), `${lines.join("\n")}\n`);
+  writeFileSync(join(dir, "config.json"), JSON.stringify({ lrMax: lr }));
+}
+
+describe("plot", () => {
+  test("niceTicks uses 1-2-5 steps covering the range", () => {
+    expect(niceTicks(0, 10)).toEqual([0, 2, 4, 6, 8, 10]);
+    expect(niceTicks(1.3, 4.1)).toEqual([1.5, 2, 2.5, 3, 3.5, 4]);
+    expect(niceTicks(0, 5000)).toEqual([0, 1000, 2000, 3000, 4000, 5000]);
+  });
+
+  test("renders two panels, a legend entry per run and escapes names", () => {
+    const svg = renderCurves([series("lr <1e-3>", 0.01, 300), series("b", 0.02, 300)]);
+    expect(svg).toStartWith("<svg");
+    expect(svg.trim()).toEndWith("</svg>");
+    expect(svg).toContain("loss vs step");
+    expect(svg).toContain("loss vs wall-clock time");
+    expect(svg).toContain("lr &lt;1e-3&gt;");
+    expect(svg).toContain("#1f77b4");
+    expect(svg).toContain("#d62728");
+    // 2 runs x 2 panels: a train path and a val path each.
+    expect(svg.match(/<path /g)?.length).toBe(8);
+    expect(svg).not.toContain("NaN");
+  });
+
+  test("a 100k-step run is thinned to a small file", () => {
+    const svg = renderCurves([series("long", 0.0001, 100_000)]);
+    expect(svg.length).toBeLessThan(300_000);
+  });
+
+  test("loadRunSeries names the run by folder and lr; a folder without metrics is refused", () => {
+    const d = mkdtempSync(join(tmpdir(), "plot-"));
+    fakeRun(join(d, "sweep-a"), 0.001);
+    const s = loadRunSeries(join(d, "sweep-a"));
+    expect(s.name).toBe("sweep-a (lr 0.001)");
+    expect(s.train.length).toBe(200);
+    expect(s.val.length).toBe(4);
+    expect(() => loadRunSeries(d)).toThrow(/has no metrics\.jsonl/);
+  });
+
+  test("`bun run cli plot` overlays several runs into one SVG", () => {
+    const d = mkdtempSync(join(tmpdir(), "plot-"));
+    fakeRun(join(d, "a"), 0.001);
+    fakeRun(join(d, "b"), 0.003);
+    const out = join(d, "sweep.svg");
+    const p = Bun.spawnSync(["bun", "packages/cli/src/main.ts", "plot", join(d, "a"), join(d, "b"), "--out", out], {
+      cwd: ROOT,
+    });
+    expect(p.stderr.toString()).toBe("");
+    expect(p.exitCode).toBe(0);
+    expect(p.stdout.toString()).toContain(`wrote ${out}`);
+    const svg = readFileSync(out, "utf8");
+    expect(svg).toContain("a (lr 0.001)");
+    expect(svg).toContain("b (lr 0.003)");
+    const bad = Bun.spawnSync(["bun", "packages/cli/src/main.ts", "plot", join(d, "nope")], { cwd: ROOT });
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr.toString()).toMatch(/error: .*nope has no metrics\.jsonl/);
+  });
+});
