@@ -12,3 +12,6 @@ export * from "./graph/ops-index.ts";
 export * from "./graph/loop.ts";
 export * from "./onnx/emit.ts";
 export * from "./runtime/session.ts";
+export * from "./autodiff/grad.ts";
+export * from "./autodiff/rule-types.ts";
+export * from "./autodiff/rules.ts";

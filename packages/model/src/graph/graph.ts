@@ -17,6 +17,7 @@ class BuildContext {
   readonly active: Graph[] = [];
   readonly names = new Set<string>();
   readonly counters = new Map<string, number>();
+  nodeCount = 0;
 
   scopeName(): string {
     return this.scopes.join(".");
@@ -150,7 +151,7 @@ export class Graph {
     const base = scope ? `${scope}/${opType}` : opType;
     const nodeName = this.ctx.fresh(base);
     this.ctx.names.add(nodeName);
-    const node = new Node(this, opType, nodeName, [...inputs], attrs, scope);
+    const node = new Node(this, opType, nodeName, [...inputs], attrs, scope, this.ctx.nodeCount++);
     outputs.forEach((spec, i) => {
       let name = outputs.length === 1 ? nodeName : `${nodeName}:${i}`;
       if (outputName !== undefined) name = outputs.length === 1 ? outputName : `${outputName}:${i}`;

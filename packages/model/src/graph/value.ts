@@ -60,6 +60,8 @@ export class Node {
     readonly attrs: Readonly<Record<string, Attr>>,
     /** the scope stack when the node was added, e.g. "layers.0.attn" */
     readonly scope: string,
+    /** creation order across the whole graph tree: a topological order, subgraphs included */
+    readonly seq = 0,
   ) {}
 }
 
