@@ -2,6 +2,7 @@
 // checkpoint and exit 130; a second SIGINT aborts at once (exit 130, no checkpoint written). The loop polls
 // `requested()` between graph runs, so a checkpoint never captures half of a K-step run.
 // Leaves out: SIGTERM (schedulers that send it get the default: immediate exit).
+import { writeSync } from "node:fs";
 
 export type Interrupt = { requested(): boolean; dispose(): void };
 
@@ -12,7 +13,8 @@ export function installInterrupt(note: (message: string) => void): Interrupt {
     if (count === 1) {
       note("interrupted: finishing the current steps and saving a checkpoint (Ctrl-C again to abort without saving)");
     } else {
-      note("aborted: no checkpoint written for the steps since the last one");
+      // Written synchronously: process.exit would drop a buffered write to a pipe.
+      writeSync(2, "\naborted: no checkpoint written for the steps since the last one\n");
       process.exit(130);
     }
   };

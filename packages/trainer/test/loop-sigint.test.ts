@@ -1,0 +1,51 @@
+// Ctrl-C with the real signal handler in a child process: the first SIGINT finishes the graph run in
+// flight, saves a checkpoint and exits 130; a second SIGINT aborts at once without writing one.
+import { describe, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { loadCheckpoint } from "../src/checkpoint.ts";
+import { listCheckpoints, runPaths } from "../src/run-dir.ts";
+import { fixture } from "./loop-fixture.ts";
+
+async function startAndWait(stepsBeforeSignal: number) {
+  const f = fixture({ maxSteps: 400, checkpointEvery: 0, evalEvery: 0, stepsPerRun: 2 });
+  const child = Bun.spawn(["bun", join(import.meta.dir, "loop-sigint-child.ts"), f.preset], {
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const metrics = runPaths(f.out).metrics;
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    const lines = existsSync(metrics) ? readFileSync(metrics, "utf8").split("\n").length - 1 : 0;
+    if (lines >= stepsBeforeSignal) break;
+    await Bun.sleep(10);
+  }
+  return { f, child };
+}
+
+describe("Ctrl-C", () => {
+  test("the first SIGINT saves a checkpoint at a step boundary and exits 130", async () => {
+    const { f, child } = await startAndWait(6);
+    child.kill("SIGINT");
+    const code = await child.exited;
+    const out = await new Response(child.stdout).text();
+    const err = await new Response(child.stderr).text();
+    expect(code).toBe(130);
+    expect(err).toContain("interrupted: finishing the current steps and saving a checkpoint");
+    const [status, step] = out.trim().split(" ");
+    expect(status).toBe("interrupted");
+    const saved = listCheckpoints(f.out);
+    expect(saved.map((c) => c.step)).toEqual([Number(step)]);
+    expect(loadCheckpoint(saved[0]!.path).iteration).toBe(Number(step));
+    expect(Number(step) % 2).toBe(0);
+  });
+
+  test("a second SIGINT aborts without saving", async () => {
+    const { f, child } = await startAndWait(6);
+    child.kill("SIGINT");
+    child.kill("SIGINT");
+    expect(await child.exited).toBe(130);
+    expect(await new Response(child.stderr).text()).toContain("aborted: no checkpoint written");
+    expect(listCheckpoints(f.out)).toEqual([]);
+  });
+});
