@@ -1,6 +1,6 @@
 // Child process for the Ctrl-C tests: trains the toy engine (slowed to ~20 ms a step so a signal lands
 // mid-run) with the real SIGINT handler, and exits as `bun run cli train` does: 0 done, 130 interrupted.
-// argv: PRESET_PATH
+// argv: PRESET_PATH; env STEP_MS: milliseconds per step
 import { planRun, runTraining } from "../src/loop-run.ts";
 import { toyEngine } from "./loop-toy-engine.ts";
 
@@ -10,7 +10,7 @@ const result = await runTraining(plan, {
     const engine = toyEngine(c);
     const step = engine.step;
     engine.step = async (s, lrs, x, y) => {
-      await Bun.sleep(20 * lrs.length);
+      await Bun.sleep(Number(process.env.STEP_MS ?? 20) * lrs.length);
       return step(s, lrs, x, y);
     };
     return engine;

@@ -7,11 +7,12 @@ import { loadCheckpoint } from "../src/checkpoint.ts";
 import { listCheckpoints, runPaths } from "../src/run-dir.ts";
 import { fixture } from "./loop-fixture.ts";
 
-async function startAndWait(stepsBeforeSignal: number) {
+async function startAndWait(stepsBeforeSignal: number, stepMs = 20) {
   const f = fixture({ maxSteps: 400, checkpointEvery: 0, evalEvery: 0, stepsPerRun: 2 });
   const child = Bun.spawn(["bun", join(import.meta.dir, "loop-sigint-child.ts"), f.preset], {
     stdout: "pipe",
     stderr: "pipe",
+    env: { ...process.env, STEP_MS: String(stepMs) },
   });
   const metrics = runPaths(f.out).metrics;
   const deadline = Date.now() + 20_000;
@@ -41,11 +42,24 @@ describe("Ctrl-C", () => {
   });
 
   test("a second SIGINT aborts without saving", async () => {
-    const { f, child } = await startAndWait(6);
+    // Slow steps (500 ms per graph run) so the second signal lands while the first waits for the run.
+    const { f, child } = await startAndWait(6, 250);
+    const reader = child.stderr.getReader();
+    let err = "";
     child.kill("SIGINT");
+    while (!err.includes("interrupted:")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      err += new TextDecoder().decode(value);
+    }
     child.kill("SIGINT");
     expect(await child.exited).toBe(130);
-    expect(await new Response(child.stderr).text()).toContain("aborted: no checkpoint written");
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      err += new TextDecoder().decode(value);
+    }
+    expect(err).toContain("aborted: no checkpoint written");
     expect(listCheckpoints(f.out)).toEqual([]);
   });
 });
