@@ -78,11 +78,11 @@ function isSpecial(bytes: Uint8Array, specials: ReadonlySet<string>): string | n
 /** vocab.json text: {token: id} in id order; special tokens as raw text, the rest in the byte alphabet. */
 export function vocabJson(vocab: Vocab, specialTokens: readonly string[] = []): string {
   const specials = new Set(specialTokens);
-  const obj: Record<string, number> = {};
-  for (const [id, bytes] of [...vocab].sort((a, b) => a[0] - b[0])) {
-    obj[isSpecial(bytes, specials) ?? bytesToPrintable(bytes)] = id;
-  }
-  return `${JSON.stringify(obj, null, 4)}\n`;
+  // Written by hand: JSON.stringify of an object puts integer-like keys ("0", "2024") first, not in id order.
+  const lines = [...vocab]
+    .sort((a, b) => a[0] - b[0])
+    .map(([id, bytes]) => `    ${JSON.stringify(isSpecial(bytes, specials) ?? bytesToPrintable(bytes))}: ${id}`);
+  return `{\n${lines.join(",\n")}\n}\n`;
 }
 
 export function mergesTxt(merges: Merges): string {
@@ -217,7 +217,7 @@ export function loadVocabMerges(vocabPath: string, mergesPath: string, specialTo
 export function loadTokenizerJson(path: string): { vocab: Vocab; merges: Merges; specialTokens: string[] } {
   let doc: {
     model?: { type?: string; vocab?: Record<string, number>; merges?: Array<string | [string, string]> };
-    added_tokens?: Array<{ content: string; special?: boolean }>;
+    added_tokens?: Array<{ id?: number; content: string; special?: boolean }>;
   };
   try {
     doc = JSON.parse(readText(path, "tokenizer file"));
@@ -231,6 +231,10 @@ export function loadTokenizerJson(path: string): { vocab: Vocab; merges: Merges;
   }
   const specialTokens = (doc.added_tokens ?? []).map((t) => t.content);
   const vocab = parseVocabJson(JSON.stringify(doc.model.vocab), specialTokens, path);
+  // HF files may keep added tokens out of model.vocab; their ids live on the added_tokens entries.
+  for (const t of doc.added_tokens ?? []) {
+    if (Number.isInteger(t.id) && !vocab.has(t.id as number)) vocab.set(t.id as number, utf8Enc.encode(t.content));
+  }
   const mergeLines = doc.model.merges.map((m) => (typeof m === "string" ? m : m.join(" ")));
   return { vocab, merges: parseMergesTxt(mergeLines.join("\n"), path), specialTokens };
 }

@@ -1,0 +1,103 @@
+// `bun run cli train-bpe`: trains a byte-level BPE tokenizer (CS336 `train_bpe`) and writes vocab.json,
+// merges.txt and tokenizer.json into --out, atomically and only after training succeeded. Live progress
+// goes to stderr (redrawn on a TTY, a line every ~10 s otherwise); the summary goes to stdout.
+import { saveTokenizerFiles, type TrainProgress, trainBpe } from "@cs336-ts/tokenizer";
+import type { Command } from "../command.ts";
+import { type FlagSpecs, parseFlags, UsageError } from "../flags.ts";
+
+const flags = {
+  input: {
+    type: "strings",
+    help: "text file to train on (repeat for several; each is its own document)",
+    required: true,
+  },
+  "vocab-size": {
+    type: "number",
+    integer: true,
+    help: "total vocabulary: 256 bytes + merges + special tokens",
+    required: true,
+  },
+  "special-token": { type: "strings", help: "special token, never merged and never split (repeatable)", default: [] },
+  out: { type: "string", help: "folder for vocab.json, merges.txt and tokenizer.json", required: true },
+  workers: { type: "number", integer: true, help: "pre-tokenization Workers (0 = main thread; default: auto)" },
+} satisfies FlagSpecs;
+
+const MB = 1e6;
+
+function progressPrinter(): { update(p: TrainProgress): void; done(): void } {
+  const tty = process.stderr.isTTY === true;
+  let last = 0;
+  let lastPhase = "";
+  let shown = false;
+  const line = (p: TrainProgress) =>
+    p.phase === "pretokenize"
+      ? `pre-tokenizing: ${(p.bytesDone / MB).toFixed(1)} / ${(p.bytesTotal / MB).toFixed(1)} MB, ${(p.bytesDone / MB / Math.max(p.seconds, 1e-3)).toFixed(1)} MB/s`
+      : `merging: ${p.mergesDone} / ${p.mergesTotal} merges`;
+  return {
+    update(p) {
+      const now = performance.now();
+      const final = p.phase === "pretokenize" ? p.bytesDone === p.bytesTotal : p.mergesDone === p.mergesTotal;
+      const changed = p.phase !== lastPhase;
+      if (tty) {
+        if (now - last < 100 && !final && !changed) return;
+        process.stderr.write(`\r\x1b[K${line(p)}`);
+        if (final) process.stderr.write("\n");
+        shown = !final;
+      } else {
+        if (now - last < 10_000 && !final && !changed) return;
+        process.stderr.write(`${line(p)}\n`);
+      }
+      last = now;
+      lastPhase = p.phase;
+    },
+    done() {
+      if (tty && shown) process.stderr.write("\n");
+    },
+  };
+}
+
+const command: Command = {
+  name: "train-bpe",
+  summary: "train a byte-level BPE tokenizer on text files",
+  usage: "train-bpe --input FILE [--input FILE…] --vocab-size N [--special-token TOK…] --out DIR [--workers N]",
+  flags,
+  async run(argv) {
+    const f = parseFlags(argv, flags);
+    if (f._.length > 0) throw new UsageError(`unexpected argument "${f._[0]}" (give input files with --input)`);
+    const input = f.input as string[];
+    const vocabSize = f["vocab-size"] as number;
+    const specialTokens = f["special-token"] ?? [];
+    const out = f.out as string;
+    const progress = progressPrinter();
+    const t0 = performance.now();
+    const result = await trainBpe({
+      input,
+      vocabSize,
+      specialTokens,
+      ...(f.workers !== undefined ? { workers: f.workers } : {}),
+      onProgress: (p) => progress.update(p),
+    });
+    progress.done();
+    const tWrite = performance.now();
+    const paths = saveTokenizerFiles(out, result.vocab, result.merges, specialTokens);
+    const writeSeconds = (performance.now() - tWrite) / 1000;
+    const s = result.stats;
+    let longest = new Uint8Array(0);
+    for (const [a, b] of result.merges)
+      if (a.length + b.length > longest.length) longest = Uint8Array.from([...a, ...b]);
+    const maxRssMb = (process.resourceUsage().maxRSS * 1024) / MB;
+    const lines = [
+      `trained ${result.vocab.size} tokens (${result.merges.length} merges, ${specialTokens.length} special) on ${(s.bytes / MB).toFixed(1)} MB`,
+      `  pre-tokenize  ${s.pretokenizeSeconds.toFixed(2)} s  (${(s.bytes / MB / s.pretokenizeSeconds).toFixed(1)} MB/s, ${s.workers} worker${s.workers === 1 ? "" : "s"}, ${s.distinctPretokens} distinct pre-tokens)`,
+      `  merge         ${s.mergeSeconds.toFixed(2)} s`,
+      `  write         ${writeSeconds.toFixed(2)} s`,
+      `  total         ${((performance.now() - t0) / 1000).toFixed(2)} s, peak RSS ${maxRssMb.toFixed(0)} MB`,
+      `  longest token ${JSON.stringify(new TextDecoder().decode(longest))} (${longest.length} bytes)`,
+      `wrote ${paths.vocab}, ${paths.merges}, ${paths.tokenizer}`,
+    ];
+    process.stdout.write(`${lines.join("\n")}\n`);
+    return 0;
+  },
+};
+
+export default command;

@@ -1,0 +1,101 @@
+// Tokenizer files: vocab.json + merges.txt in GPT-2's byte alphabet round-trip byte for byte (CS336's
+// fixtures load and re-serialize identically), and our tokenizer.json loads in Hugging Face `tokenizers`
+// and encodes text exactly as a direct rank-based BPE over the same merges.
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { missingMessage, sharedFile } from "../../../tests/shared-data.ts";
+import {
+  bytesToPrintable,
+  loadTokenizerJson,
+  loadVocabMerges,
+  mergesTxt,
+  parseMergesTxt,
+  printableToBytes,
+  saveTokenizerFiles,
+} from "../ts/files.ts";
+import { referencePretokenCounts } from "../ts/reference-trainer.ts";
+import { trainBpe } from "../ts/train.ts";
+
+const refVocab = sharedFile("fixtures/cs336/train-bpe-reference-vocab.json");
+const refMerges = sharedFile("fixtures/cs336/train-bpe-reference-merges.txt");
+if (!refVocab || !refMerges) console.warn(missingMessage("fixtures/cs336/train-bpe-reference-vocab.json"));
+
+/** Direct BPE: repeatedly merge the adjacent pair of lowest rank. */
+function bpeIds(word: Uint8Array, ranks: Map<string, number>, ids: Map<string, number>): number[] {
+  let parts = [...word].map((b) => Uint8Array.of(b));
+  const key = (a: Uint8Array, b: Uint8Array) => `${bytesToPrintable(a)} ${bytesToPrintable(b)}`;
+  while (parts.length > 1) {
+    let best = -1;
+    let bestRank = Infinity;
+    for (let i = 0; i + 1 < parts.length; i++) {
+      const r = ranks.get(key(parts[i] as Uint8Array, parts[i + 1] as Uint8Array));
+      if (r !== undefined && r < bestRank) [best, bestRank] = [i, r];
+    }
+    if (best < 0) break;
+    const joined = Uint8Array.from([...(parts[best] as Uint8Array), ...(parts[best + 1] as Uint8Array)]);
+    parts = [...parts.slice(0, best), joined, ...parts.slice(best + 2)];
+  }
+  return parts.map((p) => ids.get(bytesToPrintable(p)) as number);
+}
+
+describe("files", () => {
+  test("byte alphabet is a bijection over 256 bytes", () => {
+    const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+    const s = bytesToPrintable(all);
+    expect([...s].length).toBe(256);
+    expect([...(printableToBytes(s) as Uint8Array)]).toEqual([...all]);
+    expect(bytesToPrintable(new TextEncoder().encode(" the\n"))).toBe("ĠtheĊ");
+    expect(printableToBytes("a b")).toBeNull();
+  });
+
+  test.skipIf(!refVocab || !refMerges)("CS336 reference files load and merges re-serialize byte for byte", () => {
+    const { vocab, merges } = loadVocabMerges(refVocab as string, refMerges as string, ["<|endoftext|>"]);
+    expect(vocab.size).toBe(500);
+    expect(merges.length).toBe(243);
+    expect(mergesTxt(merges)).toBe(readFileSync(refMerges as string, "utf8"));
+  });
+
+  test("bad merges and vocab files name the line or token", () => {
+    expect(() => parseMergesTxt("Ġ t\nabc\n", "m.txt")).toThrow('m.txt line 2: expected "left right"');
+    expect(() => parseMergesTxt("a\u0100\u4e00 b", "m.txt")).toThrow("not in GPT-2's byte alphabet");
+  });
+
+  test("save, reload, and Hugging Face tokenizers encodes like direct BPE", async () => {
+    const text =
+      "The quick brown fox<|endoftext|> jumps over the lazy dog. It's 2024!\r\n  Naïve café 日本語 🙂 ".repeat(30);
+    const specials = ["<|endoftext|>"];
+    const { vocab, merges } = await trainBpe({
+      input: new TextEncoder().encode(text),
+      vocabSize: 320,
+      specialTokens: specials,
+    });
+    const dir = mkdtempSync(join(tmpdir(), "files-test-"));
+    const paths = saveTokenizerFiles(dir, vocab, merges, specials);
+    const again = loadVocabMerges(paths.vocab, paths.merges, specials);
+    const hex = (m: typeof merges) => m.map(([a, b]) => Buffer.from([...a, 0x2f, ...b]).toString("hex"));
+    expect(hex(again.merges)).toEqual(hex(merges));
+    const byId = (v: typeof vocab) => [...v].sort((a, b) => a[0] - b[0]).map(([i, t]) => [i, [...t]]);
+    expect(byId(again.vocab)).toEqual(byId(vocab));
+    const hf = loadTokenizerJson(paths.tokenizer);
+    expect(hf.specialTokens).toEqual(specials);
+    expect(hex(hf.merges)).toEqual(hex(merges));
+
+    const { Tokenizer } = await import("tokenizers");
+    const tok = Tokenizer.fromFile(paths.tokenizer);
+    const sample = "The lazy fox's café<|endoftext|>日本 jumps  over\r\n2024 🙂";
+    const got = (await tok.encode(sample)).getIds();
+    const ranks = new Map(merges.map(([a, b], i) => [`${bytesToPrintable(a)} ${bytesToPrintable(b)}`, i]));
+    const ids = new Map([...vocab].map(([id, t]) => [bytesToPrintable(t), id]));
+    const want: number[] = [];
+    for (const [i, piece] of sample.split("<|endoftext|>").entries()) {
+      if (i > 0) want.push(vocab.size - 1);
+      for (const w of piece.match(/'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu) ?? []) {
+        want.push(...bpeIds(new TextEncoder().encode(w), ranks, ids));
+      }
+    }
+    expect(got).toEqual(want);
+    expect(referencePretokenCounts(sample, specials).size).toBeGreaterThan(5);
+  });
+});
