@@ -1,1 +1,53 @@
-// Adapters for the model-basic area (see tests/adapters.ts); filled in by that area's work.
+// Adapters for the model-basic area (see tests/adapters.ts): each builds a float32 graph with the project's
+// IR and layer functions and runs it with ONNX Runtime on CPU. Only argument conversion lives here.
+
+import {
+  crossEntropy,
+  embedding,
+  Graph,
+  linear,
+  runGraph,
+  silu,
+  stableSoftmax,
+  type TensorData,
+  type Value,
+} from "@cs336-ts/model";
+import type { IntTensor, Tensor } from "../adapters.ts";
+
+const f32 = (t: Tensor): TensorData => ({ dtype: "float32", shape: t.shape, data: t.data });
+const i32 = (t: IntTensor): TensorData => ({ dtype: "int32", shape: t.shape, data: t.data });
+
+async function run(g: Graph, out: Value, feeds: Record<string, TensorData>): Promise<TensorData> {
+  g.output("y", out);
+  return (await runGraph(g, feeds)).y!;
+}
+
+const tensor = (t: TensorData): Tensor => ({ data: t.data as Float32Array, shape: t.shape });
+
+export async function runLinear(weight: Tensor, x: Tensor): Promise<Tensor> {
+  const g = new Graph("linear");
+  const y = linear(g.input("x", "float32", x.shape), g.input("weight", "float32", weight.shape));
+  return tensor(await run(g, y, { x: f32(x), weight: f32(weight) }));
+}
+
+export async function runEmbedding(weight: Tensor, ids: IntTensor): Promise<Tensor> {
+  const g = new Graph("embedding");
+  const y = embedding(g.input("weight", "float32", weight.shape), g.input("ids", "int32", ids.shape));
+  return tensor(await run(g, y, { weight: f32(weight), ids: i32(ids) }));
+}
+
+export async function runSilu(x: Tensor): Promise<Tensor> {
+  const g = new Graph("silu");
+  return tensor(await run(g, silu(g.input("x", "float32", x.shape)), { x: f32(x) }));
+}
+
+export async function runSoftmax(x: Tensor, dim: number): Promise<Tensor> {
+  const g = new Graph("softmax");
+  return tensor(await run(g, stableSoftmax(g.input("x", "float32", x.shape), dim), { x: f32(x) }));
+}
+
+export async function runCrossEntropy(logits: Tensor, targets: IntTensor): Promise<number> {
+  const g = new Graph("cross_entropy");
+  const loss = crossEntropy(g.input("logits", "float32", logits.shape), g.input("targets", "int32", targets.shape));
+  return (await run(g, loss, { logits: f32(logits), targets: i32(targets) })).data[0] as number;
+}

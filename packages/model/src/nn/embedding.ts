@@ -1,0 +1,14 @@
+// Token embedding lookup: rows of weight [vocab, d_model] picked by integer ids (Gather on axis 0); its gradient
+// is the Gather rule's ScatterND-add. Reference: CS336 assignment 1, §3.4.3. Out-of-range ids are rejected by
+// ONNX Runtime at run time (the ids are data, not known at build time).
+
+import { activeGraph, describe } from "../graph/graph.ts";
+import { gather } from "../graph/ops-index.ts";
+import type { Value } from "../graph/value.ts";
+
+/** weight [vocab, d] and ids (...) int32/int64 → (..., d). */
+export function embedding(weight: Value, ids: Value): Value {
+  const g = activeGraph("embedding", weight, ids);
+  if (weight.rank !== 2) throw g.error("embedding", `weight must be [vocab, d_model], got ${describe(weight)}`);
+  return gather(weight, ids, 0);
+}
