@@ -54,7 +54,10 @@ impl Hasher for FxHasher {
     }
     #[inline]
     fn finish(&self) -> u64 {
-        self.hash
+        // A product's low bits depend only on the input's low bits (for a short token: its first bytes),
+        // and hashbrown picks buckets by the low bits; rotating brings the well-mixed high bits down
+        // (as rustc-hash 2 does). Without it, building a GPT-2 index was ~5x slower from collisions.
+        self.hash.rotate_left(26)
     }
 }
 

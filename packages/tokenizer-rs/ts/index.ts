@@ -24,3 +24,4 @@ export {
   writeFileAtomic,
 } from "./files.ts";
 export { referencePretokenCounts, referenceTrainBpe } from "./reference-trainer.ts";
+export type { FromFilesOptions } from "./tokenizer-files.ts";

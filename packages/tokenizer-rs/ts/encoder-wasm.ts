@@ -1,0 +1,259 @@
+// The encoder's side of the WASM boundary (src/wasm/encode.rs): one shared instance per thread, handles
+// to encoders in it, and the calls that move text in as UTF-8 bytes and ids out as one Uint32Array copy.
+// Every encoder handle is freed by a FinalizationRegistry when its owner is collected, or at once by
+// `release` (Symbol.dispose); the instance itself lives as long as the thread.
+import { TokenizerError, WasmInstance } from "./wasm.ts";
+
+type EncodeExports = {
+  encoder_from_merges(vp: number, vl: number, mp: number, ml: number, sp: number, sl: number): number;
+  encoder_from_ranks(tp: number, tl: number, sp: number, sl: number, ip: number, n: number): number;
+  encoder_free(h: number): void;
+  encoder_live_count(): number;
+  encoder_vocab_size(h: number): number;
+  encoder_special_ids(h: number): number;
+  encoder_encode(h: number, tp: number, tl: number, pp: number, pl: number, last: number, base: number): number;
+  encoder_encode_batch(h: number, tp: number, tl: number, ep: number, n: number, pp: number, pl: number): number;
+  encoder_decode(h: number, ip: number, n: number): number;
+  encoder_token_bytes(h: number, id: number): number;
+  ids_ptr(): number;
+  ids_len(): number;
+  ends_ptr(): number;
+};
+
+let shared: WasmInstance | undefined;
+
+export function instance(): WasmInstance {
+  shared ??= WasmInstance.createSync();
+  return shared;
+}
+
+function exportsOf(w: WasmInstance) {
+  return w.exportsAs<EncodeExports>();
+}
+
+const registry = new FinalizationRegistry<number>((handle) => {
+  if (shared) exportsOf(shared).encoder_free(handle);
+});
+
+const utf8 = new TextEncoder();
+const hasBuffer = typeof Buffer !== "undefined";
+
+/** UTF-8 length of `s` (lone surrogates count as U+FFFD, as TextEncoder writes them). */
+export function utf8Length(s: string): number {
+  if (hasBuffer) return Buffer.byteLength(s, "utf8");
+  return utf8.encode(s).length;
+}
+
+/** A list of byte strings in the core's `u32 LE length + bytes` layout. */
+export function byteList(items: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const it of items) n += 4 + it.length;
+  const out = new Uint8Array(n);
+  const dv = new DataView(out.buffer);
+  let off = 0;
+  for (const it of items) {
+    dv.setUint32(off, it.length, true);
+    out.set(it, off + 4);
+    off += 4 + it.length;
+  }
+  return out;
+}
+
+/** Copies several byte arrays into WASM memory for the duration of `fn`, then frees them. */
+function withAll<T>(w: WasmInstance, parts: Uint8Array[], fn: (ptrs: number[]) => T): T {
+  const ptrs: number[] = [];
+  try {
+    for (const p of parts) {
+      const ptr = w.core.alloc(p.length);
+      if (ptr === 0) throw new TokenizerError(`WASM could not allocate ${p.length} bytes`);
+      ptrs.push(ptr);
+      w.view(ptr, p.length).set(p);
+    }
+    return fn(ptrs);
+  } finally {
+    ptrs.forEach((ptr, i) => {
+      w.core.dealloc(ptr, (parts[i] as Uint8Array).length);
+    });
+  }
+}
+
+/** Builds an encoder in the shared instance; the returned handle is owned by `owner`. */
+export function createFromMerges(owner: object, vocab: Uint8Array, merges: Uint8Array, specials: Uint8Array): number {
+  const w = instance();
+  const h = withAll(w, [vocab, merges, specials], ([v, m, s]) =>
+    exportsOf(w).encoder_from_merges(
+      v as number,
+      vocab.length,
+      m as number,
+      merges.length,
+      s as number,
+      specials.length,
+    ),
+  );
+  if (h === 0) throw new TokenizerError(w.lastError());
+  registry.register(owner, h, owner);
+  return h;
+}
+
+export function createFromRanks(owner: object, tokens: Uint8Array, specials: Uint8Array, ids: Uint32Array): number {
+  const w = instance();
+  const idBytes = new Uint8Array(ids.buffer, ids.byteOffset, ids.byteLength);
+  const h = withAll(w, [tokens, specials, idBytes], ([t, s, i]) =>
+    exportsOf(w).encoder_from_ranks(t as number, tokens.length, s as number, specials.length, i as number, ids.length),
+  );
+  if (h === 0) throw new TokenizerError(w.lastError());
+  registry.register(owner, h, owner);
+  return h;
+}
+
+/** Frees the handle now (idempotence is the caller's job) and stops the finalizer from freeing it again. */
+export function release(owner: object, handle: number): void {
+  registry.unregister(owner);
+  exportsOf(instance()).encoder_free(handle);
+}
+
+export function liveEncoders(): number {
+  return exportsOf(instance()).encoder_live_count();
+}
+
+export function vocabSize(handle: number): number {
+  const w = instance();
+  return w.check(exportsOf(w).encoder_vocab_size(handle));
+}
+
+export function specialIds(handle: number): Uint32Array {
+  const w = instance();
+  const n = w.check(exportsOf(w).encoder_special_ids(handle));
+  return takeIds(w, n);
+}
+
+function takeIds(w: WasmInstance, n: number): Uint32Array {
+  const ptr = exportsOf(w).ids_ptr();
+  return new Uint32Array(w.core.memory.buffer, ptr, n).slice();
+}
+
+/**
+ * Encodes `prefix` bytes followed by the UTF-8 of `text` (either may be empty). With `last`, all of it;
+ * otherwise its stable prefix. Returns the ids and how many of the input bytes were consumed; the caller
+ * keeps the rest (`carry`, a copy) for the next call.
+ */
+export function encodeRaw(
+  handle: number,
+  prefix: Uint8Array,
+  text: string,
+  policy: Uint8Array,
+  last: boolean,
+  base: number,
+): { ids: Uint32Array; consumed: number; carry: Uint8Array } {
+  const w = instance();
+  const x = exportsOf(w);
+  const textLen = text.length === 0 ? 0 : utf8Length(text);
+  const len = prefix.length + textLen;
+  const ptr = w.core.alloc(len + policy.length);
+  if (ptr === 0) throw new TokenizerError(`WASM could not allocate ${len} bytes`);
+  try {
+    const mem = new Uint8Array(w.core.memory.buffer);
+    mem.set(prefix, ptr);
+    if (textLen > 0) utf8.encodeInto(text, mem.subarray(ptr + prefix.length, ptr + len));
+    mem.set(policy, ptr + len);
+    const consumed = w.check(x.encoder_encode(handle, ptr, len, ptr + len, policy.length, last ? 1 : 0, base));
+    const ids = takeIds(w, x.ids_len());
+    const carry = last ? new Uint8Array(0) : w.view(ptr + consumed, len - consumed).slice();
+    return { ids, consumed, carry };
+  } finally {
+    w.core.dealloc(ptr, len + policy.length);
+  }
+}
+
+/** Encodes raw bytes already in hand (the CLI's file chunks): same contract as `encodeRaw`. */
+export function encodeBytes(
+  handle: number,
+  bytes: Uint8Array,
+  policy: Uint8Array,
+  last: boolean,
+  base: number,
+): { ids: Uint32Array; consumed: number } {
+  const w = instance();
+  const x = exportsOf(w);
+  const len = bytes.length;
+  const ptr = w.core.alloc(len + policy.length);
+  if (ptr === 0) throw new TokenizerError(`WASM could not allocate ${len} bytes`);
+  try {
+    const mem = new Uint8Array(w.core.memory.buffer);
+    mem.set(bytes, ptr);
+    mem.set(policy, ptr + len);
+    const consumed = w.check(x.encoder_encode(handle, ptr, len, ptr + len, policy.length, last ? 1 : 0, base));
+    return { ids: takeIds(w, x.ids_len()), consumed };
+  } finally {
+    w.core.dealloc(ptr, len + policy.length);
+  }
+}
+
+/** Encodes many texts in one call; returns one Uint32Array per text (views of one shared copy). */
+export function encodeBatchRaw(handle: number, texts: readonly string[], policy: Uint8Array): Uint32Array[] {
+  const w = instance();
+  const x = exportsOf(w);
+  const lens = texts.map((t) => (t.length === 0 ? 0 : utf8Length(t)));
+  const total = lens.reduce((a, b) => a + b, 0);
+  const ends = new Uint32Array(texts.length);
+  let acc = 0;
+  lens.forEach((l, i) => {
+    acc += l;
+    ends[i] = acc;
+  });
+  const endBytes = new Uint8Array(ends.buffer);
+  // One allocation: [ends (4-aligned) | text | policy].
+  const size = endBytes.length + total + policy.length;
+  const ptr = w.core.alloc(size);
+  if (ptr === 0) throw new TokenizerError(`WASM could not allocate ${size} bytes`);
+  try {
+    const mem = new Uint8Array(w.core.memory.buffer);
+    mem.set(endBytes, ptr);
+    const textPtr = ptr + endBytes.length;
+    let off = textPtr;
+    texts.forEach((t, i) => {
+      if (t.length > 0) utf8.encodeInto(t, mem.subarray(off, off + (lens[i] as number)));
+      off += lens[i] as number;
+    });
+    mem.set(policy, off);
+    w.check(x.encoder_encode_batch(handle, textPtr, total, ptr, texts.length, off, policy.length));
+    const all = takeIds(w, x.ids_len());
+    const idEnds = new Uint32Array(w.core.memory.buffer, x.ends_ptr(), texts.length);
+    const out: Uint32Array[] = [];
+    let start = 0;
+    for (const end of idEnds) {
+      out.push(all.subarray(start, end));
+      start = end;
+    }
+    return out;
+  } finally {
+    w.core.dealloc(ptr, size);
+  }
+}
+
+/** Bytes of `ids` concatenated; ids must already be validated against the vocab size. */
+export function decodeRaw(handle: number, ids: Uint32Array): Uint8Array {
+  const w = instance();
+  const x = exportsOf(w);
+  const bytes = ids.length * 4;
+  const ptr = w.core.alloc(bytes);
+  if (ptr === 0) throw new TokenizerError(`WASM could not allocate ${bytes} bytes`);
+  try {
+    new Uint32Array(w.core.memory.buffer, ptr, ids.length).set(ids);
+    w.check(x.encoder_decode(handle, ptr, ids.length));
+    return w.takeResult();
+  } finally {
+    w.core.dealloc(ptr, bytes);
+  }
+}
+
+export function tokenBytes(handle: number, id: number): Uint8Array {
+  const w = instance();
+  w.check(exportsOf(w).encoder_token_bytes(handle, id));
+  return w.takeResult();
+}
+
+/** Bytes of WASM memory of the shared instance (for memory tests and benchmarks). */
+export function wasmMemoryBytes(): number {
+  return instance().core.memory.buffer.byteLength;
+}

@@ -1,0 +1,61 @@
+// The per-call special-token policy. Default (CS336): every special token given at construction is split
+// off as a special token. `allowedSpecial` narrows that set (the others are encoded as plain text);
+// `disallowedSpecial` makes their appearance an error that names the token and the option to pass.
+// Leaves out tiktoken's default of disallowing everything not allowed: here nothing surprises by throwing.
+
+export type SpecialOptions = {
+  /** Special tokens to split off as special tokens: "all" (default) or a subset of the construction ones. */
+  allowedSpecial?: Iterable<string> | "all";
+  /** Special tokens whose appearance in the text is an error: none (default), a set, or "all" not allowed. */
+  disallowedSpecial?: Iterable<string> | "all";
+};
+
+const ALLOWED = 1;
+const DISALLOWED = 2;
+const DEFAULT = new Uint8Array(0);
+
+function names(
+  specials: readonly string[],
+  v: Iterable<string> | "all" | undefined,
+  option: string,
+): Set<string> | "all" | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v === "string") {
+    if (v === "all") return "all";
+    throw new TypeError(`${option} must be "all" or a list of special tokens, got the string ${JSON.stringify(v)}`);
+  }
+  const set = new Set(v);
+  for (const t of set) {
+    if (!specials.includes(t)) {
+      throw new Error(
+        `${option}: ${JSON.stringify(t)} is not a special token of this tokenizer ` +
+          `(its special tokens: ${specials.length ? specials.map((s) => JSON.stringify(s)).join(", ") : "none"}); ` +
+          "add it when constructing the tokenizer",
+      );
+    }
+  }
+  return set;
+}
+
+/** One byte per construction special token (bit 0 allowed, bit 1 disallowed); empty means the default. */
+export function resolvePolicy(specials: readonly string[], opts?: SpecialOptions): Uint8Array {
+  if (!opts || (opts.allowedSpecial === undefined && opts.disallowedSpecial === undefined)) return DEFAULT;
+  const allowed = names(specials, opts.allowedSpecial, "allowedSpecial");
+  const disallowed = names(specials, opts.disallowedSpecial, "disallowedSpecial");
+  const out = new Uint8Array(specials.length);
+  specials.forEach((s, i) => {
+    const named = disallowed !== undefined && disallowed !== "all" && disallowed.has(s);
+    // Without allowedSpecial, naming a token in disallowedSpecial takes it out of the default "all".
+    const isAllowed = allowed === undefined ? !named : allowed === "all" || allowed.has(s);
+    if (isAllowed && named) {
+      throw new Error(
+        `special token ${JSON.stringify(s)} is both allowed and disallowed; ` +
+          "list it in allowedSpecial or in disallowedSpecial, not both",
+      );
+    }
+    const isDisallowed = named || (disallowed === "all" && !isAllowed);
+    out[i] = (isAllowed ? ALLOWED : 0) | (isDisallowed ? DISALLOWED : 0);
+  });
+  if (out.length === 0 || out.every((b) => b === ALLOWED)) return DEFAULT;
+  return out;
+}

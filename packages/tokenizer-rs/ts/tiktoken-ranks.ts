@@ -1,0 +1,113 @@
+// Readers for tiktoken's rank files: the `.tiktoken` text format (`base64token rank` per line, as OpenAI
+// publishes them) and the JSON the `tiktoken` npm package ships (`encoders/gpt2.json`: `bpe_ranks` is
+// lines of `! firstRank tok tok …` with consecutive ranks, plus `special_tokens`). Ranks must be dense
+// (0..n-1): a rank is also the token's id. The regex (`pat_str`) is not read; pre-tokenization is GPT-2's.
+
+export type TiktokenRanks = {
+  /** tokens[rank] = the token's bytes. */
+  tokens: Uint8Array[];
+  /** Special token → id (ids come after the ranked tokens). */
+  specialTokens: Record<string, number>;
+};
+
+export class RankFileError extends Error {
+  override name = "RankFileError";
+}
+
+const B64 = new Int8Array(128).fill(-1);
+for (let i = 0; i < 64; i++) {
+  B64["ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".charCodeAt(i)] = i;
+}
+B64[45] = 62; // "-" and "_": the URL-safe alphabet
+B64[95] = 63;
+
+/** Decodes one base64 token by hand: atob per token made loading GPT-2's 50k ranks ~10x slower. */
+function base64(s: string, where: string): Uint8Array {
+  let end = s.length;
+  while (end > 0 && s.charCodeAt(end - 1) === 61) end--; // "=" padding
+  const out = new Uint8Array((end * 3) >> 2);
+  let acc = 0;
+  let bits = 0;
+  let o = 0;
+  for (let i = 0; i < end; i++) {
+    const c = s.charCodeAt(i);
+    const v = c < 128 ? (B64[c] as number) : -1;
+    if (v < 0 || end < s.length - 2) throw new RankFileError(`${where}: ${JSON.stringify(s)} is not base64`);
+    acc = (acc << 6) | v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (acc >> bits) & 0xff;
+    }
+  }
+  return out;
+}
+
+function dense(byRank: Map<number, Uint8Array>, source: string): Uint8Array[] {
+  const tokens: Uint8Array[] = new Array(byRank.size);
+  for (const [rank, t] of byRank) {
+    if (rank >= byRank.size) {
+      const missing = [...Array(byRank.size).keys()].find((r) => !byRank.has(r));
+      throw new RankFileError(`${source}: ranks are not dense: rank ${missing} is missing (ranks must be 0..n-1)`);
+    }
+    tokens[rank] = t;
+  }
+  return tokens;
+}
+
+/** Parses a `.tiktoken` file: one `base64token rank` per line. */
+export function parseTiktokenFile(text: string, source = ".tiktoken file"): Uint8Array[] {
+  const byRank = new Map<number, Uint8Array>();
+  const lines = text.split("\n");
+  lines.forEach((line, i) => {
+    if (line.trim() === "") return;
+    const where = `${source}:${i + 1}`;
+    const [tok, rank, extra] = line.trim().split(" ");
+    const r = Number(rank);
+    if (tok === undefined || extra !== undefined || !Number.isInteger(r) || r < 0) {
+      throw new RankFileError(`${where}: expected "base64token rank", got ${JSON.stringify(line.slice(0, 80))}`);
+    }
+    if (byRank.has(r)) throw new RankFileError(`${where}: rank ${r} appears twice`);
+    byRank.set(r, base64(tok, where));
+  });
+  return dense(byRank, source);
+}
+
+/** Parses the `bpe_ranks` string of the tiktoken npm package's encoder JSON. */
+export function parseNpmBpeRanks(bpeRanks: string, source = "bpe_ranks"): Uint8Array[] {
+  const byRank = new Map<number, Uint8Array>();
+  bpeRanks.split("\n").forEach((line, i) => {
+    if (line === "") return;
+    const [, first, ...toks] = line.split(" ");
+    const offset = Number(first);
+    if (!Number.isInteger(offset) || offset < 0) {
+      throw new RankFileError(`${source} line ${i + 1}: expected "! firstRank token…", got a bad rank ${first}`);
+    }
+    toks.forEach((t, j) => {
+      byRank.set(offset + j, base64(t, `${source} line ${i + 1}`));
+    });
+  });
+  return dense(byRank, source);
+}
+
+/** Reads either format from its text: JSON (npm package) or `.tiktoken` lines. */
+export function parseTiktokenRanks(text: string, source = "rank file"): TiktokenRanks {
+  if (text.trimStart().startsWith("{")) {
+    let json: { bpe_ranks?: unknown; special_tokens?: unknown };
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      throw new RankFileError(`${source}: not valid JSON (${(e as Error).message})`);
+    }
+    if (typeof json.bpe_ranks !== "string") {
+      throw new RankFileError(`${source}: expected a "bpe_ranks" string, as tiktoken's encoders/*.json have`);
+    }
+    const specialTokens: Record<string, number> = {};
+    for (const [k, v] of Object.entries((json.special_tokens ?? {}) as Record<string, unknown>)) {
+      if (typeof v !== "number") throw new RankFileError(`${source}: special token ${JSON.stringify(k)} has no id`);
+      specialTokens[k] = v;
+    }
+    return { tokens: parseNpmBpeRanks(json.bpe_ranks, source), specialTokens };
+  }
+  return { tokens: parseTiktokenFile(text, source), specialTokens: {} };
+}
