@@ -1,0 +1,40 @@
+// `bun run cli train-bpe` end to end: CS336's reference merges.txt reproduced byte for byte, and a bad
+// input exits 2 with a clear message and leaves no output folder behind.
+import { expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { missingMessage, sharedFile } from "../../../tests/shared-data.ts";
+
+const MAIN = resolve(import.meta.dir, "../../cli/src/main.ts");
+const corpus = sharedFile("fixtures/cs336/corpus.en");
+const refMerges = sharedFile("fixtures/cs336/train-bpe-reference-merges.txt");
+if (!corpus || !refMerges) console.warn(missingMessage("fixtures/cs336/corpus.en"));
+
+function cli(args: string[]) {
+  const p = Bun.spawnSync(["bun", MAIN, "train-bpe", ...args], { stdout: "pipe", stderr: "pipe" });
+  return { code: p.exitCode, out: p.stdout.toString(), err: p.stderr.toString() };
+}
+
+test.skipIf(!corpus || !refMerges)("writes CS336's reference merges and a summary", () => {
+  const out = join(mkdtempSync(join(tmpdir(), "cli-train-")), "tok");
+  const r = cli(["--input", corpus as string, "--vocab-size", "500", "--special-token", "<|endoftext|>", "--out", out]);
+  expect(r.code).toBe(0);
+  expect(r.out).toContain("243 merges");
+  expect(r.out).toMatch(/peak RSS \d+ MB/);
+  expect(r.out).toContain("longest token");
+  expect(readFileSync(join(out, "merges.txt"), "utf8")).toBe(readFileSync(refMerges as string, "utf8"));
+  expect(JSON.parse(readFileSync(join(out, "vocab.json"), "utf8"))["<|endoftext|>"]).toBe(499);
+});
+
+test("bad input: exit 2, clear message, no output", () => {
+  const dir = mkdtempSync(join(tmpdir(), "cli-train-bad-"));
+  const out = join(dir, "tok");
+  const r = cli(["--input", join(dir, "missing.txt"), "--vocab-size", "300", "--out", out]);
+  expect(r.code).toBe(2);
+  expect(r.err).toContain("cannot read input file");
+  expect(existsSync(out)).toBe(false);
+  const u = cli(["--input", join(dir, "missing.txt"), "--out", out]);
+  expect(u.code).toBe(2);
+  expect(u.err).toContain("missing required flag --vocab-size");
+});
