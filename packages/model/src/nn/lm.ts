@@ -1,0 +1,92 @@
+// The Transformer language model of CS336 assignment 1 §3.5: token embedding → numLayers blocks → final
+// RMSNorm → LM head, with the config's ablations (norm placement, NoPE, SiLU FFN, tied embeddings), and the
+// mean cross-entropy loss used for training. Parameters are graph Values keyed by their CS336 names.
+// Leaves out: the softmax over logits (callers take logits), KV caching.
+
+import { type ModelConfig, parameterSpecs } from "../config.ts";
+import { activeGraph, describe, type Graph } from "../graph/graph.ts";
+import { unsqueeze } from "../graph/ops-shape.ts";
+import { sameShape } from "../graph/shape.ts";
+import { tensorOf, type Value } from "../graph/value.ts";
+import type { RopeAngles } from "./attention.ts";
+import { blockWeights, transformerBlock } from "./block.ts";
+import { crossEntropy } from "./cross-entropy.ts";
+import { dense } from "./dense.ts";
+import { embedding } from "./embedding.ts";
+import { rmsNorm } from "./rmsnorm.ts";
+import { ropeAngles, ropeTables } from "./rope.ts";
+
+export type LmParams = Record<string, Value>;
+
+/** Graph inputs for every parameter of `config`, named and shaped as CS336 (`parameterSpecs` order). */
+export function parameterInputs(g: Graph, config: ModelConfig): LmParams {
+  const out: LmParams = {};
+  for (const s of parameterSpecs(config)) out[s.name] = g.input(s.name, "float32", s.shape);
+  return out;
+}
+
+/** Checks that `params` holds exactly the config's parameters with the right shapes. */
+export function checkParams(g: Graph, config: ModelConfig, params: LmParams): void {
+  for (const s of parameterSpecs(config)) {
+    const v = params[s.name];
+    if (!v) throw g.error("transformerLm", `missing parameter "${s.name}" [${s.shape}] for this config`);
+    if (!sameShape(v.shape, s.shape)) {
+      throw g.error("transformerLm", `parameter "${s.name}" is ${describe(v)}, the config needs [${s.shape}]`);
+    }
+  }
+}
+
+/** RoPE angles for positions (T) or (B, T), shaped to broadcast over (B, H, T, d/2, 1); null for NoPE. */
+export function lmRope(config: ModelConfig, positions: Value): RopeAngles | null {
+  if (config.positional === "none") return null;
+  const tables = ropeTables(config.dModel / config.numHeads, config.ropeTheta, config.contextLength);
+  let [cos, sin] = ropeAngles(tables, positions); // (T, d/2, 1) or (B, T, d/2, 1)
+  if (positions.rank === 2) [cos, sin] = [unsqueeze(cos, [1]), unsqueeze(sin, [1])]; // (B, 1, T, d/2, 1)
+  return { cos, sin };
+}
+
+/**
+ * tokens (B, T) int → logits (B, T, V). `positions` (T) or (B, T) int defaults to 0..T-1 (T must then be
+ * static). T is checked against the context length when it is static.
+ */
+export function transformerLm(tokens: Value, params: LmParams, config: ModelConfig, positions?: Value): Value {
+  const g = activeGraph("transformerLm", tokens);
+  checkParams(g, config, params);
+  if (tokens.rank !== 2 || (tokens.dtype !== "int64" && tokens.dtype !== "int32")) {
+    throw g.error("transformerLm", `tokens must be int (B, T), got ${describe(tokens)}`);
+  }
+  const t = tokens.shape[1]!;
+  if (typeof t === "number" && t > config.contextLength) {
+    throw g.error(
+      "transformerLm",
+      `sequence length ${t} exceeds the context length ${config.contextLength}; use shorter sequences or a model with a longer contextLength`,
+    );
+  }
+  let pos = positions;
+  if (!pos && config.positional === "rope") {
+    if (typeof t !== "number") {
+      throw g.error("transformerLm", `symbolic sequence length ${t} needs an explicit positions input`);
+    }
+    pos = g.constant(
+      tensorOf(
+        "int64",
+        [t],
+        Array.from({ length: t }, (_, i) => i),
+      ),
+    );
+  }
+  const rope = pos ? (lmRope(config, pos) ?? undefined) : undefined;
+  let x = g.scope("token_embeddings", () => embedding(params["token_embeddings.weight"]!, tokens)); // (B, T, C)
+  for (let i = 0; i < config.numLayers; i++) {
+    const w = blockWeights(params, i, config);
+    x = g.scope(`layers.${i}`, () => transformerBlock(x, w, config, rope)); // (B, T, C)
+  }
+  if (config.norm !== "none") x = g.scope("ln_final", () => rmsNorm(x, params["ln_final.weight"]!, config.eps));
+  const head = config.tiedEmbeddings ? params["token_embeddings.weight"]! : params["lm_head.weight"]!;
+  return g.scope("lm_head", () => dense(x, head)); // (B, T, V)
+}
+
+/** Mean next-token cross-entropy of logits (B, T, V) against targets (B, T). */
+export function lmLoss(logits: Value, targets: Value): Value {
+  return crossEntropy(logits, targets);
+}

@@ -1,0 +1,158 @@
+// The host API over the training graph: `createTrainer(config, hp, {k, batch})` compiles the K-step graph once
+// and `step(state, lrs, x, y)` runs K optimizer steps, returning per-step losses and gradient norms and the
+// new state. Also `lossAndGradients` (one batch, no update) for checks. Leaves out: the schedule, data loading
+// and checkpoints (packages/trainer owns those) and device-resident state (the Node binding copies outputs).
+
+import { type ModelConfig, parameterSpecs } from "../config.ts";
+import { type ParamMap, zerosLike } from "../init.ts";
+import { emitModel } from "../onnx/emit.ts";
+import { validateAdamw } from "../optim/adamw.ts";
+import { type Device, Session } from "../runtime/session.ts";
+import { tensorOf } from "../graph/value.ts";
+import { checkParamMap, checkTokenIds, f32, i32, toHost } from "./host-tensors.ts";
+import { buildLossAndGradsGraph, buildTrainStepGraph, type TrainHyper, trainNames } from "./train-step.ts";
+
+/** Parameters, AdamW moments (same names) and the number of optimizer steps taken. */
+export type TrainState = { params: ParamMap; m: ParamMap; v: ParamMap; step: number };
+
+export type TrainerOptions = {
+  /** optimizer steps per graph run (the Loop's trip count) */
+  k: number;
+  /** sequences per step */
+  batch: number;
+  /** tokens per sequence; default the context length */
+  seqLen?: number;
+  device?: Device;
+  deviceId?: number;
+  intraOpThreads?: number;
+};
+
+export type StepResult = { losses: Float32Array; gradNorms: Float32Array; state: TrainState };
+
+export type Trainer = {
+  readonly config: ModelConfig;
+  readonly k: number;
+  readonly batch: number;
+  readonly seqLen: number;
+  /** K steps: lrs [K], x and y [K, batch, seqLen] token ids (targets are x shifted by one). */
+  step(state: TrainState, lrs: ArrayLike<number>, x: Int32Array, y: Int32Array): Promise<StepResult>;
+  release(): Promise<void>;
+};
+
+/** A fresh state: given parameters, zero moments, step 0. */
+export function initTrainState(params: ParamMap): TrainState {
+  return { params, m: zerosLike(params), v: zerosLike(params), step: 0 };
+}
+
+function positiveInt(what: string, n: number): void {
+  if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`${what} must be a positive integer, got ${n}`);
+}
+
+export async function createTrainer(config: ModelConfig, hp: TrainHyper, opts: TrainerOptions): Promise<Trainer> {
+  validateAdamw(hp);
+  if (hp.maxGradNorm !== null && !(hp.maxGradNorm > 0)) {
+    throw new RangeError(`max gradient norm must be > 0 (or null for no clipping), got ${hp.maxGradNorm}`);
+  }
+  const seqLen = opts.seqLen ?? config.contextLength;
+  positiveInt("k (steps per run)", opts.k);
+  positiveInt("batch size", opts.batch);
+  positiveInt("sequence length", seqLen);
+  if (seqLen > config.contextLength) {
+    throw new RangeError(`sequence length ${seqLen} exceeds the context length ${config.contextLength}`);
+  }
+  const { k, batch } = opts;
+  const bytes = emitModel(buildTrainStepGraph(config, hp, { k, batch, seqLen }));
+  const session = await Session.create(bytes, {
+    device: opts.device ?? "cpu",
+    ...(opts.deviceId !== undefined && { deviceId: opts.deviceId }),
+    ...(opts.intraOpThreads !== undefined && { intraOpThreads: opts.intraOpThreads }),
+  });
+  const names = parameterSpecs(config).map((s) => s.name);
+  const perRun = k * batch * seqLen;
+
+  return {
+    config,
+    k,
+    batch,
+    seqLen,
+    async step(state, lrs, x, y) {
+      if (lrs.length !== k) throw new RangeError(`expected ${k} learning rates (one per step), got ${lrs.length}`);
+      for (const [what, ids] of [
+        ["x", x],
+        ["y", y],
+      ] as const) {
+        if (ids.length !== perRun) {
+          throw new RangeError(
+            `${what} must hold k·batch·seqLen = ${k}·${batch}·${seqLen} = ${perRun} ids, got ${ids.length}`,
+          );
+        }
+        checkTokenIds(what, ids, config.vocabSize);
+      }
+      checkParamMap("params", config, state.params);
+      checkParamMap("adam m", config, state.m);
+      checkParamMap("adam v", config, state.v);
+      if (!Number.isSafeInteger(state.step) || state.step < 0)
+        throw new RangeError(`step must be >= 0, got ${state.step}`);
+      const feeds: Parameters<Session["run"]>[0] = {
+        [trainNames.step]: tensorOf("int64", [], [state.step]),
+        [trainNames.lrs]: tensorOf("float32", [k], Array.from(lrs)),
+        [trainNames.x]: i32(x, [k, batch, seqLen]),
+        [trainNames.y]: i32(y, [k, batch, seqLen]),
+      };
+      for (const nm of names) {
+        feeds[nm] = f32(state.params[nm]!);
+        feeds[trainNames.m(nm)] = f32(state.m[nm]!);
+        feeds[trainNames.v(nm)] = f32(state.v[nm]!);
+      }
+      const out = await session.run(feeds);
+      const next: TrainState = { params: {}, m: {}, v: {}, step: state.step + k };
+      for (const nm of names) {
+        next.params[nm] = toHost(out[trainNames.out(nm)], nm);
+        next.m[nm] = toHost(out[trainNames.out(trainNames.m(nm))], nm);
+        next.v[nm] = toHost(out[trainNames.out(trainNames.v(nm))], nm);
+      }
+      return {
+        losses: toHost(out[trainNames.losses], "losses").data,
+        gradNorms: toHost(out[trainNames.gradNorms], "grad_norms").data,
+        state: next,
+      };
+    },
+    release: () => session.release(),
+  };
+}
+
+/** Mean loss, logits (B, T, V) and every parameter's gradient for one batch (no update). */
+export async function lossAndGradients(
+  config: ModelConfig,
+  params: ParamMap,
+  tokens: { data: Int32Array; shape: number[] },
+  targets: { data: Int32Array; shape: number[] },
+  opts: { device?: Device } = {},
+): Promise<{ loss: number; logits: Float32Array; grads: ParamMap }> {
+  const [b, t] = tokens.shape as [number, number];
+  if (tokens.shape.length !== 2 || targets.shape.join() !== tokens.shape.join()) {
+    throw new RangeError(`tokens and targets must both be [B, T], got [${tokens.shape}] and [${targets.shape}]`);
+  }
+  if (t > config.contextLength) {
+    throw new RangeError(`sequence length ${t} exceeds the context length ${config.contextLength}`);
+  }
+  checkTokenIds("tokens", tokens.data, config.vocabSize);
+  checkTokenIds("targets", targets.data, config.vocabSize);
+  checkParamMap("params", config, params);
+  const session = await Session.create(emitModel(buildLossAndGradsGraph(config, b, t)), {
+    device: opts.device ?? "cpu",
+  });
+  try {
+    const feeds: Parameters<Session["run"]>[0] = {
+      tokens: i32(tokens.data, [b, t]),
+      targets: i32(targets.data, [b, t]),
+    };
+    for (const [nm, p] of Object.entries(params)) feeds[nm] = f32(p);
+    const out = await session.run(feeds);
+    const grads: ParamMap = {};
+    for (const nm of Object.keys(params)) grads[nm] = toHost(out[`grad.${nm}`], nm);
+    return { loss: toHost(out.loss, "loss").data[0]!, logits: toHost(out.logits, "logits").data, grads };
+  } finally {
+    await session.release();
+  }
+}
