@@ -3,7 +3,7 @@
 // outer-scope values. Nodes always go into the *active* graph, so ops built inside a Loop body land in the
 // body even when all their inputs come from outside. Leaves out: graph rewriting and node removal.
 
-import type { OpType } from "./op-types.ts";
+import { isOpType, type OpType } from "./op-types.ts";
 import { type Attr, type DType, formatShape, Node, type Shape, type TensorData, tensorOf, Value } from "./value.ts";
 
 /** A graph that cannot be built as asked: wrong shapes, dtypes, names or unsupported requests. */
@@ -17,6 +17,8 @@ class BuildContext {
   readonly active: Graph[] = [];
   readonly names = new Set<string>();
   readonly counters = new Map<string, number>();
+  /** where each symbolic dim first appears (a graph input and axis), to read it at run time */
+  readonly symbols = new Map<string, { value: Value; axis: number }>();
   nodeCount = 0;
 
   scopeName(): string {
@@ -62,6 +64,10 @@ export class Graph {
     this.claim(name, "input");
     const v = new Value(this, name, dtype, [...shape], null);
     this.inputs.push(v);
+    shape.forEach((d, axis) => {
+      if (typeof d === "string" && !d.includes("*") && !this.ctx.symbols.has(d))
+        this.ctx.symbols.set(d, { value: v, axis });
+    });
     return v;
   }
 
@@ -146,6 +152,12 @@ export class Graph {
     outputs: readonly OutputSpec[],
     outputName?: string,
   ): Value[] {
+    if (!isOpType(opType)) {
+      throw this.error(
+        String(opType),
+        "unknown op type: add it to graph/op-types.ts with a builder and a gradient rule",
+      );
+    }
     for (const v of inputs) if (v) this.checkVisible(opType, v);
     const scope = this.ctx.scopeName();
     const base = scope ? `${scope}/${opType}` : opType;

@@ -31,14 +31,29 @@ function shapeInput(g: Graph, op: string, dims: Shape, x: Value, zeroCopies: boo
   const unknown = lit.filter((d) => d === null).length;
   if (zeroCopies && unknown === 1 && !lit.includes(-1)) lit[lit.indexOf(null)] = -1;
   if (lit.every((d) => d !== null)) return int64s(g, lit as number[]);
-  const shp = shapeOf(x);
+  const dimOf = (v: Value, axis: number) => {
+    const shp = shapeOf(v);
+    return g.addNode("Gather", [shp, int64s(g, [axis])], { axis: { i: 0 } }, [{ dtype: "int64", shape: [1] }])[0]!;
+  };
   const parts = dims.map((d, i) => {
     if (lit[i] !== null) return int64s(g, [lit[i]!]);
     const j = x.shape.findIndex((e) => sameDim(e, d));
-    if (j < 0) {
-      throw g.error(op, `target dim "${d}" is not a dim of the input ${describe(x)}; use a static size or -1`);
+    if (j >= 0) return dimOf(x, j);
+    // Read each symbol from the graph input that introduced it, and multiply ("B*T" = B · T).
+    const [k, syms] = factorDim(d);
+    let acc: Value | null = k === 1 ? null : int64s(g, [k]);
+    for (const s of syms) {
+      const src = g.ctx.symbols.get(s);
+      if (!src || !g.sees(src.value)) {
+        throw g.error(
+          op,
+          `target dim "${d}": symbol "${s}" is not a dim of any visible graph input; use a number or -1`,
+        );
+      }
+      const part = dimOf(src.value, src.axis);
+      acc = acc ? g.addNode("Mul", [acc, part], {}, [{ dtype: "int64", shape: [1] }])[0]! : part;
     }
-    return g.addNode("Gather", [shp, int64s(g, [j])], { axis: { i: 0 } }, [{ dtype: "int64", shape: [1] }])[0]!;
+    return acc ?? int64s(g, [k]);
   });
   return concat(parts, 0);
 }
