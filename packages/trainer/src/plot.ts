@@ -98,7 +98,10 @@ function panel(runs: RunSeries[], x: "step" | "time", ox: number, yLo: number, y
 }
 
 /** Renders the two-panel SVG for one or more runs. */
-export function renderCurves(runs: RunSeries[]): string {
+export function renderCurves(input: RunSeries[]): string {
+  // A diverged run logs NaN/inf (null in JSON): such points are left out rather than drawn at the axis.
+  const ok = (p: Point) => Number.isFinite(p.loss) && Number.isFinite(p.step) && Number.isFinite(p.time);
+  const runs = input.map((r) => ({ ...r, train: r.train.filter(ok), val: r.val.filter(ok) }));
   const losses = runs
     .flatMap((r) => [...r.train, ...r.val])
     .map((p) => p.loss)

@@ -1,0 +1,78 @@
+// `bun run cli train --config configs/NAME.json [--train FILE.npy --val FILE.npy --out runs/NAME] [--flag v…]`:
+// a preset, then one kebab-case flag per config field; prints the resolved config once, trains with a live
+// progress line, and exits 0 (done), 130 (Ctrl-C, checkpoint saved) or 1 (diverged, last good checkpoint kept).
+import { parameterCount } from "@cs336-ts/model/config.ts";
+import { configFromFlags, FIELDS, type RunConfig } from "@cs336-ts/trainer/config.ts";
+import { planRun, runTraining } from "@cs336-ts/trainer/loop-run.ts";
+import { runPaths } from "@cs336-ts/trainer/run-dir.ts";
+import type { Command } from "../command.ts";
+import { type FlagSpec, type FlagSpecs, parseFlags, UsageError } from "../flags.ts";
+
+function fieldFlag(kind: (typeof FIELDS)[number]["kind"], help: string): FlagSpec {
+  if (kind === "int") return { type: "number", integer: true, help };
+  if (kind === "number") return { type: "number", help };
+  if (kind === "bool") return { type: "boolean", help };
+  if (typeof kind === "object") return { type: "string", help: `${help}: ${kind.choices.join("|")}` };
+  return { type: "string", help };
+}
+
+const flags: FlagSpecs = {
+  config: { type: "string", help: "preset file, e.g. configs/tinystories-cpu.json" },
+  resume: { type: "string", help: "continue from a checkpoint: PATH, or auto (the run folder's newest)" },
+  ...Object.fromEntries(FIELDS.map((f) => [f.flag, fieldFlag(f.kind, f.help)])),
+};
+
+/** `--resume` with no value means `--resume auto`. */
+function normalizeResume(argv: string[]): string[] {
+  return argv.flatMap((a, i) => {
+    const next = argv[i + 1];
+    return a === "--resume" && (next === undefined || next.startsWith("--")) ? [a, "auto"] : [a];
+  });
+}
+
+function describe(c: RunConfig): string {
+  const { model, ...rest } = c;
+  const params = parameterCount(model);
+  const lines = [
+    `model  ${JSON.stringify(model)}`,
+    `       ${(params / 1e6).toFixed(2)}M parameters, ${(c.maxSteps * c.batchSize * model.contextLength).toLocaleString("en-US")} tokens`,
+    ...Object.entries(rest).map(([k, v]) => `${k.padEnd(16)}${JSON.stringify(v)}`),
+  ];
+  return `resolved config (stored in ${runPaths(c.out).config}):\n  ${lines.join("\n  ")}\n`;
+}
+
+const command: Command = {
+  name: "train",
+  summary: "train a Transformer LM on token arrays",
+  usage:
+    "train --config configs/NAME.json [--train FILE.npy --val FILE.npy --out runs/NAME] [--resume [PATH|auto]] [--FIELD VALUE …]",
+  flags,
+  async run(argv) {
+    const f = parseFlags(normalizeResume(argv), flags);
+    if (f._.length > 0)
+      throw new UsageError(`unexpected arguments: ${f._.join(" ")} (flags take the form --name value)`);
+    const values = new Map<string, unknown>();
+    for (const name of f.given) if (name !== "config" && name !== "resume") values.set(name, f[name]);
+    const plan = planRun({
+      preset: (f.config as string | undefined) ?? null,
+      overrides: configFromFlags(values),
+      resume: (f.resume as string | undefined) ?? null,
+    });
+    process.stdout.write(describe(plan.config));
+    for (const note of plan.notes) process.stdout.write(`${note}\n`);
+    const result = await runTraining(plan, {
+      // Loaded only now so config and data errors never wait for ONNX Runtime to start.
+      engineFactory: async (c) => (await import("@cs336-ts/trainer/loop-onnx.ts")).createOnnxEngine(c),
+      argv: ["train", ...argv],
+      stderr: { write: (s) => process.stderr.write(s), isTTY: process.stderr.isTTY === true },
+    });
+    const out = result.status === "diverged" ? process.stderr : process.stdout;
+    out.write(`${result.message}\n`);
+    if (result.valLoss !== null) process.stdout.write(`final val loss ${result.valLoss.toFixed(4)}\n`);
+    if (result.status === "completed")
+      process.stdout.write(`checkpoint ${result.checkpoint}\ncurves ${runPaths(plan.config.out).curves}\n`);
+    return result.status === "completed" ? 0 : result.status === "interrupted" ? 130 : 1;
+  },
+};
+
+export default command;
