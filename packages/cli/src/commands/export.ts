@@ -1,0 +1,29 @@
+// `bun run cli export --checkpoint PATH --out DIR|FILE.onnx`: a standalone ONNX inference model with weights.
+import { exportCheckpoint } from "@cs336-ts/trainer/export.ts";
+import type { Command } from "../command.ts";
+import { parseFlags, UsageError } from "../flags.ts";
+
+const flags = {
+  checkpoint: { type: "string", required: true, help: "checkpoint (.safetensors) to export" },
+  out: { type: "string", required: true, help: "folder for model.onnx + model.json, or a path ending in .onnx" },
+} as const;
+
+const command: Command = {
+  name: "export",
+  summary: "write a standalone model.onnx inference graph with weights",
+  usage: "export --checkpoint PATH --out DIR|FILE.onnx",
+  flags,
+  async run(argv) {
+    const f = parseFlags(argv, flags);
+    if (f._.length > 0) throw new UsageError(`unexpected arguments: ${f._.join(" ")}`);
+    const r = exportCheckpoint(f.checkpoint as string, f.out as string);
+    const mb = (r.bytes / 2 ** 20).toFixed(1);
+    process.stdout.write(
+      `wrote ${r.modelPath} (${mb} MiB, ${r.parameters.toLocaleString("en-US")} parameters)\n` +
+        `      ${r.sidecarPath}\ninput: input_ids int64 (batch, seq) → output: logits float32 (batch, seq, vocab)\n`,
+    );
+    return 0;
+  },
+};
+
+export default command;
