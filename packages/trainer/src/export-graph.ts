@@ -22,7 +22,7 @@ export const LOGITS = "logits";
  * the positions are the row sums of a lower-triangular (T, T) matrix of ones, minus one: O(T²) adds,
  * negligible next to attention's O(T²·C).
  */
-export function positionsOf(g: Graph, tokens: Value): Value {
+export function positionsOf(tokens: Value): Value {
   const seq = tokens.shape[1] as number | string;
   const t = slice(shapeOf(tokens), [1], [2]); // (1) = [T]
   const ones = constantOfShape(concat([t, t], 0), [seq, seq], tensorOf("float32", [1], [1])); // (T, T)
@@ -43,7 +43,7 @@ export function buildInferenceGraph(config: ModelConfig, weights: ParamMap): Gra
     params[spec.name] = g.initializer(spec.name, { dtype: "float32", shape: [...w.shape], data: w.data });
   }
   const tokens = g.input(INPUT_IDS, "int64", ["batch", "seq"]);
-  const positions = config.positional === "rope" ? positionsOf(g, tokens) : undefined;
+  const positions = config.positional === "rope" ? positionsOf(tokens) : undefined;
   g.output(LOGITS, transformerLm(tokens, params, config, positions)); // (B, T, V)
   return g;
 }
