@@ -25,3 +25,5 @@ export {
 } from "./files.ts";
 export { referencePretokenCounts, referenceTrainBpe } from "./reference-trainer.ts";
 export type { FromFilesOptions } from "./tokenizer-files.ts";
+export type { EncodeFileOptions, EncodeFileResult } from "./encode-file.ts";
+export { encodeFile } from "./encode-file.ts";

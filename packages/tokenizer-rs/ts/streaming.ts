@@ -14,11 +14,13 @@ export class StreamEncoder {
   private carry: Uint8Array = EMPTY;
   /** A high surrogate that ended the last string chunk; its pair starts the next one. */
   private surrogate = "";
-  /** Stream offset of carry[0], for error messages. */
-  private base = 0;
   private done = false;
 
-  constructor(private readonly core: StreamCore) {}
+  /** `base` is the stream offset of carry[0] (the stream's start in a file), for error messages. */
+  constructor(
+    private readonly core: StreamCore,
+    private base = 0,
+  ) {}
 
   /** Ids made final by this chunk. */
   push(chunk: string): Uint32Array {

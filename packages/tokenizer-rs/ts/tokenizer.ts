@@ -155,9 +155,12 @@ export class Tokenizer {
     return encodeChunksSync(this.streamCore(opts), chunks);
   }
 
-  /** A push-style stream: `push(chunk)` returns ids made final, `finish()` the rest. */
-  stream(opts?: SpecialOptions): StreamEncoder {
-    return new StreamEncoder(this.streamCore(opts));
+  /**
+   * A push-style stream: `push(chunk)` returns ids made final, `finish()` the rest. `offset` is where the
+   * stream starts in a larger file, so errors (invalid UTF-8) name absolute byte offsets.
+   */
+  stream(opts?: SpecialOptions & { offset?: number }): StreamEncoder {
+    return new StreamEncoder(this.streamCore(opts), opts?.offset ?? 0);
   }
 
   private streamCore(opts?: SpecialOptions) {

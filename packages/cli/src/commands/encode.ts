@@ -1,0 +1,120 @@
+// `bun run cli encode --tokenizer DIR --input FILE --out FILE.npy [--workers N]`: a text file to a token
+// array (uint16 when the vocab fits, else uint32), encoded in parallel over byte ranges cut at special
+// tokens (@cs336-ts/tokenizer's encodeFile) and written by the trainer's streaming, atomic .npy writer.
+// Progress on stderr; the summary (tokens, bytes per token, throughput) on stdout.
+import { existsSync, statSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { dirname, resolve } from "node:path";
+import { encodeFile, Tokenizer } from "@cs336-ts/tokenizer";
+import { createNpyWriter, dtypeForVocab } from "@cs336-ts/trainer/data/npy.ts";
+import type { Command } from "../command.ts";
+import { parseFlags, UsageError } from "../flags.ts";
+
+const flags = {
+  tokenizer: {
+    type: "string",
+    help: "folder from train-bpe (tokenizer.json, or vocab.json + merges.txt)",
+    required: true,
+  },
+  input: { type: "string", help: "UTF-8 text file to encode", required: true },
+  out: { type: "string", help: "token array to write (.npy)", required: true },
+  workers: {
+    type: "number",
+    integer: true,
+    help: "encoding Workers (0: this thread)",
+    default: Math.min(4, availableParallelism()),
+  },
+  "special-token": {
+    type: "strings",
+    help: "special token (repeatable); must be one of the tokenizer's when it has a tokenizer.json",
+  },
+  "allowed-special": { type: "strings", help: 'split off only these special tokens (repeatable, or "all")' },
+  "disallowed-special": { type: "strings", help: 'fail if these special tokens appear (repeatable, or "all")' },
+} as const;
+
+const MB = 1e6;
+
+function listOrAll(v: string[] | undefined, flag: string): string[] | "all" | undefined {
+  if (v === undefined) return undefined;
+  if (v.includes("all")) {
+    if (v.length > 1) throw new UsageError(`--${flag} all cannot be combined with named tokens`);
+    return "all";
+  }
+  return v;
+}
+
+const command: Command = {
+  name: "encode",
+  summary: "encode a text file into a token array (.npy) in parallel",
+  usage:
+    "encode --tokenizer DIR --input FILE --out FILE.npy [--workers N] [--special-token TOK…] " +
+    "[--allowed-special TOK…|all] [--disallowed-special TOK…|all]",
+  flags,
+  async run(argv) {
+    const f = parseFlags(argv, flags);
+    if (f._.length > 0) throw new UsageError(`unexpected arguments: ${f._.join(" ")}`);
+    const input = resolve(f.input as string);
+    const out = resolve(f.out as string);
+    const dir = f.tokenizer as string;
+    const workers = f.workers as number;
+    if (workers < 0) throw new UsageError("--workers must be >= 0");
+    if (!existsSync(input) || statSync(input).isDirectory()) throw new Error(`cannot read input ${input}: not a file`);
+    if (out === input) throw new Error("--out must differ from --input");
+    if (!out.endsWith(".npy")) throw new UsageError(`--out must name a .npy file, got ${f.out}`);
+    if (!existsSync(dirname(out))) throw new Error(`folder ${dirname(out)} for --out does not exist; create it first`);
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`--tokenizer ${dir} is not a folder`);
+    const specialTokens = f["special-token"];
+    const options = {
+      allowedSpecial: listOrAll(f["allowed-special"], "allowed-special"),
+      disallowedSpecial: listOrAll(f["disallowed-special"], "disallowed-special"),
+    };
+    // Load once here: bad files and bad special-token options fail before anything is written.
+    const tok = Tokenizer.fromDirectory(dir, specialTokens);
+    tok.encode("", options);
+    const dtype = dtypeForVocab(tok.vocabSize);
+    tok.dispose();
+
+    const tty = process.stderr.isTTY === true;
+    let lastShown = 0;
+    const show = (done: number, total: number, force = false) => {
+      const now = performance.now();
+      if (!force && now - lastShown < (tty ? 200 : 5000)) return;
+      lastShown = now;
+      const pct = total ? ((100 * done) / total).toFixed(1) : "100.0";
+      const line = `encode ${pct}%  ${(done / MB).toFixed(1)}/${(total / MB).toFixed(1)} MB`;
+      process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
+    };
+
+    const writer = createNpyWriter(out, dtype);
+    let result: Awaited<ReturnType<typeof encodeFile>>;
+    try {
+      result = await encodeFile({
+        input,
+        tokenizerDir: dir,
+        ...(specialTokens ? { specialTokens } : {}),
+        options,
+        workers,
+        onIds: (ids) => writer.write(ids),
+        onProgress: (d, t) => show(d, t),
+      });
+      writer.close();
+    } catch (e) {
+      writer.abort();
+      if (tty) process.stderr.write("\n");
+      throw e;
+    }
+    show(result.bytes, result.bytes, true);
+    if (tty) process.stderr.write("\n");
+    const s = result.seconds;
+    const lines = [
+      `wrote ${result.tokens} tokens (${dtype}) to ${out}`,
+      `${(result.bytes / MB).toFixed(2)} MB in ${s.toFixed(2)} s: ${(result.bytes / MB / s).toFixed(1)} MB/s, ` +
+        `${result.tokens ? (result.bytes / result.tokens).toFixed(3) : "n/a"} bytes per token, ` +
+        `${workers} worker${workers === 1 ? "" : "s"}`,
+    ];
+    process.stdout.write(`${lines.join("\n")}\n`);
+    return 0;
+  },
+};
+
+export default command;

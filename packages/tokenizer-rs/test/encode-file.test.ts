@@ -1,0 +1,127 @@
+// Parallel file encoding and `bun run cli encode`: ids equal encoding the whole text at once for every
+// range size and worker count; the .npy loads in numpy with mmap; bad input exits 2 with a clear message
+// and leaves no output (nor temporary) file behind.
+import { describe, expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { encodeFile, saveTokenizerFiles, Tokenizer, trainBpe } from "@cs336-ts/tokenizer";
+import { openNpy } from "@cs336-ts/trainer/data/npy.ts";
+import { firstCut } from "../ts/encode-ranges.ts";
+
+const EOT = "<|endoftext|>";
+const ROOT = resolve(import.meta.dir, "../../..");
+const dir = mkdtempSync(join(tmpdir(), "tok-encode-"));
+const story = (i: number) =>
+  `Once upon a time, story ${i}, a café 🙂 had ${i * 7} cats.\n\nThey'll play; it's fun!  ${EOT}`;
+const text = `${Array.from({ length: 3000 }, (_, i) => story(i)).join("")}tail without a special token ${EOT}${EOT}`;
+const input = join(dir, "input.txt");
+writeFileSync(input, text);
+const tokDir = join(dir, "tok");
+const { vocab, merges } = await trainBpe({
+  input: new TextEncoder().encode(text.slice(0, 50_000)),
+  vocabSize: 400,
+  specialTokens: [EOT],
+});
+saveTokenizerFiles(tokDir, vocab, merges, [EOT]);
+const tok = Tokenizer.fromVocab(vocab, merges, [EOT]);
+const whole = [...tok.encode(text)];
+
+async function collect(opts: { workers: number; rangeBytes: number }): Promise<number[]> {
+  const out: number[] = [];
+  await encodeFile({ input, tokenizerDir: tokDir, ...opts, onIds: (ids) => out.push(...ids) });
+  return out;
+}
+
+describe("encodeFile", () => {
+  test.each([
+    [0, 4096],
+    [2, 4096],
+    [2, 50_000],
+    [3, 1 << 20],
+  ])("workers %d, ranges of ~%d bytes: same ids as one encode", async (workers, rangeBytes) => {
+    expect(await collect({ workers, rangeBytes })).toEqual(whole);
+  });
+
+  test("cuts only where no earlier occurrence could cover the special token", () => {
+    const e = new TextEncoder();
+    const specials = [e.encode("<a>"), e.encode("a><a>")];
+    // "a><a>" starts at 1 and covers the "<a>" at 3, so 3 is no cut; the "<a>" at 9 is.
+    expect(firstCut(e.encode("xa><a>xxx<a>"), 2, specials)).toBe(9);
+    expect(firstCut(e.encode("no specials"), 0, specials)).toBe(-1);
+  });
+});
+
+function cli(...args: string[]) {
+  const r = spawnSync("bun", ["packages/cli/src/main.ts", "encode", ...args], { cwd: ROOT, encoding: "utf8" });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const noLeftovers = (folder: string) => readdirSync(folder).filter((f) => f.includes(".tmp") || f.endsWith(".npy"));
+
+describe("cli encode", () => {
+  test("writes a uint16 .npy that numpy memory-maps, with a summary", () => {
+    const out = join(dir, "ids.npy");
+    const r = cli("--tokenizer", tokDir, "--input", input, "--out", out, "--workers", "2");
+    expect(r.err).not.toContain("error");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/wrote \d+ tokens \(uint16\)/);
+    expect(r.out).toMatch(/bytes per token/);
+    const npy = openNpy(out);
+    expect(npy.dtype).toBe("uint16");
+    expect([...npy.data]).toEqual(whole);
+    const py = spawnSync(
+      "python3",
+      [
+        "-c",
+        `import numpy as n;a=n.load(${JSON.stringify(out)},mmap_mode="r");print(a.dtype,a.shape[0],int(a[:50].sum()))`,
+      ],
+      { encoding: "utf8" },
+    );
+    if (py.status === 0)
+      expect(py.stdout.trim()).toBe(`uint16 ${whole.length} ${whole.slice(0, 50).reduce((a, b) => a + b, 0)}`);
+  });
+
+  test("bad input: exit 2, a message that says what to fix, no output file", () => {
+    const bad = mkdtempSync(join(tmpdir(), "tok-encode-bad-"));
+    const out = join(bad, "x.npy");
+    const cases: Array<[string[], RegExp]> = [
+      [["--tokenizer", join(bad, "none"), "--input", input, "--out", out], /is not a folder/],
+      [["--tokenizer", tokDir, "--input", join(bad, "missing.txt"), "--out", out], /cannot read input/],
+      [["--tokenizer", tokDir, "--input", input, "--out", join(bad, "no/such/dir/x.npy")], /does not exist/],
+      [["--tokenizer", tokDir, "--input", input, "--out", out, "--special-token", "<pad>"], /"<pad>" not in/],
+      [["--tokenizer", tokDir, "--input", input, "--out", out, "--disallowed-special", EOT], /disallows/],
+      [["--tokenizer", tokDir, "--input", input], /missing required flag --out/],
+    ];
+    for (const [args, msg] of cases) {
+      const r = cli(...args);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(msg);
+    }
+    // Invalid UTF-8 deep in the file fails mid-run: the error names the byte and nothing is left behind.
+    const broken = join(bad, "broken.txt");
+    writeFileSync(
+      broken,
+      Buffer.concat([Buffer.from(text.slice(0, 100_000)), Buffer.from([0xff]), Buffer.from("tail")]),
+    );
+    const r = cli("--tokenizer", tokDir, "--input", broken, "--out", out, "--workers", "2");
+    expect(r.code).toBe(2);
+    const offset = Buffer.byteLength(text.slice(0, 100_000));
+    expect(r.err).toContain(`not valid UTF-8 at byte offset ${offset}`);
+    expect(existsSync(out)).toBe(false);
+    expect(noLeftovers(bad)).toEqual([]);
+  });
+
+  test("a merges file naming a token missing from the vocab: exit 2 with the line number", () => {
+    const bad = mkdtempSync(join(tmpdir(), "tok-encode-merges-"));
+    writeFileSync(join(bad, "vocab.json"), readFileSync(join(tokDir, "vocab.json")));
+    writeFileSync(join(bad, "merges.txt"), `${readFileSync(join(tokDir, "merges.txt"), "utf8")}zz qq\n`);
+    const r = cli("--tokenizer", bad, "--input", input, "--out", join(bad, "x.npy"));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(
+      new RegExp(`merges\\.txt line ${merges.length + 1}: the merge names or produces the token "zz"`),
+    );
+    expect(noLeftovers(bad)).toEqual([]);
+  });
+});

@@ -1,0 +1,202 @@
+// Encoding a whole file, in parallel: the file is cut into byte ranges at special tokens
+// (encode-ranges.ts), N Workers (each its own WASM instance) encode ranges as they free up, and the ids
+// reach `onIds` strictly in file order. Dispatch stays at most 2N ranges ahead of what was delivered, so
+// memory is bounded by a few ranges of ids whatever the file size. workers = 0 encodes on this thread.
+import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { type ByteRange, planRanges } from "./encode-ranges.ts";
+import type { SpecialOptions } from "./special-policy.ts";
+import { Tokenizer } from "./tokenizer.ts";
+import { directoryFiles, type FromFilesOptions } from "./tokenizer-files.ts";
+
+/** What a Worker needs to rebuild the same tokenizer and policy (structured-clone friendly). */
+export type EncodeJob = {
+  input: string;
+  files?: FromFilesOptions;
+  tokenizerDir?: string;
+  specialTokens?: string[];
+  options?: { allowedSpecial?: string[] | "all"; disallowedSpecial?: string[] | "all" };
+  blockBytes: number;
+};
+
+export type FromMain = { type: "init"; job: EncodeJob } | { type: "range"; index: number; range: ByteRange };
+export type ToMain =
+  | { type: "ready" }
+  | { type: "inited" }
+  | { type: "progress"; bytes: number }
+  | { type: "ids"; index: number; ids: Uint32Array }
+  | { type: "error"; message: string };
+
+export type EncodeFileOptions = Omit<EncodeJob, "blockBytes"> & {
+  /** Worker threads; 0 encodes on the calling thread. */
+  workers: number;
+  /** Approximate bytes per range (default: the file split 4 ways per worker, between 1 and 16 MiB). */
+  rangeBytes?: number;
+  blockBytes?: number;
+  onIds(ids: Uint32Array): void;
+  onProgress?(bytesDone: number, bytesTotal: number): void;
+};
+
+export type EncodeFileResult = { tokens: number; bytes: number; seconds: number; vocabSize: number };
+
+function loadTokenizer(job: EncodeJob): Tokenizer {
+  return Tokenizer.fromFiles(job.files ?? directoryFiles(job.tokenizerDir ?? "", job.specialTokens));
+}
+
+/** Encodes one byte range of the file in blocks; returns its ids. */
+export function encodeRange(
+  tok: Tokenizer,
+  job: EncodeJob,
+  range: ByteRange,
+  onBytes?: (n: number) => void,
+): Uint32Array {
+  const fd = openSync(job.input, "r");
+  try {
+    const s = tok.stream({ ...(job.options as SpecialOptions), offset: range.start });
+    const buf = new Uint8Array(Math.min(job.blockBytes, range.end - range.start));
+    let out = new Uint32Array(Math.max(1024, (range.end - range.start) >> 2));
+    let n = 0;
+    const append = (ids: Uint32Array) => {
+      if (n + ids.length > out.length) {
+        const grown = new Uint32Array(Math.max(n + ids.length, Math.ceil(out.length * 1.5)));
+        grown.set(out.subarray(0, n));
+        out = grown;
+      }
+      out.set(ids, n);
+      n += ids.length;
+    };
+    for (let pos = range.start; pos < range.end; ) {
+      const len = readSync(fd, buf, 0, Math.min(buf.length, range.end - pos), pos);
+      if (len <= 0) throw new Error(`${job.input} shrank while being encoded (read nothing at byte ${pos})`);
+      append(s.pushBytes(buf.subarray(0, len)));
+      pos += len;
+      onBytes?.(len);
+    }
+    append(s.finish());
+    return out.slice(0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The special tokens split off under the job's policy: ranges are cut only at those. */
+function cutTokens(tok: Tokenizer, job: EncodeJob): Uint8Array[] {
+  const allowed = job.options?.allowedSpecial;
+  const dis = job.options?.disallowedSpecial;
+  const names =
+    allowed === undefined
+      ? tok.specialTokens.filter((s) => dis === undefined || (dis !== "all" && !dis.includes(s)))
+      : allowed === "all"
+        ? tok.specialTokens
+        : allowed;
+  const enc = new TextEncoder();
+  return names.map((s) => enc.encode(s));
+}
+
+const workerUrl = () =>
+  new URL(import.meta.url.endsWith(".ts") ? "./encode-worker.ts" : "./encode-worker.js", import.meta.url).href;
+
+export async function encodeFile(opts: EncodeFileOptions): Promise<EncodeFileResult> {
+  const t0 = performance.now();
+  const job: EncodeJob = {
+    input: opts.input,
+    files: opts.files,
+    tokenizerDir: opts.tokenizerDir,
+    specialTokens: opts.specialTokens,
+    options: opts.options,
+    blockBytes: opts.blockBytes ?? 4 << 20,
+  };
+  const tok = loadTokenizer(job);
+  let size: number;
+  try {
+    size = statSync(job.input).size;
+  } catch (e) {
+    throw new Error(`cannot read input ${job.input}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+  }
+  const workers = Math.max(0, Math.floor(opts.workers));
+  const target = opts.rangeBytes ?? Math.min(16 << 20, Math.max(1 << 20, Math.ceil(size / (Math.max(1, workers) * 4))));
+  const ranges = planRanges(job.input, size, target, cutTokens(tok, job));
+  let done = 0;
+  let tokens = 0;
+  const progress = (n: number) => {
+    done += n;
+    opts.onProgress?.(done, size);
+  };
+  const deliver = (ids: Uint32Array) => {
+    tokens += ids.length;
+    opts.onIds(ids);
+  };
+  if (workers === 0 || ranges.length <= 1) {
+    for (const r of ranges) deliver(encodeRange(tok, job, r, progress));
+  } else {
+    await inWorkers(Math.min(workers, ranges.length), job, ranges, deliver, progress);
+  }
+  tok.dispose();
+  return { tokens, bytes: size, seconds: (performance.now() - t0) / 1000, vocabSize: tok.vocabSize };
+}
+
+function inWorkers(
+  n: number,
+  job: EncodeJob,
+  ranges: ByteRange[],
+  deliver: (ids: Uint32Array) => void,
+  progress: (n: number) => void,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const pool: Worker[] = [];
+    const pending = new Map<number, Uint32Array>();
+    let nextToSend = 0;
+    let nextToDeliver = 0;
+    let failed = false;
+    const stop = () => {
+      for (const w of pool) w.terminate();
+    };
+    const fail = (e: Error) => {
+      if (failed) return;
+      failed = true;
+      stop();
+      reject(e);
+    };
+    const dispatch = (w: Worker) => {
+      if (nextToSend < ranges.length && nextToSend - nextToDeliver < 2 * n) {
+        w.postMessage({ type: "range", index: nextToSend, range: ranges[nextToSend] as ByteRange } satisfies FromMain);
+        nextToSend++;
+        return true;
+      }
+      return false;
+    };
+    const idle: Worker[] = [];
+    for (let i = 0; i < n; i++) {
+      const w = new Worker(workerUrl());
+      pool.push(w);
+      w.onerror = (ev) => fail(new Error(`encode worker crashed: ${ev.message}`));
+      w.onmessage = (ev: MessageEvent<ToMain>) => {
+        const msg = ev.data;
+        if (failed) return;
+        if (msg.type === "ready") w.postMessage({ type: "init", job } satisfies FromMain);
+        else if (msg.type === "inited" || msg.type === "ids") {
+          if (msg.type === "ids") {
+            pending.set(msg.index, msg.ids);
+            for (let ids = pending.get(nextToDeliver); ids; ids = pending.get(nextToDeliver)) {
+              pending.delete(nextToDeliver++);
+              try {
+                deliver(ids);
+              } catch (e) {
+                return fail(e as Error);
+              }
+            }
+            if (nextToDeliver === ranges.length) {
+              stop();
+              return resolve();
+            }
+          }
+          if (!dispatch(w)) idle.push(w);
+          // Delivering may have opened the window for Workers that were waiting.
+          while (idle.length > 0 && nextToSend < ranges.length && nextToSend - nextToDeliver < 2 * n) {
+            dispatch(idle.pop() as Worker);
+          }
+        } else if (msg.type === "progress") progress(msg.bytes);
+        else if (msg.type === "error") fail(new Error(msg.message));
+      };
+    }
+  });
+}

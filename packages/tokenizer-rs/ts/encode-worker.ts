@@ -1,0 +1,36 @@
+// Worker for parallel file encoding (ts/encode-file.ts): owns its own WASM instance and tokenizer, reads the
+// byte ranges it is sent straight from the file, streams them through the encoder in blocks, and sends
+// the ids back (transferred, not copied). Posts "ready" first: messages sent before a Worker installs its
+// handler can be lost.
+import { type EncodeJob, encodeRange, type FromMain, type ToMain } from "./encode-file.ts";
+import { Tokenizer } from "./tokenizer.ts";
+import { directoryFiles } from "./tokenizer-files.ts";
+
+declare const self: Worker;
+
+let job: EncodeJob | undefined;
+let tokenizer: Tokenizer | undefined;
+
+function reply(msg: ToMain, transfer: ArrayBuffer[] = []): void {
+  self.postMessage(msg, transfer);
+}
+
+self.onmessage = (ev: MessageEvent<FromMain>) => {
+  const msg = ev.data;
+  try {
+    if (msg.type === "init") {
+      job = msg.job;
+      tokenizer = Tokenizer.fromFiles(job.files ?? directoryFiles(job.tokenizerDir ?? "", job.specialTokens));
+      reply({ type: "inited" });
+    } else if (job && tokenizer) {
+      const ids = encodeRange(tokenizer, job, msg.range, (bytes) => reply({ type: "progress", bytes }));
+      reply({ type: "ids", index: msg.index, ids }, [ids.buffer as ArrayBuffer]);
+    } else {
+      throw new Error("encode worker got a range before init");
+    }
+  } catch (e) {
+    reply({ type: "error", message: (e as Error).message });
+  }
+};
+
+reply({ type: "ready" });
