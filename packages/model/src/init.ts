@@ -33,7 +33,7 @@ export function initParameter(spec: ParamSpec, rng: Rng): HostTensor {
 }
 
 /** Zeros shaped like each parameter (AdamW's first and second moments start here). */
-export function zerosLike(params: ParamMap): ParamMap {
+export function zerosLikeParams(params: ParamMap): ParamMap {
   const out: ParamMap = {};
   for (const [name, t] of Object.entries(params))
     out[name] = { data: new Float32Array(t.data.length), shape: [...t.shape] };

@@ -5,16 +5,15 @@
 
 import { type ModelConfig, parameterSpecs } from "../config.ts";
 import { activeGraph, describe, type Graph } from "../graph/graph.ts";
-import { unsqueeze } from "../graph/ops-shape.ts";
 import { sameShape } from "../graph/shape.ts";
-import { tensorOf, type Value } from "../graph/value.ts";
+import { type Dim, tensorOf, type Value } from "../graph/value.ts";
 import type { RopeAngles } from "./attention.ts";
 import { blockWeights, transformerBlock } from "./block.ts";
 import { crossEntropy } from "./cross-entropy.ts";
 import { dense } from "./dense.ts";
 import { embedding } from "./embedding.ts";
 import { rmsNorm } from "./rmsnorm.ts";
-import { ropeAngles, ropeTables } from "./rope.ts";
+import { headRopeAngles, ropeTables } from "./rope.ts";
 
 export type LmParams = Record<string, Value>;
 
@@ -39,10 +38,28 @@ export function checkParams(g: Graph, config: ModelConfig, params: LmParams): vo
 /** RoPE angles for positions (T) or (B, T), shaped to broadcast over (B, H, T, d/2, 1); null for NoPE. */
 export function lmRope(config: ModelConfig, positions: Value): RopeAngles | null {
   if (config.positional === "none") return null;
-  const tables = ropeTables(config.dModel / config.numHeads, config.ropeTheta, config.contextLength);
-  let [cos, sin] = ropeAngles(tables, positions); // (T, d/2, 1) or (B, T, d/2, 1)
-  if (positions.rank === 2) [cos, sin] = [unsqueeze(cos, [1]), unsqueeze(sin, [1])]; // (B, 1, T, d/2, 1)
-  return { cos, sin };
+  return headRopeAngles(ropeTables(config.dModel / config.numHeads, config.ropeTheta, config.contextLength), positions);
+}
+
+/** Positions 0..T-1 as an int64 constant (T static). */
+function defaultPositions(g: Graph, t: Dim): Value {
+  if (typeof t !== "number")
+    throw g.error("transformerLm", `symbolic sequence length ${t} needs an explicit positions input`);
+  return g.constant(
+    tensorOf(
+      "int64",
+      [t],
+      Array.from({ length: t }, (_, i) => i),
+    ),
+  );
+}
+
+/** Block `layer` alone on x (B, T, C), positions 0..T-1 (T static): the CS336 transformer_block problem. */
+export function transformerLayer(x: Value, params: LmParams, layer: number, config: ModelConfig): Value {
+  const g = activeGraph("transformerLayer", x);
+  const rope =
+    config.positional === "rope" ? (lmRope(config, defaultPositions(g, x.shape[1]!)) ?? undefined) : undefined;
+  return g.scope(`layers.${layer}`, () => transformerBlock(x, blockWeights(params, layer, config), config, rope));
 }
 
 /**

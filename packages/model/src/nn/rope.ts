@@ -63,6 +63,14 @@ export function applyRope(x: Value, cos: Value, sin: Value): Value {
   return reshape(concat([r0, r1], -1), x.shape); // (..., T, dHead)
 }
 
+/** Angles for positions (T) or (B, T), shaped to broadcast over multi-head pairs (B, H, T, d/2, 1). */
+export function headRopeAngles(tables: RopeTables, positions: Value): { cos: Value; sin: Value } {
+  const [cos, sin] = ropeAngles(tables, positions); // (T, d/2, 1) or (B, T, d/2, 1)
+  if (positions.rank === 1) return { cos, sin };
+  if (positions.rank === 2) return { cos: unsqueeze(cos, [1]), sin: unsqueeze(sin, [1]) }; // (B, 1, T, d/2, 1)
+  throw activeGraph("rope", positions).error("rope", `positions must be (T) or (B, T), got ${describe(positions)}`);
+}
+
 /** RoPE on x (..., T, dHead) with positions (..., T) that right-align with x's axes before T. */
 export function rope(x: Value, positions: Value, tables: RopeTables): Value {
   const [cos, sin] = ropeAngles(tables, positions, x.dtype);

@@ -4,7 +4,7 @@
 // and checkpoints (packages/trainer owns those) and device-resident state (the Node binding copies outputs).
 
 import { type ModelConfig, parameterSpecs } from "../config.ts";
-import { type ParamMap, zerosLike } from "../init.ts";
+import { type ParamMap, zerosLikeParams } from "../init.ts";
 import { emitModel } from "../onnx/emit.ts";
 import { validateAdamw } from "../optim/adamw.ts";
 import { type Device, Session } from "../runtime/session.ts";
@@ -41,7 +41,7 @@ export type Trainer = {
 
 /** A fresh state: given parameters, zero moments, step 0. */
 export function initTrainState(params: ParamMap): TrainState {
-  return { params, m: zerosLike(params), v: zerosLike(params), step: 0 };
+  return { params, m: zerosLikeParams(params), v: zerosLikeParams(params), step: 0 };
 }
 
 function positiveInt(what: string, n: number): void {

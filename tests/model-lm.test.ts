@@ -1,0 +1,174 @@
+// The model-lm adapters against the PyTorch float64 reference (tests/fixtures/reference): every part, the full
+// LM's logits, loss and all parameter gradients, AdamW (per-step learning rates), clipping and CS336's cosine
+// schedule, each as the relative error of the whole tensor, ||a − b|| / ||b||, under 1e-4. The 1000-step AdamW
+// Linear problem needs weight-dependent gradients, so it runs in-graph in packages/model/test/optim-graph.test.ts.
+
+import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { asFloat32, readSafetensors, type SafeTensor } from "@cs336-ts/model/io/safetensors.ts";
+import {
+  type IntTensor,
+  type ModelConfig,
+  runAdamw,
+  runGetLrCosineSchedule,
+  runGradientClipping,
+  runLmLossAndGradients,
+  runMultiheadSelfAttention,
+  runRmsnorm,
+  runRope,
+  runScaledDotProductAttention,
+  runSwiglu,
+  runTransformerBlock,
+  runTransformerLm,
+  type Tensor,
+  type Weights,
+} from "./adapters.ts";
+
+const dir = join(import.meta.dir, "fixtures/reference");
+const load = async (name: string) =>
+  readSafetensors(new Uint8Array(await Bun.file(join(dir, `${name}.safetensors`)).arrayBuffer()), name).tensors;
+const [model, fb, comp, optim] = await Promise.all(["model", "forward_backward", "components", "optim"].map(load));
+const cfgJson = await Bun.file(join(dir, "config.json")).json();
+const config: ModelConfig = {
+  vocabSize: cfgJson.vocab_size,
+  contextLength: cfgJson.context_length,
+  dModel: cfgJson.d_model,
+  numLayers: cfgJson.num_layers,
+  numHeads: cfgJson.num_heads,
+  dFf: cfgJson.d_ff,
+  ropeTheta: cfgJson.rope_theta,
+};
+
+function from(file: Map<string, SafeTensor>, name: string): Tensor {
+  const t = file.get(name);
+  if (!t) throw new Error(`fixture tensor ${name} missing`);
+  return { data: asFloat32(t), shape: [...t.shape] };
+}
+const ints = (file: Map<string, SafeTensor>, name: string): IntTensor => {
+  const t = from(file, name);
+  return { data: Int32Array.from(t.data), shape: t.shape };
+};
+const weights: Weights = Object.fromEntries([...model.keys()].map((k) => [k, from(model, k)]));
+const w = (name: string) => weights[name]!;
+const arange = (n: number): IntTensor => ({ data: Int32Array.from({ length: n }, (_, i) => i), shape: [n] });
+
+function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let d = 0;
+  let n = 0;
+  for (let i = 0; i < b.length; i++) {
+    d += (a[i]! - b[i]!) ** 2;
+    n += b[i]! ** 2;
+  }
+  return Math.sqrt(d / n);
+}
+function expectClose(got: Tensor, want: Tensor, tol = 1e-4) {
+  expect(got.shape).toEqual(want.shape);
+  expect(relErr(got.data, want.data)).toBeLessThan(tol);
+}
+
+const x = from(comp, "x");
+const [B, T] = x.shape as [number, number];
+
+describe("model parts vs reference", () => {
+  test("rmsnorm", async () => expectClose(await runRmsnorm(w("layers.0.ln1.weight"), x), from(comp, "rmsnorm")));
+
+  test("swiglu", async () => {
+    const got = await runSwiglu(
+      w("layers.0.ffn.w1.weight"),
+      w("layers.0.ffn.w2.weight"),
+      w("layers.0.ffn.w3.weight"),
+      x,
+    );
+    expectClose(got, from(comp, "swiglu"));
+  });
+
+  test("rope (interleaved pairs)", async () => {
+    const rx = from(comp, "rope.x");
+    const dHead = rx.shape[3]!;
+    expectClose(await runRope(dHead, config.ropeTheta, config.contextLength, rx, arange(T)), from(comp, "rope"));
+  });
+
+  test("scaled dot-product attention with a causal mask", async () => {
+    const mask = new Uint8Array(T * T);
+    for (let i = 0; i < T; i++) for (let j = 0; j <= i; j++) mask[i * T + j] = 1;
+    const got = await runScaledDotProductAttention(from(comp, "sdpa.q"), from(comp, "sdpa.k"), from(comp, "sdpa.v"), {
+      data: mask,
+      shape: [T, T],
+    });
+    expectClose(got, from(comp, "sdpa.causal"));
+  });
+
+  const attnW = () => ({
+    q: w("layers.0.attn.q_proj.weight"),
+    k: w("layers.0.attn.k_proj.weight"),
+    v: w("layers.0.attn.v_proj.weight"),
+    o: w("layers.0.attn.output_proj.weight"),
+  });
+
+  test("multi-head self-attention with RoPE", async () => {
+    const rope = { theta: config.ropeTheta, maxSeqLen: config.contextLength, positions: arange(T) };
+    expectClose(
+      await runMultiheadSelfAttention(config.dModel, config.numHeads, attnW(), x, rope),
+      from(comp, "mha_rope"),
+    );
+  });
+
+  test("multi-head self-attention without RoPE; per-batch positions give the same as shared ones", async () => {
+    expectClose(await runMultiheadSelfAttention(config.dModel, config.numHeads, attnW(), x), from(comp, "mha_norope"));
+    const pos: IntTensor = { data: Int32Array.from({ length: B * T }, (_, i) => i % T), shape: [B, T] };
+    const rope = { theta: config.ropeTheta, maxSeqLen: config.contextLength, positions: pos };
+    expectClose(
+      await runMultiheadSelfAttention(config.dModel, config.numHeads, attnW(), x, rope),
+      from(comp, "mha_rope"),
+    );
+  });
+
+  test("transformer block 0", async () => {
+    expectClose(await runTransformerBlock(config, weights, 0, x), from(comp, "block0"));
+  });
+});
+
+describe("full LM vs reference", () => {
+  test("logits", async () => {
+    expectClose(await runTransformerLm(config, weights, ints(fb, "tokens")), from(fb, "logits"));
+  });
+
+  test("loss and every parameter's gradient", async () => {
+    const r = await runLmLossAndGradients(config, weights, ints(fb, "tokens"), ints(fb, "targets"));
+    expect(Math.abs(r.loss - from(fb, "loss").data[0]!)).toBeLessThan(1e-4 * Math.abs(from(fb, "loss").data[0]!));
+    expect(Object.keys(r.grads).sort()).toEqual([...model.keys()].sort());
+    for (const name of model.keys()) expectClose(r.grads[name]!, from(fb, `grad.${name}`));
+  });
+});
+
+describe("optimization vs reference", () => {
+  test("AdamW: two tensors, five steps, per-step learning rates", async () => {
+    const p0 = [from(optim, "multi.p0.0"), from(optim, "multi.p0.1")];
+    const grads = [0, 1, 2, 3, 4].map((s) => [from(optim, `multi.grad.${s}.0`), from(optim, `multi.grad.${s}.1`)]);
+    const lrs = Array.from(from(optim, "multi.lrs").data);
+    const got = await runAdamw(p0, grads, lrs, { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 });
+    expect(got.length).toBe(5);
+    for (let s = 0; s < 5; s++) for (let i = 0; i < 2; i++) expectClose(got[s]![i]!, from(optim, `multi.p.${s}.${i}`));
+  });
+
+  test("gradient clipping to 0.01 and to 1e6", async () => {
+    const grads = [0, 1, 2, 3, 4].map((i) => from(optim, `clip.grad.${i}`));
+    const small = await runGradientClipping(grads, 0.01);
+    const big = await runGradientClipping(grads, 1e6);
+    for (let i = 0; i < 5; i++) {
+      expectClose(small[i]!, from(optim, `clip.0.01.${i}`));
+      expectClose(big[i]!, from(optim, `clip.1e+06.${i}`), 1e-7);
+    }
+  });
+
+  test("CS336 cosine schedule", () => {
+    const want = [
+      0, 0.14285714285714285, 0.2857142857142857, 0.42857142857142855, 0.5714285714285714, 0.7142857142857143,
+      0.8571428571428571, 1.0, 0.9887175604818206, 0.9554359905560885, 0.9018241671106134, 0.8305704108364301,
+      0.7452476826029011, 0.6501344202803414, 0.55, 0.44986557971965857, 0.3547523173970989, 0.26942958916356996,
+      0.19817583288938662, 0.14456400944391146, 0.11128243951817937, 0.1, 0.1, 0.1, 0.1,
+    ];
+    for (const [it, lr] of want.entries()) expect(runGetLrCosineSchedule(it, 1, 0.1, 7, 21)).toBeCloseTo(lr, 12);
+  });
+});
