@@ -3,8 +3,7 @@
 // checkpoint (so a resumed run continues bit for bit), validation loss over fixed batches on a schedule,
 // periodic and final checkpoints, JSONL metrics, live progress and learning curves. A non-finite loss stops
 // the run without writing the bad state; an interrupt saves a checkpoint first. Leaves out: setup (loop-run.ts).
-import { zerosLike } from "@cs336-ts/model/init.ts";
-import { initParameters } from "@cs336-ts/model/init.ts";
+import { initParameters, type ParamMap } from "@cs336-ts/model/init.ts";
 import { cosineLr, type CosineSchedule } from "@cs336-ts/model/optim/schedule.ts";
 import { Rng } from "@cs336-ts/model/random.ts";
 import { type Checkpoint, saveCheckpoint, type TrainState } from "./checkpoint.ts";
@@ -22,6 +21,13 @@ import { writeFileAtomic } from "./checkpoint.ts";
 /** Independent generator streams derived from the run's seed (initialization, batches, validation). */
 export function streamRng(seed: number, stream: 0 | 1 | 2): Rng {
   return Rng.seeded(seed + stream * 2 ** 32);
+}
+
+/** AdamW's moments start at zero, shaped like the parameters. */
+function zerosLike(params: ParamMap): ParamMap {
+  return Object.fromEntries(
+    Object.entries(params).map(([k, t]) => [k, { data: new Float32Array(t.data.length), shape: [...t.shape] }]),
+  );
 }
 
 export type LoopOptions = {
