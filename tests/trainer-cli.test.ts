@@ -101,4 +101,17 @@ describe("train: bad input", () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/error: .*bad\.safetensors is not a usable checkpoint: .*(corrupt|truncated)/);
   });
+
+  // On a machine with a GPU and the CUDA provider installed this would train instead.
+  const hasGpu = Bun.which("nvidia-smi") !== null;
+  test.skipIf(hasGpu)(
+    "--device cuda without the CUDA provider names the install command and leaves no run folder",
+    () => {
+      const { d, tiny } = tinyData();
+      const r = cli("--config", PRESET, ...tiny, "--device", "cuda");
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/error: cannot start ONNX Runtime on cuda:0: .*ONNXRUNTIME_NODE_INSTALL=cuda12/);
+      expect(existsSync(join(d, "run"))).toBe(false);
+    },
+  );
 });

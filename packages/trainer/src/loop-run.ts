@@ -115,13 +115,22 @@ export async function runTraining(
   const train = openTokens(config.train, config, "--train");
   const val = config.val ? openTokens(config.val, config, "--val") : null;
   const previous = plan.resume ? readPreviousInfo(config.out) : null;
-  if (previous?.tokenizerSha256 && config.tokenizer && tokenizerHash(config.tokenizer) !== previous.tokenizerSha256) {
+  const tokenizerSha256 = config.tokenizer ? tokenizerHash(config.tokenizer) : null;
+  if (previous?.tokenizerSha256 && tokenizerSha256 && tokenizerSha256 !== previous.tokenizerSha256) {
     throw new ConfigError(
       `the tokenizer in ${config.tokenizer} differs from the one this run started with (sha256 ` +
         `${previous.tokenizerSha256.slice(0, 12)}…); resume with the same tokenizer and data`,
     );
   }
-  const info = prepareRunDir(config, o.argv);
+  // The engine compiles first, so a missing CUDA provider (or a graph error) leaves no run folder behind.
+  const engine = await o.engineFactory(config);
+  let info: RunInfo;
+  try {
+    info = prepareRunDir(config, o.argv, tokenizerSha256);
+  } catch (e) {
+    await engine.dispose?.();
+    throw e;
+  }
   const progress = createProgress({
     totalSteps: config.maxSteps,
     startStep: plan.resume?.iteration ?? 0,
@@ -130,7 +139,6 @@ export async function runTraining(
     write: (s) => o.stderr.write(s),
   });
   const interrupt = o.interrupt ?? installInterrupt((m) => progress.note(m));
-  const engine = await o.engineFactory(config);
   try {
     const metrics = openMetrics(runPaths(config.out).metrics, plan.resume?.iteration ?? null);
     const result = await trainLoop({ config, engine, train, val, resume: plan.resume, metrics, progress, interrupt });

@@ -88,15 +88,15 @@ export function tokenizerHash(dir: string): string {
   return h.digest("hex");
 }
 
-/** Creates the folder and writes config.json and run.json (atomically). */
-export function prepareRunDir(config: RunConfig, argv: string[]): RunInfo {
+/** Creates the folder and writes config.json and run.json (atomically); the tokenizer hash comes from tokenizerHash. */
+export function prepareRunDir(config: RunConfig, argv: string[], tokenizerSha256: string | null): RunInfo {
   const paths = runPaths(config.out);
   mkdirSync(paths.checkpoints, { recursive: true });
   const git = gitState(process.cwd());
   const info: RunInfo = {
     gitCommit: git.commit,
     gitDirty: git.dirty,
-    tokenizerSha256: config.tokenizer ? tokenizerHash(config.tokenizer) : null,
+    tokenizerSha256,
     startedAt: new Date().toISOString(),
     argv,
     runtime: `bun ${Bun.version}`,

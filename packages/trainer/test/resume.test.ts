@@ -3,6 +3,8 @@
 // resumes to the same result; a different architecture on resume is refused naming the fields; a fresh run
 // into a folder with checkpoints is refused.
 import { describe, expect, test } from "bun:test";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { loadCheckpoint } from "../src/checkpoint.ts";
 import { planRun } from "../src/loop-run.ts";
 import { readMetrics } from "../src/metrics.ts";
@@ -72,6 +74,29 @@ describe("resume", () => {
     await run(a.preset, { maxSteps: 10 }, null);
     expect(() => planRun({ preset: a.preset, overrides: {}, resume: null })).toThrow(
       /already holds checkpoints.*--resume auto/,
+    );
+  });
+
+  test("run.json records the tokenizer's sha256; resuming with another tokenizer is refused", async () => {
+    const a = fixture();
+    const tok = (name: string, merges: string) => {
+      const dir = join(a.dir, name);
+      mkdirSync(dir);
+      writeFileSync(join(dir, "vocab.json"), '{"a": 0}');
+      writeFileSync(join(dir, "merges.txt"), merges);
+      return dir;
+    };
+    const t1 = tok("tok1", "a b\n");
+    const t2 = tok("tok2", "b a\n");
+    await run(a.preset, { maxSteps: 10, tokenizer: t1 }, null);
+    const info = JSON.parse(readFileSync(runPaths(a.out).info, "utf8"));
+    const expected = new Bun.CryptoHasher("sha256").update('{"a": 0}').update("a b\n").digest("hex");
+    expect(info.tokenizerSha256).toBe(expected);
+    await expect(run(a.preset, { maxSteps: 20, tokenizer: t2 }, "auto")).rejects.toThrow(
+      /tokenizer in .*tok2 differs from the one this run started with/,
+    );
+    await expect(run(a.preset, { maxSteps: 20, tokenizer: join(a.dir, "nope") }, "auto")).rejects.toThrow(
+      /has no vocab\.json/,
     );
   });
 });
