@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { resolveModelConfig } from "@cs336-ts/model/config.ts";
 import { Graph } from "@cs336-ts/model/graph/graph.ts";
-import { initParameters, zerosLike } from "@cs336-ts/model/init.ts";
+import { initParameters, zerosLikeParams } from "@cs336-ts/model/init.ts";
 import { parameterInputs, transformerLm } from "@cs336-ts/model/nn/lm.ts";
 import { summarizeModel } from "@cs336-ts/model/onnx/emit.ts";
 import { Rng } from "@cs336-ts/model/random.ts";
@@ -25,7 +25,7 @@ const params = initParameters(config, Rng.seeded(5));
 const ckPath = join(dir, "step-7.safetensors");
 saveCheckpoint(ckPath, {
   model: config,
-  state: { params, m: zerosLike(params), v: zerosLike(params), adamStep: 7 },
+  state: { params, m: zerosLikeParams(params), v: zerosLikeParams(params), adamStep: 7 },
   iteration: 7,
   rng: null,
   config: null,

@@ -1,0 +1,61 @@
+// `bun run cli eval --checkpoint PATH --data FILE.npy [--tokenizer DIR]`: loss, perplexity, bits per byte.
+import { loadCheckpoint } from "@cs336-ts/trainer/checkpoint.ts";
+import { evaluateCheckpoint } from "@cs336-ts/trainer/eval-checkpoint.ts";
+import type { Command } from "../command.ts";
+import { parseFlags, UsageError } from "../flags.ts";
+
+const flags = {
+  checkpoint: { type: "string", required: true, help: "checkpoint (.safetensors) written by train" },
+  data: { type: "string", required: true, help: "token array (.npy) written by encode" },
+  tokenizer: {
+    type: "string",
+    help: "tokenizer folder, for bits per byte (default: the one in the checkpoint's run config, if any)",
+  },
+  "batch-size": { type: "number", integer: true, help: "windows of context-length tokens per model call", default: 8 },
+  "max-tokens": { type: "number", integer: true, help: "score at most this many tokens (default: all)" },
+  device: { type: "string", help: "cpu or cuda", default: "cpu" },
+  threads: { type: "number", integer: true, help: "ONNX Runtime intra-op threads (0 = all cores)", default: 0 },
+  json: { type: "boolean", help: "print the result as one JSON line", default: false },
+} as const;
+
+const command: Command = {
+  name: "eval",
+  summary: "loss, perplexity and bits per byte of a checkpoint on a token array",
+  usage: "eval --checkpoint PATH --data FILE.npy [--tokenizer DIR] [--batch-size N] [--max-tokens N]",
+  flags,
+  async run(argv) {
+    const f = parseFlags(argv, flags);
+    if (f._.length > 0) throw new UsageError(`unexpected arguments: ${f._.join(" ")}`);
+    const device = f.device as string;
+    if (device !== "cpu" && device !== "cuda") throw new UsageError(`--device must be cpu or cuda, got "${device}"`);
+    if ((f["batch-size"] as number) < 1) throw new UsageError("--batch-size must be >= 1");
+    if (f["max-tokens"] !== undefined && f["max-tokens"] < 1) throw new UsageError("--max-tokens must be >= 1");
+    const tokenizer = f.tokenizer ?? loadCheckpoint(f.checkpoint as string).config?.tokenizer ?? null;
+    const tty = process.stderr.isTTY === true;
+    const r = await evaluateCheckpoint({
+      checkpoint: f.checkpoint as string,
+      data: f.data as string,
+      tokenizer,
+      batchSize: f["batch-size"] as number,
+      ...(f["max-tokens"] !== undefined ? { maxTokens: f["max-tokens"] } : {}),
+      device,
+      threads: f.threads as number,
+      onProgress: tty ? (done, total) => process.stderr.write(`\r\x1b[Keval ${done}/${total} tokens`) : undefined,
+    });
+    if (tty) process.stderr.write("\r\x1b[K");
+    if (f.json) {
+      process.stdout.write(`${JSON.stringify(r)}\n`);
+      return 0;
+    }
+    const bpb = r.bitsPerByte === null ? "n/a (pass --tokenizer DIR)" : r.bitsPerByte.toFixed(4);
+    process.stdout.write(
+      `checkpoint step ${r.iteration} on ${f.data}: ${r.tokens.toLocaleString("en-US")} tokens scored in ` +
+        `${r.windows} windows of ${r.contextLength}` +
+        (r.unscored > 0 ? ` (${r.unscored} not scored)` : "") +
+        `\nloss        ${r.loss.toFixed(4)} nats/token\nperplexity  ${r.perplexity.toFixed(3)}\nbits/byte   ${bpb}\n`,
+    );
+    return 0;
+  },
+};
+
+export default command;
