@@ -141,7 +141,17 @@ export async function runTraining(
   const interrupt = o.interrupt ?? installInterrupt((m) => progress.note(m));
   try {
     const metrics = openMetrics(runPaths(config.out).metrics, plan.resume?.iteration ?? null);
-    const result = await trainLoop({ config, engine, train, val, resume: plan.resume, metrics, progress, interrupt });
+    const result = await trainLoop({
+      config,
+      engine,
+      train,
+      val,
+      resume: plan.resume,
+      resumePath: plan.resumePath,
+      metrics,
+      progress,
+      interrupt,
+    });
     progress.done();
     return { ...result, info };
   } finally {

@@ -36,6 +36,8 @@ export type LoopOptions = {
   train: TokenArray;
   val: TokenArray | null;
   resume: Checkpoint | null;
+  /** Where `resume` was read from: the run's last good checkpoint until this session writes one. */
+  resumePath?: string | null;
   metrics: MetricsLog;
   progress: Progress;
   interrupt: Interrupt;
@@ -107,7 +109,7 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
   const t0 = now();
   const elapsedBefore = o.resume?.elapsedSeconds ?? 0;
   const elapsed = () => elapsedBefore + (now() - t0);
-  let lastCheckpoint: string | null = null;
+  let lastCheckpoint: string | null = o.resumePath ?? null;
   let lastSavedStep = o.resume ? o.resume.iteration : -1;
   let best = bestValLoss(out);
   let lastVal: number | null = o.resume?.valLoss ?? null;
@@ -177,7 +179,7 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
     }
     if (bad >= 0) {
       rng = rngBefore;
-      const kept = lastCheckpoint ?? (lastSavedStep >= 0 ? checkpointPath(out, lastSavedStep) : null);
+      const kept = lastCheckpoint;
       const what = Number.isFinite(res.losses[bad]!)
         ? `gradient norm ${res.gradNorms[bad]}`
         : `loss ${res.losses[bad]}`;
