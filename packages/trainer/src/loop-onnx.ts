@@ -48,7 +48,7 @@ export async function createOnnxEngine(c: RunConfig): Promise<TrainEngine> {
     return t;
   };
   // Compile the main graph now so a missing CUDA provider fails before any step.
-  await trainer(c.stepsPerRun);
+  await trainer(Math.min(c.stepsPerRun, c.maxSteps));
   let evalSession: Promise<Session> | null = null;
 
   return {
