@@ -5,6 +5,10 @@
 
 import { type ModelConfig, parameterSpecs } from "../config.ts";
 import { activeGraph, describe, type Graph } from "../graph/graph.ts";
+import { cast, neg } from "../graph/ops-elementwise.ts";
+import { gatherND } from "../graph/ops-index.ts";
+import { logSoftmax, reduceMean } from "../graph/ops-reduce.ts";
+import { concat, reshape } from "../graph/ops-shape.ts";
 import { sameShape } from "../graph/shape.ts";
 import { type Dim, tensorOf, type Value } from "../graph/value.ts";
 import type { RopeAngles } from "./attention.ts";
@@ -103,7 +107,33 @@ export function transformerLm(tokens: Value, params: LmParams, config: ModelConf
   return g.scope("lm_head", () => dense(x, head)); // (B, T, V)
 }
 
-/** Mean next-token cross-entropy of logits (B, T, V) against targets (B, T). */
+/**
+ * Mean next-token cross-entropy of logits (B, T, V) against targets (B, T). With static B and T it is
+ * -mean(logSoftmax(logits)[row, target]) picked by GatherND: its backward is one ScatterND plus LogSoftmax's
+ * rule, about half the (B·T, V) passes of the composed max/exp/one-hot form (which symbolic shapes fall back to).
+ */
 export function lmLoss(logits: Value, targets: Value): Value {
-  return crossEntropy(logits, targets);
+  const g = activeGraph("lmLoss", logits, targets);
+  const [b, t, v] = logits.shape;
+  if (logits.rank !== 3 || typeof b !== "number" || typeof t !== "number" || typeof v !== "number") {
+    return crossEntropy(logits, targets);
+  }
+  if (!sameShape(targets.shape, [b, t]) || (targets.dtype !== "int32" && targets.dtype !== "int64")) {
+    throw g.error(
+      "lmLoss",
+      `targets must be int (${b}, ${t}) for logits ${describe(logits)}, got ${describe(targets)}`,
+    );
+  }
+  const n = b * t;
+  const logp = logSoftmax(reshape(logits, [n, v]), -1); // (N, V)
+  const rows = g.constant(
+    tensorOf(
+      "int64",
+      [n, 1],
+      Array.from({ length: n }, (_, i) => i),
+    ),
+  );
+  const cols = reshape(targets.dtype === "int64" ? targets : cast(targets, "int64"), [n, 1]);
+  const picked = gatherND(logp, concat([rows, cols], 1)); // (N)
+  return neg(reduceMean(picked, [0]));
 }
