@@ -1,0 +1,68 @@
+// The npm package as users get it: `npm pack` (prepack builds dist/ and swaps in the publish manifest),
+// the tarball extracted into an empty folder's node_modules (it has no dependencies, so no install
+// step is needed offline), then used from plain Node 20 and from Bun: GPT-2-like data from a tiny vocab.
+// The first run in a fresh checkout builds dist/ (~30 s); later runs reuse it.
+import { expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const PKG = resolve(import.meta.dir, "..");
+const NODE = existsSync("/usr/bin/node") ? "/usr/bin/node" : "node";
+
+// Bytes plus merges for " t", "he", " the" (the GPT-2 byte alphabet writes a space as "Ġ").
+const SCRIPT = `
+import { Tokenizer } from "@cs336-ts/tokenizer";
+const b = (s) => new TextEncoder().encode(s);
+const vocab = Array.from({ length: 256 }, (_, i) => Uint8Array.of(i));
+const merges = [[b(" "), b("t")], [b("h"), b("e")], [b(" t"), b("he")]];
+for (const [l, r] of merges) vocab.push(new Uint8Array([...l, ...r]));
+const tok = Tokenizer.fromVocab(vocab, merges, ["<|endoftext|>"]);
+const text = "in the end<|endoftext|> the café";
+const ids = Array.from(tok.encode(text));
+const streamed = [];
+for await (const id of tok.encodeIterable(["in th", "e end<|endo", "ftext|> the caf", "é"])) streamed.push(id);
+console.log(JSON.stringify({ ids, round: tok.decode(ids) === text, streamed: streamed.join() === ids.join(), size: tok.vocabSize }));
+tok[Symbol.dispose]();
+`;
+
+test("npm pack → extract → use from Node 20 and Bun", () => {
+  const dest = mkdtempSync(join(tmpdir(), "tok-pack-"));
+  const packed = spawnSync("npm", ["pack", "--pack-destination", dest, "--json"], { cwd: PKG, encoding: "utf8" });
+  expect(packed.status, packed.stderr).toBe(0);
+  const info = JSON.parse(packed.stdout.slice(packed.stdout.indexOf("["))) as Array<{
+    filename: string;
+    files: Array<{ path: string }>;
+  }>;
+  const files = (info[0]?.files ?? []).map((f) => f.path).sort();
+  expect(files).toContain("dist/tokenizer.wasm");
+  expect(files).toContain("dist/index.js");
+  expect(files).toContain("dist/index.d.ts");
+  expect(files).toContain("README.md");
+  expect(files.some((f) => f.startsWith("ts/"))).toBe(false);
+  // The repo's manifest is restored after packing.
+  expect(JSON.parse(readFileSync(join(PKG, "package.json"), "utf8")).exports["."]).toBe("./ts/index.ts");
+
+  const app = join(dest, "app");
+  const target = join(app, "node_modules/@cs336-ts/tokenizer");
+  mkdirSync(target, { recursive: true });
+  const tar = spawnSync("tar", ["-xzf", join(dest, info[0]?.filename ?? ""), "-C", target, "--strip-components=1"]);
+  expect(tar.status).toBe(0);
+  const manifest = JSON.parse(readFileSync(join(target, "package.json"), "utf8"));
+  expect(manifest.exports["."]).toEqual({ types: "./dist/index.d.ts", default: "./dist/index.js" });
+  writeFileSync(join(app, "package.json"), '{ "type": "module" }\n');
+  writeFileSync(join(app, "main.mjs"), SCRIPT);
+
+  const want = { ids: [], round: true, streamed: true, size: 260 };
+  for (const runtime of [NODE, "bun"]) {
+    const r = spawnSync(runtime, ["main.mjs"], { cwd: app, encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const got = JSON.parse(r.stdout);
+    expect({ ...got, ids: [] }).toEqual(want);
+    // " the" is one token (258), <|endoftext|> is 259; "in" stays bytes.
+    expect(got.ids).toContain(258);
+    expect(got.ids).toContain(259);
+  }
+}, 120_000);
