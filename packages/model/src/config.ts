@@ -139,14 +139,13 @@ export function parameterCount(c: ModelConfig): number {
 }
 
 /**
- * Training FLOPs per token: 6 per parameter touched by a matmul (forward 2, backward 4) plus attention's
- * QK^T and AV (forward 4·T·C per layer at full length, halved for causal is NOT applied: ORT computes the
- * full square). The embedding lookup is a gather, so its rows are excluded unless tied to the head.
+ * Training FLOPs per token at sequence length `seqLen`: 6 per matmul parameter (forward 2, backward 4), plus
+ * attention's QKᵀ and AV, 4·T·C per layer forward and 12·T·C with the backward (the full T×T square, which is
+ * what ONNX Runtime computes). Embedding rows are a gather, so they count only when tied to the LM head.
  */
 export function trainFlopsPerToken(c: ModelConfig, seqLen: number): number {
   const matmulParams = parameterSpecs(c)
     .filter((s) => s.kind === "linear" || (s.kind === "embedding" && c.tiedEmbeddings))
     .reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
-  const attention = c.numLayers * 4 * seqLen * c.dModel;
-  return 6 * matmulParams + 3 * attention;
+  return 6 * matmulParams + 12 * c.numLayers * seqLen * c.dModel;
 }

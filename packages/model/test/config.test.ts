@@ -1,6 +1,6 @@
 // The model config: defaults, validation messages, CS336 parameter names and counts.
 import { describe, expect, test } from "bun:test";
-import { ConfigError, parameterCount, parameterSpecs, resolveModelConfig } from "../src/config.ts";
+import { ConfigError, parameterCount, parameterSpecs, resolveModelConfig, trainFlopsPerToken } from "../src/config.ts";
 
 describe("resolveModelConfig", () => {
   test("defaults are CS336's TinyStories model", () => {
@@ -56,9 +56,17 @@ describe("parameterSpecs", () => {
     expect(names({ norm: "post" })).toEqual(names({}));
   });
 
-  test("TinyStories model has about 22.7M parameters without the embedding, 27.8M with", () => {
+  test("TinyStories model: 22.7M parameters (embedding and head 10.2M of them)", () => {
     const c = resolveModelConfig();
     const n = parameterCount(c);
     expect(n).toBe(10000 * 512 * 2 + 4 * (4 * 512 * 512 + 3 * 512 * 1344 + 2 * 512) + 512);
+  });
+
+  test("training FLOPs per token: 6 per matmul parameter plus 12·L·T·C for attention", () => {
+    const c = resolveModelConfig();
+    const matmul = 4 * (4 * 512 * 512 + 3 * 512 * 1344) + 10000 * 512;
+    expect(trainFlopsPerToken(c, 256)).toBe(6 * matmul + 12 * 4 * 256 * 512);
+    // Tied: the embedding doubles as the head, so its matmul parameters stay counted once.
+    expect(trainFlopsPerToken(resolveModelConfig({ tiedEmbeddings: true }), 256)).toBe(6 * matmul + 12 * 4 * 256 * 512);
   });
 });
