@@ -161,8 +161,10 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
     const rngBefore = rng.clone();
     const { x, y } = getBatches(o.train, k, c.batchSize, T, rng);
     const tChunk = now();
+    const startElapsed = elapsed();
     const res = await o.engine.step(state, lrs, x, y);
-    const tps = (k * perStep) / Math.max(now() - tChunk, 1e-9);
+    const took = Math.max(now() - tChunk, 1e-9);
+    const tps = (k * perStep) / took;
 
     const bad = res.losses.findIndex((l, i) => !Number.isFinite(l) || !Number.isFinite(res.gradNorms[i]!));
     for (let i = 0; i < (bad < 0 ? k : bad + 1); i++) {
@@ -170,7 +172,8 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
         kind: "train",
         step: step + i + 1,
         tokens: (step + i + 1) * perStep,
-        time: elapsed(),
+        // The K steps of one graph run finish together; spread their times evenly over the run.
+        time: startElapsed + (took * (i + 1)) / k,
         loss: res.losses[i]!,
         lr: lrs[i]!,
         gradNorm: res.gradNorms[i]!,
