@@ -27,7 +27,9 @@ import {
 const dir = join(import.meta.dir, "fixtures/reference");
 const load = async (name: string) =>
   readSafetensors(new Uint8Array(await Bun.file(join(dir, `${name}.safetensors`)).arrayBuffer()), name).tensors;
-const [model, fb, comp, optim] = await Promise.all(["model", "forward_backward", "components", "optim"].map(load));
+const [model, fb, comp, optim] = (await Promise.all(
+  ["model", "forward_backward", "components", "optim"].map(load),
+)) as [Map<string, SafeTensor>, Map<string, SafeTensor>, Map<string, SafeTensor>, Map<string, SafeTensor>];
 const cfgJson = await Bun.file(join(dir, "config.json")).json();
 const config: ModelConfig = {
   vocabSize: cfgJson.vocab_size,
