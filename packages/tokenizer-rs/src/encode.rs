@@ -139,7 +139,9 @@ impl Encoder {
             for (rank, t) in tokens.iter().enumerate() {
                 let t = t.as_ref();
                 for cut in 1..t.len() {
-                    if let (Some(&l), Some(&r)) = (index.get(&t[..cut]), index.get(&t[cut..])) {
+                    // Most prefixes are not tokens: skip the suffix lookup then.
+                    let Some(&l) = index.get(&t[..cut]) else { continue };
+                    if let Some(&r) = index.get(&t[cut..]) {
                         pairs.insert_min(
                             l,
                             r,
@@ -159,14 +161,15 @@ impl Encoder {
     }
 
     fn assemble(table: VocabTable, merges: PairMap, specials: &[String], ids: Vec<u32>) -> Result<Encoder> {
-        let mut byte_ids = [0u32; 256];
-        {
-            let index = index_tokens(&table);
-            for (b, slot) in byte_ids.iter_mut().enumerate() {
-                *slot = *index
-                    .get(&[b as u8][..])
-                    .ok_or(Error::MissingByteToken { byte: b as u8 })?;
+        // A linear pass, not a hash index: this runs on every construction (import-to-ready time).
+        let mut byte_ids = [u32::MAX; 256];
+        for id in (0..table.len() as u32).rev() {
+            if let Some(&[b]) = table.get(id) {
+                byte_ids[b as usize] = id;
             }
+        }
+        if let Some(b) = byte_ids.iter().position(|&id| id == u32::MAX) {
+            return Err(Error::MissingByteToken { byte: b as u8 });
         }
         Ok(Encoder {
             vocab: table,

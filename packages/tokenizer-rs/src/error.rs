@@ -32,6 +32,10 @@ pub enum Error {
     DisallowedSpecialToken { token: String },
     /// A per-call policy names a special token the tokenizer was not built with.
     UnknownSpecialToken { token: String, known: Vec<String> },
+    /// A tiktoken rank file line is malformed (`line` is 1-based).
+    BadRankFile { line: usize, why: &'static str },
+    /// A tiktoken rank file skips a rank (ranks double as ids, so they must be 0..n-1).
+    MissingRank { rank: u32, why: &'static str },
 }
 
 impl fmt::Display for Error {
@@ -98,6 +102,10 @@ impl fmt::Display for Error {
                 "{token:?} is not one of this tokenizer's special tokens ({known:?}); add it at construction \
                  or leave it out of allowedSpecial/disallowedSpecial"
             ),
+            Error::BadRankFile { line, why } => {
+                write!(f, "rank file line {line}: {why}; expected tiktoken's \"base64token rank\" lines")
+            }
+            Error::MissingRank { rank, why } => write!(f, "rank file: rank {rank} is missing; {why}"),
         }
     }
 }

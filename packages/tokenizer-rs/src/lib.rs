@@ -21,6 +21,7 @@ pub mod encode;
 pub mod encode_cache;
 pub mod encode_hash;
 pub mod encode_merge;
+pub mod encode_ranks;
 pub mod encode_stream;
 pub mod error;
 pub mod pretokenize;

@@ -128,6 +128,13 @@ describe("construction errors", () => {
     expect([...t.encode(`abc${EOT}`)]).toEqual([256, 99, 257]);
     expect(() => parseTiktokenRanks("YQ== 0\nYg== 2\n")).toThrow(/rank 1 is missing/);
     expect(() => Tokenizer.fromRanks({ ...ranks, specialTokens: { [EOT]: 300 } })).toThrow(/next free id is 257/);
+    // The same text through the WASM-side parser (what fromFiles uses).
+    const fast = Tokenizer.fromRankText(`${lines.join("\n")}\n${Buffer.from("ab").toString("base64")} 256\n`, {
+      [EOT]: 257,
+    });
+    expect([...fast.encode(`abc${EOT}`)]).toEqual([256, 99, 257]);
+    expect(() => Tokenizer.fromRankText("YQ== 0\nYg== 2\n")).toThrow(/rank 1 is missing/);
+    expect(() => Tokenizer.fromRankText("YQ== zero\n")).toThrow(/line 1: a rank is not a non-negative integer/);
   });
 });
 

@@ -90,6 +90,32 @@ export function parseNpmBpeRanks(bpeRanks: string, source = "bpe_ranks"): Uint8A
   return dense(byRank, source);
 }
 
+/**
+ * Splits a rank file's text into the rank lines (either format) and its special tokens, without decoding
+ * the 50k tokens in JS: the WASM core parses the lines (Tokenizer.fromRankText).
+ */
+export function splitRankFile(
+  text: string,
+  source = "rank file",
+): { lines: string; specialTokens: Record<string, number> } {
+  if (!text.trimStart().startsWith("{")) return { lines: text, specialTokens: {} };
+  let json: { bpe_ranks?: unknown; special_tokens?: unknown };
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new RankFileError(`${source}: not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof json.bpe_ranks !== "string") {
+    throw new RankFileError(`${source}: expected a "bpe_ranks" string, as tiktoken's encoders/*.json have`);
+  }
+  const specialTokens: Record<string, number> = {};
+  for (const [k, v] of Object.entries((json.special_tokens ?? {}) as Record<string, unknown>)) {
+    if (typeof v !== "number") throw new RankFileError(`${source}: special token ${JSON.stringify(k)} has no id`);
+    specialTokens[k] = v;
+  }
+  return { lines: json.bpe_ranks, specialTokens };
+}
+
 /** Reads either format from its text: JSON (npm package) or `.tiktoken` lines. */
 export function parseTiktokenRanks(text: string, source = "rank file"): TiktokenRanks {
   if (text.trimStart().startsWith("{")) {

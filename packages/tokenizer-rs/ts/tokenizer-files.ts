@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadTokenizerJson, loadVocabMerges } from "./files.ts";
-import { parseTiktokenRanks, type TiktokenRanks } from "./tiktoken-ranks.ts";
+import { splitRankFile } from "./tiktoken-ranks.ts";
 
 export type FromFilesOptions =
   | { vocab: string; merges: string; specialTokens?: readonly string[] }
@@ -20,7 +20,7 @@ export type LoadedFiles =
       specialTokens: string[];
       mergesPath: string;
     }
-  | { kind: "ranks"; ranks: TiktokenRanks };
+  | { kind: "rankText"; lines: string; specialTokens: Record<string, number>; path: string };
 
 function readText(path: string, what: string): string {
   try {
@@ -46,10 +46,12 @@ function checkSpecials(asked: readonly string[] | undefined, own: string[], path
 
 export function loadFiles(opts: FromFilesOptions): LoadedFiles {
   if ("tiktoken" in opts) {
-    const ranks = parseTiktokenRanks(readText(opts.tiktoken, "rank file"), opts.tiktoken);
+    const f = splitRankFile(readText(opts.tiktoken, "rank file"), opts.tiktoken);
     return {
-      kind: "ranks",
-      ranks: { tokens: ranks.tokens, specialTokens: { ...ranks.specialTokens, ...opts.specialTokens } },
+      kind: "rankText",
+      lines: f.lines,
+      specialTokens: { ...f.specialTokens, ...opts.specialTokens },
+      path: opts.tiktoken,
     };
   }
   if ("tokenizerJson" in opts) {

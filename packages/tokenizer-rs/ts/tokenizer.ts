@@ -5,6 +5,7 @@
 import {
   byteList,
   createFromMerges,
+  createFromRankText,
   createFromRanks,
   decodeRaw,
   encodeBatchRaw,
@@ -88,7 +89,14 @@ export class Tokenizer {
    */
   static fromFiles(opts: FromFilesOptions): Tokenizer {
     const f = loadFiles(opts);
-    if (f.kind === "ranks") return Tokenizer.fromRanks(f.ranks);
+    if (f.kind === "rankText") {
+      try {
+        return Tokenizer.fromRankText(f.lines, f.specialTokens);
+      } catch (e) {
+        if (e instanceof TokenizerError) throw new TokenizerError(`${f.path}: ${e.message}`);
+        throw e;
+      }
+    }
     try {
       return Tokenizer.fromVocab(f.vocab, f.merges, f.specialTokens);
     } catch (e) {
@@ -100,6 +108,19 @@ export class Tokenizer {
   /** From a directory as `train-bpe` writes it (tokenizer.json, or vocab.json + merges.txt). */
   static fromDirectory(dir: string, specialTokens?: readonly string[]): Tokenizer {
     return Tokenizer.fromFiles(directoryFiles(dir, specialTokens));
+  }
+
+  /**
+   * From tiktoken rank text: `.tiktoken` lines (`base64token rank`) or the `bpe_ranks` string of the
+   * tiktoken npm package's encoders/*.json. Parsed inside WASM, the fastest way to load GPT-2.
+   */
+  static fromRankText(lines: string | Uint8Array, specialTokens: Readonly<Record<string, number>> = {}): Tokenizer {
+    const names = Object.keys(specialTokens);
+    const ids = Uint32Array.from(names.map((n) => specialTokens[n] as number));
+    const text = typeof lines === "string" ? new TextEncoder().encode(lines) : lines;
+    const owner = {};
+    const h = createFromRankText(owner, text, encodeStringList(names), ids);
+    return Tokenizer.adopt(owner, h, names);
   }
 
   // The finalizer is registered on `owner`, a stand-in object, so that the Tokenizer can be

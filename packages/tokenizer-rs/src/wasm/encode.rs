@@ -132,6 +132,39 @@ pub unsafe extern "C" fn encoder_from_ranks(
     register(build())
 }
 
+/// Like `encoder_from_ranks`, from tiktoken rank text (`.tiktoken` lines or the npm package's `bpe_ranks`).
+///
+/// # Safety
+/// Each (ptr, len) pair must describe live memory from `alloc`; `ids_ptr` holds one u32 per special token.
+#[no_mangle]
+pub unsafe extern "C" fn encoder_from_rank_text(
+    text_ptr: *const u8,
+    text_len: usize,
+    specials_ptr: *const u8,
+    specials_len: usize,
+    ids_ptr: *const u32,
+    ids_count: usize,
+) -> u32 {
+    let build = || -> Result<Encoder> {
+        let tokens = crate::encode_ranks::parse_rank_text(bytes(text_ptr, text_len))?;
+        let names = read_string_list(bytes(specials_ptr, specials_len))?;
+        let ids: &[u32] = if ids_count == 0 {
+            &[]
+        } else {
+            core::slice::from_raw_parts(ids_ptr, ids_count)
+        };
+        if ids.len() != names.len() {
+            return Err(Error::MalformedBuffer {
+                what: "special-token ids",
+                offset: ids.len(),
+            });
+        }
+        let specials: Vec<(String, u32)> = names.into_iter().zip(ids.iter().copied()).collect();
+        Encoder::from_ranks(&tokens, &specials)
+    };
+    register(build())
+}
+
 #[no_mangle]
 pub extern "C" fn encoder_free(handle: u32) {
     ENCODERS.with(|t| {
