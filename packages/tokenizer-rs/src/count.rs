@@ -1,10 +1,13 @@
 //! Counting distinct pre-tokens (CS336 §2.5 "pre-tokenization"): text → special-token split →
 //! GPT-2 pre-tokens → (byte string, u64 count). Counts are 64-bit because web-scale corpora overflow 32
 //! bits. Tables serialize to a compact buffer so Workers can send theirs to the main thread for merging.
+//! The counting loop scans bytes (special tokens found by `SpecialFinder`, pre-tokens by the scanner) and
+//! never builds a `&str` or allocates per pre-token.
 
 use crate::error::{Error, Result};
-use crate::pretokenize::pretokenize;
-use crate::special::{Segment, SpecialTokens};
+use crate::pretoken_table::PretokenTable;
+use crate::pretokenize::token_end;
+use crate::special::SpecialTokens;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -68,7 +71,7 @@ pub type FxHashMap<K, V> = HashMap<K, V, FxBuildHasher>;
 /// Distinct pre-tokens (as UTF-8 bytes) and how often each occurs.
 #[derive(Default)]
 pub struct PretokenCounts {
-    map: FxHashMap<Box<[u8]>, u64>,
+    table: PretokenTable,
 }
 
 impl PretokenCounts {
@@ -78,42 +81,50 @@ impl PretokenCounts {
 
     #[inline]
     pub fn add(&mut self, word: &[u8], n: u64) {
-        // Look up by slice first so the common case (a known word) allocates nothing.
-        if let Some(c) = self.map.get_mut(word) {
-            *c += n;
-        } else {
-            self.map.insert(word.into(), n);
-        }
+        self.table.add(word, n);
     }
 
     /// Counts the pre-tokens of `text`; special tokens split it and are not counted.
     pub fn add_text(&mut self, text: &str, specials: &SpecialTokens) {
-        for seg in specials.split(text) {
-            if let Segment::Text(t) = seg {
-                for tok in pretokenize(t) {
-                    self.add(tok.as_bytes(), 1);
-                }
-            }
+        let b = text.as_bytes();
+        let finder = SpecialFinder::new(specials);
+        let mut from = 0;
+        while let Some((at, len)) = finder.next_match(b, from) {
+            self.count_span(b, from, at);
+            from = at + len;
+        }
+        self.count_span(b, from, b.len());
+    }
+
+    /// Counts the pre-tokens of `b[start..end]`, a run of text between special tokens.
+    fn count_span(&mut self, b: &[u8], start: usize, end: usize) {
+        let span = &b[..end]; // the scanner's lookahead stops at the span's end
+        let mut pos = start;
+        // The hot loop: scan one pre-token, then one table probe that reads its bytes in place.
+        while pos < end {
+            let next = token_end(span, pos);
+            self.table.add_at(b, pos, next, 1);
+            pos = next;
         }
     }
 
     pub fn len(&self) -> usize {
-        self.map.len()
+        self.table.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.table.is_empty()
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], u64)> {
-        self.map.iter().map(|(k, &v)| (&k[..], v))
+        self.table.iter()
     }
 
     /// Serializes as repeated `u32 LE length, u64 LE count, bytes` (order unspecified).
     pub fn serialize(&self) -> Vec<u8> {
-        let size: usize = self.map.keys().map(|k| 12 + k.len()).sum();
+        let size: usize = self.iter().map(|(k, _)| 12 + k.len()).sum();
         let mut out = Vec::with_capacity(size);
-        for (k, &v) in &self.map {
+        for (k, v) in self.iter() {
             out.extend_from_slice(&(k.len() as u32).to_le_bytes());
             out.extend_from_slice(&v.to_le_bytes());
             out.extend_from_slice(k);
@@ -141,9 +152,77 @@ impl PretokenCounts {
     }
 }
 
+/// Finds special tokens in bytes with the semantics of `SpecialTokens::split` (leftmost, then longest;
+/// scanning resumes after a match) but faster: it skips to bytes that can start a special token, eight
+/// bytes per step when they all start with the same byte (the usual case: `<`). Built per `add_text`
+/// call, which costs a 256-byte table per chunk of text.
+struct SpecialFinder<'a> {
+    tokens: &'a [String],
+    starts: [bool; 256],
+    /// The one byte every special token starts with, if they share one.
+    only: Option<u8>,
+}
+
+impl<'a> SpecialFinder<'a> {
+    fn new(specials: &'a SpecialTokens) -> Self {
+        let tokens = specials.tokens();
+        let mut starts = [false; 256];
+        for t in tokens {
+            starts[t.as_bytes()[0] as usize] = true; // `SpecialTokens` rejects empty tokens
+        }
+        let firsts: Vec<u8> = (0..=255u8).filter(|&c| starts[c as usize]).collect();
+        let only = if let [c] = firsts[..] { Some(c) } else { None };
+        SpecialFinder { tokens, starts, only }
+    }
+
+    /// (offset, length) of the first special token at or after `from`, longest at that offset.
+    fn next_match(&self, b: &[u8], mut from: usize) -> Option<(usize, usize)> {
+        if self.tokens.is_empty() {
+            return None;
+        }
+        loop {
+            let at = match self.only {
+                Some(c) => find_byte(b, from, c)?,
+                None => from + b.get(from..)?.iter().position(|&x| self.starts[x as usize])?,
+            };
+            let rest = &b[at..];
+            let longest = self
+                .tokens
+                .iter()
+                .filter(|t| rest.starts_with(t.as_bytes()))
+                .map(|t| t.len())
+                .max();
+            match longest {
+                Some(len) => return Some((at, len)),
+                None => from = at + 1,
+            }
+        }
+    }
+}
+
+/// Offset of the first `c` in `b[from..]`: eight bytes per step with the SWAR zero-byte test.
+fn find_byte(b: &[u8], from: usize, c: u8) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let rep = ONES * c as u64;
+    let mut i = from;
+    while let Some(w) = b.get(i..i + 8) {
+        let x = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]) ^ rep;
+        // The lowest set bit marks the first zero byte of x exactly (borrows only create higher ones).
+        let zero = x.wrapping_sub(ONES) & !x & (ONES << 7);
+        if zero != 0 {
+            return Some(i + (zero.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    b.get(i..)?.iter().position(|&x| x == c).map(|p| i + p)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pretokenize::pretokenize;
+    use crate::special::Segment;
+    use std::collections::BTreeMap;
 
     #[test]
     fn counts_and_round_trip() {
@@ -161,5 +240,80 @@ mod tests {
         assert_eq!(get(&d, " the"), Some(4));
         assert_eq!(d.len(), c.len());
         assert!(d.add_serialized(&[1, 0, 0, 0, 5]).is_err());
+    }
+
+    /// The obvious way: `SpecialTokens::split`, then the `&str` pre-tokenizer, into a std map.
+    fn reference(text: &str, sp: &SpecialTokens) -> BTreeMap<Vec<u8>, u64> {
+        let mut m = BTreeMap::new();
+        for seg in sp.split(text) {
+            if let Segment::Text(t) = seg {
+                for tok in pretokenize(t) {
+                    *m.entry(tok.as_bytes().to_vec()).or_default() += 1;
+                }
+            }
+        }
+        m
+    }
+
+    #[test]
+    fn matches_split_then_pretokenize() {
+        const PIECES: [&str; 22] = [
+            "<|e|>",
+            "<|e|><|e|>",
+            "<|",
+            "|>",
+            "<",
+            "e",
+            " the",
+            " cat",
+            "  ",
+            "\n",
+            "\r\n",
+            "é",
+            "日本",
+            "12",
+            "'s",
+            "!",
+            "😀",
+            " ",
+            "|e",
+            "a",
+            "xyzzyxyzzyxyzzy!",
+            "       ",
+        ];
+        let lists: [&[&str]; 4] = [
+            &[],
+            &["<|e|>"],
+            &["<|e|>", "<|e|><|e|>", "|e", "e"],
+            &["<", "<|e|>"],
+        ];
+        let mut state = 0x853c_49e6_748f_ea9bu64; // seeded xorshift
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for round in 0..2000 {
+            let n = next() % 40;
+            let text: String = (0..n)
+                .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+                .collect();
+            let list: Vec<String> = lists[round % lists.len()].iter().map(|s| s.to_string()).collect();
+            let sp = SpecialTokens::new(&list).unwrap();
+            let mut c = PretokenCounts::new();
+            c.add_text(&text, &sp);
+            let got: BTreeMap<Vec<u8>, u64> = c.iter().map(|(k, v)| (k.to_vec(), v)).collect();
+            assert_eq!(got, reference(&text, &sp), "{text:?} with {list:?}");
+        }
+    }
+
+    #[test]
+    fn find_byte_every_offset() {
+        let b: Vec<u8> = (0..50u8).map(|i| if i % 11 == 3 { b'<' } else { i }).collect();
+        for from in 0..=b.len() {
+            let want = b[from..].iter().position(|&x| x == b'<').map(|p| from + p);
+            assert_eq!(find_byte(&b, from, b'<'), want, "from {from}");
+        }
     }
 }

@@ -24,6 +24,7 @@ pub mod encode_merge;
 pub mod encode_ranks;
 pub mod encode_stream;
 pub mod error;
+pub mod pretoken_table;
 pub mod pretokenize;
 pub mod special;
 pub mod train;

@@ -1,61 +1,69 @@
 //! GPT-2 pre-tokenization as a hand-written scanner (no regex engine), identical to the pattern
 //! `'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+` (case-sensitive contractions,
 //! as GPT-2 and tiktoken). Classes come from the generated `unicode_tables`. Special tokens are split off
-//! before this runs (see `special`); this module knows nothing about them.
+//! before this runs (see `special`); this module knows nothing about them. The scanner works on bytes:
+//! ASCII is classified by one table load, only bytes >= 0x80 decode a character.
 
 use crate::unicode_tables::{is_letter, is_number, is_whitespace};
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Class {
-    Letter,
-    Number,
-    Space,
-    Other,
-}
+// Scanner classes. `WIDE` marks a UTF-8 lead or continuation byte: the character must be decoded.
+const LETTER: u8 = 0;
+const NUMBER: u8 = 1;
+const SPACE: u8 = 2;
+const OTHER: u8 = 3;
+const WIDE: u8 = 4;
 
-const fn ascii_classes() -> [Class; 128] {
-    let mut t = [Class::Other; 128];
+const fn byte_classes() -> [u8; 256] {
+    let mut t = [WIDE; 256];
     let mut b = 0;
     while b < 128 {
         let c = b as u8;
         t[b] = if c.is_ascii_alphabetic() {
-            Class::Letter
+            LETTER
         } else if c.is_ascii_digit() {
-            Class::Number
+            NUMBER
         } else if matches!(c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ') {
-            Class::Space
+            SPACE
         } else {
-            Class::Other
+            OTHER
         };
         b += 1;
     }
     t
 }
 
-// A table lookup for ASCII keeps the hot loop free of branches on character ranges.
-static ASCII: [Class; 128] = ascii_classes();
+// 256 entries, so indexing by any byte needs no bounds check and no `< 0x80` branch in the hot loop.
+static BYTE_CLASS: [u8; 256] = byte_classes();
 
-/// Class and UTF-8 length of the character starting at byte `i` (a char boundary, `i < text.len()`).
+/// Class and UTF-8 length of the non-ASCII character starting at `b[i]`. Kept out of line: ASCII-heavy
+/// text never calls it, and inlining it into every run loop would bloat the hot path.
+#[inline(never)]
+fn wide_class(b: &[u8], i: usize) -> (u8, usize) {
+    let at = |k: usize| b.get(i + k).map_or(0, |&x| (x & 0x3f) as u32);
+    let lead = b[i] as u32;
+    // `b` is valid UTF-8 (a &str or a sub-slice of one at char boundaries), so the lead byte gives the length.
+    let (cp, len) = if lead < 0xe0 {
+        ((lead & 0x1f) << 6 | at(1), 2)
+    } else if lead < 0xf0 {
+        ((lead & 0x0f) << 12 | at(1) << 6 | at(2), 3)
+    } else {
+        ((lead & 0x07) << 18 | at(1) << 12 | at(2) << 6 | at(3), 4)
+    };
+    let class = match char::from_u32(cp) {
+        Some(c) if is_letter(c) => LETTER,
+        Some(c) if is_number(c) => NUMBER,
+        Some(c) if is_whitespace(c) => SPACE,
+        _ => OTHER,
+    };
+    (class, len.min(b.len() - i))
+}
+
+/// Class and UTF-8 length of the character starting at `b[i]` (`i < b.len()`, a char boundary).
 #[inline(always)]
-fn class_at(text: &str, i: usize) -> (Class, usize) {
-    let b = text.as_bytes()[i];
-    if b < 0x80 {
-        return (ASCII[b as usize], 1);
-    }
-    match text[i..].chars().next() {
-        Some(c) => {
-            let class = if is_letter(c) {
-                Class::Letter
-            } else if is_number(c) {
-                Class::Number
-            } else if is_whitespace(c) {
-                Class::Space
-            } else {
-                Class::Other
-            };
-            (class, c.len_utf8())
-        }
-        None => (Class::Other, 1), // unreachable for i < len on a &str
+fn class_at(b: &[u8], i: usize) -> (u8, usize) {
+    match BYTE_CLASS[b[i] as usize] {
+        WIDE => wide_class(b, i),
+        k => (k, 1),
     }
 }
 
@@ -72,46 +80,57 @@ fn contraction_len(b: &[u8], i: usize) -> Option<usize> {
     }
 }
 
-/// End (exclusive) of the pre-token starting at `start` (< text.len()).
-#[inline]
-fn token_end(text: &str, start: usize) -> usize {
-    let bytes = text.as_bytes();
-    let len = bytes.len();
-    if bytes[start] == b'\'' {
-        if let Some(n) = contraction_len(bytes, start) {
+/// End (exclusive) of the pre-token starting at `start` (< b.len(), a char boundary) of UTF-8 bytes `b`.
+/// Public within the crate so counting can scan bytes without re-slicing a `&str` per token.
+#[inline(always)]
+pub(crate) fn token_end(b: &[u8], start: usize) -> usize {
+    let len = b.len();
+    let first = b[start];
+    if first == b'\'' {
+        if let Some(n) = contraction_len(b, start) {
             return start + n;
         }
     }
-    let (c0, l0) = class_at(text, start);
-    // ` ?X+`: a leading space joins a following letter, number or other run.
-    let (class, body) = if bytes[start] == b' ' && start + 1 < len {
-        let (c1, l1) = class_at(text, start + 1);
-        if c1 == Class::Space {
-            (Class::Space, start)
-        } else {
-            (c1, start + 1 + l1 - 1)
+    let (mut class, mut end) = match BYTE_CLASS[first as usize] {
+        WIDE => {
+            let (k, l) = wide_class(b, start);
+            (k, start + l)
         }
-    } else {
-        (c0, start + l0 - 1)
+        k => (k, start + 1),
     };
-    let mut end = body + 1;
-    if class != Class::Space {
-        while end < len {
-            let (c, l) = class_at(text, end);
-            if c != class {
+    // ` ?X+`: a leading space joins a following letter, number or other run.
+    if first == b' ' && end < len {
+        let (c1, l1) = class_at(b, end);
+        if c1 != SPACE {
+            class = c1;
+            end += l1;
+        }
+    }
+    if class != SPACE {
+        // The hot loop: one table load and compare per ASCII byte; decoding only for WIDE bytes.
+        while let Some(&x) = b.get(end) {
+            let k = BYTE_CLASS[x as usize];
+            if k == class {
+                end += 1;
+            } else if k == WIDE {
+                let (k, l) = wide_class(b, end);
+                if k != class {
+                    break;
+                }
+                end += l;
+            } else {
                 break;
             }
-            end += l;
         }
         return end;
     }
     // Whitespace: `\s+(?!\S)` keeps the run minus its last char when a non-space follows (that last char
-    // may then join the next word as its leading space); `\s+` takes a lone char.
+    // may then join the next word as its leading space); `\s+` takes a lone char. `end` is past the
+    // run's first char here.
     let mut last = start;
-    end = start;
     while end < len {
-        let (c, l) = class_at(text, end);
-        if c != Class::Space {
+        let (c, l) = class_at(b, end);
+        if c != SPACE {
             break;
         }
         last = end;
@@ -139,7 +158,7 @@ impl<'a> Iterator for Pretokens<'a> {
             return None;
         }
         let start = self.pos;
-        self.pos = token_end(self.text, start);
+        self.pos = token_end(self.text.as_bytes(), start);
         Some(&self.text[start..self.pos])
     }
 }
@@ -162,7 +181,7 @@ pub fn stable_prefix_len(text: &str) -> usize {
         if !prev_ws {
             stable = pos;
         }
-        let end = token_end(text, pos);
+        let end = token_end(text.as_bytes(), pos);
         prev_ws = text[pos..end].chars().next_back().is_some_and(is_whitespace);
         pos = end;
     }
@@ -175,6 +194,59 @@ mod tests {
 
     fn toks(s: &str) -> Vec<&str> {
         pretokenize(s).collect()
+    }
+
+    /// The scanner as first written: one decoded `char` at a time, classes from `unicode_tables` only.
+    /// Slow and plain; the byte-table scanner above must split every string exactly as this does.
+    fn reference(text: &str) -> Vec<&str> {
+        #[derive(PartialEq, Clone, Copy)]
+        enum C {
+            L,
+            N,
+            S,
+            O,
+        }
+        let class = |c: char| match c {
+            c if is_letter(c) => C::L,
+            c if is_number(c) => C::N,
+            c if is_whitespace(c) => C::S,
+            _ => C::O,
+        };
+        let chars: Vec<(usize, char)> = text.char_indices().collect();
+        let at = |k: usize| chars.get(k).map(|&(_, c)| c);
+        let off = |k: usize| chars.get(k).map_or(text.len(), |&(i, _)| i);
+        let mut out = Vec::new();
+        let mut k = 0;
+        while k < chars.len() {
+            let start = k;
+            let c0 = chars[k].1;
+            let contraction = match (c0, at(k + 1), at(k + 2)) {
+                ('\'', Some('s' | 'd' | 'm' | 't'), _) => 2,
+                ('\'', Some('l'), Some('l')) | ('\'', Some('v' | 'r'), Some('e')) => 3,
+                _ => 0,
+            };
+            if contraction > 0 {
+                k += contraction;
+            } else if let Some(cl) = (c0 == ' ')
+                .then(|| at(k + 1).map(class))
+                .flatten()
+                .filter(|&c| c != C::S)
+                .or(Some(class(c0)).filter(|&c| c != C::S))
+            {
+                k += if c0 == ' ' { 2 } else { 1 };
+                while at(k).is_some_and(|c| class(c) == cl) {
+                    k += 1;
+                }
+            } else {
+                let mut e = k;
+                while at(e).is_some_and(|c| class(c) == C::S) {
+                    e += 1;
+                }
+                k = if e == chars.len() || e - k == 1 { e } else { e - 1 };
+            }
+            out.push(&text[off(start)..off(k)]);
+        }
+        out
     }
 
     #[test]
@@ -194,6 +266,32 @@ mod tests {
         assert_eq!(toks(" 🙂🙂 x"), [" 🙂🙂", " x"]);
         assert_eq!(toks(""), Vec::<&str>::new());
         assert_eq!(toks("a\u{3000}\u{3000}b"), ["a", "\u{3000}", "\u{3000}", "b"]);
+        assert_eq!(toks(" \u{3000}é"), [" ", "\u{3000}", "é"]); // only U+0020 joins a word
+    }
+
+    #[test]
+    fn matches_reference_scanner_on_random_strings() {
+        const PIECES: [&str; 28] = [
+            "a", "Z", "é", "ß", "日", "٣", "½", "1", " ", "  ", "\t", "\n", "\r\n", "\u{3000}", "\u{a0}",
+            "\u{2028}", "'", "'s", "'ll", "'ve", "'re", "'t", "!", "?.", "🙂", "\u{300}", "_", "\u{feff}",
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15u64; // seeded xorshift: reproducible strings
+        for _ in 0..3000 {
+            let mut s = String::new();
+            let n = {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state % 24
+            };
+            for _ in 0..n {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                s.push_str(PIECES[(state % PIECES.len() as u64) as usize]);
+            }
+            assert_eq!(toks(&s), reference(&s), "{s:?}");
+        }
     }
 
     #[test]

@@ -1,0 +1,98 @@
+// Per-worker pre-tokenization + counting speed of the WASM build under Bun: one instance in this thread
+// counts FILE in 8 MiB chunks (as one train-bpe Worker does), best of N runs. Several .wasm files may be
+// given to compare builds in one run on the same (shared, noisy) machine.
+// Usage: bun packages/tokenizer-rs/examples/wasm-pretok-bench.ts FILE [--reps N] [WASM…]
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+type Ex = {
+  memory: WebAssembly.Memory;
+  alloc(len: number): number;
+  dealloc(ptr: number, len: number): void;
+  counter_new(ptr: number, len: number): number;
+  counter_add_text(counter: number, ptr: number, len: number, base: number): number;
+  counter_free(counter: number): number;
+  pretokenize_ends(ptr: number, len: number): number;
+};
+
+const CHUNK = 8 << 20;
+const args = process.argv.slice(2);
+const repsAt = args.indexOf("--reps");
+const reps = repsAt >= 0 ? Number(args[repsAt + 1]) : 3;
+const rest = args.filter((_, i) => i !== repsAt && i !== repsAt + 1);
+const [file, ...wasmPaths] = rest;
+if (!file) {
+  console.error("usage: bun examples/wasm-pretok-bench.ts FILE [--reps N] [WASM…]");
+  process.exit(2);
+}
+if (wasmPaths.length === 0) wasmPaths.push(fileURLToPath(new URL("../dist/tokenizer.wasm", import.meta.url)));
+const data = readFileSync(file);
+// The special-token list as the counter expects it: u32 LE length + bytes.
+const special = new TextEncoder().encode("<|endoftext|>");
+const list = new Uint8Array(4 + special.length);
+new DataView(list.buffer).setUint32(0, special.length, true);
+list.set(special, 4);
+
+/** Chunk ends at the last newline before CHUNK bytes: a safe cut for the pattern and for UTF-8. */
+function chunkEnds(): number[] {
+  const ends: number[] = [];
+  let pos = 0;
+  while (pos < data.length) {
+    let end = Math.min(pos + CHUNK, data.length);
+    if (end < data.length) end = data.lastIndexOf(0x0a, end - 1) + 1 || end;
+    ends.push(end);
+    pos = end;
+  }
+  return ends;
+}
+
+function run(wasmPath: string): void {
+  const mod = new WebAssembly.Module(readFileSync(wasmPath));
+  const ex = new WebAssembly.Instance(mod, {}).exports as unknown as Ex;
+  const put = (b: Uint8Array): number => {
+    const p = ex.alloc(b.length);
+    new Uint8Array(ex.memory.buffer, p, b.length).set(b);
+    return p;
+  };
+  const ends = chunkEnds();
+  const timeIt = (f: () => void): number => {
+    let best = Number.POSITIVE_INFINITY;
+    for (let r = 0; r < reps; r++) {
+      const t0 = performance.now();
+      f();
+      best = Math.min(best, (performance.now() - t0) / 1000);
+    }
+    return best;
+  };
+  const scan = timeIt(() => {
+    let pos = 0;
+    for (const end of ends) {
+      const p = put(data.subarray(pos, end));
+      if (ex.pretokenize_ends(p, end - pos) < 0) throw new Error("pretokenize_ends failed");
+      ex.dealloc(p, end - pos);
+      pos = end;
+    }
+  });
+  let distinct = 0;
+  const count = timeIt(() => {
+    const lp = put(list);
+    const c = ex.counter_new(lp, list.length);
+    ex.dealloc(lp, list.length);
+    let pos = 0;
+    for (const end of ends) {
+      const p = put(data.subarray(pos, end));
+      distinct = ex.counter_add_text(c, p, end - pos, pos);
+      if (distinct < 0) throw new Error("counter_add_text failed");
+      ex.dealloc(p, end - pos);
+      pos = end;
+    }
+    ex.counter_free(c);
+  });
+  const mb = data.length / 1e6;
+  console.log(
+    `${wasmPath}: scan+ends ${(mb / scan).toFixed(1)} MB/s, split+scan+count ${(mb / count).toFixed(1)} MB/s ` +
+      `(${distinct} distinct; best of ${reps})`,
+  );
+}
+
+for (const w of wasmPaths) run(w);
