@@ -5,6 +5,7 @@
 // the run without writing the bad state; an interrupt saves a checkpoint first. Leaves out: setup (loop-run.ts).
 import { initParameters, type ParamMap } from "@cs336-ts/model/init.ts";
 import { cosineLr, type CosineSchedule } from "@cs336-ts/model/optim/schedule.ts";
+import { basename, resolve } from "node:path";
 import { Rng } from "@cs336-ts/model/random.ts";
 import { type Checkpoint, saveCheckpoint, type TrainState } from "./checkpoint.ts";
 import { cosineCycle, type RunConfig, tokensPerStep } from "./config.ts";
@@ -137,7 +138,10 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
     const val = o.metrics.records.flatMap((r) =>
       r.kind === "val" ? [{ step: r.step, time: r.time, loss: r.valLoss }] : [],
     );
-    writeFileAtomic(runPaths(out).curves, new TextEncoder().encode(renderCurves([{ name: out, train, val }])));
+    writeFileAtomic(
+      runPaths(out).curves,
+      new TextEncoder().encode(renderCurves([{ name: basename(resolve(out)), train, val }])),
+    );
   };
   const evaluate = async (): Promise<number> => {
     let sum = 0;
