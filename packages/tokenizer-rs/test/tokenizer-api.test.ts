@@ -93,6 +93,14 @@ describe("encodeBatch", () => {
   });
 });
 
+test("one pre-token longer than the 1 MiB block is encoded whole", () => {
+  const n = 2_500_000;
+  const ids = tiny().encode(`${" ".repeat(n)}the`);
+  expect(ids.length).toBe(n);
+  expect(ids[n - 1]).toBe(258); // " the"
+  expect(ids.subarray(0, n - 1).every((id) => id === 32)).toBe(true);
+});
+
 describe("construction errors", () => {
   const dir = mkdtempSync(join(tmpdir(), "tok-api-"));
   test("a merge naming a token missing from the vocab gives the merges file's line", () => {

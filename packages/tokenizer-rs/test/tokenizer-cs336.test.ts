@@ -148,3 +148,11 @@ test.skipIf(!larger)("encodeIterable on a larger text, in 4 KiB chunks, carries 
   // Held back: the open pre-tokens and a possible partial special token, never the chunk.
   expect(maxPending).toBeLessThan(256);
 });
+
+test.skipIf(!larger)("encode of a text over 1 MiB (encoded in blocks inside one call) matches tiktoken", () => {
+  const t = Tokenizer.fromFiles({ tiktoken: GPT2_JSON });
+  const base = readFileSync(larger as string, "utf8");
+  // Pieces that straddle the 1 MiB block edges: a long space run, a special token, a 4-byte character.
+  const text = `${base}${" ".repeat(5000)}🙃${EOT}${base.slice(0, 400_000)}`;
+  expect([...t.encode(text)]).toEqual(tiktokenIds(text));
+});

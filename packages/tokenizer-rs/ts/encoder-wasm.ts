@@ -176,13 +176,38 @@ export function encodeRaw(
     mem.set(prefix, ptr);
     if (textLen > 0) utf8.encodeInto(text, mem.subarray(ptr + prefix.length, ptr + len));
     mem.set(policy, ptr + len);
-    const consumed = w.check(x.encoder_encode(handle, ptr, len, ptr + len, policy.length, last ? 1 : 0, base));
-    const ids = takeIds(w, x.ids_len());
+    // Large inputs go through in blocks (stable prefix each time): one long call would run entirely in
+    // the engine's baseline WASM tier (measured ~3x slower on 8 MB in Bun), and peak memory grows less.
+    const parts: Uint32Array[] = [];
+    let consumed = 0;
+    while (len - consumed > BLOCK) {
+      const n = w.check(x.encoder_encode(handle, ptr + consumed, BLOCK, ptr + len, policy.length, 0, base + consumed));
+      if (n === 0) break; // one pre-token longer than a block: let the final call take it whole
+      parts.push(takeIds(w, x.ids_len()));
+      consumed += n;
+    }
+    const rest = len - consumed;
+    consumed += w.check(
+      x.encoder_encode(handle, ptr + consumed, rest, ptr + len, policy.length, last ? 1 : 0, base + consumed),
+    );
+    parts.push(takeIds(w, x.ids_len()));
     const carry = last ? new Uint8Array(0) : w.view(ptr + consumed, len - consumed).slice();
-    return { ids, consumed, carry };
+    return { ids: parts.length === 1 ? (parts[0] as Uint32Array) : concatIds(parts), consumed, carry };
   } finally {
     w.core.dealloc(ptr, len + policy.length);
   }
+}
+
+const BLOCK = 1 << 20;
+
+function concatIds(parts: Uint32Array[]): Uint32Array {
+  const out = new Uint32Array(parts.reduce((n, p) => n + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
 }
 
 /** Encodes raw bytes already in hand (the CLI's file chunks): same contract as `encodeRaw`. */
