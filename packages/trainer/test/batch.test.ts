@@ -90,6 +90,8 @@ describe("checkTokenIds", () => {
   test("passes when every id is below the vocab size and reports the max", () => {
     const data = Uint16Array.from({ length: 200_000 }, (_, i) => i % 1000);
     expect(checkTokenIds(data, 1000, "x.npy")).toEqual({ length: 200_000, maxId: 999 });
+    // uint16 ids always fit a vocabulary above 65535: the scan is skipped.
+    expect(checkTokenIds(data, 70_000, "x.npy")).toEqual({ length: 200_000, maxId: -1 });
   });
 
   test("names the first offending position and value and how to fix it", () => {
