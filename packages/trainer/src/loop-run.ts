@@ -3,7 +3,7 @@
 // check the token arrays (ids within the vocabulary, long enough for a window), prepare the run folder, then
 // hand everything to trainLoop. Every failure here happens before any training time is spent.
 // Leaves out: the engine itself (passed in as a factory).
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { type Checkpoint, loadCheckpoint } from "./checkpoint.ts";
 import {
   architectureDiff,
@@ -37,7 +37,8 @@ export function readPreset(path: string): RunConfigInput {
 }
 
 /**
- * Resolves the config and the checkpoint to resume. `resume` is a checkpoint path, "auto" (the newest
+ * Resolves the config and the checkpoint to resume. `resume` is a checkpoint path, a run folder (its newest
+ * checkpoint), "auto" (the newest
  * checkpoint in the run folder, or a fresh start when there is none) or null (fresh; refused when the run
  * folder already holds checkpoints, so a run is never overwritten by accident).
  */
@@ -49,6 +50,11 @@ export function planRun(args: { preset: string | null; overrides: RunConfigInput
   if (args.resume === "auto") {
     resumePath = latestCheckpoint(out);
     if (!resumePath) notes.push(`--resume auto: no checkpoint in ${runPaths(out).checkpoints}, starting fresh`);
+  } else if (args.resume !== null && existsSync(args.resume) && statSync(args.resume).isDirectory()) {
+    // A run folder: its newest checkpoint.
+    resumePath = latestCheckpoint(args.resume);
+    if (!resumePath)
+      throw new ConfigError(`--resume ${args.resume}: no checkpoints in ${runPaths(args.resume).checkpoints}`);
   } else if (args.resume !== null) {
     resumePath = args.resume;
   }

@@ -58,6 +58,15 @@ describe("resume", () => {
     expect(trainLosses(a.out)).toEqual(full);
   });
 
+  test("--resume RUN_DIR takes the folder's newest checkpoint; an empty folder is an error", async () => {
+    const a = fixture();
+    await run(a.preset, { maxSteps: 10 }, null);
+    const plan = planRun({ preset: null, overrides: { maxSteps: 20 }, resume: a.out });
+    expect(plan.resumePath).toBe(checkpointPath(a.out, 10));
+    expect(plan.config.out).toBe(a.out);
+    expect(() => planRun({ preset: null, overrides: {}, resume: a.dir })).toThrow(/no checkpoints in/);
+  });
+
   test("a different architecture is refused, naming the differing fields", async () => {
     const a = fixture();
     await run(a.preset, { maxSteps: 10 }, null);

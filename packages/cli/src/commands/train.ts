@@ -18,7 +18,10 @@ function fieldFlag(kind: (typeof FIELDS)[number]["kind"], help: string): FlagSpe
 
 const flags: FlagSpecs = {
   config: { type: "string", help: "preset file, e.g. configs/tinystories-cpu.json" },
-  resume: { type: "string", help: "continue from a checkpoint: PATH, or auto (the run folder's newest)" },
+  resume: {
+    type: "string",
+    help: "continue a run: a checkpoint file, a run folder (its newest checkpoint), or auto (--out's newest; fresh if none)",
+  },
   ...Object.fromEntries(FIELDS.map((f) => [f.flag, fieldFlag(f.kind, f.help)])),
 };
 
