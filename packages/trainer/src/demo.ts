@@ -1,0 +1,248 @@
+// The end-to-end demo (README quick start, `bun run demo`): find TinyStories (demo-corpus.ts), train a BPE
+// tokenizer, encode train and validation text to .npy, train the CPU preset (configs/tinystories-cpu.json)
+// on it, evaluate on the held-out text and sample a story, each phase timed. Everything goes to runs/demo/;
+// the library calls are the same ones the CLI commands make. Leaves out: hyperparameter search and resuming
+// a demo (each run starts the model from scratch; the tokenizer and encoded data are rebuilt too).
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { parameterCount } from "@cs336-ts/model/config.ts";
+import type { Device } from "@cs336-ts/model/runtime/session.ts";
+import { saveTokenizerFiles, Tokenizer, trainBpe } from "@cs336-ts/tokenizer";
+import { type RunConfigInput, resolveRunConfig } from "./config.ts";
+import { dtypeForVocab, writeNpy } from "./data/npy.ts";
+import { type CorpusLimits, type DemoCorpus, findCorpus } from "./demo-corpus.ts";
+import { type DownloadOptions, formatDuration } from "./download.ts";
+import { evaluateCheckpoint } from "./eval-checkpoint.ts";
+import { END_OF_TEXT, generateWith } from "./generate-checkpoint.ts";
+import { loadInferenceModel } from "./generate-model.ts";
+import { installInterrupt, type Interrupt } from "./loop-interrupt.ts";
+import { readPreset, runTraining } from "./loop-run.ts";
+
+export const REPO_ROOT = resolve(import.meta.dir, "..", "..", "..");
+
+export type DemoOptions = {
+  corpus: string | null;
+  out: string;
+  vocabSize: number;
+  /** Optimizer steps; null = the preset's. */
+  maxSteps: number | null;
+  /** Wall-clock seconds training may take; past it the run stops at the next graph run and the demo goes on. */
+  trainSeconds: number;
+  limits: CorpusLimits;
+  prompt: string;
+  storyTokens: number;
+  /** Validation tokens scored by the final evaluation (whole windows). */
+  evalTokens: number;
+  seed: number;
+  device: Device;
+  download: boolean;
+  downloadOptions?: Partial<DownloadOptions>;
+  preset?: string;
+  /** Extra config fields over the preset (tests shrink the model). */
+  overrides?: RunConfigInput;
+  /** Phase headers and summaries. */
+  log: (line: string) => void;
+  /** The training progress line and the streamed story. */
+  stderr: { write(s: string): void; isTTY: boolean };
+  writeStory: (text: string) => void;
+};
+
+export const DEMO_DEFAULTS = {
+  out: "runs/demo",
+  vocabSize: 4096,
+  limits: { trainBytes: 2 << 20, validBytes: 256 << 10 },
+  prompt: "Once upon a time",
+  storyTokens: 200,
+  evalTokens: 32_768,
+  seed: 0,
+  // Keeps the whole demo under 10 minutes on a busy 2-core machine (an idle one needs about half of it).
+  trainSeconds: 420,
+} as const;
+
+/** Ctrl-C during the demo's training: the checkpoint is saved, then the demo stops (exit 130). */
+export class DemoInterrupted extends Error {
+  override name = "DemoInterrupted";
+}
+
+/** Ctrl-C (saves a checkpoint, then stops) or the time budget running out (the demo goes on). */
+function budgetInterrupt(seconds: number, note: (m: string) => void): Interrupt & { budgetHit(): boolean } {
+  const sigint = installInterrupt(note);
+  const deadline = performance.now() + seconds * 1000;
+  let hit = false;
+  return {
+    requested: () => {
+      if (!hit && performance.now() > deadline) hit = true;
+      return sigint.requested() || hit;
+    },
+    budgetHit: () => hit && !sigint.requested(),
+    dispose: () => sigint.dispose(),
+  };
+}
+
+export type DemoResult = {
+  corpus: string;
+  valLoss: number;
+  perplexity: number;
+  bitsPerByte: number | null;
+  story: string;
+  seconds: Record<"corpus" | "tokenizer" | "encode" | "train" | "eval" | "generate" | "total", number>;
+};
+
+export async function runDemo(o: DemoOptions): Promise<DemoResult> {
+  const out = resolve(o.out);
+  const started = performance.now();
+  const seconds = {} as DemoResult["seconds"];
+  let phase = 0;
+  const timed = async <T>(key: keyof DemoResult["seconds"], title: string, fn: () => Promise<T> | T): Promise<T> => {
+    o.log(`\n== ${++phase}/6 ${title}`);
+    const t0 = performance.now();
+    const value = await fn();
+    seconds[key] = (performance.now() - t0) / 1000;
+    o.log(`   (${formatDuration(seconds[key])})`);
+    return value;
+  };
+  const show = (p: string) => relative(process.cwd(), p) || ".";
+
+  const corpus: DemoCorpus = await timed("corpus", "corpus", async () => {
+    const c = await findCorpus({
+      corpus: o.corpus,
+      repoRoot: REPO_ROOT,
+      limits: o.limits,
+      download: o.download,
+      ...(o.downloadOptions ? { downloadOptions: o.downloadOptions } : {}),
+      log: (l) => o.log(`   ${l}`),
+    });
+    o.log(`   from ${c.source}`);
+    o.log(`   train ${kib(c.train)} KiB, validation ${kib(c.valid)} KiB`);
+    return c;
+  });
+
+  mkdirSync(out, { recursive: true });
+  const tokDir = join(out, "tokenizer");
+  const tokenizer = await timed("tokenizer", `BPE tokenizer (vocab ${o.vocabSize}, ${END_OF_TEXT})`, async () => {
+    const bpe = await trainBpe({
+      input: new TextEncoder().encode(corpus.train),
+      vocabSize: o.vocabSize,
+      specialTokens: [END_OF_TEXT],
+    });
+    mkdirSync(tokDir, { recursive: true });
+    saveTokenizerFiles(tokDir, bpe.vocab, bpe.merges, [END_OF_TEXT]);
+    o.log(`   ${bpe.merges.length} merges → ${show(tokDir)}/`);
+    return Tokenizer.fromDirectory(tokDir);
+  });
+
+  const dataDir = join(out, "data");
+  const paths = { train: join(dataDir, "train.npy"), valid: join(dataDir, "valid.npy") };
+  await timed("encode", "encode", () => {
+    mkdirSync(dataDir, { recursive: true });
+    const dtype = dtypeForVocab(tokenizer.vocabSize);
+    for (const [name, text] of [
+      ["train", corpus.train],
+      ["valid", corpus.valid],
+    ] as const) {
+      const ids = tokenizer.encode(text);
+      writeNpy(paths[name], dtype === "uint16" ? Uint16Array.from(ids) : ids);
+      o.log(
+        `   ${name}: ${ids.length.toLocaleString("en-US")} tokens (${(text.length / ids.length).toFixed(2)} chars/token) → ${show(paths[name])}`,
+      );
+    }
+  });
+
+  const runDir = join(out, "run");
+  // The demo always trains from scratch: an earlier demo's run folder is replaced, never resumed.
+  if (existsSync(runDir)) rmSync(runDir, { recursive: true, force: true });
+  const config = resolveRunConfig(readPreset(o.preset ?? join(REPO_ROOT, "configs", "tinystories-cpu.json")), {
+    ...o.overrides,
+    model: { ...o.overrides?.model, vocabSize: tokenizer.vocabSize },
+    train: paths.train,
+    val: paths.valid,
+    out: runDir,
+    tokenizer: tokDir,
+    seed: o.seed,
+    device: o.device,
+    ...(o.maxSteps !== null ? { maxSteps: o.maxSteps, cosineSteps: o.maxSteps } : {}),
+  });
+  const m = config.model;
+  const training = await timed(
+    "train",
+    `train ${m.numLayers} layers × ${m.dModel} wide (${(parameterCount(m) / 1e6).toFixed(2)}M parameters), ` +
+      `${config.maxSteps} steps of ${config.batchSize}×${m.contextLength} tokens on ${config.device}`,
+    async () => {
+      const interrupt = budgetInterrupt(o.trainSeconds, (m) => o.stderr.write(`\n${m}\n`));
+      const result = await runTraining(
+        { config, resume: null, resumePath: null, notes: [] },
+        {
+          engineFactory: async (c) => (await import("./loop-onnx.ts")).createOnnxEngine(c),
+          argv: ["demo"],
+          stderr: o.stderr,
+          interrupt,
+        },
+      );
+      if (result.status === "interrupted" && !interrupt.budgetHit()) throw new DemoInterrupted(result.message);
+      if (result.status === "diverged" || !result.checkpoint)
+        throw new Error(`training ${result.status}: ${result.message}`);
+      if (result.status === "interrupted") {
+        o.log(
+          `   the ${formatDuration(o.trainSeconds)} training budget ran out at step ${result.step} of ${config.maxSteps} ` +
+            "(the machine is busy or slow); going on with that checkpoint",
+        );
+      } else {
+        o.log(`   ${result.message}`);
+      }
+      return result;
+    },
+  );
+
+  const evalResult = await timed("eval", "evaluate on held-out validation text", async () => {
+    const r = await evaluateCheckpoint({
+      checkpoint: training.checkpoint as string,
+      data: paths.valid,
+      tokenizer: tokDir,
+      batchSize: 8,
+      maxTokens: o.evalTokens,
+      device: o.device,
+    });
+    o.log(
+      `   ${r.tokens.toLocaleString("en-US")} tokens: loss ${r.loss.toFixed(4)}, perplexity ${r.perplexity.toFixed(2)}` +
+        (r.bitsPerByte !== null ? `, ${r.bitsPerByte.toFixed(3)} bits/byte` : ""),
+    );
+    return r;
+  });
+
+  const story = await timed("generate", `a story (temperature 0.8, top-p 0.95, seed ${o.seed})`, async () => {
+    const { model } = await loadInferenceModel(training.checkpoint as string, { device: o.device });
+    try {
+      o.writeStory(`\n${o.prompt}`);
+      const r = await generateWith(
+        model,
+        tokenizer,
+        { prompt: o.prompt, maxTokens: o.storyTokens, temperature: 0.8, topP: 0.95, seed: o.seed },
+        o.writeStory,
+      );
+      o.writeStory("\n");
+      return o.prompt + r.text;
+    } finally {
+      await model.release();
+    }
+  });
+  tokenizer.dispose();
+  seconds.total = (performance.now() - started) / 1000;
+  o.log(
+    `\ndone in ${formatDuration(seconds.total)}: validation loss ${evalResult.loss.toFixed(4)} ` +
+      `(perplexity ${evalResult.perplexity.toFixed(2)}). Everything is in ${show(out)}/; try\n` +
+      `  bun run cli generate --checkpoint ${show(training.checkpoint as string)} --prompt "Once upon a time"\n` +
+      `  bun run cli eval --checkpoint ${show(training.checkpoint as string)} --data ${show(paths.valid)}`,
+  );
+  return {
+    corpus: corpus.source,
+    valLoss: evalResult.loss,
+    perplexity: evalResult.perplexity,
+    bitsPerByte: evalResult.bitsPerByte,
+    story,
+    seconds,
+  };
+}
+
+function kib(text: string): string {
+  return (Buffer.byteLength(text, "utf8") / 1024).toFixed(0);
+}
