@@ -25,51 +25,17 @@ const d = mkdtempSync(join(tmpdir(), "train-e2e-"));
 writeNpy(join(d, "train.npy"), markov(6000, 1));
 writeNpy(join(d, "val.npy"), markov(1500, 2));
 
+const TINY =
+  `--config configs/tinystories-cpu.json --vocab-size ${V} --context-length 8 --d-model 16 --num-layers 1 ` +
+  "--num-heads 2 --d-ff 32 --batch-size 4 --steps-per-run 4 --warmup-steps 2 --lr-max 0.01 --lr-min 0.001 " +
+  "--cosine-steps 20 --eval-every 10 --eval-batches 2 --checkpoint-every 10 --threads 1";
+
+function trainArgs(out: string, ...extra: string[]): string[] {
+  return [...TINY.split(" "), "--train", join(d, "train.npy"), "--val", join(d, "val.npy"), "--out", out, ...extra];
+}
+
 function train(out: string, ...extra: string[]) {
-  const args = [
-    "--config",
-    "configs/tinystories-cpu.json",
-    "--train",
-    join(d, "train.npy"),
-    "--val",
-    join(d, "val.npy"),
-    "--out",
-    out,
-    "--vocab-size",
-    String(V),
-    "--context-length",
-    "8",
-    "--d-model",
-    "16",
-    "--num-layers",
-    "1",
-    "--num-heads",
-    "2",
-    "--d-ff",
-    "32",
-    "--batch-size",
-    "4",
-    "--steps-per-run",
-    "4",
-    "--warmup-steps",
-    "2",
-    "--lr-max",
-    "0.01",
-    "--lr-min",
-    "0.001",
-    "--cosine-steps",
-    "20",
-    "--eval-every",
-    "10",
-    "--eval-batches",
-    "2",
-    "--checkpoint-every",
-    "10",
-    "--threads",
-    "1",
-    ...extra,
-  ];
-  const p = Bun.spawnSync(["bun", "packages/cli/src/main.ts", "train", ...args], { cwd: ROOT });
+  const p = Bun.spawnSync(["bun", "packages/cli/src/main.ts", "train", ...trainArgs(out, ...extra)], { cwd: ROOT });
   return { code: p.exitCode, out: p.stdout.toString(), err: p.stderr.toString() };
 }
 
@@ -151,5 +117,30 @@ describe("train end to end (ONNX Runtime, CPU)", () => {
     expect(r.err).toContain(`The last good checkpoint is ${checkpointPath(out, bad - 1)}`);
     const ck = loadCheckpoint(checkpointPath(out, bad - 1));
     for (const t of Object.values(ck.state.params)) expect(t.data.every(Number.isFinite)).toBe(true);
+  });
+
+  test("Ctrl-C saves a checkpoint, exits 130, and --resume auto finishes the run", async () => {
+    const out = join(d, "sigint");
+    const args = trainArgs(out, "--max-steps", "2000", "--cosine-steps", "2000", "--checkpoint-every", "0");
+    const child = Bun.spawn(["bun", "packages/cli/src/main.ts", "train", ...args], {
+      cwd: ROOT,
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const metrics = runPaths(out).metrics;
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline && !(existsSync(metrics) && readFileSync(metrics, "utf8").split("\n").length > 12)) {
+      await Bun.sleep(20);
+    }
+    child.kill("SIGINT");
+    expect(await child.exited).toBe(130);
+    const stdout = await new Response(child.stdout).text();
+    expect(stdout).toMatch(/interrupted at step \d+; saved .*step-\d+\.safetensors \(continue with --resume auto\)/);
+    const saved = listCheckpoints(out);
+    expect(saved.length).toBe(1);
+    expect(saved[0]!.step % 4).toBe(0); // at a graph-run boundary (K = 4)
+    const resumed = train(out, "--max-steps", String(saved[0]!.step + 8), "--cosine-steps", "2000", "--resume");
+    expect(resumed.code).toBe(0);
+    expect(loadCheckpoint(checkpointPath(out, saved[0]!.step + 8)).iteration).toBe(saved[0]!.step + 8);
   });
 });
