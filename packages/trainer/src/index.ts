@@ -14,3 +14,28 @@ export * from "./metrics.ts";
 export * from "./plot.ts";
 export * from "./progress.ts";
 export * from "./run-dir.ts";
+export * from "./sample.ts";
+export * from "./generate.ts";
+export * from "./eval.ts";
+export * from "./export-graph.ts";
+export * from "./export.ts";
+export * from "./demo-corpus.ts";
+export {
+  DATASETS,
+  type DatasetName,
+  type DownloadedFile,
+  type DownloadOptions,
+  downloadDataset,
+  gunzipFile,
+  isDatasetName,
+  type Split,
+} from "./download.ts";
+export {
+  DownloadError,
+  type FetchOptions,
+  fetchResumable,
+  formatBytes,
+  formatProgress,
+  parseContentRange,
+  type Progress as DownloadProgress,
+} from "./download-http.ts";
