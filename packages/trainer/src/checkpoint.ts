@@ -173,13 +173,18 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): Checkpoint 
     const tensors = [...expected].map((name) => [name, file.tensors.get(name)!] as [string, SafeTensor]);
     if (digest(tensors) !== md.data_sha256) throw fail("tensor data does not match its sha256 (the file is corrupt)");
   }
+  const rng = json("rng_state");
+  const word = (w: unknown) => Number.isInteger(w) && (w as number) >= 0 && (w as number) < 2 ** 32;
+  if (rng !== null && !(Array.isArray(rng) && rng.length === 4 && rng.every(word))) {
+    throw fail(`metadata "rng_state" is ${md.rng_state}, not four uint32 words`);
+  }
   const elapsed = Number(md.elapsed_seconds ?? 0);
   const valLoss = md.val_loss === undefined ? null : Number(md.val_loss);
   return {
     model,
     state: { params, m, v, adamStep: int("adam_step") },
     iteration: int("iteration"),
-    rng: (json("rng_state") as RngState | null) ?? null,
+    rng: rng as RngState | null,
     config: (json("run_config") as RunConfig | null) ?? null,
     elapsedSeconds: Number.isFinite(elapsed) ? elapsed : 0,
     valLoss: valLoss !== null && Number.isFinite(valLoss) ? valLoss : null,

@@ -148,5 +148,16 @@ describe("loading bad checkpoints", () => {
       writeSafetensors(tensors, { ...md, format_version: "1", model_config: JSON.stringify(small) }),
     );
     expect(() => loadCheckpoint(join(d, "nom"))).toThrow(/tensor "m.token_embeddings.weight" is missing/);
+    const full = [
+      ...tensors,
+      ...tensors.map(([k, t]) => [`m.${k}`, t] as [string, never]),
+      ...tensors.map(([k, t]) => [`v.${k}`, t] as [string, never]),
+    ];
+    const withRng = (rng: string) =>
+      writeSafetensors(full, { ...md, format_version: "1", model_config: JSON.stringify(small), rng_state: rng });
+    writeFileSync(join(d, "rng-ok"), withRng("[1,2,3,4]"));
+    expect(loadCheckpoint(join(d, "rng-ok")).rng).toEqual([1, 2, 3, 4]);
+    writeFileSync(join(d, "rng-bad"), withRng("[1,2,3]"));
+    expect(() => loadCheckpoint(join(d, "rng-bad"))).toThrow(/"rng_state" is \[1,2,3\], not four uint32 words/);
   });
 });
