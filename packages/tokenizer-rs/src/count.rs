@@ -134,22 +134,45 @@ impl PretokenCounts {
 
     /// Adds the counts of a buffer written by `serialize`.
     pub fn add_serialized(&mut self, b: &[u8]) -> Result<()> {
-        let mut i = 0;
-        while i < b.len() {
-            let bad = Error::MalformedBuffer {
-                what: "pre-token counts",
-                offset: i,
-            };
-            let head = b.get(i..i + 12).ok_or(bad.clone())?;
-            let n = u32::from_le_bytes([head[0], head[1], head[2], head[3]]) as usize;
-            let mut c = [0u8; 8];
-            c.copy_from_slice(&head[4..12]);
-            let word = b.get(i + 12..i + 12 + n).ok_or(bad)?;
-            self.add(word, u64::from_le_bytes(c));
-            i += 12 + n;
+        // Two passes: validate and count the entries, make room for them, then add them (see `reserve`).
+        let mut n = 0;
+        for e in serialized_entries(b) {
+            e?;
+            n += 1;
+        }
+        self.table.reserve(n);
+        for (word, count) in serialized_entries(b).flatten() {
+            self.table.add(word, count);
         }
         Ok(())
     }
+}
+
+/// The (pre-token, count) entries of a `serialize` buffer; an error names the offset of a torn entry.
+fn serialized_entries(b: &[u8]) -> impl Iterator<Item = Result<(&[u8], u64)>> + '_ {
+    let mut i = 0;
+    core::iter::from_fn(move || {
+        if i >= b.len() {
+            return None;
+        }
+        let bad = Error::MalformedBuffer {
+            what: "pre-token counts",
+            offset: i,
+        };
+        let Some(head) = b.get(i..i + 12) else {
+            i = b.len();
+            return Some(Err(bad));
+        };
+        let n = u32::from_le_bytes([head[0], head[1], head[2], head[3]]) as usize;
+        let mut c = [0u8; 8];
+        c.copy_from_slice(&head[4..12]);
+        let Some(word) = b.get(i + 12..i + 12 + n) else {
+            i = b.len();
+            return Some(Err(bad));
+        };
+        i += 12 + n;
+        Some(Ok((word, u64::from_le_bytes(c))))
+    })
 }
 
 /// Finds special tokens in bytes with the semantics of `SpecialTokens::split` (leftmost, then longest;
@@ -306,6 +329,27 @@ mod tests {
             let got: BTreeMap<Vec<u8>, u64> = c.iter().map(|(k, v)| (k.to_vec(), v)).collect();
             assert_eq!(got, reference(&text, &sp), "{text:?} with {list:?}");
         }
+    }
+
+    #[test]
+    fn merging_serialized_tables_keeps_probe_runs_short() {
+        // A serialized table lists keys in slot order, i.e. sorted by hash; added to a smaller table
+        // without `reserve` they pile into one run and merging goes quadratic.
+        let mut a = PretokenCounts::new();
+        for i in 0..100_000u32 {
+            a.add(format!(" w{i}").as_bytes(), 1 + i as u64 % 3);
+        }
+        let mut b = PretokenCounts::new();
+        b.add_serialized(&a.serialize()).unwrap();
+        assert_eq!(b.len(), a.len());
+        // About one extra slot per key at 3/4 load; the pile-up makes it thousands.
+        assert!(b.table.probes < 4 * a.len() as u64, "{} probes", b.table.probes);
+        let mut c = PretokenCounts::new();
+        c.add(b" w7", 5);
+        c.add_serialized(&b.serialize()).unwrap();
+        c.add_serialized(&a.serialize()).unwrap();
+        assert_eq!(c.iter().find(|(k, _)| *k == b" w7").map(|x| x.1), Some(5 + 2 + 2));
+        assert!(c.table.probes < 8 * a.len() as u64, "{} probes", c.table.probes);
     }
 
     #[test]

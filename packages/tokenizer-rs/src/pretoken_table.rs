@@ -84,6 +84,9 @@ pub struct PretokenTable {
     shift: u32,
     len: usize,
     arena: Vec<u8>,
+    /// Slots stepped over by insertions and lookups, for tests of probe lengths.
+    #[cfg(test)]
+    pub probes: u64,
 }
 
 impl Default for PretokenTable {
@@ -99,6 +102,8 @@ impl PretokenTable {
             shift: 64 - bits,
             len: 0,
             arena: Vec::new(),
+            #[cfg(test)]
+            probes: 0,
         }
     }
 
@@ -155,6 +160,10 @@ impl PretokenTable {
                 return self.grew();
             }
             i += 1;
+            #[cfg(test)]
+            {
+                self.probes += 1;
+            }
         }
     }
 
@@ -182,6 +191,10 @@ impl PretokenTable {
                 return self.grew();
             }
             i += 1;
+            #[cfg(test)]
+            {
+                self.probes += 1;
+            }
         }
     }
 
@@ -202,6 +215,21 @@ impl PretokenTable {
         }
     }
 
+    /// Makes room for `additional` more keys without resizing. Call it before adding keys that come in
+    /// another table's slot order (a serialized table): those arrive sorted by hash, and inserting them
+    /// into a smaller table piles them all into one probe run, which is quadratic (measured: 2.2 s for
+    /// 163k keys, against 10 ms with the room made first).
+    pub fn reserve(&mut self, additional: usize) {
+        let need = self.len + additional;
+        let mut bits = 64 - self.shift;
+        while need * 4 >= (1usize << bits) * 3 {
+            bits += 1;
+        }
+        if bits != 64 - self.shift {
+            self.rehash(bits);
+        }
+    }
+
     /// Called after an insertion: doubles the table at 3/4 load, keeping probe runs short.
     #[inline]
     fn grew(&mut self) {
@@ -213,7 +241,10 @@ impl PretokenTable {
 
     #[inline(never)]
     fn resize(&mut self) {
-        let bits = 64 - self.shift + 1;
+        self.rehash(64 - self.shift + 1);
+    }
+
+    fn rehash(&mut self, bits: u32) {
         let old = std::mem::replace(&mut self.slots, vec![Slot::default(); 1 << bits]);
         self.shift = 64 - bits;
         let mask = self.slots.len() - 1;
