@@ -132,7 +132,12 @@ export async function runTraining(
   const engine = await o.engineFactory(config);
   let info: RunInfo;
   try {
-    info = prepareRunDir(config, o.argv, tokenizerSha256);
+    info = prepareRunDir(
+      config,
+      o.argv,
+      tokenizerSha256,
+      plan.resume ? { fromStep: plan.resume.iteration, previous } : null,
+    );
   } catch (e) {
     await engine.dispose?.();
     throw e;

@@ -1,4 +1,5 @@
-// The run folder: config.json (the resolved config), run.json (git commit, tokenizer sha256, start time),
+// The run folder: config.json (the resolved config), run.json (git commit, tokenizer sha256, start time, per
+// session when resumed),
 // metrics.jsonl, curves.svg and checkpoints/ with `step-NNNNNNN.safetensors` files (the last N kept) and
 // `best.safetensors` (lowest validation loss). Leaves out: locking against two runs sharing a folder.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -6,14 +7,18 @@ import { join } from "node:path";
 import { readCheckpointMetadata, writeFileAtomic } from "./checkpoint.ts";
 import type { RunConfig } from "./config.ts";
 
-export type RunInfo = {
+/** One process's part of a run: a fresh start, or a resume from `fromStep`. */
+export type RunSession = {
   gitCommit: string | null;
   gitDirty: boolean | null;
-  tokenizerSha256: string | null;
   startedAt: string;
+  fromStep: number;
   argv: string[];
   runtime: string;
 };
+
+/** run.json: the current session's fields at the top, earlier sessions (resumes) in `previous`. */
+export type RunInfo = RunSession & { tokenizerSha256: string | null; previous: RunSession[] };
 
 export const runPaths = (out: string) => ({
   config: join(out, "config.json"),
@@ -88,18 +93,33 @@ export function tokenizerHash(dir: string): string {
   return h.digest("hex");
 }
 
-/** Creates the folder and writes config.json and run.json (atomically); the tokenizer hash comes from tokenizerHash. */
-export function prepareRunDir(config: RunConfig, argv: string[], tokenizerSha256: string | null): RunInfo {
+/**
+ * Creates the folder and writes config.json and run.json (atomically). On resume the earlier sessions of
+ * run.json are kept, so a run resumed on another commit still records where each part came from.
+ */
+export function prepareRunDir(
+  config: RunConfig,
+  argv: string[],
+  tokenizerSha256: string | null,
+  resume: { fromStep: number; previous: RunInfo | null } | null,
+): RunInfo {
   const paths = runPaths(config.out);
   mkdirSync(paths.checkpoints, { recursive: true });
   const git = gitState(process.cwd());
+  const earlier: RunSession[] = [];
+  if (resume?.previous) {
+    const { tokenizerSha256: _, previous, ...session } = resume.previous;
+    earlier.push(...(previous ?? []), session);
+  }
   const info: RunInfo = {
     gitCommit: git.commit,
     gitDirty: git.dirty,
-    tokenizerSha256,
     startedAt: new Date().toISOString(),
+    fromStep: resume?.fromStep ?? 0,
     argv,
     runtime: `bun ${Bun.version}`,
+    tokenizerSha256,
+    previous: earlier,
   };
   const enc = new TextEncoder();
   writeFileAtomic(paths.config, enc.encode(`${JSON.stringify(config, null, 2)}\n`));

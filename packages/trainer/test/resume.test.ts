@@ -101,10 +101,16 @@ describe("resume", () => {
     const info = JSON.parse(readFileSync(runPaths(a.out).info, "utf8"));
     const expected = new Bun.CryptoHasher("sha256").update('{"a": 0}').update("a b\n").digest("hex");
     expect(info.tokenizerSha256).toBe(expected);
-    await expect(run(a.preset, { maxSteps: 20, tokenizer: t2 }, "auto")).rejects.toThrow(
+    expect(info.fromStep).toBe(0);
+    await run(a.preset, { maxSteps: 20, tokenizer: t1 }, "auto");
+    const resumed = JSON.parse(readFileSync(runPaths(a.out).info, "utf8"));
+    expect(resumed.fromStep).toBe(10);
+    expect(resumed.previous.map((s: { fromStep: number }) => s.fromStep)).toEqual([0]);
+    expect(resumed.previous[0].startedAt).toBe(info.startedAt);
+    await expect(run(a.preset, { maxSteps: 30, tokenizer: t2 }, "auto")).rejects.toThrow(
       /tokenizer in .*tok2 differs from the one this run started with/,
     );
-    await expect(run(a.preset, { maxSteps: 20, tokenizer: join(a.dir, "nope") }, "auto")).rejects.toThrow(
+    await expect(run(a.preset, { maxSteps: 30, tokenizer: join(a.dir, "nope") }, "auto")).rejects.toThrow(
       /has no vocab\.json/,
     );
   });
