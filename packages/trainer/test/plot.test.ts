@@ -63,6 +63,15 @@ describe("plot", () => {
     expect(svg).not.toContain("NaN");
   });
 
+  test("non-finite points of a diverged run are left out, not drawn", () => {
+    const s = series("nan", 0.01, 50);
+    s.train.push({ step: 51, time: 26, loss: Number.NaN }, { step: 52, time: 26.5, loss: Number.POSITIVE_INFINITY });
+    const svg = renderCurves([s]);
+    expect(svg).not.toContain("NaN");
+    expect(svg).not.toContain("Infinity");
+    expect(svg).toContain("<path ");
+  });
+
   test("a 100k-step run is thinned to a small file", () => {
     const svg = renderCurves([series("long", 0.0001, 100_000)]);
     expect(svg.length).toBeLessThan(300_000);
