@@ -162,7 +162,6 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
     const k = end - step;
     const lrs = new Float32Array(k);
     for (let i = 0; i < k; i++) lrs[i] = cosineLr(step + i, schedule);
-    const rngBefore = rng.clone();
     const { x, y } = getBatches(o.train, k, c.batchSize, T, rng);
     const tChunk = now();
     const startElapsed = elapsed();
@@ -185,7 +184,6 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
       });
     }
     if (bad >= 0) {
-      rng = rngBefore;
       const kept = lastCheckpoint;
       const what = Number.isFinite(res.losses[bad]!)
         ? `gradient norm ${res.gradNorms[bad]}`
