@@ -78,7 +78,7 @@ export type FindCorpusOptions = {
 };
 
 const HOW_TO =
-  "give the demo a text corpus: `bun run demo -- --corpus FILE` (any UTF-8 text; stories separated by " +
+  "give the demo a text corpus: `bun run demo --corpus FILE` (any UTF-8 text; stories separated by " +
   "<|endoftext|> or blank lines), or fetch TinyStories first with `bun run cli download tinystories --split valid --out data`";
 
 export async function findCorpus(o: FindCorpusOptions): Promise<DemoCorpus> {

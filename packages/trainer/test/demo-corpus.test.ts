@@ -41,7 +41,7 @@ describe("findCorpus", () => {
     expect(c.train + c.valid).toBe(stories(400));
     await expect(
       findCorpus({ corpus: join(root, "nope.txt"), repoRoot: root, limits, download: false }),
-    ).rejects.toThrow(/no such file; give the demo a text corpus: `bun run demo -- --corpus FILE`/);
+    ).rejects.toThrow(/no such file; give the demo a text corpus: `bun run demo --corpus FILE`/);
     writeFileSync(join(root, "tiny.txt"), "hello");
     await expect(
       findCorpus({ corpus: join(root, "tiny.txt"), repoRoot: root, limits, download: false }),

@@ -109,6 +109,6 @@ describe("demo", () => {
       stderr: "pipe",
     });
     expect(p.exitCode).toBe(2);
-    expect(p.stderr.toString()).toMatch(/no such file; give the demo a text corpus: `bun run demo -- --corpus FILE`/);
+    expect(p.stderr.toString()).toMatch(/no such file; give the demo a text corpus: `bun run demo --corpus FILE`/);
   });
 });

@@ -1,4 +1,5 @@
 // `bun run cli eval --checkpoint PATH --data FILE.npy [--tokenizer DIR]`: loss, perplexity, bits per byte.
+import { existsSync } from "node:fs";
 import { loadCheckpoint } from "@cs336-ts/trainer/checkpoint.ts";
 import { evaluateCheckpoint } from "@cs336-ts/trainer/eval-checkpoint.ts";
 import type { Command } from "../command.ts";
@@ -30,7 +31,14 @@ const command: Command = {
     if (device !== "cpu" && device !== "cuda") throw new UsageError(`--device must be cpu or cuda, got "${device}"`);
     if ((f["batch-size"] as number) < 1) throw new UsageError("--batch-size must be >= 1");
     if (f["max-tokens"] !== undefined && f["max-tokens"] < 1) throw new UsageError("--max-tokens must be >= 1");
-    const tokenizer = f.tokenizer ?? loadCheckpoint(f.checkpoint as string).config?.tokenizer ?? null;
+    let tokenizer = f.tokenizer ?? null;
+    if (tokenizer === null) {
+      // The run config's tokenizer folder, when it still exists; without one, bits per byte is skipped.
+      const recorded = loadCheckpoint(f.checkpoint as string).config?.tokenizer ?? null;
+      if (recorded !== null && existsSync(recorded)) tokenizer = recorded;
+      else if (recorded !== null)
+        process.stderr.write(`note: the recorded tokenizer ${recorded} is gone; bits/byte skipped\n`);
+    }
     const tty = process.stderr.isTTY === true;
     const r = await evaluateCheckpoint({
       checkpoint: f.checkpoint as string,
