@@ -114,6 +114,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     });
     o.log(`   from ${c.source}`);
     o.log(`   train ${kib(c.train)} KiB, validation ${kib(c.valid)} KiB`);
+    if (c.note) o.log(`   ${c.note}`);
     return c;
   });
 

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { findCorpus, readHead, splitCorpus } from "../src/demo-corpus.ts";
+import { findCorpus, matchParagraphs, readHead, splitCorpus } from "../src/demo-corpus.ts";
 import { sharedFile } from "../../../tests/shared-data.ts";
 import { DATASETS } from "../src/download.ts";
 
@@ -98,5 +98,14 @@ describe("findCorpus", () => {
         downloadOptions: { baseUrl: `http://127.0.0.1:${server.port}`, retries: 0 },
       }),
     ).rejects.toThrow(/could not download TinyStories \(cannot reach 127\.0\.0\.1.*--corpus FILE/);
+  });
+});
+
+describe("matchParagraphs", () => {
+  test("collapses validation blank lines only when the training text has none", () => {
+    const c = { source: "s", train: "a\nb\n<|endoftext|>\nc\n", valid: "x\n\ny\n \n\nz\n" };
+    expect(matchParagraphs(c)).toMatchObject({ valid: "x\ny\nz\n", note: expect.stringContaining("collapsed") });
+    const same = { source: "s", train: "a\n\nb\n", valid: "x\n\ny\n" };
+    expect(matchParagraphs(same)).toBe(same);
   });
 });
