@@ -38,8 +38,13 @@ export function cudaProviderLibrary(dir: string): string | null {
 /** Which of the CUDA 12 / cuDNN 9 shared libraries the dynamic loader can find (ldconfig's cache). */
 function systemCudaLibraries(): { found: string[]; missing: string[] } {
   const wanted = ["libcudart.so.12", "libcublas.so.12", "libcublasLt.so.12", "libcufft.so.11", "libcudnn.so.9"];
-  const p = Bun.spawnSync(["ldconfig", "-p"], { stdout: "pipe", stderr: "ignore" });
-  const cache = p.exitCode === 0 ? p.stdout.toString() : "";
+  let cache = "";
+  try {
+    const p = Bun.spawnSync(["ldconfig", "-p"], { stdout: "pipe", stderr: "ignore" });
+    if (p.exitCode === 0) cache = p.stdout.toString();
+  } catch {
+    // No ldconfig (e.g. a minimal container): only LD_LIBRARY_PATH is searched.
+  }
   const paths = (process.env.LD_LIBRARY_PATH ?? "").split(":").filter((d) => d !== "");
   const found: string[] = [];
   const missing: string[] = [];
@@ -122,7 +127,12 @@ export async function probeOnnxRuntime(opts: { tryCuda: boolean }): Promise<Chec
       : {}),
   });
   if (!opts.tryCuda) {
-    checks.push({ section: "cuda", name: "cuda provider", status: "ok", detail: "skipped: no NVIDIA GPU found" });
+    checks.push({
+      section: "cuda",
+      name: "cuda provider",
+      status: "ok",
+      detail: "skipped: no NVIDIA GPU found (--try-cuda tries anyway)",
+    });
     return checks;
   }
   const cuda = await trySession("cuda");
