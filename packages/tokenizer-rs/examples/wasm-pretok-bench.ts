@@ -1,6 +1,7 @@
 // Per-worker pre-tokenization + counting speed of the WASM build under Bun: one instance in this thread
 // counts FILE in 8 MiB chunks (as one train-bpe Worker does), best of N runs. Several .wasm files may be
-// given to compare builds in one run on the same (shared, noisy) machine.
+// given to compare builds on the same (shared, noisy) machine: runs alternate between them, so a burst of
+// load from other processes hits every build alike.
 // Usage: bun packages/tokenizer-rs/examples/wasm-pretok-bench.ts FILE [--reps N] [WASM…]
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -46,7 +47,9 @@ function chunkEnds(): number[] {
   return ends;
 }
 
-function run(wasmPath: string): void {
+type Bench = { name: string; scan: () => void; count: () => number; best: { scan: number; count: number } };
+
+function load(wasmPath: string): Bench {
   const mod = new WebAssembly.Module(readFileSync(wasmPath));
   const ex = new WebAssembly.Instance(mod, {}).exports as unknown as Ex;
   const put = (b: Uint8Array): number => {
@@ -55,16 +58,7 @@ function run(wasmPath: string): void {
     return p;
   };
   const ends = chunkEnds();
-  const timeIt = (f: () => void): number => {
-    let best = Number.POSITIVE_INFINITY;
-    for (let r = 0; r < reps; r++) {
-      const t0 = performance.now();
-      f();
-      best = Math.min(best, (performance.now() - t0) / 1000);
-    }
-    return best;
-  };
-  const scan = timeIt(() => {
+  const scan = () => {
     let pos = 0;
     for (const end of ends) {
       const p = put(data.subarray(pos, end));
@@ -72,13 +66,13 @@ function run(wasmPath: string): void {
       ex.dealloc(p, end - pos);
       pos = end;
     }
-  });
-  let distinct = 0;
-  const count = timeIt(() => {
+  };
+  const count = () => {
     const lp = put(list);
     const c = ex.counter_new(lp, list.length);
     ex.dealloc(lp, list.length);
     let pos = 0;
+    let distinct = 0;
     for (const end of ends) {
       const p = put(data.subarray(pos, end));
       distinct = ex.counter_add_text(c, p, end - pos, pos);
@@ -87,12 +81,28 @@ function run(wasmPath: string): void {
       pos = end;
     }
     ex.counter_free(c);
-  });
-  const mb = data.length / 1e6;
-  console.log(
-    `${wasmPath}: scan+ends ${(mb / scan).toFixed(1)} MB/s, split+scan+count ${(mb / count).toFixed(1)} MB/s ` +
-      `(${distinct} distinct; best of ${reps})`,
-  );
+    return distinct;
+  };
+  const inf = Number.POSITIVE_INFINITY;
+  return { name: wasmPath, scan, count, best: { scan: inf, count: inf } };
 }
 
-for (const w of wasmPaths) run(w);
+const benches = wasmPaths.map(load);
+const distinct = benches.map(() => 0);
+for (let r = 0; r < reps; r++) {
+  benches.forEach((b, i) => {
+    let t0 = performance.now();
+    b.scan();
+    b.best.scan = Math.min(b.best.scan, (performance.now() - t0) / 1000);
+    t0 = performance.now();
+    distinct[i] = b.count();
+    b.best.count = Math.min(b.best.count, (performance.now() - t0) / 1000);
+  });
+}
+const mb = data.length / 1e6;
+benches.forEach((b, i) => {
+  console.log(
+    `${b.name}: scan+ends ${(mb / b.best.scan).toFixed(1)} MB/s, split+scan+count ` +
+      `${(mb / b.best.count).toFixed(1)} MB/s (${distinct[i]} distinct; best of ${reps})`,
+  );
+});

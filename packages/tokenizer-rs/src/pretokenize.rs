@@ -58,6 +58,20 @@ fn wide_class(b: &[u8], i: usize) -> (u8, usize) {
     (class, len.min(b.len() - i))
 }
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = ONES << 7;
+
+/// SWAR: the high bit of each byte of `w` (8 bytes, little-endian) that is an ASCII letter, all others 0.
+#[inline(always)]
+fn ascii_letters(w: u64) -> u64 {
+    // Setting bit 5 folds A-Z onto a-z; with the high bit masked off each byte is <= 0x7f, so adding
+    // 0x1f or 0x05 never carries into the next byte and the sums' high bits are `>= 'a'` and `> 'z'`.
+    let t = (w | (0x20 * ONES)) & !HIGH;
+    let ge_a = t + (0x80 - b'a' as u64) * ONES;
+    let gt_z = t + (0x80 - b'z' as u64 - 1) * ONES;
+    ge_a & !gt_z & !w & HIGH
+}
+
 /// Class and UTF-8 length of the character starting at `b[i]` (`i < b.len()`, a char boundary).
 #[inline(always)]
 fn class_at(b: &[u8], i: usize) -> (u8, usize) {
@@ -107,7 +121,19 @@ pub(crate) fn token_end(b: &[u8], start: usize) -> usize {
         }
     }
     if class != SPACE {
-        // The hot loop: one table load and compare per ASCII byte; decoding only for WIDE bytes.
+        if class == LETTER {
+            // Most bytes are in ASCII letter runs: test eight at a time, then finish in the byte loop.
+            while let Some(w) = b.get(end..end + 8) {
+                let w = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+                let stop = !ascii_letters(w) & HIGH;
+                if stop != 0 {
+                    end += (stop.trailing_zeros() / 8) as usize;
+                    break;
+                }
+                end += 8;
+            }
+        }
+        // One table load and compare per ASCII byte; decoding only for WIDE bytes.
         while let Some(&x) = b.get(end) {
             let k = BYTE_CLASS[x as usize];
             if k == class {
@@ -291,6 +317,26 @@ mod tests {
                 s.push_str(PIECES[(state % PIECES.len() as u64) as usize]);
             }
             assert_eq!(toks(&s), reference(&s), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn swar_letters_agree_with_the_byte_table() {
+        for c in 0..=255u8 {
+            for lane in 0..8 {
+                let w = (c as u64) << (8 * lane) | u64::from_le_bytes(*b"abcdefgh") & !(0xff << (8 * lane));
+                let want = BYTE_CLASS[c as usize] == LETTER;
+                assert_eq!(
+                    ascii_letters(w) >> (8 * lane + 7) & 1 == 1,
+                    want,
+                    "byte {c:#x} lane {lane}"
+                );
+                assert_eq!(
+                    ascii_letters(w).count_ones(),
+                    7 + want as u32,
+                    "byte {c:#x} lane {lane}"
+                );
+            }
         }
     }
 
