@@ -20,6 +20,8 @@ export type SessionOptions = {
   optimizationLevel?: OptimizationLevel;
   /** intra-op thread count; default ORT's choice (all cores) */
   intraOpThreads?: number;
+  /** write ORT's per-node timing trace (Chrome trace JSON) to `<prefix>_<date>.json`; see `endProfiling` */
+  profilePrefix?: string;
 };
 
 const CUDA_FIX =
@@ -67,6 +69,10 @@ export class Session {
       logSeverityLevel: 3,
     };
     if (opts.intraOpThreads !== undefined) options.intraOpNumThreads = opts.intraOpThreads;
+    if (opts.profilePrefix !== undefined) {
+      options.enableProfiling = true;
+      options.profileFilePrefix = opts.profilePrefix;
+    }
     try {
       return new Session(await ort.InferenceSession.create(model, options), device);
     } catch (e) {
@@ -92,6 +98,11 @@ export class Session {
     const out: Record<string, TensorData> = {};
     for (const [name, t] of Object.entries(res)) out[name] = fromOrt(name, t);
     return out;
+  }
+
+  /** Stops profiling (sessions created with `profilePrefix`) and flushes the trace file. */
+  endProfiling(): void {
+    this.inner.endProfiling();
   }
 
   async release(): Promise<void> {
