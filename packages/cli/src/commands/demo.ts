@@ -57,13 +57,11 @@ const command: Command = {
       stderr: { write: (s) => process.stderr.write(s), isTTY: process.stderr.isTTY === true },
       writeStory: (text) => process.stdout.write(text),
     }).catch((e: unknown) => {
-      if (e instanceof DemoInterrupted) return null;
-      throw e;
+      if (!(e instanceof DemoInterrupted)) throw e;
+      process.stdout.write(`demo interrupted: ${e.message}\n`);
+      return null;
     });
-    if (r === null) {
-      process.stdout.write("demo interrupted; the last checkpoint is in the run folder\n");
-      return 130;
-    }
+    if (r === null) return 130;
     const phases = Object.entries(r.seconds)
       .filter(([k]) => k !== "total")
       .map(([k, s]) => `${k} ${formatDuration(s)}`)
