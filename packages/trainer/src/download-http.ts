@@ -28,6 +28,8 @@ export type FetchOptions = {
   retries?: number;
   /** Minimum milliseconds between progress callbacks (the final one always fires). */
   progressEveryMs?: number;
+  /** A connection that delivers nothing for this long is dropped and resumed (default 60 s). */
+  idleTimeoutMs?: number;
   fetch?: typeof fetch;
 };
 
@@ -56,6 +58,15 @@ export async function fetchResumable(url: string, dest: string, opts: FetchOptio
 class InterruptedError extends Error {}
 
 async function fetchOnce(url: string, dest: string, opts: FetchOptions): Promise<number> {
+  const idle = idleWatchdog(opts.idleTimeoutMs ?? 60_000);
+  try {
+    return await transfer(url, dest, opts, idle);
+  } finally {
+    idle.stop();
+  }
+}
+
+async function transfer(url: string, dest: string, opts: FetchOptions, idle: Watchdog): Promise<number> {
   const part = `${dest}.part`;
   const have = existsSync(part) ? statSync(part).size : 0;
   const headers: Record<string, string> = { "accept-encoding": "identity" };
@@ -63,8 +74,9 @@ async function fetchOnce(url: string, dest: string, opts: FetchOptions): Promise
   const doFetch = opts.fetch ?? fetch;
   let res: Response;
   try {
-    res = await doFetch(url, { headers, redirect: "follow" });
+    res = await doFetch(url, { headers, redirect: "follow", signal: idle.signal });
   } catch (e) {
+    if (idle.fired()) throw new InterruptedError(`${url}: no response within ${idle.ms / 1000} s`);
     throw unreachable(url, e);
   }
 
@@ -89,7 +101,7 @@ async function fetchOnce(url: string, dest: string, opts: FetchOptions): Promise
     if (size === have) return finish(part, dest, have, opts, have, 0);
     opts.log?.(`the partial file does not match the server's (${size ?? "unknown"} bytes); starting over`);
     rmSync(part, { force: true });
-    return fetchOnce(url, dest, opts);
+    return transfer(url, dest, opts, idle);
   } else if (res.status === 200) {
     if (have > 0) opts.log?.("the server does not support resuming (no Range); starting over");
     const len = res.headers.get("content-length");
@@ -117,9 +129,11 @@ async function fetchOnce(url: string, dest: string, opts: FetchOptions): Promise
     for (;;) {
       let chunk: Awaited<ReturnType<typeof reader.read>>;
       try {
+        idle.kick();
         chunk = await reader.read();
       } catch (e) {
-        throw new InterruptedError(`${url}: the connection dropped at ${formatBytes(bytes)} (${errorText(e)})`);
+        const why = idle.fired() ? `no data for ${idle.ms / 1000} s` : errorText(e);
+        throw new InterruptedError(`${url}: the connection dropped at ${formatBytes(bytes)} (${why})`);
       }
       if (chunk.done) break;
       writeSync(fd, chunk.value);
@@ -142,6 +156,24 @@ async function fetchOnce(url: string, dest: string, opts: FetchOptions): Promise
     throw new DownloadError(`${url}: received ${bytes} bytes but the server announced ${total}; run again`);
   }
   return finish(part, dest, bytes, opts, offset, (performance.now() - started) / 1000);
+}
+
+type Watchdog = ReturnType<typeof idleWatchdog>;
+
+/** Aborts the request when `kick()` has not been called for `ms` (a stalled connection). */
+function idleWatchdog(ms: number) {
+  const controller = new AbortController();
+  let fired = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const kick = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      fired = true;
+      controller.abort(new Error(`no data for ${ms} ms`));
+    }, ms);
+  };
+  kick();
+  return { ms, signal: controller.signal, kick, stop: () => clearTimeout(timer), fired: () => fired };
 }
 
 function finish(part: string, dest: string, bytes: number, opts: FetchOptions, offset: number, secs: number) {

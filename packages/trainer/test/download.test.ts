@@ -18,6 +18,8 @@ type ServerOpts = {
   cuts?: number;
   /** Answer ranged requests with this (wrong) Content-Range start. */
   lieStart?: number;
+  /** With cutAfter: stall (send nothing more, keep the connection open) instead of dropping it. */
+  stall?: boolean;
 };
 
 function serve(opts: ServerOpts) {
@@ -47,11 +49,14 @@ function serve(opts: ServerOpts) {
         cuts--;
         const head = body.subarray(0, opts.cutAfter);
         // A stream that errors mid-body makes the server drop the connection, like a flaky network.
+        let sent = false;
         const stream = new ReadableStream({
           async pull(c) {
+            if (sent && opts.stall) return new Promise<void>(() => {}); // never delivers again
+            sent = true;
             c.enqueue(head);
             await Bun.sleep(5);
-            c.error(new Error("simulated network failure"));
+            if (!opts.stall) c.error(new Error("simulated network failure"));
           },
         });
         return new Response(stream, { status: start > 0 ? 206 : 200 });
@@ -126,6 +131,18 @@ describe("fetchResumable", () => {
     expect(readFileSync(dest).equals(data)).toBe(true);
     expect(srv.seen.map((s) => s.range)).toEqual([null, "bytes=40000-"]);
     expect(lines[0]).toMatch(/connection dropped .* resuming \(retry 1 of 2\)/);
+  });
+
+  test("a stalled connection is dropped after the idle timeout and resumed", async () => {
+    const data = payload(90_000, 5);
+    const srv = serve({ files: { "s.txt": data }, ranges: true, cutAfter: 30_000, cuts: 1, stall: true });
+    const dest = join(dir, "s.txt");
+    const lines: string[] = [];
+    await fetchResumable(`${srv.url}/s.txt`, dest, { retries: 1, idleTimeoutMs: 300, log: (l) => lines.push(l) });
+    srv.stop();
+    expect(readFileSync(dest).equals(data)).toBe(true);
+    expect(srv.seen.map((s) => s.range)).toEqual([null, "bytes=30000-"]);
+    expect(lines[0]).toMatch(/no data for 0\.3 s/);
   });
 
   test("a server without Range support restarts the file cleanly", async () => {
