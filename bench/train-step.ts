@@ -1,8 +1,9 @@
 // bench/train-step: the K-step training graph on two model shapes (CS336's TinyStories model and a CPU-sized
 // one): tokens/s, achieved GFLOP/s (6·matmul-params·tokens + 12·layers·T·C·tokens for attention), peak RSS, and
-// the ratio to ONNX Runtime's own MatMul GFLOP/s on the model's largest matmul shape, measured in the same run;
-// plus seconds per optimizer step at K=1 vs K=16 steps per run. Usage:
-//   bun bench/train-step.ts [cpu] [tinystories] [--k 1,16] [--runs 2] [--device cpu|cuda]
+// the ratio to ONNX Runtime's own MatMul GFLOP/s on the model's largest matmul shape, sampled between the step
+// runs so both see the same machine load (medians of both; best-vs-best too); plus the cost of K=1 vs K=16 and
+// each run's wall time against its "pure compute" (ORT's per-node kernel times summed, from the profile trace).
+//   bun bench/train-step.ts [cpu] [tinystories] [--k 1,16] [--runs 3] [--threads N] [--device cpu|cuda] [--no-profile]
 
 import {
   createTrainer,
@@ -20,7 +21,10 @@ import {
   trainFlopsPerToken,
   type Device,
 } from "@cs336-ts/model";
-import { availableParallelism } from "node:os";
+import { readTrace, summarizeTrace } from "@cs336-ts/model/train/profile-trace.ts";
+import { mkdtempSync, rmSync } from "node:fs";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
 
 type Shape = { name: string; config: ModelConfig; batch: number };
 const SHAPES: Record<string, Shape> = {
@@ -56,18 +60,27 @@ const flag = (name: string, fallback: string) => {
   return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
 };
 const ks = flag("k", "1,16").split(",").map(Number);
-const runs = Number(flag("runs", "2"));
+const runs = Number(flag("runs", "3"));
 const device = flag("device", "cpu") as Device;
-const picked = args.filter((a, i) => !a.startsWith("--") && !args[i - 1]?.startsWith("--"));
+const threads = Number(flag("threads", String(availableParallelism())));
+const profile = !args.includes("--no-profile");
+const valued = new Set(["--k", "--runs", "--device", "--threads"]);
+const picked = args.filter((a, i) => !a.startsWith("--") && !valued.has(args[i - 1] ?? ""));
 const shapes = (picked.length > 0 ? picked : ["cpu", "tinystories"]).map((n) => {
   const s = SHAPES[n];
   if (!s) throw new Error(`unknown shape ${n}; available: ${Object.keys(SHAPES).join(", ")}`);
   return s;
 });
-const threads = availableParallelism();
+const traceDir = mkdtempSync(join(tmpdir(), "train-step-trace-"));
 
-/** ORT's own MatMul speed on x (M, K) · w (K, N), w an initializer, best of several runs. */
-async function matmulCeiling(m: number, k: number, n: number): Promise<number> {
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/** ORT's own MatMul on x (M, K) · w (K, N), w an initializer: `sample()` times a few runs, returns GFLOP/s each. */
+async function matmulCeiling(m: number, k: number, n: number) {
   const g = new Graph("matmul");
   const rng = Rng.seeded(0);
   const w = g.initializer(
@@ -86,17 +99,22 @@ async function matmulCeiling(m: number, k: number, n: number): Promise<number> {
     Float32Array.from({ length: m * k }, () => rng.nextNormal()),
   );
   await session.run({ x });
-  let best = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < 5; i++) {
-    const t0 = performance.now();
-    await session.run({ x });
-    best = Math.min(best, (performance.now() - t0) / 1000);
-  }
-  await session.release();
-  return (2 * m * k * n) / best / 1e9;
+  const samples: number[] = [];
+  return {
+    samples,
+    async sample(times = 3) {
+      for (let i = 0; i < times; i++) {
+        const t0 = performance.now();
+        await session.run({ x });
+        samples.push((2 * m * k * n) / ((performance.now() - t0) / 1000) / 1e9);
+      }
+    },
+    release: () => session.release(),
+  };
 }
 
 const rows: string[][] = [];
+const load0 = loadavg()[0]!;
 for (const shape of shapes) {
   const { config, batch } = shape;
   const t = config.contextLength;
@@ -104,45 +122,72 @@ for (const shape of shapes) {
   const flopsPerStep = trainFlopsPerToken(config, t) * tokensPerStep;
   // The LM head is the largest matmul: (B·T, C) · (C, V).
   const ceiling = await matmulCeiling(tokensPerStep, config.dModel, config.vocabSize);
+  await ceiling.sample(5);
   const perStep: Record<number, number> = {};
   for (const k of ks) {
+    const prefix = join(traceDir, `${shape.name}-k${k}`);
     const trainer = await createTrainer(
       config,
       { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, maxGradNorm: 1 },
-      { k, batch, device, intraOpThreads: threads },
+      { k, batch, device, intraOpThreads: threads, ...(profile && { profilePrefix: prefix }) },
     );
     const rng = Rng.seeded(1);
     let state = initTrainState(initParameters(config, rng));
     const ids = () => Int32Array.from({ length: k * tokensPerStep }, () => rng.nextInt(config.vocabSize));
     const lrs = new Array(k).fill(3e-4);
     state = (await trainer.step(state, lrs, ids(), ids())).state; // warm-up: allocations, first-run planning
-    let total = 0;
+    const ceilingFrom = ceiling.samples.length;
+    const walls: number[] = [];
+    const cpus: number[] = [];
     for (let r = 0; r < runs; r++) {
+      await ceiling.sample(3); // same load as the step run that follows
       const [x, y] = [ids(), ids()];
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       const res = await trainer.step(state, lrs, x, y);
-      total += (performance.now() - t0) / 1000;
+      walls.push((performance.now() - t0) / 1000);
+      const c = process.cpuUsage(c0);
+      cpus.push((c.user + c.system) / 1e6);
       state = res.state;
     }
+    await ceiling.sample(3);
+    trainer.endProfiling();
     await trainer.release();
-    const secPerStep = total / (runs * k);
+    // Pure compute: the kernels' own time in the same (timed) runs, the warm-up run dropped.
+    let computeSec: number | null = null;
+    if (profile) {
+      const timed = summarizeTrace(readTrace(prefix)).runs.slice(1);
+      computeSec = median(timed.map((r) => r.kernelUs / 1e6));
+    }
+    const ceilingNow = ceiling.samples.slice(ceilingFrom);
+    const ceilingMedian = median(ceilingNow);
+    const ceilingBest = Math.max(...ceilingNow);
+    const secPerStep = median(walls) / k;
+    const bestSecPerStep = Math.min(...walls) / k;
     perStep[k] = secPerStep;
     const gflops = flopsPerStep / secPerStep / 1e9;
     const line = {
       bench: "train-step",
       shape: shape.name,
       device,
+      threads,
       params: parameterCount(config),
       batch,
       seqLen: t,
       k,
       runs,
       secPerStep,
+      bestSecPerStep,
+      cpuSecPerStep: median(cpus) / k,
       tokensPerSec: tokensPerStep / secPerStep,
       gflops,
-      matmulCeilingGflops: ceiling,
-      ratioToCeiling: gflops / ceiling,
+      matmulCeilingGflops: ceilingMedian,
+      ratioToCeiling: gflops / ceilingMedian,
+      bestRatioToCeiling: flopsPerStep / bestSecPerStep / 1e9 / ceilingBest,
+      computeSecPerStep: computeSec === null ? null : computeSec / k,
+      wallOverCompute: computeSec === null ? null : median(walls) / computeSec,
       peakRssMB: process.resourceUsage().maxRSS / 1024,
+      loadavg: loadavg()[0],
     };
     console.log(JSON.stringify(line));
     rows.push([
@@ -151,14 +196,24 @@ for (const shape of shapes) {
       secPerStep.toFixed(3),
       Math.round(line.tokensPerSec).toLocaleString("en-US"),
       gflops.toFixed(1),
-      ceiling.toFixed(1),
+      ceilingMedian.toFixed(1),
       line.ratioToCeiling.toFixed(2),
+      line.bestRatioToCeiling.toFixed(2),
+      line.computeSecPerStep === null ? "-" : line.computeSecPerStep.toFixed(3),
+      line.wallOverCompute === null ? "-" : line.wallOverCompute.toFixed(3),
       line.peakRssMB.toFixed(0),
     ]);
   }
+  await ceiling.release();
   if (perStep[1] && perStep[16])
     console.log(`${shape.name}: per-step time K=16 / K=1 = ${(perStep[16] / perStep[1]).toFixed(3)}`);
 }
-console.log("\n| shape | K | s/step | tokens/s | GFLOP/s | MatMul ceiling GFLOP/s | ratio | peak RSS MB |");
-console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
+rmSync(traceDir, { recursive: true, force: true });
+console.log(
+  `\nthreads ${threads}, runs ${runs} (medians), load average ${load0.toFixed(2)} at start, ${loadavg()[0]!.toFixed(2)} at end`,
+);
+console.log(
+  "| shape | K | s/step | tokens/s | GFLOP/s | MatMul ceiling GFLOP/s | ratio | best/best | compute s/step | wall/compute | peak RSS MB |",
+);
+console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 for (const r of rows) console.log(`| ${r.join(" | ")} |`);

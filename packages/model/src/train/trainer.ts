@@ -7,7 +7,7 @@ import { type ModelConfig, parameterSpecs } from "../config.ts";
 import { type ParamMap, zerosLikeParams } from "../init.ts";
 import { emitModel } from "../onnx/emit.ts";
 import { validateAdamw } from "../optim/adamw.ts";
-import { type Device, Session } from "../runtime/session.ts";
+import { type Device, type OptimizationLevel, Session } from "../runtime/session.ts";
 import { tensorOf } from "../graph/value.ts";
 import { checkParamMap, checkTokenIds, f32, i32, toHost } from "./host-tensors.ts";
 import { buildLossAndGradsGraph, buildTrainStepGraph, type TrainHyper, trainNames } from "./train-step.ts";
@@ -25,6 +25,13 @@ export type TrainerOptions = {
   device?: Device;
   deviceId?: number;
   intraOpThreads?: number;
+  /**
+   * ORT graph optimization level; default "all". The graph is float32 apart from AdamW's scalar bias
+   * corrections (float64 for precision), which would otherwise make the runtime fall back to "basic".
+   */
+  optimizationLevel?: OptimizationLevel;
+  /** write ORT's per-node trace to `<prefix>_<date>.json` (flushed by `endProfiling`); for bench/ */
+  profilePrefix?: string;
 };
 
 export type StepResult = { losses: Float32Array; gradNorms: Float32Array; state: TrainState };
@@ -36,6 +43,8 @@ export type Trainer = {
   readonly seqLen: number;
   /** K steps: lrs [K], x and y [K, batch, seqLen] token ids (targets are x shifted by one). */
   step(state: TrainState, lrs: ArrayLike<number>, x: Int32Array, y: Int32Array): Promise<StepResult>;
+  /** Flushes the profile trace (trainers created with `profilePrefix`; a no-op otherwise). */
+  endProfiling(): void;
   release(): Promise<void>;
 };
 
@@ -66,6 +75,8 @@ export async function createTrainer(config: ModelConfig, hp: TrainHyper, opts: T
     device: opts.device ?? "cpu",
     ...(opts.deviceId !== undefined && { deviceId: opts.deviceId }),
     ...(opts.intraOpThreads !== undefined && { intraOpThreads: opts.intraOpThreads }),
+    optimizationLevel: opts.optimizationLevel ?? "all",
+    ...(opts.profilePrefix !== undefined && { profilePrefix: opts.profilePrefix }),
   });
   const names = parameterSpecs(config).map((s) => s.name);
   const perRun = k * batch * seqLen;
@@ -116,6 +127,9 @@ export async function createTrainer(config: ModelConfig, hp: TrainHyper, opts: T
         gradNorms: toHost(out[trainNames.gradNorms], "grad_norms").data,
         state: next,
       };
+    },
+    endProfiling: () => {
+      if (opts.profilePrefix !== undefined) session.endProfiling();
     },
     release: () => session.release(),
   };
