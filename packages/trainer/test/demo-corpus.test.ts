@@ -4,7 +4,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { findCorpus, matchParagraphs, readHead, splitCorpus } from "../src/demo-corpus.ts";
+import { blankLineShare, findCorpus, matchParagraphs, readHead, splitCorpus } from "../src/demo-corpus.ts";
 import { sharedFile } from "../../../tests/shared-data.ts";
 import { DATASETS } from "../src/download.ts";
 
@@ -103,9 +103,26 @@ describe("findCorpus", () => {
 
 describe("matchParagraphs", () => {
   test("collapses validation blank lines only when the training text has none", () => {
-    const c = { source: "s", train: "a\nb\n<|endoftext|>\nc\n", valid: "x\n\ny\n \n\nz\n" };
+    // Blank lines around <|endoftext|> do not count: inside the training stories there are none.
+    const c = { source: "s", train: "a\nb\n<|endoftext|>\n\nc\nd\n", valid: "x\n\ny\n \n\nz\n" };
     expect(matchParagraphs(c)).toMatchObject({ valid: "x\ny\nz\n", note: expect.stringContaining("collapsed") });
     const same = { source: "s", train: "a\n\nb\n", valid: "x\n\ny\n" };
     expect(matchParagraphs(same)).toBe(same);
+    expect(blankLineShare("a\nb\n\nc<|endoftext|>\n\nd\ne")).toBeCloseTo(1 / 3, 12);
   });
+
+  test.skipIf(!sharedFile("data/tinystories_v1_valid_head_794k.txt"))(
+    "the shared TinyStories heads get matched",
+    async () => {
+      const repo = resolve(import.meta.dir, "../../..");
+      const c = await findCorpus({
+        corpus: null,
+        repoRoot: repo,
+        limits: { trainBytes: 200_000, validBytes: 50_000 },
+        download: false,
+      });
+      expect(c.note).toContain("collapsed");
+      expect(c.valid).not.toMatch(/\n[ \t]*\n/);
+    },
+  );
 });
