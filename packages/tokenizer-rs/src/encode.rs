@@ -4,8 +4,10 @@
 //! Streaming lives in `encode_stream.rs`, per-call special-token policy in `encode_policy.rs`.
 
 use crate::encode_cache::PieceCache;
-use crate::encode_hash::{FxHashMap, Merge, PairMap};
+use crate::encode_hash::{Merge, PairMap};
+use crate::encode_index::TokenIndex;
 use crate::encode_merge::merge_in_place;
+use crate::encode_rules::MergeRules;
 use crate::encode_stream::AllowedMatcher;
 use crate::error::{Error, Result};
 use crate::pretokenize::pretokenize;
@@ -54,6 +56,27 @@ impl VocabTable {
         Some(&self.bytes[start..end])
     }
 
+    /// From bytes already laid out flat: token i is `bytes[ends[i-1]..ends[i]]`.
+    pub fn from_flat(bytes: Vec<u8>, ends: Vec<u32>) -> Result<VocabTable> {
+        if ends.len() >= u32::MAX as usize || bytes.len() >= u32::MAX as usize {
+            return Err(Error::VocabTooLarge {
+                tokens: ends.len() as u64,
+                bytes: bytes.len() as u64,
+            });
+        }
+        let mut prev = 0;
+        for &e in &ends {
+            if e < prev || e as usize > bytes.len() {
+                return Err(Error::MalformedBuffer {
+                    what: "vocab ends",
+                    offset: e as usize,
+                });
+            }
+            prev = e;
+        }
+        Ok(VocabTable { bytes, ends })
+    }
+
     fn push(&mut self, token: &[u8]) {
         self.bytes.extend_from_slice(token);
         self.ends.push(self.bytes.len() as u32);
@@ -63,7 +86,7 @@ impl VocabTable {
 pub struct Encoder {
     pub(crate) vocab: VocabTable,
     byte_ids: [u32; 256],
-    merges: PairMap,
+    rules: MergeRules,
     /// Construction special tokens (in the order given) and their ids.
     pub(crate) specials: SpecialTokens,
     pub(crate) special_ids: Vec<u32>,
@@ -72,17 +95,6 @@ pub struct Encoder {
     scratch: Vec<u32>,
     /// The special-token matcher of the last call's policy (see `encode_stream.rs`).
     pub(crate) allowed: Option<AllowedMatcher>,
-}
-
-/// Bytes → lowest id with those bytes (duplicates in a vocab are tolerated; the first id wins).
-fn index_tokens(vocab: &VocabTable) -> FxHashMap<&[u8], u32> {
-    let mut map = FxHashMap::with_capacity_and_hasher(vocab.len(), Default::default());
-    for id in 0..vocab.len() as u32 {
-        if let Some(t) = vocab.get(id) {
-            map.entry(t).or_insert(id);
-        }
-    }
-    map
 }
 
 fn shown(b: &[u8]) -> String {
@@ -97,19 +109,29 @@ impl Encoder {
         merges: &[(T, T)],
         specials: &[String],
     ) -> Result<Encoder> {
-        let mut table = VocabTable::from_tokens(vocab)?;
-        let mut pairs = PairMap::with_capacity(merges.len());
+        let table = VocabTable::from_tokens(vocab)?;
+        let pairs = merges.iter().map(|(l, r)| (l.as_ref(), r.as_ref()));
+        Encoder::from_merge_pairs(table, pairs, merges.len(), specials)
+    }
+
+    /// `from_merges` over a vocab already in a table (the file loaders build one without copies).
+    pub fn from_merge_pairs<'m>(
+        mut table: VocabTable,
+        merges: impl Iterator<Item = (&'m [u8], &'m [u8])>,
+        count: usize,
+        specials: &[String],
+    ) -> Result<Encoder> {
+        let mut pairs = PairMap::with_capacity(count);
+        let index = TokenIndex::build(&table);
         {
-            let index = index_tokens(&table);
             let id_of = |b: &[u8], merge: usize| {
-                index.get(b).copied().ok_or_else(|| Error::MergeTokenNotInVocab {
+                index.get(&table, b).ok_or_else(|| Error::MergeTokenNotInVocab {
                     merge,
                     token: shown(b),
                 })
             };
             let mut joined = Vec::new();
-            for (rank, (l, r)) in merges.iter().enumerate() {
-                let (l, r) = (l.as_ref(), r.as_ref());
+            for (rank, (l, r)) in merges.enumerate() {
                 let (li, ri) = (id_of(l, rank)?, id_of(r, rank)?);
                 joined.clear();
                 joined.extend_from_slice(l);
@@ -125,47 +147,40 @@ impl Encoder {
                 );
             }
         }
-        let special_ids = add_specials(&mut table, specials, None)?;
-        Encoder::assemble(table, pairs, specials, special_ids)
+        let special_ids = add_specials(&mut table, &index, specials, None)?;
+        Encoder::assemble(table, MergeRules::Table(pairs), specials, special_ids)
     }
 
     /// tiktoken form: `tokens[rank]` is the token whose rank (and id) is `rank`; specials carry their ids,
     /// which must come after the ranked tokens (tiktoken's GPT-2 puts `<|endoftext|>` at 50256).
     pub fn from_ranks<T: AsRef<[u8]>>(tokens: &[T], specials: &[(String, u32)]) -> Result<Encoder> {
-        let mut table = VocabTable::from_tokens(tokens)?;
-        let mut pairs = PairMap::with_capacity(tokens.len() * 2);
-        {
-            let index = index_tokens(&table);
-            for (rank, t) in tokens.iter().enumerate() {
-                let t = t.as_ref();
-                for cut in 1..t.len() {
-                    // Most prefixes are not tokens: skip the suffix lookup then.
-                    let Some(&l) = index.get(&t[..cut]) else { continue };
-                    if let Some(&r) = index.get(&t[cut..]) {
-                        pairs.insert_min(
-                            l,
-                            r,
-                            Merge {
-                                rank: rank as u32,
-                                id: rank as u32,
-                            },
-                        );
-                    }
-                }
-            }
-        }
-        let names: Vec<String> = specials.iter().map(|(s, _)| s.clone()).collect();
-        let ids: Vec<u32> = specials.iter().map(|&(_, id)| id).collect();
-        let special_ids = add_specials(&mut table, &names, Some(&ids))?;
-        Encoder::assemble(table, pairs, &names, special_ids)
+        Encoder::from_rank_table(VocabTable::from_tokens(tokens)?, specials)
     }
 
-    fn assemble(table: VocabTable, merges: PairMap, specials: &[String], ids: Vec<u32>) -> Result<Encoder> {
-        // A linear pass, not a hash index: this runs on every construction (import-to-ready time).
+    /// `from_ranks` over tokens already in a table (rank text is parsed straight into one).
+    pub fn from_rank_table(mut table: VocabTable, specials: &[(String, u32)]) -> Result<Encoder> {
+        // Pair merges are derived on demand (encode_rules.rs): the load only indexes the tokens.
+        let ranked = table.len() as u32;
+        let index = TokenIndex::build(&table);
+        let names: Vec<String> = specials.iter().map(|(s, _)| s.clone()).collect();
+        let ids: Vec<u32> = specials.iter().map(|&(_, id)| id).collect();
+        let special_ids = add_specials(&mut table, &index, &names, Some(&ids))?;
+        Encoder::assemble(table, MergeRules::ranks(index, ranked), &names, special_ids)
+    }
+
+    fn assemble(table: VocabTable, rules: MergeRules, specials: &[String], ids: Vec<u32>) -> Result<Encoder> {
         let mut byte_ids = [u32::MAX; 256];
-        for id in (0..table.len() as u32).rev() {
+        let mut found = 0;
+        // Ascending, so the lowest id of a byte wins; vocabs list the bytes early, so this stops soon.
+        for id in 0..table.len() as u32 {
             if let Some(&[b]) = table.get(id) {
-                byte_ids[b as usize] = id;
+                if byte_ids[b as usize] == u32::MAX {
+                    byte_ids[b as usize] = id;
+                    found += 1;
+                    if found == 256 {
+                        break;
+                    }
+                }
             }
         }
         if let Some(b) = byte_ids.iter().position(|&id| id == u32::MAX) {
@@ -174,7 +189,7 @@ impl Encoder {
         Ok(Encoder {
             vocab: table,
             byte_ids,
-            merges,
+            rules,
             specials: SpecialTokens::new(specials)?,
             special_ids: ids,
             cache: PieceCache::default(),
@@ -199,8 +214,9 @@ impl Encoder {
         &self.special_ids
     }
 
-    pub fn merge_table(&self) -> &PairMap {
-        &self.merges
+    /// The merge of adjacent tokens (left, right), if any (for tests and tools; encoding inlines it).
+    pub fn merge_of(&mut self, left: u32, right: u32) -> Option<Merge> {
+        self.rules.get(&self.vocab, left, right)
     }
 
     pub fn byte_id(&self, b: u8) -> u32 {
@@ -221,7 +237,8 @@ impl Encoder {
         let mut parts = std::mem::take(&mut self.scratch);
         parts.clear();
         parts.extend(piece.iter().map(|&b| self.byte_ids[b as usize]));
-        merge_in_place(&self.merges, &mut parts);
+        let (rules, vocab) = (&mut self.rules, &self.vocab);
+        merge_in_place(&mut |l, r| rules.get(vocab, l, r), &mut parts);
         out.extend_from_slice(&parts);
         self.cache.insert(piece, &parts);
         self.scratch = parts;
@@ -237,10 +254,16 @@ impl Encoder {
 
 /// Gives each special token an id: its existing id in the vocab, else the next free one (appended).
 /// With `fixed` (tiktoken), the ids are given and must be the next ids or name the same bytes.
-fn add_specials(table: &mut VocabTable, specials: &[String], fixed: Option<&[u32]>) -> Result<Vec<u32>> {
+/// `index` covers the table as it was before any special token was appended.
+fn add_specials(
+    table: &mut VocabTable,
+    index: &TokenIndex,
+    specials: &[String],
+    fixed: Option<&[u32]>,
+) -> Result<Vec<u32>> {
     let mut ids = Vec::with_capacity(specials.len());
     for (i, s) in specials.iter().enumerate() {
-        let existing = (0..table.len() as u32).find(|&id| table.get(id) == Some(s.as_bytes()));
+        let existing = index.get(table, s.as_bytes());
         let id = match (fixed.map(|f| f[i]), existing) {
             (Some(want), Some(have)) if want == have => have,
             (Some(want), None) if want as usize == table.len() => {

@@ -113,6 +113,12 @@ impl PairMap {
         self.len == 0
     }
 
+    /// Empties the map, keeping its capacity.
+    pub fn clear(&mut self) {
+        self.keys.fill(EMPTY);
+        self.len = 0;
+    }
+
     /// Inserts unless the pair is already present with a lower (earlier) rank; returns whether it was new.
     pub fn insert_min(&mut self, left: u32, right: u32, merge: Merge) -> bool {
         if (self.len + 1) * 2 > self.keys.len() {

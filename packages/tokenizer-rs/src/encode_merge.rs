@@ -2,8 +2,10 @@
 //! the byte tokens, repeatedly merge the adjacent pair with the lowest rank (leftmost on ties) until no
 //! adjacent pair has a merge. `merge_reference` is the slow, obviously-correct version the fast ones are
 //! tested against; the fast path picks a linear min-scan for short pieces and a heap for long ones.
+//! Merges are looked up through a closure `(left id, right id) → Option<Merge>`, so the same loops serve
+//! eager merge tables and rank-based tokenizers whose pair merges are derived lazily (encode_rules.rs).
 
-use crate::encode_hash::{Merge, PairMap};
+use crate::encode_hash::Merge;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
@@ -14,11 +16,11 @@ const HEAP_THRESHOLD: usize = 96;
 const NONE: u32 = u32::MAX;
 
 /// Slow and plain: recompute every adjacent pair's rank after each merge.
-pub fn merge_reference(table: &PairMap, mut parts: Vec<u32>) -> Vec<u32> {
+pub fn merge_reference(mut table: impl FnMut(u32, u32) -> Option<Merge>, mut parts: Vec<u32>) -> Vec<u32> {
     loop {
         let mut best: Option<(usize, Merge)> = None;
         for i in 0..parts.len().saturating_sub(1) {
-            if let Some(m) = table.get(parts[i], parts[i + 1]) {
+            if let Some(m) = table(parts[i], parts[i + 1]) {
                 if best.is_none_or(|(_, b)| m.rank < b.rank) {
                     best = Some((i, m));
                 }
@@ -36,7 +38,7 @@ pub fn merge_reference(table: &PairMap, mut parts: Vec<u32>) -> Vec<u32> {
 
 /// Merges `parts` (token ids, initially one per byte) in place.
 #[inline]
-pub fn merge_in_place(table: &PairMap, parts: &mut Vec<u32>) {
+pub fn merge_in_place(table: &mut impl FnMut(u32, u32) -> Option<Merge>, parts: &mut Vec<u32>) {
     if parts.len() < 2 {
         return;
     }
@@ -47,42 +49,45 @@ pub fn merge_in_place(table: &PairMap, parts: &mut Vec<u32>) {
     }
 }
 
+const NO_MERGE: Merge = Merge { rank: NONE, id: NONE };
+
 #[inline]
-fn rank_of(table: &PairMap, l: u32, r: u32) -> u32 {
-    table.get(l, r).map_or(NONE, |m| m.rank)
+fn merge_of(table: &mut impl FnMut(u32, u32) -> Option<Merge>, l: u32, r: u32) -> Merge {
+    table(l, r).unwrap_or(NO_MERGE)
 }
 
-/// ranks[i] caches the merge rank of (parts[i], parts[i+1]); after a merge only the two neighbours change.
-fn merge_scan(table: &PairMap, parts: &mut Vec<u32>) {
-    let mut ranks: Vec<u32> = Vec::with_capacity(parts.len());
-    for w in parts.windows(2) {
-        ranks.push(rank_of(table, w[0], w[1]));
+/// Pieces up to this length keep their pair merges on the stack (no allocation per cache miss).
+const STACK_PAIRS: usize = HEAP_THRESHOLD;
+
+/// merges[i] caches the merge of (parts[i], parts[i+1]); after a merge only the two neighbours change.
+fn merge_scan(table: &mut impl FnMut(u32, u32) -> Option<Merge>, parts: &mut Vec<u32>) {
+    let mut buf = [NO_MERGE; STACK_PAIRS];
+    let mut n = parts.len() - 1;
+    let merges = &mut buf[..n.min(STACK_PAIRS)];
+    for (i, m) in merges.iter_mut().enumerate() {
+        *m = merge_of(table, parts[i], parts[i + 1]);
     }
     loop {
         let mut best = NONE;
         let mut at = 0;
-        for (i, &r) in ranks.iter().enumerate() {
-            if r < best {
-                best = r;
+        for (i, m) in merges[..n].iter().enumerate() {
+            if m.rank < best {
+                best = m.rank;
                 at = i;
             }
         }
         if best == NONE {
             return;
         }
-        // best is a real rank, so the lookup succeeds; its id becomes the merged token.
-        let id = match table.get(parts[at], parts[at + 1]) {
-            Some(m) => m.id,
-            None => return,
-        };
-        parts[at] = id;
+        parts[at] = merges[at].id;
         parts.remove(at + 1);
-        ranks.remove(at);
-        if at + 1 < parts.len() {
-            ranks[at] = rank_of(table, parts[at], parts[at + 1]);
+        merges.copy_within(at + 1..n, at);
+        n -= 1;
+        if at < n {
+            merges[at] = merge_of(table, parts[at], parts[at + 1]);
         }
         if at > 0 {
-            ranks[at - 1] = rank_of(table, parts[at - 1], parts[at]);
+            merges[at - 1] = merge_of(table, parts[at - 1], parts[at]);
         }
     }
 }
@@ -90,7 +95,7 @@ fn merge_scan(table: &PairMap, parts: &mut Vec<u32>) {
 /// Doubly linked list over the original positions plus a min-heap of (rank, position) with lazy
 /// invalidation: a popped entry is stale when either node changed since it was pushed. Ties on rank pop
 /// the lowest position, which is the leftmost pair, matching the scan and the reference.
-fn merge_heap(table: &PairMap, parts: &mut Vec<u32>) {
+fn merge_heap(table: &mut impl FnMut(u32, u32) -> Option<Merge>, parts: &mut Vec<u32>) {
     let n = parts.len();
     let mut ids = parts.clone();
     let mut next: Vec<u32> = (1..=n as u32).collect();
@@ -99,7 +104,7 @@ fn merge_heap(table: &PairMap, parts: &mut Vec<u32>) {
     let mut alive = vec![true; n];
     let mut heap: BinaryHeap<Reverse<(u32, u32, u32, u32)>> = BinaryHeap::with_capacity(n);
     for i in 0..n - 1 {
-        if let Some(m) = table.get(ids[i], ids[i + 1]) {
+        if let Some(m) = table(ids[i], ids[i + 1]) {
             heap.push(Reverse((m.rank, i as u32, ids[i], ids[i + 1])));
         }
     }
@@ -109,7 +114,7 @@ fn merge_heap(table: &PairMap, parts: &mut Vec<u32>) {
         if !alive[p] || q == NONE || ids[p] != l || ids[q as usize] != r {
             continue;
         }
-        let m = match table.get(l, r) {
+        let m = match table(l, r) {
             Some(m) if m.rank == rank => m,
             _ => continue,
         };
@@ -120,13 +125,13 @@ fn merge_heap(table: &PairMap, parts: &mut Vec<u32>) {
         next[p] = after;
         if after != NONE {
             prev[after as usize] = p as u32;
-            if let Some(m2) = table.get(ids[p], ids[after as usize]) {
+            if let Some(m2) = table(ids[p], ids[after as usize]) {
                 heap.push(Reverse((m2.rank, p as u32, ids[p], ids[after as usize])));
             }
         }
         let before = prev[p];
         if before != NONE {
-            if let Some(m2) = table.get(ids[before as usize], ids[p]) {
+            if let Some(m2) = table(ids[before as usize], ids[p]) {
                 heap.push(Reverse((m2.rank, before, ids[before as usize], ids[p])));
             }
         }
@@ -142,6 +147,7 @@ fn merge_heap(table: &PairMap, parts: &mut Vec<u32>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::encode_hash::PairMap;
 
     /// A toy table over ids 0..4 where merges create ids 10.. and can chain and overlap.
     fn table(seed: u64, pairs: usize) -> PairMap {
@@ -175,13 +181,18 @@ mod tests {
             let parts: Vec<u32> = (0..len)
                 .map(|i| ((x >> (i % 60)) % 4) as u32 ^ ((i as u32 % 3) & 1))
                 .collect();
-            let want = merge_reference(&t, parts.clone());
+            let mut get = |l, r| t.get(l, r);
+            let want = merge_reference(get, parts.clone());
             let mut scan = parts.clone();
-            merge_scan(&t, &mut scan);
+            if (2..=HEAP_THRESHOLD).contains(&len) {
+                merge_scan(&mut get, &mut scan);
+            } else {
+                merge_in_place(&mut get, &mut scan);
+            }
             assert_eq!(scan, want, "scan, case {case}");
             if len >= 2 {
                 let mut heap = parts.clone();
-                merge_heap(&t, &mut heap);
+                merge_heap(&mut get, &mut heap);
                 assert_eq!(heap, want, "heap, case {case}");
             }
         }
@@ -192,11 +203,12 @@ mod tests {
         let mut t = PairMap::with_capacity(4);
         t.insert_min(0, 0, Merge { rank: 0, id: 5 }); // "aa"
         t.insert_min(5, 0, Merge { rank: 1, id: 6 }); // "aa"+"a"
+        let mut get = |l, r| t.get(l, r);
         let mut p = vec![0, 0, 0];
-        merge_in_place(&t, &mut p);
+        merge_in_place(&mut get, &mut p);
         assert_eq!(p, vec![6]);
         let mut p = vec![0, 0, 0, 0];
-        merge_in_place(&t, &mut p);
+        merge_in_place(&mut get, &mut p);
         assert_eq!(p, vec![5, 5]);
     }
 }

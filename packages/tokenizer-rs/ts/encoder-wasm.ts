@@ -7,7 +7,7 @@ import { TokenizerError, WasmInstance } from "./wasm.ts";
 type EncodeExports = {
   encoder_from_merges(vp: number, vl: number, mp: number, ml: number, sp: number, sl: number): number;
   encoder_from_ranks(tp: number, tl: number, sp: number, sl: number, ip: number, n: number): number;
-  encoder_from_rank_text(tp: number, tl: number, sp: number, sl: number, ip: number, n: number): number;
+  encoder_from_rank_text(tp: number, tl: number, sp: number, sl: number, ip: number, n: number, esc: number): number;
   encoder_free(h: number): void;
   encoder_live_count(): number;
   encoder_vocab_size(h: number): number;
@@ -107,8 +107,17 @@ export function createFromRanks(owner: object, tokens: Uint8Array, specials: Uin
   return h;
 }
 
-/** Builds an encoder from tiktoken rank text (parsed in Rust: the fast path for loading GPT-2). */
-export function createFromRankText(owner: object, text: Uint8Array, specials: Uint8Array, ids: Uint32Array): number {
+/**
+ * Builds an encoder from tiktoken rank text (parsed in Rust: the fast path for loading GPT-2); `escaped`
+ * when `text` is the still-escaped body of a JSON string (tiktoken-ranks.ts `rankJsonBody`).
+ */
+export function createFromRankText(
+  owner: object,
+  text: Uint8Array,
+  specials: Uint8Array,
+  ids: Uint32Array,
+  escaped = false,
+): number {
   const w = instance();
   const idBytes = new Uint8Array(ids.buffer, ids.byteOffset, ids.byteLength);
   const h = withAll(w, [text, specials, idBytes], ([t, s, i]) =>
@@ -119,6 +128,7 @@ export function createFromRankText(owner: object, text: Uint8Array, specials: Ui
       specials.length,
       i as number,
       ids.length,
+      escaped ? 1 : 0,
     ),
   );
   if (h === 0) throw new TokenizerError(w.lastError());

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadTokenizerJson, loadVocabMerges } from "./files.ts";
-import { splitRankFile } from "./tiktoken-ranks.ts";
+import { rankJsonBody, splitRankFile } from "./tiktoken-ranks.ts";
 
 export type FromFilesOptions =
   | { vocab: string; merges: string; specialTokens?: readonly string[] }
@@ -20,14 +20,39 @@ export type LoadedFiles =
       specialTokens: string[];
       mergesPath: string;
     }
-  | { kind: "rankText"; lines: string; specialTokens: Record<string, number>; path: string };
+  | {
+      kind: "rankText";
+      /** Rank lines, or (escaped) the body of the npm JSON's `bpe_ranks` string as bytes. */
+      lines: string | Uint8Array;
+      escaped: boolean;
+      specialTokens: Record<string, number>;
+      path: string;
+    };
 
-function readText(path: string, what: string): string {
+export type LoadedRanks = Extract<LoadedFiles, { kind: "rankText" }>;
+
+function readBytes(path: string, what: string): Uint8Array {
   try {
-    return readFileSync(path, "utf8");
+    return readFileSync(path);
   } catch (e) {
     throw new Error(`cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`);
   }
+}
+
+function readText(path: string, what: string): string {
+  return new TextDecoder().decode(readBytes(path, what));
+}
+
+/** A rank file as text: the fallback when the fast path (`rankJsonBody`) does not apply or fails. */
+export function rankFileText(path: string, specialTokens?: Readonly<Record<string, number>>): LoadedRanks {
+  const f = splitRankFile(readText(path, "rank file"), path);
+  return {
+    kind: "rankText",
+    lines: f.lines,
+    escaped: false,
+    specialTokens: { ...f.specialTokens, ...specialTokens },
+    path,
+  };
 }
 
 /** Checks that specials asked for are among the file's own (a tokenizer.json lists its specials). */
@@ -46,11 +71,14 @@ function checkSpecials(asked: readonly string[] | undefined, own: string[], path
 
 export function loadFiles(opts: FromFilesOptions): LoadedFiles {
   if ("tiktoken" in opts) {
-    const f = splitRankFile(readText(opts.tiktoken, "rank file"), opts.tiktoken);
+    const bytes = readBytes(opts.tiktoken, "rank file");
+    const json = bytes[0] === 0x7b ? rankJsonBody(bytes, opts.tiktoken) : null;
+    if (!json) return rankFileText(opts.tiktoken, opts.specialTokens);
     return {
       kind: "rankText",
-      lines: f.lines,
-      specialTokens: { ...f.specialTokens, ...opts.specialTokens },
+      lines: json.body,
+      escaped: true,
+      specialTokens: { ...json.specialTokens, ...opts.specialTokens },
       path: opts.tiktoken,
     };
   }

@@ -19,7 +19,14 @@ import { IncrementalDecoder } from "./incremental-decoder.ts";
 import { resolvePolicy, type SpecialOptions } from "./special-policy.ts";
 import { encodeChunks, encodeChunksSync, StreamEncoder } from "./streaming.ts";
 import type { TiktokenRanks } from "./tiktoken-ranks.ts";
-import { directoryFiles, type FromFilesOptions, loadFiles, mergeErrorWithLine } from "./tokenizer-files.ts";
+import {
+  directoryFiles,
+  type FromFilesOptions,
+  type LoadedRanks,
+  loadFiles,
+  mergeErrorWithLine,
+  rankFileText,
+} from "./tokenizer-files.ts";
 import { encodeStringList, TokenizerError } from "./wasm.ts";
 
 /** Id → token bytes, as a Map (CS336's `vocab`) or an array indexed by id. Ids must be 0..n-1. */
@@ -91,7 +98,15 @@ export class Tokenizer {
     const f = loadFiles(opts);
     if (f.kind === "rankText") {
       try {
-        return Tokenizer.fromRankText(f.lines, f.specialTokens);
+        return Tokenizer.fromLoadedRanks(f);
+      } catch (e) {
+        if (!(e instanceof TokenizerError)) throw e;
+        if (!f.escaped) throw new TokenizerError(`${f.path}: ${e.message}`);
+      }
+      // The fast path read the JSON without parsing it; parse it properly for the exact error (or success).
+      const slow = rankFileText(f.path, "tiktoken" in opts ? opts.specialTokens : undefined);
+      try {
+        return Tokenizer.fromLoadedRanks(slow);
       } catch (e) {
         if (e instanceof TokenizerError) throw new TokenizerError(`${f.path}: ${e.message}`);
         throw e;
@@ -115,11 +130,15 @@ export class Tokenizer {
    * tiktoken npm package's encoders/*.json. Parsed inside WASM, the fastest way to load GPT-2.
    */
   static fromRankText(lines: string | Uint8Array, specialTokens: Readonly<Record<string, number>> = {}): Tokenizer {
-    const names = Object.keys(specialTokens);
-    const ids = Uint32Array.from(names.map((n) => specialTokens[n] as number));
-    const text = typeof lines === "string" ? new TextEncoder().encode(lines) : lines;
+    return Tokenizer.fromLoadedRanks({ lines, escaped: false, specialTokens });
+  }
+
+  private static fromLoadedRanks(f: Pick<LoadedRanks, "lines" | "escaped" | "specialTokens">): Tokenizer {
+    const names = Object.keys(f.specialTokens);
+    const ids = Uint32Array.from(names.map((n) => f.specialTokens[n] as number));
+    const text = typeof f.lines === "string" ? new TextEncoder().encode(f.lines) : f.lines;
     const owner = {};
-    const h = createFromRankText(owner, text, encodeStringList(names), ids);
+    const h = createFromRankText(owner, text, encodeStringList(names), ids, f.escaped);
     return Tokenizer.adopt(owner, h, names);
   }
 

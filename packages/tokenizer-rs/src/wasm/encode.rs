@@ -132,7 +132,8 @@ pub unsafe extern "C" fn encoder_from_ranks(
     register(build())
 }
 
-/// Like `encoder_from_ranks`, from tiktoken rank text (`.tiktoken` lines or the npm package's `bpe_ranks`).
+/// Like `encoder_from_ranks`, from tiktoken rank text (`.tiktoken` lines or the npm package's `bpe_ranks`);
+/// with `escaped` 1 the text is the body of the JSON string `bpe_ranks` as it sits in the file.
 ///
 /// # Safety
 /// Each (ptr, len) pair must describe live memory from `alloc`; `ids_ptr` holds one u32 per special token.
@@ -144,9 +145,10 @@ pub unsafe extern "C" fn encoder_from_rank_text(
     specials_len: usize,
     ids_ptr: *const u32,
     ids_count: usize,
+    escaped: u32,
 ) -> u32 {
     let build = || -> Result<Encoder> {
-        let tokens = crate::encode_ranks::parse_rank_text(bytes(text_ptr, text_len))?;
+        let tokens = crate::encode_ranks::parse_rank_lines(bytes(text_ptr, text_len), escaped != 0)?;
         let names = read_string_list(bytes(specials_ptr, specials_len))?;
         let ids: &[u32] = if ids_count == 0 {
             &[]
@@ -160,7 +162,7 @@ pub unsafe extern "C" fn encoder_from_rank_text(
             });
         }
         let specials: Vec<(String, u32)> = names.into_iter().zip(ids.iter().copied()).collect();
-        Encoder::from_ranks(&tokens, &specials)
+        Encoder::from_rank_table(tokens, &specials)
     };
     register(build())
 }

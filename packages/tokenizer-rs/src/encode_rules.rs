@@ -1,0 +1,113 @@
+//! Where an encoder's pair merges come from. A merges-based tokenizer (CS336, GPT-2 `merges.txt`, HF
+//! `tokenizer.json`) has an explicit, complete table built at load. A rank-based one (tiktoken) merges
+//! any two adjacent parts whose concatenation is a token, ranked by that token: as in tiktoken's own
+//! `byte_pair_merge`, that is a lookup of the concatenated bytes, so the load builds no pair table at all
+//! (deriving all of GPT-2's pairs up front cost ~250k lookups, most of the load). Pairs met while
+//! encoding are memoized, absent ones too, in a bounded map with the eager table's layout.
+
+use crate::encode::VocabTable;
+use crate::encode_hash::{Merge, PairMap};
+use crate::encode_index::TokenIndex;
+
+/// Merge memo entries before the memo is emptied (each slot is 16 bytes at load ≤ 1/2).
+const MAX_MEMO: usize = 1 << 18;
+const ABSENT: Merge = Merge {
+    rank: u32::MAX,
+    id: u32::MAX,
+};
+
+pub enum MergeRules {
+    Table(PairMap),
+    Ranks {
+        /// Token bytes → id (= rank) over every ranked token; specials are not merge results.
+        index: TokenIndex,
+        /// Tokens with ids below this are ranked (merge results); the rest are special tokens.
+        ranked: u32,
+        memo: PairMap,
+        joined: Vec<u8>,
+    },
+}
+
+impl MergeRules {
+    pub fn ranks(index: TokenIndex, ranked: u32) -> MergeRules {
+        MergeRules::Ranks {
+            index,
+            ranked,
+            memo: PairMap::with_capacity(1 << 12),
+            joined: Vec::with_capacity(64),
+        }
+    }
+
+    /// The merge of adjacent tokens (left, right), if any.
+    #[inline]
+    pub fn get(&mut self, vocab: &VocabTable, left: u32, right: u32) -> Option<Merge> {
+        match self {
+            MergeRules::Table(t) => t.get(left, right),
+            MergeRules::Ranks {
+                index,
+                ranked,
+                memo,
+                joined,
+            } => {
+                if let Some(m) = memo.get(left, right) {
+                    return (m.rank != ABSENT.rank).then_some(m);
+                }
+                let m = derive(vocab, index, *ranked, joined, left, right);
+                if memo.len() >= MAX_MEMO {
+                    memo.clear();
+                }
+                memo.insert_min(left, right, m.unwrap_or(ABSENT));
+                m
+            }
+        }
+    }
+}
+
+#[cold]
+fn derive(
+    vocab: &VocabTable,
+    index: &TokenIndex,
+    ranked: u32,
+    joined: &mut Vec<u8>,
+    left: u32,
+    right: u32,
+) -> Option<Merge> {
+    joined.clear();
+    joined.extend_from_slice(vocab.get(left)?);
+    joined.extend_from_slice(vocab.get(right)?);
+    let id = index.get(vocab, joined)?;
+    (id < ranked).then_some(Merge { rank: id, id })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lazy_rank_merges_equal_the_eager_derivation() {
+        let mut tokens: Vec<Vec<u8>> = (0..=255u8).map(|b| vec![b]).collect();
+        for t in [&b"ab"[..], b"abc", b"bc", b"cab", b"abca", b"ca"] {
+            tokens.push(t.to_vec());
+        }
+        let ranked = tokens.len() as u32;
+        tokens.push(b"<s>".to_vec()); // a special token: never a merge result
+        let vocab = VocabTable::from_tokens(&tokens).unwrap();
+        let mut rules = MergeRules::ranks(TokenIndex::build(&vocab), ranked);
+        for l in 0..tokens.len() as u32 {
+            for r in 0..tokens.len() as u32 {
+                let joined = [tokens[l as usize].clone(), tokens[r as usize].clone()].concat();
+                let want = tokens[..ranked as usize]
+                    .iter()
+                    .position(|t| *t == joined)
+                    .map(|id| Merge {
+                        rank: id as u32,
+                        id: id as u32,
+                    });
+                // Twice: the second answer comes from the memo.
+                assert_eq!(rules.get(&vocab, l, r), want, "({l}, {r})");
+                assert_eq!(rules.get(&vocab, l, r), want, "({l}, {r}) memoized");
+            }
+        }
+        assert_eq!(rules.get(&vocab, b'<' as u32, b's' as u32), None);
+    }
+}
