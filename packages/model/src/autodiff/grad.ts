@@ -48,11 +48,16 @@ function sum(vs: Value[]): Value {
 
 /**
  * Gradients of `loss` (any float shape; a non-scalar loss is seeded with ones) with respect to each of `wrt`,
- * built in the active graph. A `wrt` the loss does not depend on gets zeros.
+ * built in the active graph. A `wrt` the loss does not depend on gets zeros. `seed`, loss-shaped, replaces
+ * the ones (a vector-Jacobian product, torch's `grad_outputs`): the gradients of sum(loss · seed), used when
+ * a caller builds d loss / d output itself (the LM's cross-entropy, nn/lm.ts).
  */
-export function grad(loss: Value, wrt: readonly Value[]): Value[] {
+export function grad(loss: Value, wrt: readonly Value[], seed?: Value): Value[] {
   const g = loss.graph.active;
   if (!isFloat(loss.dtype)) throw g.error("grad", `loss must be a float tensor, got ${loss}`);
+  if (seed && (seed.dtype !== loss.dtype || !sameShape(seed.shape, loss.shape))) {
+    throw g.error("grad", `seed ${seed} must have the dtype and shape of ${loss}`);
+  }
   for (const w of wrt) {
     if (!isFloat(w.dtype)) {
       throw g.error("grad", `gradient requested for ${w}, which is ${w.dtype}: only float values have gradients`);
@@ -85,8 +90,8 @@ export function grad(loss: Value, wrt: readonly Value[]): Value[] {
     if (list) list.push(gv);
     else contributions.set(v, [gv]);
   };
-  const seed = g.constant(tensorOf(loss.dtype, [], [1]));
-  contribute(loss, loss.rank === 0 ? seed : expandAs(seed, loss));
+  const one = seed ? null : g.constant(tensorOf(loss.dtype, [], [1]));
+  contribute(loss, seed ?? (loss.rank === 0 ? one! : expandAs(one!, loss)));
 
   g.scope("grad", () => {
     for (const node of onPath.reverse()) {

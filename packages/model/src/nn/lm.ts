@@ -5,9 +5,9 @@
 
 import { type ModelConfig, parameterSpecs } from "../config.ts";
 import { activeGraph, describe, type Graph } from "../graph/graph.ts";
-import { cast, neg } from "../graph/ops-elementwise.ts";
-import { gatherND } from "../graph/ops-index.ts";
-import { logSoftmax, reduceMean } from "../graph/ops-reduce.ts";
+import { cast, mul, neg } from "../graph/ops-elementwise.ts";
+import { gatherND, scatterND } from "../graph/ops-index.ts";
+import { logSoftmax, reduceMean, softmax } from "../graph/ops-reduce.ts";
 import { concat, reshape } from "../graph/ops-shape.ts";
 import { sameShape } from "../graph/shape.ts";
 import { type Dim, tensorOf, type Value } from "../graph/value.ts";
@@ -109,15 +109,33 @@ export function transformerLm(tokens: Value, params: LmParams, config: ModelConf
 
 /**
  * Mean next-token cross-entropy of logits (B, T, V) against targets (B, T). With static B and T it is
- * -mean(logSoftmax(logits)[row, target]) picked by GatherND: its backward is one ScatterND plus LogSoftmax's
- * rule, about half the (B·T, V) passes of the composed max/exp/one-hot form (which symbolic shapes fall back to).
+ * -mean(logSoftmax(logits)[row, target]) picked by GatherND; symbolic shapes fall back to the composed
+ * max/exp/one-hot form. Training uses `lmLossWithGradient`, which also builds the backward's first step.
  */
 export function lmLoss(logits: Value, targets: Value): Value {
+  return staticLoss(logits, targets)?.loss ?? crossEntropy(logits, targets);
+}
+
+/**
+ * The static-shape loss together with d loss / d logits = (softmax(logits) - onehot(targets)) / (B·T), built
+ * directly: one Softmax, one ScatterND and one scale over (B·T, V), where autodiff through LogSoftmax and
+ * GatherND takes six passes (a zero fill, a scatter, a row sum, Exp, Mul, Sub). Feed `dLogits` to
+ * `grad(logits, params, dLogits)`. Null for symbolic B or T.
+ */
+export function lmLossWithGradient(logits: Value, targets: Value): { loss: Value; dLogits: Value } | null {
+  const s = staticLoss(logits, targets);
+  if (!s) return null;
+  const g = activeGraph("lmLoss", logits);
+  const [n, v] = s.flat.shape as [number, number];
+  const minusOne = g.constant(tensorOf(logits.dtype, [n], new Float64Array(n).fill(-1)));
+  const d = mul(scatterND(softmax(s.flat, -1), s.picks, minusOne, "add"), 1 / n); // (N, V)
+  return { loss: s.loss, dLogits: reshape(d, logits.shape) };
+}
+
+function staticLoss(logits: Value, targets: Value): { loss: Value; flat: Value; picks: Value } | null {
   const g = activeGraph("lmLoss", logits, targets);
   const [b, t, v] = logits.shape;
-  if (logits.rank !== 3 || typeof b !== "number" || typeof t !== "number" || typeof v !== "number") {
-    return crossEntropy(logits, targets);
-  }
+  if (logits.rank !== 3 || typeof b !== "number" || typeof t !== "number" || typeof v !== "number") return null;
   if (!sameShape(targets.shape, [b, t]) || (targets.dtype !== "int32" && targets.dtype !== "int64")) {
     throw g.error(
       "lmLoss",
@@ -125,7 +143,7 @@ export function lmLoss(logits: Value, targets: Value): Value {
     );
   }
   const n = b * t;
-  const logp = logSoftmax(reshape(logits, [n, v]), -1); // (N, V)
+  const flat = reshape(logits, [n, v]); // (N, V)
   const rows = g.constant(
     tensorOf(
       "int64",
@@ -134,6 +152,6 @@ export function lmLoss(logits: Value, targets: Value): Value {
     ),
   );
   const cols = reshape(targets.dtype === "int64" ? targets : cast(targets, "int64"), [n, 1]);
-  const picked = gatherND(logp, concat([rows, cols], 1)); // (N)
-  return neg(reduceMean(picked, [0]));
+  const picks = concat([rows, cols], 1); // (N, 2): (row, target)
+  return { loss: neg(reduceMean(gatherND(logSoftmax(flat, -1), picks), [0])), flat, picks };
 }

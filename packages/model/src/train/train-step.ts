@@ -9,7 +9,8 @@ import { Graph } from "../graph/graph.ts";
 import { add } from "../graph/ops-elementwise.ts";
 import { gather } from "../graph/ops-index.ts";
 import { loop } from "../graph/loop.ts";
-import { lmLoss, parameterInputs, transformerLm } from "../nn/lm.ts";
+import type { Value } from "../graph/value.ts";
+import { lmLoss, lmLossWithGradient, parameterInputs, transformerLm } from "../nn/lm.ts";
 import { type AdamwHyper, adamwStep } from "../optim/adamw.ts";
 import { clipByGlobalNorm } from "../optim/clip.ts";
 
@@ -52,8 +53,7 @@ export function buildTrainStepGraph(config: ModelConfig, hp: TrainHyper, shape: 
       const byName = Object.fromEntries(names.map((nm, i) => [nm, p[i]!]));
       const x = gather(xs, iter); // (B, T)
       const y = gather(ys, iter); // (B, T)
-      const loss = lmLoss(transformerLm(x, byName, config), y);
-      const grads = grad(loss, p);
+      const { loss, grads } = lossAndGrads(transformerLm(x, byName, config), y, p); // (B, T, V) logits
       const clipped = g.scope("clip", () => clipByGlobalNorm(grads, hp.maxGradNorm));
       const t = add(step, add(iter, 1)); // this update's step number, 1-based
       const next = g.scope("adamw", () =>
@@ -78,6 +78,14 @@ export function buildTrainStepGraph(config: ModelConfig, hp: TrainHyper, shape: 
   return g;
 }
 
+/** Mean loss and its gradients: the cross-entropy's first backward step built directly (lmLossWithGradient). */
+function lossAndGrads(logits: Value, targets: Value, wrt: Value[]): { loss: Value; grads: Value[] } {
+  const lg = lmLossWithGradient(logits, targets);
+  if (lg) return { loss: lg.loss, grads: grad(logits, wrt, lg.dLogits) };
+  const loss = lmLoss(logits, targets);
+  return { loss, grads: grad(loss, wrt) };
+}
+
 /** tokens, targets (B, T) int32 → loss, logits (B, T, V) and `grad.<name>` for every parameter. */
 export function buildLossAndGradsGraph(config: ModelConfig, batch: number, seqLen: number): Graph {
   const g = new Graph("loss_and_grads");
@@ -85,10 +93,10 @@ export function buildLossAndGradsGraph(config: ModelConfig, batch: number, seqLe
   const tokens = g.input("tokens", "int32", [batch, seqLen]);
   const targets = g.input("targets", "int32", [batch, seqLen]);
   const logits = transformerLm(tokens, params, config);
-  const loss = lmLoss(logits, targets);
   const names = Object.keys(params);
-  const grads = grad(
-    loss,
+  const { loss, grads } = lossAndGrads(
+    logits,
+    targets,
     names.map((nm) => params[nm]!),
   );
   g.output("loss", loss);
