@@ -2,7 +2,9 @@
 // counts FILE in 8 MiB chunks (as one train-bpe Worker does), best of N runs. Several .wasm files may be
 // given to compare builds on the same (shared, noisy) machine: runs alternate between them, so a burst of
 // load from other processes hits every build alike.
-// Usage: bun packages/tokenizer-rs/examples/wasm-pretok-bench.ts FILE [--reps N] [WASM…]
+// With --merges M it also times the merge phase once per build: building the trainer from the counts,
+// then M merges. Usage: bun packages/tokenizer-rs/examples/wasm-pretok-bench.ts FILE [--reps N]
+// [--merges M] [WASM…]
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
@@ -13,14 +15,21 @@ type Ex = {
   counter_new(ptr: number, len: number): number;
   counter_add_text(counter: number, ptr: number, len: number, base: number): number;
   counter_free(counter: number): number;
+  trainer_new(counter: number): number;
+  trainer_step(trainer: number, max: number): number;
+  trainer_free(trainer: number): number;
   pretokenize_ends(ptr: number, len: number): number;
 };
 
 const CHUNK = 8 << 20;
 const args = process.argv.slice(2);
-const repsAt = args.indexOf("--reps");
-const reps = repsAt >= 0 ? Number(args[repsAt + 1]) : 3;
-const rest = args.filter((_, i) => i !== repsAt && i !== repsAt + 1);
+const flag = (name: string): number | undefined => {
+  const at = args.indexOf(name);
+  return at >= 0 ? Number(args[at + 1]) : undefined;
+};
+const reps = flag("--reps") ?? 3;
+const merges = flag("--merges") ?? 0;
+const rest = args.filter((a, i) => !a.startsWith("--") && !args[i - 1]?.startsWith("--"));
 const [file, ...wasmPaths] = rest;
 if (!file) {
   console.error("usage: bun examples/wasm-pretok-bench.ts FILE [--reps N] [WASM…]");
@@ -47,7 +56,13 @@ function chunkEnds(): number[] {
   return ends;
 }
 
-type Bench = { name: string; scan: () => void; count: () => number; best: { scan: number; count: number } };
+type Bench = {
+  name: string;
+  scan: () => void;
+  count: (keep?: boolean) => number;
+  train: () => string;
+  best: { scan: number; count: number };
+};
 
 function load(wasmPath: string): Bench {
   const mod = new WebAssembly.Module(readFileSync(wasmPath));
@@ -67,7 +82,8 @@ function load(wasmPath: string): Bench {
       pos = end;
     }
   };
-  const count = () => {
+  let kept = 0;
+  const count = (keep = false) => {
     const lp = put(list);
     const c = ex.counter_new(lp, list.length);
     ex.dealloc(lp, list.length);
@@ -80,11 +96,24 @@ function load(wasmPath: string): Bench {
       ex.dealloc(p, end - pos);
       pos = end;
     }
-    ex.counter_free(c);
+    if (keep) kept = c;
+    else ex.counter_free(c);
     return distinct;
   };
+  const train = () => {
+    count(true);
+    let t0 = performance.now();
+    const t = ex.trainer_new(kept);
+    const built = (performance.now() - t0) / 1000;
+    t0 = performance.now();
+    const done = ex.trainer_step(t, merges);
+    const stepped = (performance.now() - t0) / 1000;
+    ex.trainer_free(t);
+    ex.counter_free(kept);
+    return `trainer_new ${built.toFixed(3)} s, ${done} merges ${stepped.toFixed(3)} s`;
+  };
   const inf = Number.POSITIVE_INFINITY;
-  return { name: wasmPath, scan, count, best: { scan: inf, count: inf } };
+  return { name: wasmPath, scan, count, train, best: { scan: inf, count: inf } };
 }
 
 const benches = wasmPaths.map(load);
@@ -106,3 +135,4 @@ benches.forEach((b, i) => {
       `${(mb / b.best.count).toFixed(1)} MB/s (${distinct[i]} distinct; best of ${reps})`,
   );
 });
+if (merges > 0) for (const b of benches) console.log(`${b.name}: ${b.train()}`);

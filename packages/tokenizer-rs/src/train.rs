@@ -18,6 +18,52 @@ fn halves(p: Pair) -> (u32, u32) {
     ((p >> 32) as u32, p as u32)
 }
 
+/// A pair's total count and the words that contain it (or once did: stale entries are skipped when
+/// used). One map entry holds both, so raising a count and indexing its word is one hash lookup.
+#[derive(Default)]
+struct PairStat {
+    count: u64,
+    words: Vec<u32>,
+}
+
+type Pairs = FxHashMap<Pair, PairStat>;
+
+/// Lowers a pair's count by a word's count. A pair reaching 0 leaves the map with its word list: no
+/// word holds it any more, and it cannot come back (new adjacencies always involve the newest token).
+#[inline]
+fn dec(pairs: &mut Pairs, p: Pair, n: u64) {
+    if let Some(s) = pairs.get_mut(&p) {
+        s.count -= n;
+        if s.count == 0 {
+            pairs.remove(&p);
+        }
+    }
+}
+
+/// Raises a pair's count and indexes word `w` under it; a pair new to the map goes to `fresh` (heap).
+#[inline]
+fn inc(pairs: &mut Pairs, fresh: &mut Vec<Pair>, p: Pair, n: u64, w: u32) {
+    let s = pairs.entry(p).or_default();
+    if s.count == 0 {
+        fresh.push(p);
+    }
+    s.count += n;
+    if s.words.last() != Some(&w) {
+        s.words.push(w);
+    }
+}
+
+/// A distinct pre-token being merged. One struct, not parallel arrays: the merge loop visits words in
+/// index-list order, i.e. at random, and this keeps a visit to one cache miss here plus one in `syms`.
+struct Word {
+    /// Offset of its symbols in `Trainer::syms`.
+    start: usize,
+    count: u64,
+    len: u32,
+    /// Number of the last merge that visited it, so a word listed twice is merged once.
+    visited: u32,
+}
+
 #[derive(Clone, Copy)]
 struct Entry {
     count: u64,
@@ -29,18 +75,13 @@ pub struct Trainer {
     tokens: Vec<Vec<u8>>,
     /// Every distinct pre-token as symbol ids, stored flat; merging shrinks a word in place.
     syms: Vec<u32>,
-    word_start: Vec<usize>,
-    word_len: Vec<u32>,
-    word_count: Vec<u64>,
-    pair_count: FxHashMap<Pair, u64>,
-    /// Words that contain (or once contained) a pair; stale entries are skipped when used.
-    pair_words: FxHashMap<Pair, Vec<u32>>,
+    words: Vec<Word>,
+    /// Every pair with a non-zero count.
+    pairs: Pairs,
     /// Max-heap on (count, left bytes, right bytes). Counts in it are upper bounds: a pair's count only
     /// falls after it is pushed (new adjacencies always involve the newest token, so are new pairs).
     heap: Vec<Entry>,
     merges: Vec<(u32, u32)>,
-    /// Per-word epoch marks to visit each word once per merge even if listed twice.
-    visited: Vec<u32>,
 }
 
 impl Trainer {
@@ -48,33 +89,34 @@ impl Trainer {
         let mut t = Trainer {
             tokens: (0..=255u8).map(|b| vec![b]).collect(),
             syms: Vec::new(),
-            word_start: Vec::with_capacity(counts.len()),
-            word_len: Vec::with_capacity(counts.len()),
-            word_count: Vec::with_capacity(counts.len()),
-            pair_count: FxHashMap::default(),
-            pair_words: FxHashMap::default(),
+            words: Vec::with_capacity(counts.len()),
+            pairs: Pairs::default(),
             heap: Vec::new(),
             merges: Vec::new(),
-            visited: vec![u32::MAX; counts.len()],
         };
         for (w, (word, n)) in counts.iter().enumerate() {
-            t.word_start.push(t.syms.len());
-            t.word_len.push(word.len() as u32);
-            t.word_count.push(n);
+            t.words.push(Word {
+                start: t.syms.len(),
+                count: n,
+                len: word.len() as u32,
+                visited: u32::MAX,
+            });
             t.syms.extend(word.iter().map(|&b| b as u32));
+            if n == 0 {
+                continue; // only a hand-made buffer has these; a zero-count pair must not enter the map
+            }
             for ab in word.windows(2) {
-                let p = pair(ab[0] as u32, ab[1] as u32);
-                *t.pair_count.entry(p).or_insert(0) += n;
-                let list = t.pair_words.entry(p).or_default();
-                if list.last() != Some(&(w as u32)) {
-                    list.push(w as u32);
+                let s = t.pairs.entry(pair(ab[0] as u32, ab[1] as u32)).or_default();
+                s.count += n;
+                if s.words.last() != Some(&(w as u32)) {
+                    s.words.push(w as u32);
                 }
             }
         }
         let entries: Vec<Entry> = t
-            .pair_count
+            .pairs
             .iter()
-            .map(|(&pair, &count)| Entry { count, pair })
+            .map(|(&pair, s)| Entry { count: s.count, pair })
             .collect();
         for e in entries {
             t.push(e);
@@ -101,7 +143,7 @@ impl Trainer {
 
     fn pop_best(&mut self) -> Option<Pair> {
         while let Some(top) = self.pop() {
-            let current = self.pair_count.get(&top.pair).copied().unwrap_or(0);
+            let current = self.pairs.get(&top.pair).map_or(0, |s| s.count);
             if current == top.count {
                 return Some(top.pair);
             }
@@ -124,62 +166,50 @@ impl Trainer {
         self.merges.push((a, b));
         let epoch = self.merges.len() as u32;
         let mut fresh: Vec<Pair> = Vec::new();
-        let words = self.pair_words.remove(&best).unwrap_or_default();
+        // Taking the entry out also drops the pair: every occurrence is merged below.
+        let words = self.pairs.remove(&best).map(|s| s.words).unwrap_or_default();
         for w in words {
-            let wi = w as usize;
-            if self.visited[wi] == epoch {
+            let meta = &mut self.words[w as usize];
+            if meta.visited == epoch {
                 continue;
             }
-            self.visited[wi] = epoch;
-            let (start, len, n) = (
-                self.word_start[wi],
-                self.word_len[wi] as usize,
-                self.word_count[wi],
-            );
+            meta.visited = epoch;
+            let (start, len, n) = (meta.start, meta.len as usize, meta.count);
             let word = &mut self.syms[start..start + len];
-            if !word.windows(2).any(|x| x[0] == a && x[1] == b) {
-                continue; // stale index entry
-            }
-            for x in word.windows(2) {
-                let p = pair(x[0], x[1]);
-                if let Some(c) = self.pair_count.get_mut(&p) {
-                    *c -= n;
-                    if *c == 0 {
-                        self.pair_count.remove(&p);
-                    }
-                }
-            }
-            // Left to right, non-overlapping: "a a a" with (a, a) becomes "aa a".
+            // One pass, left to right, non-overlapping ("a a a" with (a, a) becomes "aa a"), compacting in
+            // place. Only the pairs beside each merge site change, so only those touch the hash map
+            // (re-counting whole words cost twice the map operations). The left neighbour is read from the
+            // merged output, the right one from the input, as HF tokenizers' `Word::merge` does; a right
+            // pair that is itself a merge site's left pair is then removed and re-added, netting out.
             let (mut r, mut wr) = (0, 0);
+            let mut changed = false;
             while r < len {
                 if r + 1 < len && word[r] == a && word[r + 1] == b {
+                    if wr > 0 {
+                        let left = word[wr - 1];
+                        dec(&mut self.pairs, pair(left, a), n);
+                        inc(&mut self.pairs, &mut fresh, pair(left, new_id), n, w);
+                    }
+                    if r + 2 < len {
+                        let right = word[r + 2];
+                        dec(&mut self.pairs, pair(b, right), n);
+                        inc(&mut self.pairs, &mut fresh, pair(new_id, right), n, w);
+                    }
                     word[wr] = new_id;
                     r += 2;
+                    changed = true;
                 } else {
                     word[wr] = word[r];
                     r += 1;
                 }
                 wr += 1;
             }
-            self.word_len[wi] = wr as u32;
-            for i in 1..wr {
-                let (x, y) = (self.syms[start + i - 1], self.syms[start + i]);
-                let p = pair(x, y);
-                let c = self.pair_count.entry(p).or_insert(0);
-                if *c == 0 && (x == new_id || y == new_id) {
-                    fresh.push(p);
-                }
-                *c += n;
-                if x == new_id || y == new_id {
-                    let list = self.pair_words.entry(p).or_default();
-                    if list.last() != Some(&w) {
-                        list.push(w);
-                    }
-                }
-            }
+            if changed {
+                self.words[w as usize].len = wr as u32;
+            } // else: a stale index entry (the word lost the pair in an earlier merge)
         }
         for p in fresh {
-            if let Some(&count) = self.pair_count.get(&p) {
+            if let Some(count) = self.pairs.get(&p).map(|s| s.count) {
                 self.push(Entry { count, pair: p });
             }
         }
@@ -292,5 +322,33 @@ mod tests {
         assert_eq!(done, ours.len());
         assert!(done > 20);
         assert_eq!(t.step(5), 0);
+    }
+
+    #[test]
+    fn matches_naive_trainer_on_repetitive_words() {
+        // Runs like "aaaa" and "abab" put merge sites side by side, where neighbour updates can go wrong.
+        let mut state = 0x6a09_e667_f3bc_c909u64; // seeded xorshift
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..40 {
+            let mut counts = PretokenCounts::new();
+            for _ in 0..30 {
+                let len = 1 + next() % 12;
+                let word: Vec<u8> = (0..len).map(|_| b"aab"[(next() % 3) as usize]).collect();
+                counts.add(&word, 1 + next() % 5);
+            }
+            let mut t = Trainer::new(&counts);
+            t.step(1000);
+            let ours: Vec<(Vec<u8>, Vec<u8>)> = t
+                .merges()
+                .iter()
+                .map(|&(a, b)| (t.token(a).to_vec(), t.token(b).to_vec()))
+                .collect();
+            assert_eq!(ours, naive(&counts, 1000));
+        }
     }
 }
