@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { encodeFile, saveTokenizerFiles, Tokenizer, trainBpe } from "@cs336-ts/tokenizer";
 import { openNpy } from "@cs336-ts/trainer/data/npy.ts";
-import { firstCut } from "../ts/encode-ranges.ts";
+import { planRanges } from "../ts/encode-ranges.ts";
 
 const EOT = "<|endoftext|>";
 const ROOT = resolve(import.meta.dir, "../../..");
@@ -44,12 +44,27 @@ describe("encodeFile", () => {
     expect(await collect({ workers, rangeBytes })).toEqual(whole);
   });
 
-  test("cuts only where no earlier occurrence could cover the special token", () => {
-    const e = new TextEncoder();
-    const specials = [e.encode("<a>"), e.encode("a><a>")];
-    // "a><a>" starts at 1 and covers the "<a>" at 3, so 3 is no cut; the "<a>" at 9 is.
-    expect(firstCut(e.encode("xa><a>xxx<a>"), 2, specials)).toBe(9);
-    expect(firstCut(e.encode("no specials"), 0, specials)).toBe(-1);
+  test("a file without special tokens still splits into ranges, and the Workers give the same ids", async () => {
+    const plain = join(dir, "plain.txt");
+    const body = Array.from({ length: 400 }, (_, i) => `Line ${i}: the café's ${i * 3} cats, "quoted".\n`).join("");
+    writeFileSync(plain, body);
+    const size = Buffer.byteLength(body);
+    const ranges = planRanges(plain, size, 2000, [new TextEncoder().encode(EOT)]);
+    expect(ranges.length).toBeGreaterThan(5);
+    expect(ranges[0]?.start).toBe(0);
+    expect(ranges.at(-1)?.end).toBe(size);
+    ranges.forEach((r, i) => {
+      if (i > 0) expect(r.start).toBe(ranges[i - 1]?.end as number);
+    });
+    const out: number[] = [];
+    await encodeFile({
+      input: plain,
+      tokenizerDir: tokDir,
+      workers: 2,
+      rangeBytes: 2000,
+      onIds: (ids) => out.push(...ids),
+    });
+    expect(out).toEqual([...tok.encode(body)]);
   });
 });
 

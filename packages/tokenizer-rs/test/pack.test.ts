@@ -1,6 +1,7 @@
 // The npm package as users get it: `npm pack` (prepack builds dist/ and swaps in the publish manifest),
 // the tarball extracted into an empty folder's node_modules (it has no dependencies, so no install
-// step is needed offline), then used from plain Node 20 and from Bun: GPT-2-like data from a tiny vocab.
+// step is needed offline), then used from plain Node 20 and from Bun: GPT-2-like data from a tiny vocab,
+// and both parallel paths (Worker threads: encodeFile and trainBpe), whose Worker files live in dist/.
 // The first run in a fresh checkout builds dist/ (~30 s); later runs reuse it.
 import { expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
@@ -23,7 +24,27 @@ const text = "in the end<|endoftext|> the café";
 const ids = Array.from(tok.encode(text));
 const streamed = [];
 for await (const id of tok.encodeIterable(["in th", "e end<|endo", "ftext|> the caf", "é"])) streamed.push(id);
-console.log(JSON.stringify({ ids, round: tok.decode(ids) === text, streamed: streamed.join() === ids.join(), size: tok.vocabSize }));
+// Parallel paths: Workers load dist/encode-worker.js and dist/train-worker.js.
+const { encodeFile, saveTokenizerFiles, trainBpe } = await import("@cs336-ts/tokenizer");
+const { mkdtempSync, writeFileSync } = await import("node:fs");
+const { join } = await import("node:path");
+const { tmpdir } = await import("node:os");
+const dir = mkdtempSync(join(tmpdir(), "tok-pack-run-"));
+const corpus = Array.from({ length: 300 }, (_, i) => \`The cat \${i} sat; it's there.<|endoftext|>\`).join("\\n");
+writeFileSync(join(dir, "corpus.txt"), corpus);
+const opts = { input: join(dir, "corpus.txt"), vocabSize: 300, specialTokens: ["<|endoftext|>"] };
+const serial = await trainBpe({ ...opts, workers: 0 });
+const parallel = await trainBpe({ ...opts, workers: 2, chunkBytes: 1000 });
+const key = (m) => m.map(([a, b]) => a.join() + "|" + b.join()).join(";");
+saveTokenizerFiles(join(dir, "tok"), parallel.vocab, parallel.merges, ["<|endoftext|>"]);
+const parts = [];
+await encodeFile({ input: opts.input, tokenizerDir: join(dir, "tok"), workers: 2, rangeBytes: 1000, onIds: (x) => parts.push(...x) });
+const trained = Tokenizer.fromDirectory(join(dir, "tok"));
+console.log(JSON.stringify({
+  ids, round: tok.decode(ids) === text, streamed: streamed.join() === ids.join(), size: tok.vocabSize,
+  trainWorkers: key(serial.merges) === key(parallel.merges) && parallel.stats.workers === 2,
+  encodeWorkers: parts.length > 0 && parts.join() === Array.from(trained.encode(corpus)).join(),
+}));
 tok[Symbol.dispose]();
 `;
 
@@ -54,7 +75,7 @@ test("npm pack → extract → use from Node 20 and Bun", () => {
   writeFileSync(join(app, "package.json"), '{ "type": "module" }\n');
   writeFileSync(join(app, "main.mjs"), SCRIPT);
 
-  const want = { ids: [], round: true, streamed: true, size: 260 };
+  const want = { ids: [], round: true, streamed: true, size: 260, trainWorkers: true, encodeWorkers: true };
   for (const runtime of [NODE, "bun"]) {
     const r = spawnSync(runtime, ["main.mjs"], { cwd: app, encoding: "utf8" });
     expect(r.stderr).toBe("");

@@ -1,12 +1,13 @@
-// Encoding a whole file, in parallel: the file is cut into byte ranges at special tokens
-// (encode-ranges.ts), N Workers (each its own WASM instance) encode ranges as they free up, and the ids
-// reach `onIds` strictly in file order. Dispatch stays at most 2N ranges ahead of what was delivered, so
-// memory is bounded by a few ranges of ids whatever the file size. workers = 0 encodes on this thread.
+// Encoding a whole file, in parallel: the file is cut into byte ranges at safe cuts (encode-ranges.ts),
+// N Workers (each its own WASM instance) encode ranges as they free up, and the ids reach `onIds`
+// strictly in file order. Dispatch stays at most 2N ranges ahead of what was delivered, so memory is
+// bounded by a few ranges of ids whatever the file size. workers = 0 encodes on this thread.
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { type ByteRange, planRanges } from "./encode-ranges.ts";
 import type { SpecialOptions } from "./special-policy.ts";
 import { Tokenizer } from "./tokenizer.ts";
 import { directoryFiles, type FromFilesOptions } from "./tokenizer-files.ts";
+import { spawnWorker, type WorkerThread } from "./worker-thread.ts";
 
 /** What a Worker needs to rebuild the same tokenizer and policy (structured-clone friendly). */
 export type EncodeJob = {
@@ -78,8 +79,8 @@ export function encodeRange(
   }
 }
 
-/** The special tokens split off under the job's policy: ranges are cut only at those. */
-function cutTokens(tok: Tokenizer, job: EncodeJob): Uint8Array[] {
+/** All special tokens (none may be cut through) and those split off under the job's policy (cut points). */
+function cutTokens(tok: Tokenizer, job: EncodeJob): { all: Uint8Array[]; cutAt: Uint8Array[] } {
   const allowed = job.options?.allowedSpecial;
   const dis = job.options?.disallowedSpecial;
   const names =
@@ -89,11 +90,8 @@ function cutTokens(tok: Tokenizer, job: EncodeJob): Uint8Array[] {
         ? tok.specialTokens
         : allowed;
   const enc = new TextEncoder();
-  return names.map((s) => enc.encode(s));
+  return { all: tok.specialTokens.map((s) => enc.encode(s)), cutAt: names.map((s) => enc.encode(s)) };
 }
-
-const workerUrl = () =>
-  new URL(import.meta.url.endsWith(".ts") ? "./encode-worker.ts" : "./encode-worker.js", import.meta.url).href;
 
 export async function encodeFile(opts: EncodeFileOptions): Promise<EncodeFileResult> {
   const t0 = performance.now();
@@ -114,7 +112,8 @@ export async function encodeFile(opts: EncodeFileOptions): Promise<EncodeFileRes
   }
   const workers = Math.max(0, Math.floor(opts.workers));
   const target = opts.rangeBytes ?? Math.min(16 << 20, Math.max(1 << 20, Math.ceil(size / (Math.max(1, workers) * 4))));
-  const ranges = planRanges(job.input, size, target, cutTokens(tok, job));
+  const cuts = cutTokens(tok, job);
+  const ranges = planRanges(job.input, size, target, cuts.all, cuts.cutAt);
   let done = 0;
   let tokens = 0;
   const progress = (n: number) => {
@@ -142,7 +141,7 @@ function inWorkers(
   progress: (n: number) => void,
 ): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    const pool: Worker[] = [];
+    const pool: WorkerThread<FromMain>[] = [];
     const pending = new Map<number, Uint32Array>();
     let nextToSend = 0;
     let nextToDeliver = 0;
@@ -156,47 +155,49 @@ function inWorkers(
       stop();
       reject(e);
     };
-    const dispatch = (w: Worker) => {
+    const dispatch = (w: WorkerThread<FromMain>) => {
       if (nextToSend < ranges.length && nextToSend - nextToDeliver < 2 * n) {
-        w.postMessage({ type: "range", index: nextToSend, range: ranges[nextToSend] as ByteRange } satisfies FromMain);
+        w.post({ type: "range", index: nextToSend, range: ranges[nextToSend] as ByteRange });
         nextToSend++;
         return true;
       }
       return false;
     };
-    const idle: Worker[] = [];
+    const idle: WorkerThread<FromMain>[] = [];
     for (let i = 0; i < n; i++) {
-      const w = new Worker(workerUrl());
-      pool.push(w);
-      w.onerror = (ev) => fail(new Error(`encode worker crashed: ${ev.message}`));
-      w.onmessage = (ev: MessageEvent<ToMain>) => {
-        const msg = ev.data;
-        if (failed) return;
-        if (msg.type === "ready") w.postMessage({ type: "init", job } satisfies FromMain);
-        else if (msg.type === "inited" || msg.type === "ids") {
-          if (msg.type === "ids") {
-            pending.set(msg.index, msg.ids);
-            for (let ids = pending.get(nextToDeliver); ids; ids = pending.get(nextToDeliver)) {
-              pending.delete(nextToDeliver++);
-              try {
-                deliver(ids);
-              } catch (e) {
-                return fail(e as Error);
+      const w: WorkerThread<FromMain> = spawnWorker<FromMain, ToMain>(
+        "encode-worker",
+        (msg) => {
+          if (failed) return;
+          if (msg.type === "ready") w.post({ type: "init", job });
+          else if (msg.type === "inited" || msg.type === "ids") {
+            if (msg.type === "ids") {
+              pending.set(msg.index, msg.ids);
+              for (let ids = pending.get(nextToDeliver); ids; ids = pending.get(nextToDeliver)) {
+                pending.delete(nextToDeliver++);
+                try {
+                  deliver(ids);
+                } catch (e) {
+                  return fail(e as Error);
+                }
+              }
+              if (nextToDeliver === ranges.length) {
+                failed = true; // done: later messages (none expected) are ignored
+                stop();
+                return resolve();
               }
             }
-            if (nextToDeliver === ranges.length) {
-              stop();
-              return resolve();
+            if (!dispatch(w)) idle.push(w);
+            // Delivering may have opened the window for Workers that were waiting.
+            while (idle.length > 0 && nextToSend < ranges.length && nextToSend - nextToDeliver < 2 * n) {
+              dispatch(idle.pop() as WorkerThread<FromMain>);
             }
-          }
-          if (!dispatch(w)) idle.push(w);
-          // Delivering may have opened the window for Workers that were waiting.
-          while (idle.length > 0 && nextToSend < ranges.length && nextToSend - nextToDeliver < 2 * n) {
-            dispatch(idle.pop() as Worker);
-          }
-        } else if (msg.type === "progress") progress(msg.bytes);
-        else if (msg.type === "error") fail(new Error(msg.message));
-      };
+          } else if (msg.type === "progress") progress(msg.bytes);
+          else if (msg.type === "error") fail(new Error(msg.message));
+        },
+        (e) => fail(new Error(`encode worker crashed: ${e.message}`)),
+      );
+      pool.push(w);
     }
   });
 }

@@ -1,74 +1,51 @@
-// Cutting a file into byte ranges that encode independently: each cut sits where a special token starts,
-// so the text before it ends at a special token in the whole-file encoding too (text never merges across
-// one) and the scan for special tokens restarts in the same state. A cut is taken only when no other
-// special-token occurrence starts in the max_len-1 bytes before it (which could cover the cut).
+// Cutting a file into byte ranges that encode independently, for parallel encoding: cuts are the safe cuts
+// of train-cuts.ts (the rule parallel training uses): at the start of a special token that is split off,
+// or between two ASCII characters of different GPT-2 classes, never where a special-token occurrence
+// could straddle the cut. Text on either side of such a cut pre-tokenizes exactly as in the whole file,
+// so the ranges' ids concatenate to the whole file's ids. Ordinary prose has a cut every few bytes.
 import { closeSync, openSync, readSync } from "node:fs";
+import { firstSafeCut } from "./train-cuts.ts";
 
 export type ByteRange = { start: number; end: number };
 
-const WINDOW = 1 << 20;
-
-function indexOf(hay: Uint8Array, needle: Uint8Array, from: number): number {
-  const first = needle[0] as number;
-  outer: for (
-    let i = hay.indexOf(first, from);
-    i >= 0 && i + needle.length <= hay.length;
-    i = hay.indexOf(first, i + 1)
-  ) {
-    for (let j = 1; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
-    return i;
-  }
-  return -1;
-}
-
-/** The first safe cut in `buf` at or after `from` (buf[0] is file offset `base`), or -1. */
-export function firstCut(buf: Uint8Array, from: number, specials: readonly Uint8Array[]): number {
-  if (specials.length === 0) return -1;
-  const maxLen = Math.max(...specials.map((s) => s.length));
-  const starts = (lo: number, hi: number): number[] => {
-    const out: number[] = [];
-    for (const s of specials) {
-      for (let i = indexOf(buf, s, lo); i >= 0 && i < hi; i = indexOf(buf, s, i + 1)) out.push(i);
-    }
-    return out;
-  };
-  let at = from;
-  while (at < buf.length) {
-    const found = starts(at, buf.length);
-    if (found.length === 0) return -1;
-    const q = Math.min(...found);
-    // An occurrence starting just before q could cover it; q is then not where the scan would be free.
-    // (Callers start `buf` at a known free position or at least max_len-1 bytes before `from`.)
-    if (starts(Math.max(0, q - maxLen + 1), q).length === 0) return q;
-    at = q + 1;
-  }
-  return -1;
-}
+const WINDOW = 1 << 16;
 
 /**
- * Ranges of about `target` bytes covering [0, size) of the file, cut at safe special-token starts. With no
- * special tokens (or none near a boundary) ranges simply grow: correctness never depends on finding cuts.
+ * Ranges of about `target` bytes covering [0, size) of the file. `specials` are all of the tokenizer's
+ * special tokens (none may be cut through, whatever the policy: a disallowed one must still be seen to be
+ * refused); `cutAt` the ones the policy splits off. Text without any safe cut (say, a run of CJK without
+ * ASCII) simply makes a range longer: correctness never depends on finding cuts.
  */
-export function planRanges(path: string, size: number, target: number, specials: readonly Uint8Array[]): ByteRange[] {
+export function planRanges(
+  path: string,
+  size: number,
+  target: number,
+  specials: readonly Uint8Array[],
+  cutAt: readonly Uint8Array[] = specials,
+): ByteRange[] {
+  if (size === 0) return [];
+  if (size <= target) return [{ start: 0, end: size }];
+  const maxLen = specials.reduce((m, t) => Math.max(m, t.length), 1);
   const ranges: ByteRange[] = [];
-  if (specials.length === 0 || size <= target) return size === 0 ? [] : [{ start: 0, end: size }];
   const fd = openSync(path, "r");
   try {
-    const buf = new Uint8Array(WINDOW);
+    const buf = new Uint8Array(WINDOW + 2 * maxLen);
     let start = 0;
     let probe = target;
     while (probe < size) {
-      // Read from a little before the probe so the "covered by an earlier occurrence" check sees it.
-      const maxLen = Math.max(...specials.map((s) => s.length));
+      // The window starts maxLen bytes before the probe so the straddle check sees what precedes it, and
+      // only positions with maxLen bytes after them in the window (or at the file's end) are tried.
       const from = Math.max(start, probe - maxLen);
-      const n = readSync(fd, buf, 0, Math.min(WINDOW, size - from), from);
-      const cut = firstCut(buf.subarray(0, n), probe - from, specials);
-      if (cut > 0 && from + cut > start) {
+      const n = readSync(fd, buf, 0, Math.min(buf.length, size - from), from);
+      if (n <= 0) break;
+      const to = from + n >= size ? n : n - maxLen;
+      const cut = firstSafeCut(buf.subarray(0, n), probe - from, to, specials, cutAt);
+      if (cut > 0) {
         ranges.push({ start, end: from + cut });
         start = from + cut;
         probe = start + target;
       } else {
-        probe += WINDOW;
+        probe = from + Math.max(to, probe - from + 1);
       }
     }
     ranges.push({ start, end: size });

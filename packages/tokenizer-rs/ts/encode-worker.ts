@@ -5,18 +5,14 @@
 import { type EncodeJob, encodeRange, type FromMain, type ToMain } from "./encode-file.ts";
 import { Tokenizer } from "./tokenizer.ts";
 import { directoryFiles } from "./tokenizer-files.ts";
-
-declare const self: Worker;
+import { onParentMessage, toParent } from "./worker-thread.ts";
 
 let job: EncodeJob | undefined;
 let tokenizer: Tokenizer | undefined;
 
-function reply(msg: ToMain, transfer: ArrayBuffer[] = []): void {
-  self.postMessage(msg, transfer);
-}
+const reply = (msg: ToMain, transfer: ArrayBuffer[] = []) => toParent(msg, transfer);
 
-self.onmessage = (ev: MessageEvent<FromMain>) => {
-  const msg = ev.data;
+onParentMessage<FromMain>((msg) => {
   try {
     if (msg.type === "init") {
       job = msg.job;
@@ -31,6 +27,6 @@ self.onmessage = (ev: MessageEvent<FromMain>) => {
   } catch (e) {
     reply({ type: "error", message: (e as Error).message });
   }
-};
+});
 
 reply({ type: "ready" });

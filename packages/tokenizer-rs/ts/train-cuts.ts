@@ -1,7 +1,8 @@
-// Where the training input may be cut into independently counted ranges without changing any pre-token:
-// at the start of a special token, or between two ASCII characters of different GPT-2 classes (letter,
-// digit, punctuation) — see `isSafeCut` for the proof sketch. Workers count ranges; the result is the
-// same for every cut (test/train-parallel.test.ts checks this with random cuts).
+// Where input may be cut into independently processed ranges without changing any pre-token or special
+// token: at the start of a special token, or between two ASCII characters of different GPT-2 classes
+// (letter, digit, punctuation) — see `isSafeCut` for the proof sketch. Training counts ranges in Workers
+// (test/train-parallel.test.ts), parallel encoding encodes them (encode-ranges.ts, test/encode-cuts.test.ts):
+// one rule serves both, so a wrong cut would show up in either suite.
 
 const L = 1;
 const N = 2;
@@ -24,6 +25,9 @@ function occursAt(data: Uint8Array, i: number, tok: Uint8Array): boolean {
 /**
  * Whether cutting `data` at byte `p` (0 < p < data.length) leaves every pre-token and special token
  * intact. Needs the bytes of `data` within the longest special token's length on both sides of `p`.
+ * `cutAt` are the tokens that are split off as special tokens (a cut may sit at their start); the default
+ * is all of `specials`. Encoding with a narrower policy passes only the allowed ones there, while
+ * `specials` (every token that could straddle the cut and must be seen whole) stays complete.
  *
  * Why the class rule is safe: with prev = data[p-1] and next = data[p] both ASCII letter/digit/punctuation
  * of different classes, the pre-token holding prev is a letter, digit or punctuation run (or a
@@ -32,12 +36,17 @@ function occursAt(data: Uint8Array, i: number, tok: Uint8Array): boolean {
  * both. prev must not be an apostrophe: `'` + `s` is one contraction. No special-token occurrence may
  * straddle p, so the special-token split is the same on both sides.
  */
-export function isSafeCut(data: Uint8Array, p: number, specials: readonly Uint8Array[]): boolean {
+export function isSafeCut(
+  data: Uint8Array,
+  p: number,
+  specials: readonly Uint8Array[],
+  cutAt: readonly Uint8Array[] = specials,
+): boolean {
   if (p <= 0 || p >= data.length) return false;
   for (const tok of specials) {
     for (let s = p - tok.length + 1; s < p; s++) if (occursAt(data, s, tok)) return false;
   }
-  for (const tok of specials) if (occursAt(data, p, tok)) return true;
+  for (const tok of cutAt) if (occursAt(data, p, tok)) return true;
   const a = cls(data[p - 1] as number);
   const b = cls(data[p] as number);
   return a !== 0 && b !== 0 && a !== b && data[p - 1] !== 0x27;
@@ -51,6 +60,23 @@ export function lastSafeCut(data: Uint8Array, specials: readonly Uint8Array[], m
   const maxLen = specials.reduce((m, t) => Math.max(m, t.length), 1);
   for (let p = data.length - maxLen; p >= Math.max(min, 1); p--) {
     if (isSafeCut(data, p, specials)) return p;
+  }
+  return -1;
+}
+
+/**
+ * The smallest safe cut `p` with `from <= p < to`, or -1. The caller makes sure `data` holds the longest
+ * special token's length of bytes before `from` and after `to` (or reaches the input's ends there).
+ */
+export function firstSafeCut(
+  data: Uint8Array,
+  from: number,
+  to: number,
+  specials: readonly Uint8Array[],
+  cutAt: readonly Uint8Array[] = specials,
+): number {
+  for (let p = Math.max(from, 1); p < Math.min(to, data.length); p++) {
+    if (isSafeCut(data, p, specials, cutAt)) return p;
   }
   return -1;
 }

@@ -1,21 +1,19 @@
 // Worker for parallel pre-tokenization (ts/train.ts): owns one WASM instance and one counter, counts the
 // text chunks it is sent, and on "finish" sends its serialized counts back. Posts "ready" once the WASM
 // instance is up, since messages sent before a Worker installs its handler can be lost.
-import { encodeStringList, WasmInstance } from "./wasm.ts";
 import { type TrainExports, type WorkerReply, type WorkerRequest, wasmError } from "./train-protocol.ts";
-
-declare const self: Worker;
+import { encodeStringList, WasmInstance } from "./wasm.ts";
+import { onParentMessage, toParent } from "./worker-thread.ts";
 
 const wasm = await WasmInstance.create();
 const ex = wasm.exportsAs<TrainExports>();
 let counter = 0;
 
 function reply(msg: WorkerReply, transfer: ArrayBuffer[] = []): void {
-  self.postMessage(msg, transfer);
+  toParent(msg, transfer);
 }
 
-self.onmessage = (ev: MessageEvent<WorkerRequest>) => {
-  const msg = ev.data;
+onParentMessage<WorkerRequest>((msg) => {
   try {
     if (msg.type === "init") {
       if (counter) ex.counter_free(counter);
@@ -36,6 +34,6 @@ self.onmessage = (ev: MessageEvent<WorkerRequest>) => {
   } catch (e) {
     reply({ type: "error", message: (e as Error).message });
   }
-};
+});
 
 reply({ type: "ready" });

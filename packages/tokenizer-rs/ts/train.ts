@@ -8,6 +8,7 @@ import { availableParallelism } from "node:os";
 import { lastSafeCut } from "./train-cuts.ts";
 import { type TrainExports, type WorkerReply, type WorkerRequest, wasmError } from "./train-protocol.ts";
 import { encodeStringList, TokenizerError, WasmInstance } from "./wasm.ts";
+import { spawnWorker, type WorkerThread } from "./worker-thread.ts";
 
 export type Vocab = Map<number, Uint8Array>;
 export type Merges = Array<[Uint8Array, Uint8Array]>;
@@ -132,7 +133,12 @@ function countHere(wasm: WasmInstance, counter: number, it: Iterable<Chunk>, pro
   }
 }
 
-type Slot = { worker: Worker; inflight: number; ready: Promise<void>; counts: Promise<Uint8Array> };
+type Slot = {
+  worker: WorkerThread<WorkerRequest>;
+  inflight: number;
+  ready: Promise<void>;
+  counts: Promise<Uint8Array>;
+};
 
 /** Counts chunks in `n` Workers; returns each Worker's serialized counts. */
 async function countInWorkers(
@@ -147,7 +153,6 @@ async function countInWorkers(
   const slots: Slot[] = [];
   try {
     for (let i = 0; i < n; i++) {
-      const worker = new Worker(new URL("./train-worker.ts", import.meta.url).href);
       let onReady!: () => void;
       let onCounts!: (c: Uint8Array) => void;
       let onFail!: (e: Error) => void;
@@ -165,30 +170,32 @@ async function countInWorkers(
       });
       counts.catch(() => {});
       ready.catch(() => {});
-      const slot: Slot = { worker, inflight: 0, ready, counts };
-      worker.onmessage = (ev: MessageEvent<WorkerReply>) => {
-        const m = ev.data;
-        if (m.type === "ready") onReady();
-        else if (m.type === "counted") {
-          slot.inflight--;
-          progress(m.bytes);
-          wake?.();
-        } else if (m.type === "counts") onCounts(m.counts);
-        else if (m.type === "error") {
-          failure ??= new TokenizerError(m.message);
+      const worker = spawnWorker<WorkerRequest, WorkerReply>(
+        "train-worker",
+        (m) => {
+          if (m.type === "ready") onReady();
+          else if (m.type === "counted") {
+            slot.inflight--;
+            progress(m.bytes);
+            wake?.();
+          } else if (m.type === "counts") onCounts(m.counts);
+          else if (m.type === "error") {
+            failure ??= new TokenizerError(m.message);
+            onFail(failure);
+            wake?.();
+          }
+        },
+        (e) => {
+          failure ??= new TokenizerError(`training worker failed: ${e.message}`);
           onFail(failure);
           wake?.();
-        }
-      };
-      worker.onerror = (ev: ErrorEvent) => {
-        failure ??= new TokenizerError(`training worker failed: ${ev.message}`);
-        onFail(failure);
-        wake?.();
-      };
+        },
+      );
+      const slot: Slot = { worker, inflight: 0, ready, counts };
       slots.push(slot);
     }
     await Promise.all(slots.map((s) => s.ready));
-    const send = (s: Slot, msg: WorkerRequest, transfer: ArrayBuffer[] = []) => s.worker.postMessage(msg, transfer);
+    const send = (s: Slot, msg: WorkerRequest, transfer: ArrayBuffer[] = []) => s.worker.post(msg, transfer);
     for (const s of slots) send(s, { type: "init", specials });
     let seq = 0;
     for (const c of it) {

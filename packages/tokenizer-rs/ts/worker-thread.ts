@@ -1,0 +1,53 @@
+// Worker threads for both runtimes the package supports: `node:worker_threads` (Node 20 has no global
+// `Worker`; Bun implements the module), with each Worker's entry file beside this module — ts/<name>.ts
+// in the workspace, dist/<name>.js in the published package (scripts/build-package.ts bundles both).
+// Messages are structured clones; ArrayBuffers in `transfer` move instead of being copied.
+import { parentPort, Worker } from "node:worker_threads";
+
+export type WorkerName = "encode-worker" | "train-worker";
+
+/** The entry file of a Worker, next to the module that spawns it (source or bundle). */
+export function workerEntry(name: WorkerName): URL {
+  return new URL(`./${name}${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url);
+}
+
+export type WorkerThread<In> = {
+  post(msg: In, transfer?: ArrayBuffer[]): void;
+  terminate(): void;
+};
+
+/**
+ * Starts Worker `name`. `onError` gets an uncaught error in the Worker or an exit nobody asked for; after
+ * `terminate()` the Worker's exit is quiet.
+ */
+export function spawnWorker<In, Out>(
+  name: WorkerName,
+  onMessage: (msg: Out) => void,
+  onError: (e: Error) => void,
+): WorkerThread<In> {
+  const w = new Worker(workerEntry(name));
+  let stopped = false;
+  w.on("message", (msg: Out) => onMessage(msg));
+  w.on("error", (e: Error) => onError(new Error(`${name} failed: ${e.message}`)));
+  w.on("exit", (code: number) => {
+    if (!stopped) onError(new Error(`${name} exited unexpectedly (code ${code})`));
+  });
+  return {
+    post: (msg, transfer = []) => w.postMessage(msg, transfer),
+    terminate: () => {
+      stopped = true;
+      void w.terminate();
+    },
+  };
+}
+
+/** Inside a Worker: handle messages from the thread that started it. */
+export function onParentMessage<In>(handler: (msg: In) => void): void {
+  if (!parentPort) throw new Error("this module runs only as a Worker (spawnWorker)");
+  parentPort.on("message", (msg: In) => handler(msg));
+}
+
+/** Inside a Worker: send a message to the thread that started it. */
+export function toParent<Out>(msg: Out, transfer: ArrayBuffer[] = []): void {
+  parentPort?.postMessage(msg, transfer);
+}
