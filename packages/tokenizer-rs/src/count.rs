@@ -135,12 +135,14 @@ impl PretokenCounts {
     /// Adds the counts of a buffer written by `serialize`.
     pub fn add_serialized(&mut self, b: &[u8]) -> Result<()> {
         // Two passes: validate and count the entries, make room for them, then add them (see `reserve`).
-        let mut n = 0;
+        let mut n = 0usize;
         for e in serialized_entries(b) {
             e?;
             n += 1;
         }
-        self.table.reserve(n);
+        // Room for the buffer's keys alone is enough: the pile-up needs a table smaller than the one they
+        // came from. Room for len + n would double the table when most keys are already here.
+        self.table.reserve(n.saturating_sub(self.len()));
         for (word, count) in serialized_entries(b).flatten() {
             self.table.add(word, count);
         }
