@@ -126,7 +126,7 @@ export function lmLossWithGradient(logits: Value, targets: Value): { loss: Value
   const s = staticLoss(logits, targets);
   if (!s) return null;
   const g = activeGraph("lmLoss", logits);
-  const [n, v] = s.flat.shape as [number, number];
+  const n = s.flat.shape[0] as number;
   const minusOne = g.constant(tensorOf(logits.dtype, [n], new Float64Array(n).fill(-1)));
   const d = mul(scatterND(softmax(s.flat, -1), s.picks, minusOne, "add"), 1 / n); // (N, V)
   return { loss: s.loss, dLogits: reshape(d, logits.shape) };

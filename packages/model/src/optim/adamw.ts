@@ -28,35 +28,58 @@ export function validateAdamw(hp: AdamwHyper): AdamwHyper {
 
 export type AdamwSlots = { params: Value[]; m: Value[]; v: Value[] };
 
+/** Extras that let clipping share AdamW's passes (train/train-step.ts). */
+export type AdamwGradExtras = {
+  /** scalar the gradients are multiplied by first (the clip factor), folded into the moment coefficients */
+  gradScale?: Value;
+  /** each gradient squared, already computed for the global norm, reused for the second moment */
+  gradSquares?: readonly Value[];
+};
+
 /**
  * One AdamW step for every parameter. `t` is the step number after this update (1 for the first step), any
  * numeric scalar; `lr` a float scalar. Returns the updated parameters and moments (same shapes).
+ *
+ * torch's update p ← p·(1 − lr·wd) − (lr / bc1) · m / (sqrt(v) / sqrt(bc2) + eps) is computed as
+ * p·decay − m / (sqrt(v) + eps·sqrt(bc2)) · (lr·sqrt(bc2) / bc1): the same value with the bias corrections in
+ * two scalars; with clipping folded in (`extras`) a step costs 13 elementwise passes per parameter, not 16.
  */
-export function adamwStep(state: AdamwSlots, grads: readonly Value[], lr: Value, t: Value, hp: AdamwHyper): AdamwSlots {
+export function adamwStep(
+  state: AdamwSlots,
+  grads: readonly Value[],
+  lr: Value,
+  t: Value,
+  hp: AdamwHyper,
+  extras: AdamwGradExtras = {},
+): AdamwSlots {
   const g = activeGraph("AdamW", lr, t, ...state.params);
-  if (
-    grads.length !== state.params.length ||
-    state.m.length !== state.params.length ||
-    state.v.length !== state.params.length
-  ) {
-    throw g.error("AdamW", `${state.params.length} parameters need as many gradients, m and v tensors`);
+  const n = state.params.length;
+  if (grads.length !== n || state.m.length !== n || state.v.length !== n) {
+    throw g.error("AdamW", `${n} parameters need as many gradients, m and v tensors`);
+  }
+  if (extras.gradSquares && extras.gradSquares.length !== n) {
+    throw g.error("AdamW", `${n} parameters need as many squared gradients, got ${extras.gradSquares.length}`);
   }
   const dtype = lr.dtype;
-  // Scalars, once per step: bias corrections in float64, then back to the parameter dtype.
+  // Scalars, once per step: bias corrections in float64 (0.999ᵗ loses digits in float32), then the dtype.
   const t64 = cast(t, "float64");
   const bc1 = sub(1, pow(g.scalar(hp.beta1, "float64"), t64));
-  const bc2 = sub(1, pow(g.scalar(hp.beta2, "float64"), t64));
+  const sqrtBc2 = sqrt(sub(1, pow(g.scalar(hp.beta2, "float64"), t64)));
   const lr64 = cast(lr, "float64");
-  const stepSize = cast(div(lr64, bc1), dtype); // lr / (1 − β1ᵗ)
-  const invSqrtBc2 = cast(div(1, sqrt(bc2)), dtype); // 1 / sqrt(1 − β2ᵗ)
-  const decay = cast(sub(1, mul(lr64, hp.weightDecay)), dtype); // 1 − lr·wd
+  const stepSize = cast(div(mul(lr64, sqrtBc2), bc1), dtype); // lr·sqrt(1 − β2ᵗ) / (1 − β1ᵗ)
+  const epsHat = cast(mul(sqrtBc2, hp.eps), dtype); // eps·sqrt(1 − β2ᵗ)
+  const decay = hp.weightDecay === 0 ? null : cast(sub(1, mul(lr64, hp.weightDecay)), dtype); // 1 − lr·wd
+  const s = extras.gradScale;
+  const a1 = s ? mul(s, 1 - hp.beta1) : g.scalar(1 - hp.beta1, dtype); // (1 − β1)·scale
+  const a2 = s ? mul(mul(s, s), 1 - hp.beta2) : g.scalar(1 - hp.beta2, dtype); // (1 − β2)·scale²
   const out: AdamwSlots = { params: [], m: [], v: [] };
   state.params.forEach((p, i) => {
     const gi = grads[i]!;
-    const m = add(mul(state.m[i]!, hp.beta1), mul(gi, 1 - hp.beta1));
-    const v = add(mul(state.v[i]!, hp.beta2), mul(mul(gi, gi), 1 - hp.beta2));
-    const denom = add(mul(sqrt(v), invSqrtBc2), hp.eps);
-    out.params.push(sub(mul(p, decay), div(mul(m, stepSize), denom)));
+    const sq = extras.gradSquares?.[i] ?? mul(gi, gi);
+    const m = add(mul(state.m[i]!, hp.beta1), mul(gi, a1));
+    const v = add(mul(state.v[i]!, hp.beta2), mul(sq, a2));
+    const update = mul(div(m, add(sqrt(v), epsHat)), stepSize);
+    out.params.push(sub(decay ? mul(p, decay) : p, update));
     out.m.push(m);
     out.v.push(v);
   });

@@ -12,7 +12,7 @@ import { loop } from "../graph/loop.ts";
 import type { Value } from "../graph/value.ts";
 import { lmLoss, lmLossWithGradient, parameterInputs, transformerLm } from "../nn/lm.ts";
 import { type AdamwHyper, adamwStep } from "../optim/adamw.ts";
-import { clipByGlobalNorm } from "../optim/clip.ts";
+import { clipFactor } from "../optim/clip.ts";
 
 /** Optimizer settings baked into the training graph. maxGradNorm null: no clipping (norms still reported). */
 export type TrainHyper = AdamwHyper & { maxGradNorm: number | null };
@@ -54,18 +54,16 @@ export function buildTrainStepGraph(config: ModelConfig, hp: TrainHyper, shape: 
       const x = gather(xs, iter); // (B, T)
       const y = gather(ys, iter); // (B, T)
       const { loss, grads } = lossAndGrads(transformerLm(x, byName, config), y, p); // (B, T, V) logits
-      const clipped = g.scope("clip", () => clipByGlobalNorm(grads, hp.maxGradNorm));
+      // Clipping's factor is folded into AdamW's moment updates, and g² is shared by the norm and v.
+      const clip = g.scope("clip", () => clipFactor(grads, hp.maxGradNorm));
       const t = add(step, add(iter, 1)); // this update's step number, 1-based
       const next = g.scope("adamw", () =>
-        adamwStep(
-          { params: p, m: carried.slice(n, 2 * n), v: carried.slice(2 * n) },
-          clipped.grads,
-          gather(lrs, iter),
-          t,
-          hp,
-        ),
+        adamwStep({ params: p, m: carried.slice(n, 2 * n), v: carried.slice(2 * n) }, grads, gather(lrs, iter), t, hp, {
+          gradSquares: clip.squares,
+          ...(clip.scale && { gradScale: clip.scale }),
+        }),
       );
-      return { carried: [...next.params, ...next.m, ...next.v], scans: [loss, clipped.norm] };
+      return { carried: [...next.params, ...next.m, ...next.v], scans: [loss, clip.norm] };
     },
   );
   names.forEach((nm, i) => {
