@@ -111,18 +111,26 @@ impl Encoder {
     ) -> Result<Encoder> {
         let table = VocabTable::from_tokens(vocab)?;
         let pairs = merges.iter().map(|(l, r)| (l.as_ref(), r.as_ref()));
-        Encoder::from_merge_pairs(table, pairs, merges.len(), specials)
+        Encoder::from_merge_pairs(table, pairs, merges.len(), specials, false)
     }
 
-    /// `from_merges` over a vocab already in a table (the file loaders build one without copies).
+    /// `from_merges` over a vocab already in a table (the file loaders build one without copies); with
+    /// `unique`, two ids with the same bytes are an error.
     pub fn from_merge_pairs<'m>(
         mut table: VocabTable,
         merges: impl Iterator<Item = (&'m [u8], &'m [u8])>,
         count: usize,
         specials: &[String],
+        unique: bool,
     ) -> Result<Encoder> {
         let mut pairs = PairMap::with_capacity(count);
         let index = TokenIndex::build(&table);
+        if unique && index.duplicates() > 0 {
+            return Err(Error::MalformedBuffer {
+                what: "vocab (the same token twice)",
+                offset: index.duplicates(),
+            });
+        }
         {
             let id_of = |b: &[u8], merge: usize| {
                 index.get(&table, b).ok_or_else(|| Error::MergeTokenNotInVocab {

@@ -10,6 +10,7 @@ const EMPTY: u64 = u64::MAX;
 pub struct TokenIndex {
     slots: Vec<u64>,
     mask: usize,
+    duplicates: usize,
 }
 
 /// Hash of a token from at most two overlapping 8-byte loads and its length: a GPT-2 load hashes 50k
@@ -45,6 +46,7 @@ impl TokenIndex {
         let mut index = TokenIndex {
             slots: vec![EMPTY; cap],
             mask: cap - 1,
+            duplicates: 0,
         };
         for id in 0..vocab.len() as u32 {
             if let Some(t) = vocab.get(id) {
@@ -65,10 +67,16 @@ impl TokenIndex {
                 return;
             }
             if s >> 32 == tag && vocab.get(s as u32) == Some(token) {
-                return; // a lower id already has these bytes
+                self.duplicates += 1; // a lower id already has these bytes
+                return;
             }
             i = (i + 1) & self.mask;
         }
+    }
+
+    /// How many ids repeat the bytes of a lower id.
+    pub fn duplicates(&self) -> usize {
+        self.duplicates
     }
 
     /// The lowest id whose bytes are `token`.
@@ -109,6 +117,8 @@ mod tests {
         tokens.push(b"ab".to_vec());
         let vocab = VocabTable::from_tokens(&tokens).unwrap();
         let index = TokenIndex::build(&vocab);
+        let distinct: std::collections::HashSet<&Vec<u8>> = tokens.iter().collect();
+        assert_eq!(index.duplicates(), tokens.len() - distinct.len());
         for (id, t) in tokens.iter().enumerate() {
             let first = tokens.iter().position(|u| u == t).unwrap() as u32;
             assert_eq!(index.get(&vocab, t), Some(first), "token {id}");

@@ -44,6 +44,7 @@ pub mod count;
 pub mod decode;
 pub mod encode;
 pub mod encode_cache;
+pub mod encode_files;
 pub mod encode_hash;
 pub mod encode_index;
 pub mod encode_merge;

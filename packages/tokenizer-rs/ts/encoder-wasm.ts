@@ -8,6 +8,7 @@ type EncodeExports = {
   encoder_from_merges(vp: number, vl: number, mp: number, ml: number, sp: number, sl: number): number;
   encoder_from_ranks(tp: number, tl: number, sp: number, sl: number, ip: number, n: number): number;
   encoder_from_rank_text(tp: number, tl: number, sp: number, sl: number, ip: number, n: number, esc: number): number;
+  encoder_from_gpt2_files(vp: number, vl: number, mp: number, ml: number, sp: number, sl: number): number;
   encoder_free(h: number): void;
   encoder_live_count(): number;
   encoder_vocab_size(h: number): number;
@@ -93,6 +94,32 @@ export function createFromMerges(owner: object, vocab: Uint8Array, merges: Uint8
   );
   if (h === 0) throw new TokenizerError(w.lastError());
   registry.register(owner, h, owner);
+  return h;
+}
+
+/**
+ * Builds an encoder from GPT-2 vocab.json + merges.txt bytes, parsed in Rust (src/encode_files.rs). Returns
+ * 0 instead of throwing when the core refuses the files: the caller then loads them the JS way, whose
+ * errors name file, line and token.
+ */
+export function tryCreateFromGpt2Files(
+  owner: object,
+  vocabJson: Uint8Array,
+  mergesTxt: Uint8Array,
+  specials: Uint8Array,
+): number {
+  const w = instance();
+  const h = withAll(w, [vocabJson, mergesTxt, specials], ([v, m, s]) =>
+    exportsOf(w).encoder_from_gpt2_files(
+      v as number,
+      vocabJson.length,
+      m as number,
+      mergesTxt.length,
+      s as number,
+      specials.length,
+    ),
+  );
+  if (h !== 0) registry.register(owner, h, owner);
   return h;
 }
 

@@ -43,6 +43,18 @@ function readText(path: string, what: string): string {
   return new TextDecoder().decode(readBytes(path, what));
 }
 
+/** The raw bytes of vocab.json + merges.txt for the core's fast loader, or null if either is unreadable. */
+export function readGpt2Files(opts: {
+  vocab: string;
+  merges: string;
+}): { vocab: Uint8Array; merges: Uint8Array } | null {
+  try {
+    return { vocab: readFileSync(opts.vocab), merges: readFileSync(opts.merges) };
+  } catch {
+    return null; // the slow path reports it properly
+  }
+}
+
 /** A rank file as text: the fallback when the fast path (`rankJsonBody`) does not apply or fails. */
 export function rankFileText(path: string, specialTokens?: Readonly<Record<string, number>>): LoadedRanks {
   const f = splitRankFile(readText(path, "rank file"), path);

@@ -12,6 +12,7 @@ import {
   encodeRaw,
   release,
   specialIds,
+  tryCreateFromGpt2Files,
   tokenBytes,
   vocabSize,
 } from "./encoder-wasm.ts";
@@ -26,6 +27,7 @@ import {
   loadFiles,
   mergeErrorWithLine,
   rankFileText,
+  readGpt2Files,
 } from "./tokenizer-files.ts";
 import { encodeStringList, TokenizerError } from "./wasm.ts";
 
@@ -95,6 +97,14 @@ export class Tokenizer {
    * (Hugging Face), or `{ tiktoken }` (a `.tiktoken` file or the tiktoken npm package's encoders/*.json).
    */
   static fromFiles(opts: FromFilesOptions): Tokenizer {
+    if ("vocab" in opts) {
+      // Fast path: both files parsed in Rust. Anything it refuses goes the JS way below, for the message.
+      const files = readGpt2Files(opts);
+      const specials = [...(opts.specialTokens ?? [])];
+      const owner = {};
+      const h = files ? tryCreateFromGpt2Files(owner, files.vocab, files.merges, encodeStringList(specials)) : 0;
+      if (h !== 0) return Tokenizer.adopt(owner, h, specials);
+    }
     const f = loadFiles(opts);
     if (f.kind === "rankText") {
       try {

@@ -167,6 +167,30 @@ pub unsafe extern "C" fn encoder_from_rank_text(
     register(build())
 }
 
+/// From GPT-2 `vocab.json` + `merges.txt` file bytes (src/encode_files.rs); specials as a string list.
+///
+/// # Safety
+/// Each (ptr, len) pair must describe live memory from `alloc`.
+#[no_mangle]
+pub unsafe extern "C" fn encoder_from_gpt2_files(
+    vocab_ptr: *const u8,
+    vocab_len: usize,
+    merges_ptr: *const u8,
+    merges_len: usize,
+    specials_ptr: *const u8,
+    specials_len: usize,
+) -> u32 {
+    let build = || -> Result<Encoder> {
+        let specials = read_string_list(bytes(specials_ptr, specials_len))?;
+        Encoder::from_gpt2_files(
+            bytes(vocab_ptr, vocab_len),
+            bytes(merges_ptr, merges_len),
+            &specials,
+        )
+    };
+    register(build())
+}
+
 #[no_mangle]
 pub extern "C" fn encoder_free(handle: u32) {
     ENCODERS.with(|t| {
