@@ -1,6 +1,6 @@
 // bench/train-bpe: our trainer (WASM + Workers) against Hugging Face `tokenizers` (npm) on the same
 // corpora in one run, each side in its own child process so wall time and peak RSS are its own.
-// Cases (a) corpus.en/500, (b) TinyStories 2 MiB/10k, (c) mixed 45 MB/30k; (d) 450 MB/30k with --big.
+// Cases (a) corpus.en/500, (b) TinyStories 2 MiB/10k, (c) mixed 45 MB/30k; (d) 450 MB/30k with `d` or --big.
 // HF's npm Tokenizer.train takes no trainer options: it always trains its default 30,000-token vocab.
 import { closeSync, existsSync, openSync, readFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
