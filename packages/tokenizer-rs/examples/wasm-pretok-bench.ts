@@ -58,6 +58,7 @@ function chunkEnds(): number[] {
 
 type Bench = {
   name: string;
+  memoryMb: () => number;
   scan: () => void;
   count: (keep?: boolean) => number;
   train: () => string;
@@ -113,7 +114,8 @@ function load(wasmPath: string): Bench {
     return `trainer_new ${built.toFixed(3)} s, ${done} merges ${stepped.toFixed(3)} s`;
   };
   const inf = Number.POSITIVE_INFINITY;
-  return { name: wasmPath, scan, count, train, best: { scan: inf, count: inf } };
+  const memoryMb = () => ex.memory.buffer.byteLength / 1e6;
+  return { name: wasmPath, memoryMb, scan, count, train, best: { scan: inf, count: inf } };
 }
 
 const benches = wasmPaths.map(load);
@@ -132,7 +134,8 @@ const mb = data.length / 1e6;
 benches.forEach((b, i) => {
   console.log(
     `${b.name}: scan+ends ${(mb / b.best.scan).toFixed(1)} MB/s, split+scan+count ` +
-      `${(mb / b.best.count).toFixed(1)} MB/s (${distinct[i]} distinct; best of ${reps})`,
+      `${(mb / b.best.count).toFixed(1)} MB/s (${distinct[i]} distinct; best of ${reps}; WASM memory ` +
+      `${b.memoryMb().toFixed(0)} MB)`,
   );
 });
 if (merges > 0) for (const b of benches) console.log(`${b.name}: ${b.train()}`);
