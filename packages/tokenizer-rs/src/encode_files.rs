@@ -172,7 +172,7 @@ pub fn parse_vocab_json(s: &[u8], specials: &[String]) -> Result<VocabTable> {
         flat.extend_from_slice(&bytes[a as usize..b as usize]);
         ends.push(flat.len() as u32);
     }
-    VocabTable::from_flat(flat, ends)
+    VocabTable::from_trusted(flat, ends)
 }
 
 /// Merges as (start, split, end) byte ranges into one buffer: left is start..split, right split..end.

@@ -40,7 +40,9 @@ const K1: u64 = 0x9e37_79b9_7f4a_7c15;
 const K2: u64 = 0xff51_afd7_ed55_8ccd;
 
 impl TokenIndex {
-    /// Indexes ids 0..vocab.len() in order.
+    /// Indexes ids 0..vocab.len() in order. Kept out of line and small, like `encode_ranks`' hot loop: the
+    /// engine's optimizing tier recompiles whichever function holds it.
+    #[inline(never)]
     pub fn build(vocab: &VocabTable) -> TokenIndex {
         let cap = (vocab.len().max(4) * 2).next_power_of_two();
         let mut index = TokenIndex {

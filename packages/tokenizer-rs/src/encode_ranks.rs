@@ -80,57 +80,134 @@ fn number(s: &[u8], line: usize) -> Result<usize> {
         })
 }
 
-/// Tokens decoded into one flat store, in file order, with their ranks and first lines.
+/// Tokens decoded into one flat store, in file order. While ranks arrive as 0, 1, 2, … (every known file)
+/// only token ends are kept; from the first rank out of order on, (rank, line) per token too.
 struct Decoded {
     bytes: Vec<u8>,
-    /// (rank, end in `bytes`, line) per token.
-    toks: Vec<(u32, u32, u32)>,
-    in_order: bool,
+    ends: Vec<u32>,
+    /// (rank, line) per token once ranks left file order; earlier tokens get line 0 (they cannot be the
+    /// later of two duplicates, which is the one an error names).
+    late: Option<Vec<(u32, u32)>>,
 }
 
+/// `B64` extended for `push_run`: the space between tokens and the padding digit.
+const SPACE: u8 = 64;
+const PAD: u8 = 65;
+/// `\n`, `\r`, and the backslash of an escaped line end: the run stops there (`line_end` checks it).
+const END: u8 = 66;
+const RUN: [u8; 256] = {
+    let mut t = B64;
+    t[b' ' as usize] = SPACE;
+    t[b'=' as usize] = PAD;
+    t[b'\n' as usize] = END;
+    t[b'\r' as usize] = END;
+    t[b'\\' as usize] = END;
+    t
+};
+
 impl Decoded {
+    /// Space-separated base64 tokens with consecutive ranks from `first` (the npm format's lines, all of
+    /// GPT-2 in one line): one pass, one table lookup and one branch per character. The same tokens as
+    /// `push` on each field, and the same refusals (a non-digit, a lone trailing digit, digits after
+    /// padding). Never inlined: the engine's optimizing tier recompiles the function holding a hot loop,
+    /// and that costs by the function's size (measured in Bun: a cold GPT-2 load spent more CPU there
+    /// than in the loop itself while this was inlined into the loader).
+    #[inline(never)]
+    fn push_run(&mut self, first: usize, body: &[u8], line: usize) -> Result<usize> {
+        let bad = Error::BadRankFile {
+            line,
+            why: "a token is not base64",
+        };
+        self.bytes.reserve(body.len());
+        let (mut acc, mut bits, mut padded, mut rank) = (0u32, 0u32, false, first);
+        let mut used = body.len();
+        for (i, &c) in body.iter().enumerate() {
+            let v = RUN[c as usize];
+            if v < 64 && !padded {
+                acc = acc << 6 | v as u32;
+                bits += 6;
+                if bits >= 8 {
+                    bits -= 8;
+                    self.bytes.push((acc >> bits) as u8);
+                }
+            } else if v == SPACE {
+                if bits >= 6 {
+                    return Err(bad);
+                }
+                self.end_token(rank, line)?;
+                (acc, bits, padded, rank) = (0, 0, false, rank + 1);
+            } else if v == PAD {
+                padded = true;
+            } else if v == END {
+                used = i;
+                break;
+            } else {
+                return Err(bad);
+            }
+        }
+        if bits >= 6 {
+            return Err(bad);
+        }
+        self.end_token(rank, line)?;
+        Ok(used)
+    }
+
+    fn end_token(&mut self, rank: usize, line: usize) -> Result<()> {
+        let rank = u32::try_from(rank).map_err(|_| Error::BadRankFile {
+            line,
+            why: "a rank does not fit 32 bits",
+        })?;
+        self.note(rank, line);
+        Ok(())
+    }
+
+    #[inline]
+    fn note(&mut self, rank: u32, line: usize) {
+        if self.late.is_none() && rank as usize != self.ends.len() {
+            self.late = Some((0..self.ends.len() as u32).map(|r| (r, 0)).collect());
+        }
+        if let Some(late) = &mut self.late {
+            late.push((rank, line as u32));
+        }
+        self.ends.push(self.bytes.len() as u32);
+    }
+
     fn push(&mut self, rank: usize, tok: &[u8], line: usize) -> Result<()> {
         let rank = u32::try_from(rank).map_err(|_| Error::BadRankFile {
             line,
             why: "a rank does not fit 32 bits",
         })?;
         base64_into(tok, line, &mut self.bytes)?;
-        self.in_order &= rank as usize == self.toks.len();
-        self.toks.push((rank, self.bytes.len() as u32, line as u32));
+        self.note(rank, line);
         Ok(())
     }
 }
 
-/// Lines of `text`; with `escaped`, `text` is the body of a JSON string and lines end at the two bytes
-/// `\n` (the npm package's `bpe_ranks` read straight from the file, skipping JSON.parse and a UTF-16
-/// round trip in JS). Base64 has no backslash, so any other escape fails as a bad token.
-fn lines(text: &[u8], escaped: bool) -> impl Iterator<Item = &[u8]> {
-    let mut rest = Some(text);
-    std::iter::from_fn(move || {
-        let t = rest?;
-        let end = if escaped {
-            let mut from = 0;
-            loop {
-                match t[from..].iter().position(|&b| b == b'\\') {
-                    Some(k) if t.get(from + k + 1) == Some(&b'n') => break Some(from + k),
-                    Some(k) => from += k + 1,
-                    None => break None,
-                }
-            }
-        } else {
-            t.iter().position(|&b| b == b'\n')
-        };
-        match end {
-            Some(e) => {
-                rest = Some(&t[e + if escaped { 2 } else { 1 }..]);
-                Some(&t[..e])
-            }
-            None => {
-                rest = None;
-                Some(t)
-            }
-        }
-    })
+/// Length of the line end at the start of `t` (0 at the end of the text): `\n` or `\r\n`, or with
+/// `escaped` (`text` is the body of a JSON string, the npm package's `bpe_ranks` read straight from the
+/// file, skipping JSON.parse and a UTF-16 round trip in JS) the escapes `\\n` or `\\r\\n`. Base64 has no
+/// backslash, so any other escape fails as a bad token.
+fn line_end(t: &[u8], escaped: bool, line: usize) -> Result<usize> {
+    let ends: [&[u8]; 2] = if escaped {
+        [b"\\n", b"\\r\\n"]
+    } else {
+        [b"\n", b"\r\n"]
+    };
+    match ends.iter().find(|e| t.starts_with(e)) {
+        Some(e) => Ok(e.len()),
+        None if t.is_empty() => Ok(0),
+        None => Err(Error::BadRankFile {
+            line,
+            why: "a token is not base64",
+        }),
+    }
+}
+
+/// The line at the start of `t` and where the next one starts.
+fn split_line(t: &[u8], escaped: bool, line: usize) -> Result<(&[u8], &[u8])> {
+    let stop = t.iter().position(|&c| RUN[c as usize] == END).unwrap_or(t.len());
+    let n = line_end(&t[stop..], escaped, line)?;
+    Ok((&t[..stop], &t[stop + n..]))
 }
 
 /// Tokens indexed by rank, from either format, as one flat table (no allocation per token: this is
@@ -143,50 +220,53 @@ pub fn parse_rank_text(text: &[u8]) -> Result<VocabTable> {
 pub fn parse_rank_lines(text: &[u8], escaped: bool) -> Result<VocabTable> {
     let mut d = Decoded {
         bytes: Vec::with_capacity(text.len() * 3 / 4),
-        toks: Vec::with_capacity(text.len() / 8),
-        in_order: true,
+        ends: Vec::with_capacity(text.len() / 8),
+        late: None,
     };
-    for (i, raw) in lines(text, escaped).enumerate() {
-        let line = i + 1;
-        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-        let raw = if escaped {
-            raw.strip_suffix(b"\\r").unwrap_or(raw)
-        } else {
-            raw
-        };
+    let (mut rest, mut line) = (text, 0);
+    while !rest.is_empty() {
+        line += 1;
+        if let Some(after) = rest.strip_prefix(b"! ") {
+            // npm format: "! firstRank tok tok …", all of GPT-2 in one line, decoded in one pass.
+            let digits = after.iter().take_while(|c| c.is_ascii_digit()).count();
+            let offset = number(&after[..digits], line)?;
+            let tail = &after[digits..];
+            let used = match tail.strip_prefix(b" ") {
+                Some(body) => 1 + d.push_run(offset, body, line)?,
+                None if tail.first().is_none_or(|&c| RUN[c as usize] == END) => 0,
+                None => number(&after[..digits + 1], line)?, // "! 12x": not a rank
+            };
+            let tail = &tail[used..];
+            rest = &tail[line_end(tail, escaped, line)?..];
+            continue;
+        }
+        let (raw, next) = split_line(rest, escaped, line)?;
+        rest = next;
         if raw.is_empty() {
             continue;
         }
         let mut fields = raw.split(|&b| b == b' ');
         let first = fields.next().unwrap_or_default();
-        if first == b"!" {
-            let offset = number(fields.next().unwrap_or_default(), line)?;
-            for (j, tok) in fields.enumerate() {
-                d.push(offset + j, tok, line)?;
-            }
-        } else {
-            let rank = number(fields.next().unwrap_or_default(), line)?;
-            if fields.next().is_some() {
-                return Err(Error::BadRankFile {
-                    line,
-                    why: "expected \"base64token rank\"",
-                });
-            }
-            d.push(rank, first, line)?;
+        let rank = number(fields.next().unwrap_or_default(), line)?;
+        if fields.next().is_some() {
+            return Err(Error::BadRankFile {
+                line,
+                why: "expected \"base64token rank\"",
+            });
         }
+        d.push(rank, first, line)?;
     }
-    if d.in_order {
-        let ends = d.toks.iter().map(|t| t.1).collect();
-        return VocabTable::from_flat(d.bytes, ends);
-    }
+    let Some(late) = d.late else {
+        return VocabTable::from_trusted(d.bytes, d.ends);
+    };
     // Ranks out of file order (allowed by the .tiktoken format): sort, then check they are 0..n-1.
-    let starts: Vec<u32> = std::iter::once(0).chain(d.toks.iter().map(|t| t.1)).collect();
-    let mut order: Vec<usize> = (0..d.toks.len()).collect();
-    order.sort_by_key(|&i| (d.toks[i].0, d.toks[i].2));
+    let starts: Vec<u32> = std::iter::once(0).chain(d.ends.iter().copied()).collect();
+    let mut order: Vec<usize> = (0..late.len()).collect();
+    order.sort_by_key(|&i| late[i]);
     let mut bytes = Vec::with_capacity(d.bytes.len());
     let mut ends = Vec::with_capacity(order.len());
     for (want, &i) in order.iter().enumerate() {
-        let (rank, end, line) = d.toks[i];
+        let ((rank, line), end) = (late[i], d.ends[i]);
         if (rank as usize) < want {
             return Err(Error::BadRankFile {
                 line: line as usize,
@@ -202,7 +282,7 @@ pub fn parse_rank_lines(text: &[u8], escaped: bool) -> Result<VocabTable> {
         bytes.extend_from_slice(&d.bytes[starts[i] as usize..end as usize]);
         ends.push(bytes.len() as u32);
     }
-    VocabTable::from_flat(bytes, ends)
+    VocabTable::from_trusted(bytes, ends)
 }
 
 #[cfg(test)]
@@ -242,6 +322,15 @@ mod tests {
         ));
         let odd = parse_rank_text(b"! 0 YWJj YWI YQ\n").unwrap();
         assert_eq!(tokens(&odd), vec![b"abc".to_vec(), b"ab".to_vec(), b"a".to_vec()]);
+        let url_safe = parse_rank_text(b"! 0 _-8= /+8=").unwrap();
+        assert_eq!(tokens(&url_safe), vec![vec![0xff, 0xef], vec![0xff, 0xef]]);
+        for broken in [&b"! 0 YQ== Y"[..], b"! 0 Y= YQ", b"! 0 YQ=a", b"! 0 Y*"] {
+            assert!(
+                matches!(parse_rank_text(broken), Err(Error::BadRankFile { line: 1, .. })),
+                "{}",
+                String::from_utf8_lossy(broken)
+            );
+        }
         assert!(matches!(
             parse_rank_text(b"YQ== 0\nYQ== 0\n"),
             Err(Error::BadRankFile { line: 2, .. })
