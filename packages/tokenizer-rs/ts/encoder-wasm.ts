@@ -203,7 +203,6 @@ export function encodeRaw(
   base: number,
 ): { ids: Uint32Array; consumed: number; carry: Uint8Array } {
   const w = instance();
-  const x = exportsOf(w);
   const textLen = text.length === 0 ? 0 : utf8Length(text);
   const len = prefix.length + textLen;
   const ptr = w.core.alloc(len + policy.length);
@@ -213,26 +212,43 @@ export function encodeRaw(
     mem.set(prefix, ptr);
     if (textLen > 0) utf8.encodeInto(text, mem.subarray(ptr + prefix.length, ptr + len));
     mem.set(policy, ptr + len);
-    // Large inputs go through in blocks (stable prefix each time): one long call would run entirely in
-    // the engine's baseline WASM tier (measured ~3x slower on 8 MB in Bun), and peak memory grows less.
-    const parts: Uint32Array[] = [];
-    let consumed = 0;
-    while (len - consumed > BLOCK) {
-      const n = w.check(x.encoder_encode(handle, ptr + consumed, BLOCK, ptr + len, policy.length, 0, base + consumed));
-      if (n === 0) break; // one pre-token longer than a block: let the final call take it whole
-      parts.push(takeIds(w, x.ids_len()));
-      consumed += n;
-    }
-    const rest = len - consumed;
-    consumed += w.check(
-      x.encoder_encode(handle, ptr + consumed, rest, ptr + len, policy.length, last ? 1 : 0, base + consumed),
-    );
-    parts.push(takeIds(w, x.ids_len()));
+    const { ids, consumed } = encodeInBlocks(w, handle, ptr, len, policy.length, last, base);
     const carry = last ? new Uint8Array(0) : w.view(ptr + consumed, len - consumed).slice();
-    return { ids: parts.length === 1 ? (parts[0] as Uint32Array) : concatIds(parts), consumed, carry };
+    return { ids, consumed, carry };
   } finally {
     w.core.dealloc(ptr, len + policy.length);
   }
+}
+
+/**
+ * Encodes `len` bytes at `ptr` (policy right after them) in blocks of the stable prefix: one long call
+ * would run entirely in the engine's baseline WASM tier (measured ~3x slower on 8 MB in Bun; the
+ * optimized code is used from the next call on), and peak memory grows less.
+ */
+function encodeInBlocks(
+  w: WasmInstance,
+  handle: number,
+  ptr: number,
+  len: number,
+  policyLen: number,
+  last: boolean,
+  base: number,
+): { ids: Uint32Array; consumed: number } {
+  const x = exportsOf(w);
+  const parts: Uint32Array[] = [];
+  let consumed = 0;
+  while (len - consumed > BLOCK) {
+    const n = w.check(x.encoder_encode(handle, ptr + consumed, BLOCK, ptr + len, policyLen, 0, base + consumed));
+    if (n === 0) break; // one pre-token longer than a block: let the final call take it whole
+    parts.push(takeIds(w, x.ids_len()));
+    consumed += n;
+  }
+  const rest = len - consumed;
+  consumed += w.check(
+    x.encoder_encode(handle, ptr + consumed, rest, ptr + len, policyLen, last ? 1 : 0, base + consumed),
+  );
+  parts.push(takeIds(w, x.ids_len()));
+  return { ids: parts.length === 1 ? (parts[0] as Uint32Array) : concatIds(parts), consumed };
 }
 
 const BLOCK = 1 << 20;
@@ -256,7 +272,6 @@ export function encodeBytes(
   base: number,
 ): { ids: Uint32Array; consumed: number } {
   const w = instance();
-  const x = exportsOf(w);
   const len = bytes.length;
   const ptr = w.core.alloc(len + policy.length);
   if (ptr === 0) throw new TokenizerError(`WASM could not allocate ${len} bytes`);
@@ -264,8 +279,7 @@ export function encodeBytes(
     const mem = new Uint8Array(w.core.memory.buffer);
     mem.set(bytes, ptr);
     mem.set(policy, ptr + len);
-    const consumed = w.check(x.encoder_encode(handle, ptr, len, ptr + len, policy.length, last ? 1 : 0, base));
-    return { ids: takeIds(w, x.ids_len()), consumed };
+    return encodeInBlocks(w, handle, ptr, len, policy.length, last, base);
   } finally {
     w.core.dealloc(ptr, len + policy.length);
   }
