@@ -237,7 +237,8 @@ function encodeInBlocks(
   const x = exportsOf(w);
   const parts: Uint32Array[] = [];
   let consumed = 0;
-  while (len - consumed > BLOCK) {
+  // Split only past two blocks: a stream's ~1 MiB chunk plus its carry goes in one call (no concat).
+  while (len - consumed > 2 * BLOCK) {
     const n = w.check(x.encoder_encode(handle, ptr + consumed, BLOCK, ptr + len, policyLen, 0, base + consumed));
     if (n === 0) break; // one pre-token longer than a block: let the final call take it whole
     parts.push(takeIds(w, x.ids_len()));
@@ -263,23 +264,31 @@ function concatIds(parts: Uint32Array[]): Uint32Array {
   return out;
 }
 
-/** Encodes raw bytes already in hand (the CLI's file chunks): same contract as `encodeRaw`. */
+/**
+ * Encodes `prefix` followed by raw bytes already in hand (stream and file chunks): same contract as
+ * `encodeRaw`. Both parts are copied straight into WASM memory, so a stream's carry is never concatenated
+ * with the next chunk in JS (that was a chunk-sized garbage array per push).
+ */
 export function encodeBytes(
   handle: number,
+  prefix: Uint8Array,
   bytes: Uint8Array,
   policy: Uint8Array,
   last: boolean,
   base: number,
-): { ids: Uint32Array; consumed: number } {
+): { ids: Uint32Array; consumed: number; carry: Uint8Array } {
   const w = instance();
-  const len = bytes.length;
+  const len = prefix.length + bytes.length;
   const ptr = w.core.alloc(len + policy.length);
   if (ptr === 0) throw new TokenizerError(`WASM could not allocate ${len} bytes`);
   try {
     const mem = new Uint8Array(w.core.memory.buffer);
-    mem.set(bytes, ptr);
+    mem.set(prefix, ptr);
+    mem.set(bytes, ptr + prefix.length);
     mem.set(policy, ptr + len);
-    return encodeInBlocks(w, handle, ptr, len, policy.length, last, base);
+    const { ids, consumed } = encodeInBlocks(w, handle, ptr, len, policy.length, last, base);
+    const carry = last ? new Uint8Array(0) : w.view(ptr + consumed, len - consumed).slice();
+    return { ids, consumed, carry };
   } finally {
     w.core.dealloc(ptr, len + policy.length);
   }

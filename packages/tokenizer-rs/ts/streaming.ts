@@ -42,10 +42,9 @@ export class StreamEncoder {
   pushBytes(chunk: Uint8Array): Uint32Array {
     this.open();
     if (this.surrogate) throw new Error("cannot mix string and byte chunks in one stream");
-    const buf = this.carry.length ? concat(this.carry, chunk) : chunk;
-    const r = encodeBytes(this.core.handle, buf, this.core.policy, false, this.base);
+    const r = encodeBytes(this.core.handle, this.carry, chunk, this.core.policy, false, this.base);
     this.base += r.consumed;
-    this.carry = buf.slice(r.consumed);
+    this.carry = r.carry;
     return r.ids;
   }
 
@@ -66,13 +65,6 @@ export class StreamEncoder {
   private open(): void {
     if (this.done) throw new Error("this stream is finished; start a new one with tokenizer.stream()");
   }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 function isAsync<T>(x: Iterable<T> | AsyncIterable<T>): x is AsyncIterable<T> {

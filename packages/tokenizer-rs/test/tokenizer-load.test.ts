@@ -1,0 +1,111 @@
+// The fast loaders (files parsed inside WASM: GPT-2 vocab.json + merges.txt, and the tiktoken npm JSON
+// read as bytes) against the plain ones (ts/files.ts and JSON.parse, then Tokenizer.fromVocab/fromRankText):
+// the same vocab, byte for byte, and the same ids, for trained tokenizers with odd bytes and special
+// tokens; and files the fast path refuses still load, or fail, exactly as the plain path says.
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import fc from "fast-check";
+import { loadVocabMerges, saveTokenizerFiles, Tokenizer, trainBpe } from "@cs336-ts/tokenizer";
+import { splitRankFile } from "../ts/tiktoken-ranks.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "tok-load-"));
+const SPECIALS = ["<|endoftext|>", "<pad>"];
+const GPT2_JSON = createRequire(import.meta.url).resolve("tiktoken/encoders/gpt2.json");
+
+/** Every id's bytes, and the ids of some texts: what "the same tokenizer" means here. */
+function fingerprint(t: Tokenizer, texts: string[]) {
+  const tokens = Array.from({ length: t.vocabSize }, (_, id) => [...t.tokenBytes(id)].join(","));
+  return { size: t.vocabSize, tokens, ids: texts.map((s) => [...t.encode(s)]), specials: [...t.specialTokenIds] };
+}
+
+const TEXTS = ["", "hello wörld<|endoftext|> it's 2024!", "\u0000\u0001 tabs\there\r\n", "日本語 🙂<pad>x", " "];
+
+describe("vocab.json + merges.txt: parsed in WASM equals parsed in JS", () => {
+  test("trained tokenizers over random text with control bytes, non-ASCII and specials", async () => {
+    const corpora = fc.sample(
+      fc.array(fc.constantFrom("a", "ab", " the", "\u0000", "\u007f", "é", "日本", "🙂", "\n", '"q"', "\\", "<|"), {
+        minLength: 200,
+        maxLength: 400,
+      }),
+      { numRuns: 4, seed: 11 },
+    );
+    for (const [i, parts] of corpora.entries()) {
+      const text = parts.join("");
+      const { vocab, merges } = await trainBpe({
+        input: new TextEncoder().encode(text),
+        vocabSize: 300,
+        specialTokens: SPECIALS,
+      });
+      const paths = saveTokenizerFiles(join(dir, `t${i}`), vocab, merges, SPECIALS);
+      const fast = Tokenizer.fromFiles({ vocab: paths.vocab, merges: paths.merges, specialTokens: SPECIALS });
+      const js = loadVocabMerges(paths.vocab, paths.merges, SPECIALS);
+      const plain = Tokenizer.fromVocab(js.vocab, js.merges, SPECIALS);
+      const texts = [...TEXTS, text.slice(0, 500)];
+      expect(fingerprint(fast, texts)).toEqual(fingerprint(plain, texts));
+    }
+  });
+
+  test("what the WASM reader refuses goes the JS way: same tokenizer, or the same error", () => {
+    const vocab: Record<string, number> = {};
+    const bytesToChar = (b: number) =>
+      String.fromCodePoint(
+        (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || b >= 0xae
+          ? b
+          : 0x100 +
+              Array.from({ length: b }, (_, x) => x).filter(
+                (x) => !((x >= 0x21 && x <= 0x7e) || (x >= 0xa1 && x <= 0xac) || x >= 0xae),
+              ).length,
+      );
+    for (let b = 0; b < 256; b++) vocab[bytesToChar(b)] = b;
+    vocab["Ġt"] = 256;
+    const merges = "#version: 0.2\nĠ t\n";
+    const write = (name: string, text: string) => {
+      const p = join(dir, name);
+      writeFileSync(p, text);
+      return p;
+    };
+    const m = write("m.txt", merges);
+    // "5.0" as an id and an escaped "/" are JSON the WASM reader does not take; JSON.parse does.
+    const odd = JSON.stringify(vocab).replace('"Ġt":256', '"Ġt":256.0').replace('"/":', '"\\/":');
+    const fromOdd = Tokenizer.fromFiles({ vocab: write("odd.json", odd), merges: m });
+    expect([...fromOdd.encode(" t/")]).toEqual([256, 47]);
+    // A duplicate key: JSON.parse keeps the last ("Ġt": 256, vocab of 257); the WASM reader would see
+    // ids 256 and 257 with the same bytes, so it refuses and the JS reader decides.
+    const dup = JSON.stringify(vocab).replace('"Ġt":256', '"Ġt":257,"Ġt":256');
+    const fromDup = Tokenizer.fromFiles({ vocab: write("dup.json", dup), merges: m });
+    expect(fromDup.vocabSize).toBe(257);
+    expect([...fromDup.encode(" t")]).toEqual([256]);
+    // A merges line naming a token not in the vocab: the error names the file's line.
+    const bad = write("bad.txt", "#version: 0.2\nĠ t\nq z\n");
+    expect(() => Tokenizer.fromFiles({ vocab: write("v.json", JSON.stringify(vocab)), merges: bad })).toThrow(
+      /bad\.txt line 3/,
+    );
+  });
+});
+
+describe("tiktoken's npm JSON: read as bytes equals JSON.parse", () => {
+  test("GPT-2 from the package: same vocab and ids either way", () => {
+    const fast = Tokenizer.fromFiles({ tiktoken: GPT2_JSON });
+    const f = splitRankFile(readFileSync(GPT2_JSON, "utf8"));
+    const plain = Tokenizer.fromRankText(f.lines, f.specialTokens);
+    expect(fingerprint(fast, TEXTS)).toEqual(fingerprint(plain, TEXTS));
+  });
+
+  test("a JSON the byte reader cannot take (an escaped slash) loads the slow way; a broken one names the file", () => {
+    const ranks = Array.from({ length: 256 }, (_, i) => Buffer.from([i]).toString("base64"));
+    const json = (body: string) => JSON.stringify({ special_tokens: { "<|e|>": 257 }, bpe_ranks: body });
+    const good = `! 0 ${ranks.join(" ")} ${Buffer.from("ab").toString("base64")}`;
+    const escaped = join(dir, "escaped.json");
+    writeFileSync(escaped, json(good).replaceAll("/", "\\/"));
+    const t = Tokenizer.fromFiles({ tiktoken: escaped });
+    expect([...t.encode("ab<|e|>")]).toEqual([256, 257]);
+    const broken = join(dir, "broken.json");
+    writeFileSync(broken, json(`${good} Y*==`));
+    expect(() => Tokenizer.fromFiles({ tiktoken: broken })).toThrow(
+      /broken\.json: rank file line 1: a token is not base64/,
+    );
+  });
+});
