@@ -48,6 +48,29 @@ fn main() {
         Encoder::from_rank_table(parse_rank_text(&raw).expect("parse"), &specials).expect("build")
     });
     println!("parse rank text: {:.2} ms", t_parse * 1e3);
+    // GPT-2 vocab.json + merges.txt beside the ranks (`--gpt2 DIR` holding gpt2_vocab.json, gpt2_merges.txt).
+    if let Some(dir) = args
+        .iter()
+        .position(|a| a == "--gpt2")
+        .and_then(|i| args.get(i + 1))
+    {
+        let v = std::fs::read(format!("{dir}/gpt2_vocab.json")).expect("read vocab.json");
+        let m = std::fs::read(format!("{dir}/gpt2_merges.txt")).expect("read merges.txt");
+        let sp = ["<|endoftext|>".to_string()];
+        let (t_v, _) = best_of(reps, || {
+            cs336_tokenizer::encode_files::parse_vocab_json(&v, &sp).expect("vocab")
+        });
+        let (t_m, _) = best_of(reps, || {
+            cs336_tokenizer::encode_files::parse_merges_txt(&m).expect("merges")
+        });
+        let (t_all, _) = best_of(reps, || Encoder::from_gpt2_files(&v, &m, &sp).expect("build"));
+        println!(
+            "vocab.json {:.2} ms, merges.txt {:.2} ms, whole GPT-2 files load {:.2} ms",
+            t_v * 1e3,
+            t_m * 1e3,
+            t_all * 1e3
+        );
+    }
     println!("parse + build encoder: {:.2} ms", t_load * 1e3);
 
     let (t_cold, ids) = best_of(reps, || {

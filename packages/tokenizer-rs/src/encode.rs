@@ -1,7 +1,8 @@
 //! The encoder (CS336 §2.6): special-token split, GPT-2 pre-tokenization, per-piece cache, BPE merge by
 //! rank. Built either from vocab + merges (CS336, GPT-2 `merges.txt`, HF `tokenizer.json`) or from
-//! tiktoken-style ranks, where any split of a token into two tokens is a merge ranked by the token.
-//! Streaming lives in `encode_stream.rs`, per-call special-token policy in `encode_policy.rs`.
+//! tiktoken-style ranks, where any two adjacent parts whose concatenation is a token merge, ranked by that
+//! token (derived on demand: `encode_rules.rs`). Streaming and the per-call special-token policy live in
+//! `encode_stream.rs`, file parsing in `encode_ranks.rs` and `encode_files.rs`.
 
 use crate::encode_cache::PieceCache;
 use crate::encode_hash::{Merge, PairMap};
