@@ -8,7 +8,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
-import { loadVocabMerges, saveTokenizerFiles, Tokenizer, trainBpe } from "@cs336-ts/tokenizer";
+import { loadTokenizerJson, loadVocabMerges, saveTokenizerFiles, Tokenizer, trainBpe } from "@cs336-ts/tokenizer";
 import { splitRankFile } from "../ts/tiktoken-ranks.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "tok-load-"));
@@ -23,7 +23,7 @@ function fingerprint(t: Tokenizer, texts: string[]) {
 
 const TEXTS = ["", "hello wörld<|endoftext|> it's 2024!", "\u0000\u0001 tabs\there\r\n", "日本語 🙂<pad>x", " "];
 
-describe("vocab.json + merges.txt: parsed in WASM equals parsed in JS", () => {
+describe("vocab.json + merges.txt and tokenizer.json: parsed in WASM equals parsed in JS", () => {
   test("trained tokenizers over random text with control bytes, non-ASCII and specials", async () => {
     const corpora = fc.sample(
       fc.array(fc.constantFrom("a", "ab", " the", "\u0000", "\u007f", "é", "日本", "🙂", "\n", '"q"', "\\", "<|"), {
@@ -45,6 +45,11 @@ describe("vocab.json + merges.txt: parsed in WASM equals parsed in JS", () => {
       const plain = Tokenizer.fromVocab(js.vocab, js.merges, SPECIALS);
       const texts = [...TEXTS, text.slice(0, 500)];
       expect(fingerprint(fast, texts)).toEqual(fingerprint(plain, texts));
+      const fastJson = Tokenizer.fromFiles({ tokenizerJson: paths.tokenizer });
+      const tj = loadTokenizerJson(paths.tokenizer);
+      const plainJson = Tokenizer.fromVocab(tj.vocab, tj.merges, tj.specialTokens);
+      expect(fingerprint(fastJson, texts)).toEqual(fingerprint(plainJson, texts));
+      expect(fingerprint(fastJson, texts)).toEqual(fingerprint(plain, texts));
     }
   });
 

@@ -43,15 +43,36 @@ function readText(path: string, what: string): string {
   return new TextDecoder().decode(readBytes(path, what));
 }
 
-/** The raw bytes of vocab.json + merges.txt for the core's fast loader, or null if either is unreadable. */
-export function readGpt2Files(opts: {
-  vocab: string;
-  merges: string;
-}): { vocab: Uint8Array; merges: Uint8Array } | null {
+/**
+ * vocab.json + merges.txt bytes and the special tokens for the core's fast loader (src/encode_files.rs):
+ * the files themselves, or for a tokenizer.json its model's vocab and merges in the same forms (its
+ * specials are its added tokens). Null when a file is unreadable or not in that shape; the JS loader
+ * (`loadFiles`) then reports the problem.
+ */
+export function gpt2FileBytes(
+  opts: FromFilesOptions,
+): { vocab: Uint8Array; merges: Uint8Array; specialTokens: string[] } | null {
   try {
-    return { vocab: readFileSync(opts.vocab), merges: readFileSync(opts.merges) };
+    if ("vocab" in opts) {
+      const specialTokens = [...(opts.specialTokens ?? [])];
+      return { vocab: readFileSync(opts.vocab), merges: readFileSync(opts.merges), specialTokens };
+    }
+    if (!("tokenizerJson" in opts)) return null;
+    const doc = JSON.parse(readFileSync(opts.tokenizerJson, "utf8")) as {
+      model?: { type?: string; vocab?: unknown; merges?: unknown };
+      added_tokens?: Array<{ content?: unknown }>;
+    };
+    const { vocab, merges } = doc.model ?? {};
+    if (doc.model?.type !== "BPE" || typeof vocab !== "object" || !Array.isArray(merges)) return null;
+    const own = (doc.added_tokens ?? []).map((t) => t.content);
+    if (!own.every((t): t is string => typeof t === "string")) return null;
+    if (opts.specialTokens?.some((t) => !own.includes(t))) return null;
+    const lines = merges.map((m: unknown) => (Array.isArray(m) ? m.join(" ") : m));
+    if (!lines.every((l) => typeof l === "string")) return null;
+    const enc = new TextEncoder();
+    return { vocab: enc.encode(JSON.stringify(vocab)), merges: enc.encode(lines.join("\n")), specialTokens: own };
   } catch {
-    return null; // the slow path reports it properly
+    return null;
   }
 }
 

@@ -22,12 +22,12 @@ import { encodeChunks, encodeChunksSync, StreamEncoder } from "./streaming.ts";
 import type { TiktokenRanks } from "./tiktoken-ranks.ts";
 import {
   directoryFiles,
+  gpt2FileBytes,
   type FromFilesOptions,
   type LoadedRanks,
   loadFiles,
   mergeErrorWithLine,
   rankFileText,
-  readGpt2Files,
 } from "./tokenizer-files.ts";
 import { encodeStringList, TokenizerError } from "./wasm.ts";
 
@@ -97,13 +97,13 @@ export class Tokenizer {
    * (Hugging Face), or `{ tiktoken }` (a `.tiktoken` file or the tiktoken npm package's encoders/*.json).
    */
   static fromFiles(opts: FromFilesOptions): Tokenizer {
-    if ("vocab" in opts) {
-      // Fast path: both files parsed in Rust. Anything it refuses goes the JS way below, for the message.
-      const files = readGpt2Files(opts);
-      const specials = [...(opts.specialTokens ?? [])];
+    // Fast path: vocab and merges parsed in Rust. Anything it refuses goes the JS way below, for the message.
+    const files = gpt2FileBytes(opts);
+    if (files) {
       const owner = {};
-      const h = files ? tryCreateFromGpt2Files(owner, files.vocab, files.merges, encodeStringList(specials)) : 0;
-      if (h !== 0) return Tokenizer.adopt(owner, h, specials);
+      const specials = encodeStringList(files.specialTokens);
+      const h = tryCreateFromGpt2Files(owner, files.vocab, files.merges, specials);
+      if (h !== 0) return Tokenizer.adopt(owner, h, files.specialTokens);
     }
     const f = loadFiles(opts);
     if (f.kind === "rankText") {
