@@ -1,7 +1,7 @@
-// The inference graph: `input_ids` int64 (batch, seq) → `logits` float32 (batch, seq, vocab), with every
-// weight stored inside the model as an initializer, so the bytes are a standalone model.onnx that any ONNX
-// Runtime can load. The same bytes back in-process inference (generate, eval): one graph, one code path.
-// Batch and sequence length are symbolic; RoPE positions 0..seq-1 are computed inside the graph.
+// The graph `export` writes: `input_ids` int64 (batch, seq) → `logits` float32 (batch, seq, vocab), every
+// weight an initializer and RoPE positions computed inside, so model.onnx needs nothing but token ids. The
+// model package's exportInferenceModel (used in-process by generate-model.ts) takes int32 `tokens` plus a
+// `positions` input instead; export.test.ts checks that both give the same logits.
 // Leaves out: a KV cache (each call recomputes the whole context) and float16 weights.
 import { type ModelConfig, parameterSpecs } from "@cs336-ts/model/config.ts";
 import { Graph } from "@cs336-ts/model/graph/graph.ts";
@@ -9,10 +9,11 @@ import { cast, sub } from "@cs336-ts/model/graph/ops-elementwise.ts";
 import { reduceSum } from "@cs336-ts/model/graph/ops-reduce.ts";
 import { concat, constantOfShape, shapeOf, slice, trilu } from "@cs336-ts/model/graph/ops-shape.ts";
 import { tensorOf, type Value } from "@cs336-ts/model/graph/value.ts";
-import type { ParamMap } from "@cs336-ts/model/init.ts";
+import type { HostTensor, ParamMap } from "@cs336-ts/model/init.ts";
 import type { LmParams } from "@cs336-ts/model/nn/lm.ts";
 import { transformerLm } from "@cs336-ts/model/nn/lm.ts";
 import { emitModel } from "@cs336-ts/model/onnx/emit.ts";
+import { checkParamMap } from "@cs336-ts/model/train/host-tensors.ts";
 
 export const INPUT_IDS = "input_ids";
 export const LOGITS = "logits";
@@ -30,17 +31,17 @@ export function positionsOf(tokens: Value): Value {
   return cast(sub(counts, 1), "int64");
 }
 
-/** Builds the standalone inference graph for `config` with `weights` as initializers. */
-export function buildInferenceGraph(config: ModelConfig, weights: ParamMap): Graph {
+/** Builds the standalone export graph for `config` with `weights` as initializers. */
+export function buildExportGraph(config: ModelConfig, weights: ParamMap): Graph {
   const g = new Graph("cs336_transformer_lm");
   const params: LmParams = {};
-  for (const spec of parameterSpecs(config)) {
-    const w = weights[spec.name];
-    if (!w) throw new Error(`the weights lack "${spec.name}" (shape [${spec.shape}]) that this config needs`);
-    if (w.shape.join(",") !== spec.shape.join(",")) {
-      throw new Error(`weight "${spec.name}" has shape [${w.shape}], the config needs [${spec.shape}]`);
-    }
-    params[spec.name] = g.initializer(spec.name, { dtype: "float32", shape: [...w.shape], data: w.data });
+  checkParamMap("weights", config, weights);
+  for (const { name, shape } of parameterSpecs(config)) {
+    params[name] = g.initializer(name, {
+      dtype: "float32",
+      shape: [...shape],
+      data: (weights[name] as HostTensor).data,
+    });
   }
   const tokens = g.input(INPUT_IDS, "int64", ["batch", "seq"]);
   const positions = config.positional === "rope" ? positionsOf(tokens) : undefined;
@@ -49,6 +50,6 @@ export function buildInferenceGraph(config: ModelConfig, weights: ParamMap): Gra
 }
 
 /** The model.onnx bytes (opset 23): graph and weights. */
-export function inferenceModelBytes(config: ModelConfig, weights: ParamMap): Uint8Array {
-  return emitModel(buildInferenceGraph(config, weights), { producer: "cs336-ts export" });
+export function exportModelBytes(config: ModelConfig, weights: ParamMap): Uint8Array {
+  return emitModel(buildExportGraph(config, weights), { producer: "cs336-ts export" });
 }

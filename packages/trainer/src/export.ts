@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { loadCheckpoint, writeFileAtomic } from "./checkpoint.ts";
-import { INPUT_IDS, inferenceModelBytes, LOGITS } from "./export-graph.ts";
+import { exportModelBytes, INPUT_IDS, LOGITS } from "./export-graph.ts";
 
 export type ExportResult = { modelPath: string; sidecarPath: string; bytes: number; parameters: number };
 
@@ -21,7 +21,7 @@ export function exportCheckpoint(checkpointPath: string, out: string): ExportRes
   const dir = dirname(modelPath);
   if (existsSync(dir) && !statSync(dir).isDirectory()) throw new Error(`${dir} exists and is not a folder`);
   mkdirSync(dir, { recursive: true });
-  const bytes = inferenceModelBytes(ck.model, ck.state.params);
+  const bytes = exportModelBytes(ck.model, ck.state.params);
   if (bytes.length >= 2 ** 31) {
     throw new Error(
       `the model is ${bytes.length} bytes, over ONNX's 2 GB protobuf limit (external data is not supported)`,

@@ -1,13 +1,14 @@
-// In-process inference over the standalone inference graph (export-graph.ts): one ONNX Runtime session per
-// model, serving both next-token logits for generation and batched logits for evaluation. Weights live in
-// the session as initializers, so each call only copies the token ids in and the logits out.
+// In-process inference for generate, eval and the demo: the model package's inference session
+// (packages/model/src/train/inference.ts: weights as initializers, symbolic batch and length) adapted to the
+// two shapes the trainer asks for: next-token logits of one context, and logits of a batch of windows.
+// Ids and lengths are checked on the host before each run (by createInference).
 // Leaves out: a KV cache; generation reruns the (cropped) context each step.
 import type { ModelConfig } from "@cs336-ts/model/config.ts";
 import type { ParamMap } from "@cs336-ts/model/init.ts";
-import { type Device, Session } from "@cs336-ts/model/runtime/session.ts";
+import type { Device } from "@cs336-ts/model/runtime/session.ts";
+import { createInference } from "@cs336-ts/model/train/inference.ts";
 import { type Checkpoint, loadCheckpoint } from "./checkpoint.ts";
 import type { BatchLogitsModel } from "./eval.ts";
-import { INPUT_IDS, inferenceModelBytes, LOGITS } from "./export-graph.ts";
 import type { NextTokenModel } from "./generate.ts";
 
 export type InferenceModel = NextTokenModel &
@@ -18,41 +19,27 @@ export type InferenceModel = NextTokenModel &
 
 export type InferenceOptions = { device?: Device; threads?: number };
 
-/** A session for `config` with `weights`; ids are range-checked on the host before each run. */
+/** A session for `config` with `weights`. */
 export async function createInferenceModel(
   config: ModelConfig,
   weights: ParamMap,
   opts: InferenceOptions = {},
 ): Promise<InferenceModel> {
-  const session = await Session.create(inferenceModelBytes(config, weights), {
+  const lm = await createInference(config, weights, {
     device: opts.device ?? "cpu",
     ...(opts.threads ? { intraOpThreads: opts.threads } : {}),
   });
   const V = config.vocabSize;
-  const run = async (ids: ArrayLike<number>, B: number, T: number): Promise<Float32Array> => {
-    if (T > config.contextLength) {
-      throw new RangeError(`sequence length ${T} exceeds the model's context length ${config.contextLength}`);
-    }
-    const data = new BigInt64Array(B * T);
-    for (let i = 0; i < B * T; i++) {
-      const id = ids[i] as number;
-      if (!(id >= 0 && id < V))
-        throw new RangeError(`token id ${id} not in [0, ${V}): the tokenizer does not match the model`);
-      data[i] = BigInt(id);
-    }
-    const out = await session.run({ [INPUT_IDS]: { dtype: "int64", shape: [B, T], data } }, [LOGITS]);
-    return out[LOGITS]?.data as Float32Array;
-  };
   return {
     config,
     vocabSize: V,
     contextLength: config.contextLength,
     async lastLogits(context) {
-      const all = await run(context, 1, context.length);
+      const all = await lm.logits(context, [1, context.length]);
       return all.subarray((context.length - 1) * V, context.length * V);
     },
-    logits: (ids, B, T) => run(ids, B, T),
-    release: () => session.release(),
+    logits: (ids, B, T) => lm.logits(ids, [B, T]),
+    release: () => lm.release(),
   };
 }
 

@@ -92,6 +92,21 @@ describe("export", () => {
     }
   });
 
+  test("in-process inference reads a context that is a subarray at its offset (generation crops so)", async () => {
+    const inproc = await createInferenceModel(config, params);
+    try {
+      const rng = Rng.seeded(11);
+      const all = Int32Array.from({ length: 40 }, () => rng.nextInt(config.vocabSize));
+      const T = config.contextLength;
+      const view = all.subarray(all.length - T);
+      expect(view.byteOffset).toBeGreaterThan(0);
+      expect(await inproc.lastLogits(view)).toEqual(await inproc.lastLogits(Int32Array.from(view)));
+      expect(await inproc.lastLogits(view)).not.toEqual(await inproc.lastLogits(all.subarray(0, T)));
+    } finally {
+      await inproc.release();
+    }
+  });
+
   test("a path ending in .onnx is used as the file name", () => {
     const r2 = exportCheckpoint(ckPath, join(dir, "named", "tiny.onnx"));
     expect(r2.modelPath).toBe(join(dir, "named", "tiny.onnx"));
