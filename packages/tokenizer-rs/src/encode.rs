@@ -7,7 +7,7 @@
 use crate::encode_cache::PieceCache;
 use crate::encode_hash::{Merge, PairMap};
 use crate::encode_index::TokenIndex;
-use crate::encode_merge::merge_in_place;
+use crate::encode_merge::{merge_in_place, merge_slices};
 use crate::encode_rules::MergeRules;
 use crate::encode_stream::AllowedMatcher;
 use crate::error::{Error, Result};
@@ -238,7 +238,22 @@ impl Encoder {
         parts.clear();
         parts.extend(piece.iter().map(|&b| self.byte_ids[b as usize]));
         let (rules, vocab) = (&mut self.rules, &self.vocab);
-        merge_in_place(&mut |l, r| rules.get(vocab, l, r), &mut parts);
+        // Rank-based vocabularies merge on subslices of the piece (tiktoken's way); the pair rules serve
+        // merge tables, and pieces too long for the stack buffers.
+        let done = match rules {
+            MergeRules::Ranks { index, ranked, .. } => {
+                let ranked = *ranked;
+                merge_slices(
+                    piece,
+                    &mut |b| index.get(vocab, b).filter(|&id| id < ranked).unwrap_or(u32::MAX),
+                    &mut parts,
+                )
+            }
+            MergeRules::Table(_) => false,
+        };
+        if !done {
+            merge_in_place(&mut |l, r| rules.get(vocab, l, r), &mut parts);
+        }
         out.extend_from_slice(&parts);
         self.cache.insert(piece, &parts);
         self.scratch = parts;

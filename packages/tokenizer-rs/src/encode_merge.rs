@@ -92,6 +92,56 @@ fn merge_scan(table: &mut impl FnMut(u32, u32) -> Option<Merge>, parts: &mut Vec
     }
 }
 
+/// tiktoken's `byte_pair_merge` for rank-based vocabularies: the parts are contiguous ranges of `piece`,
+/// and merging parts i and i+1 gives the token whose bytes are their concatenation, `piece[start_i ..
+/// end_i+1]`, so `rank(bytes)` (that token's rank, which is also its id, or `NONE`) is looked up on a
+/// subslice: no pair memo, no concatenation copy. Returns false for pieces longer than the stack buffers
+/// (the caller then uses `merge_in_place`). Same order as `merge_scan`: lowest rank, leftmost on ties.
+#[inline]
+pub fn merge_slices(piece: &[u8], rank: &mut impl FnMut(&[u8]) -> u32, parts: &mut Vec<u32>) -> bool {
+    let n = parts.len();
+    if n < 2 {
+        return true;
+    }
+    if n > STACK_PAIRS || n != piece.len() {
+        return false;
+    }
+    let mut start = [0u8; STACK_PAIRS + 1];
+    for (i, s) in start[..=n].iter_mut().enumerate() {
+        *s = i as u8;
+    }
+    let mut ranks = [NONE; STACK_PAIRS];
+    let mut pairs = n - 1;
+    for (i, r) in ranks[..pairs].iter_mut().enumerate() {
+        *r = rank(&piece[i..i + 2]);
+    }
+    loop {
+        let mut best = NONE;
+        let mut at = 0;
+        for (i, &r) in ranks[..pairs].iter().enumerate() {
+            if r < best {
+                best = r;
+                at = i;
+            }
+        }
+        if best == NONE {
+            return true;
+        }
+        parts[at] = best;
+        parts.remove(at + 1);
+        start.copy_within(at + 2..pairs + 2, at + 1);
+        ranks.copy_within(at + 1..pairs, at);
+        pairs -= 1;
+        let span = |i: usize| start[i] as usize..start[i + 2] as usize;
+        if at < pairs {
+            ranks[at] = rank(&piece[span(at)]);
+        }
+        if at > 0 {
+            ranks[at - 1] = rank(&piece[span(at - 1)]);
+        }
+    }
+}
+
 /// Doubly linked list over the original positions plus a min-heap of (rank, position) with lazy
 /// invalidation: a popped entry is stale when either node changed since it was pushed. Ties on rank pop
 /// the lowest position, which is the leftmost pair, matching the scan and the reference.
@@ -195,6 +245,41 @@ mod tests {
                 merge_heap(&mut get, &mut heap);
                 assert_eq!(heap, want, "heap, case {case}");
             }
+        }
+    }
+
+    #[test]
+    fn slices_agree_with_the_pair_merge_over_rank_vocabularies() {
+        // A rank vocabulary over bytes a..d: every byte, then random strings; a pair merges when its
+        // concatenation is a token, ranked (and identified) by that token's index.
+        let mut x: u64 = 5;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for case in 0..300 {
+            let mut tokens: Vec<Vec<u8>> = (0..=255u8).map(|b| vec![b]).collect();
+            for _ in 0..(20 + case % 60) {
+                let len = 2 + (next() % 5) as usize;
+                let t: Vec<u8> = (0..len).map(|_| b'a' + (next() % 4) as u8).collect();
+                if !tokens.contains(&t) {
+                    tokens.push(t);
+                }
+            }
+            let id_of = |b: &[u8]| tokens.iter().position(|t| t == b).map(|i| i as u32);
+            let len = (next() % 40) as usize;
+            let piece: Vec<u8> = (0..len).map(|_| b'a' + (next() % 4) as u8).collect();
+            let mut pair = |l: u32, r: u32| {
+                let joined = [tokens[l as usize].clone(), tokens[r as usize].clone()].concat();
+                id_of(&joined).map(|id| Merge { rank: id, id })
+            };
+            let mut want: Vec<u32> = piece.iter().map(|&b| b as u32).collect();
+            merge_in_place(&mut pair, &mut want);
+            let mut got: Vec<u32> = piece.iter().map(|&b| b as u32).collect();
+            assert!(merge_slices(&piece, &mut |b| id_of(b).unwrap_or(NONE), &mut got));
+            assert_eq!(got, want, "case {case}");
         }
     }
 
