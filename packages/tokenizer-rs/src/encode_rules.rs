@@ -2,8 +2,9 @@
 //! `tokenizer.json`) has an explicit, complete table built at load. A rank-based one (tiktoken) merges
 //! any two adjacent parts whose concatenation is a token, ranked by that token: as in tiktoken's own
 //! `byte_pair_merge`, that is a lookup of the concatenated bytes, so the load builds no pair table at all
-//! (deriving all of GPT-2's pairs up front cost ~250k lookups, most of the load). Pairs met while
-//! encoding are memoized, absent ones too, in a bounded map with the eager table's layout.
+//! (deriving all of GPT-2's pairs up front cost ~250k lookups, most of the load). Encoding looks ranks
+//! up on subslices of the pre-token (`encode_merge::merge_slices`); the pair form here, memoized in a
+//! bounded map with the eager table's layout (absent pairs too), serves pieces too long for that.
 
 use crate::encode::VocabTable;
 use crate::encode_hash::{Merge, PairMap};
