@@ -12,8 +12,10 @@ import {
   readSync,
   renameSync,
   rmSync,
+  statSync,
   writeSync,
 } from "node:fs";
+import { join } from "node:path";
 import { type ModelConfig, parameterSpecs, resolveModelConfig } from "@cs336-ts/model/config.ts";
 import type { ParamMap } from "@cs336-ts/model/init.ts";
 import { readSafetensors, type SafeTensor, writeSafetensors } from "@cs336-ts/model/io/safetensors.ts";
@@ -118,7 +120,8 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): Checkpoint 
   try {
     file = readSafetensors(bytes, source);
   } catch (e) {
-    throw fail((e as Error).message);
+    const why = (e as Error).message;
+    throw fail(why.startsWith(`${source}: `) ? why.slice(source.length + 2) : why);
   }
   const md = file.metadata;
   if (md.format !== CHECKPOINT_FORMAT) {
@@ -193,7 +196,26 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): Checkpoint 
 
 export function loadCheckpoint(path: string): Checkpoint {
   if (!existsSync(path)) throw new CheckpointError(`checkpoint ${path} not found; check the path`);
+  if (statSync(path).isDirectory()) {
+    const inside = existsSync(join(path, "checkpoints")) ? join(path, "checkpoints") : path;
+    throw new CheckpointError(
+      `${path} is a folder; pass a checkpoint file from ${inside}, e.g. ${join(inside, "best.safetensors")} or ` +
+        "its newest step-NNNNNNN.safetensors",
+    );
+  }
   return decodeCheckpoint(readFileSync(path), path);
+}
+
+/** The resolved run config a checkpoint records (null when saved outside a run), read from its header only. */
+export function readCheckpointRunConfig(path: string): RunConfig | null {
+  const md = existsSync(path) && statSync(path).isFile() ? readCheckpointMetadata(path) : {};
+  // Anything that is not a readable checkpoint header gets loadCheckpoint's precise error.
+  if (md.format !== CHECKPOINT_FORMAT) loadCheckpoint(path);
+  try {
+    return JSON.parse(md.run_config ?? "null") as RunConfig | null;
+  } catch {
+    return null;
+  }
 }
 
 /** Just the metadata (cheap: reads the header only), e.g. to find the newest checkpoint of a run. */

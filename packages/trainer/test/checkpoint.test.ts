@@ -2,7 +2,7 @@
 // (generator state, config, val loss), atomic writes, and clear errors for truncated, corrupt, foreign
 // and mismatched files.
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parameterSpecs, resolveModelConfig } from "@cs336-ts/model/config.ts";
@@ -10,7 +10,13 @@ import { initParameters } from "@cs336-ts/model/init.ts";
 import { writeSafetensors } from "@cs336-ts/model/io/safetensors.ts";
 import { Rng } from "@cs336-ts/model/random.ts";
 import { runLoadCheckpoint, runSaveCheckpoint, type Weights } from "../../../tests/adapters.ts";
-import { type Checkpoint, CheckpointError, loadCheckpoint, saveCheckpoint } from "../src/checkpoint.ts";
+import {
+  type Checkpoint,
+  CheckpointError,
+  loadCheckpoint,
+  readCheckpointRunConfig,
+  saveCheckpoint,
+} from "../src/checkpoint.ts";
 import { resolveRunConfig } from "../src/config.ts";
 
 const small = { vocabSize: 40, contextLength: 8, dModel: 16, numLayers: 2, numHeads: 2, dFf: 24, ropeTheta: 10000 };
@@ -111,7 +117,40 @@ describe("loading bad checkpoints", () => {
       writeFileSync(path, bytes.subarray(0, keep));
       expect(() => loadCheckpoint(path)).toThrow(CheckpointError);
       expect(() => loadCheckpoint(path)).toThrow(/good\.safetensors is not a usable checkpoint: .*(corrupt|truncated)/);
+      // The path is named once, not again inside the reason.
+      expect(() => loadCheckpoint(path)).toThrow(/^(?!.*good\.safetensors.*good\.safetensors)/);
     }
+  });
+
+  test("a folder is refused with the checkpoint files to pass instead", () => {
+    const d = dir();
+    expect(() => loadCheckpoint(d)).toThrow(new RegExp(`${d} is a folder; pass a checkpoint file from ${d}`));
+    mkdirSync(join(d, "checkpoints"));
+    expect(() => loadCheckpoint(d)).toThrow(
+      /is a folder; pass a checkpoint file from .*checkpoints, e\.g\. .*best\.safetensors/,
+    );
+  });
+
+  test("readCheckpointRunConfig reads the run config from the header, and names a bad file like loadCheckpoint", async () => {
+    const { path } = await good();
+    expect(readCheckpointRunConfig(path)).toBeNull();
+    const config = resolveRunConfig({ model: small, tokenizer: "tok/dir" });
+    const params = randomWeights(4);
+    const withConfig = join(dir(), "run.safetensors");
+    saveCheckpoint(withConfig, {
+      model: config.model,
+      state: { params, m: params, v: params, adamStep: 1 },
+      iteration: 1,
+      rng: null,
+      config,
+      elapsedSeconds: 0,
+      valLoss: null,
+    });
+    expect(readCheckpointRunConfig(withConfig)?.tokenizer).toBe("tok/dir");
+    expect(() => readCheckpointRunConfig(join(dir(), "missing"))).toThrow(/missing not found/);
+    const junk = join(dir(), "junk");
+    writeFileSync(junk, "not a checkpoint");
+    expect(() => readCheckpointRunConfig(junk)).toThrow(/junk is not a usable checkpoint/);
   });
 
   test("flipped data bytes fail the sha256 check", async () => {
