@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Rng } from "@cs336-ts/model/random.ts";
 import { saveTokenizerFiles, Tokenizer, trainBpe } from "@cs336-ts/tokenizer";
+import { loadCheckpoint, saveCheckpoint } from "@cs336-ts/trainer/checkpoint.ts";
 import { resolveRunConfig } from "@cs336-ts/trainer/config.ts";
 import { writeNpy } from "@cs336-ts/trainer/data/npy.ts";
 import { argmax } from "@cs336-ts/trainer/sample.ts";
@@ -225,6 +226,22 @@ describe("bad input exits 2 with a clear message", () => {
       code: 2,
       err: expect.stringMatching(/missing required flag --prompt/),
     });
+    expect(run([...base, "--checkpoint", dir])).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/is a folder; pass a checkpoint file/),
+    });
+    // A checkpoint saved outside a run records no tokenizer: generate needs --tokenizer, eval skips bits/byte.
+    const bare = join(dir, "bare.safetensors");
+    saveCheckpoint(bare, { ...loadCheckpoint(checkpoint), config: null });
+    expect(run([...base, "--checkpoint", bare])).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/recorded no tokenizer folder; pass --tokenizer DIR/),
+    });
+    expect(run([...base, "--checkpoint", bare, "--tokenizer", tokDir, "--max-tokens", "3"]).code).toBe(0);
+    const noBpb = run(["eval", "--checkpoint", bare, "--data", join(dir, "valid.npy"), "--max-tokens", "64"]);
+    expect(noBpb.code).toBe(0);
+    expect(noBpb.err).toContain("recorded no tokenizer folder; bits/byte skipped (--tokenizer DIR gives it)");
+    expect(noBpb.out).toMatch(/bits\/byte {3}n\/a/);
   });
 
   test("eval: missing data, ids out of range, too short, bad flags", () => {

@@ -4,6 +4,7 @@ import { DEMO_DEFAULTS, DemoInterrupted, runDemo } from "@cs336-ts/trainer/demo.
 import { formatDuration } from "@cs336-ts/trainer/download.ts";
 import type { Command } from "../command.ts";
 import { parseFlags, UsageError } from "../flags.ts";
+import { deviceFlag, noPositionals, parseDevice } from "./inference-flags.ts";
 
 const flags = {
   corpus: { type: "string", help: "train on this UTF-8 text file instead of TinyStories (split 90/10)" },
@@ -17,7 +18,7 @@ const flags = {
   },
   prompt: { type: "string", help: "start of the generated story", default: DEMO_DEFAULTS.prompt },
   seed: { type: "number", integer: true, help: "seed for initialization, batches and sampling", default: 0 },
-  device: { type: "string", help: "cpu or cuda", default: "cpu" },
+  ...deviceFlag,
   download: { type: "boolean", help: "download TinyStories when no local copy is found", default: true },
   "base-url": { type: "string", help: "mirror for the TinyStories download" },
 } as const;
@@ -29,9 +30,8 @@ const command: Command = {
   flags,
   async run(argv) {
     const f = parseFlags(argv, flags);
-    if (f._.length > 0) throw new UsageError(`unexpected arguments: ${f._.join(" ")}`);
-    const device = f.device as string;
-    if (device !== "cpu" && device !== "cuda") throw new UsageError(`--device must be cpu or cuda, got "${device}"`);
+    noPositionals(f);
+    const device = parseDevice(f.device);
     const vocabSize = f["vocab-size"] as number;
     if (vocabSize < 258 || vocabSize > 65536) throw new UsageError("--vocab-size must be in [258, 65536]");
     if (f["max-steps"] !== undefined && f["max-steps"] < 1) throw new UsageError("--max-steps must be >= 1");

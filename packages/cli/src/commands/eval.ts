@@ -1,12 +1,11 @@
 // `bun run cli eval --checkpoint PATH --data FILE.npy [--tokenizer DIR]`: loss, perplexity, bits per byte.
-import { existsSync } from "node:fs";
-import { loadCheckpoint } from "@cs336-ts/trainer/checkpoint.ts";
 import { evaluateCheckpoint } from "@cs336-ts/trainer/eval-checkpoint.ts";
 import type { Command } from "../command.ts";
 import { parseFlags, UsageError } from "../flags.ts";
+import { checkpointFlag, noPositionals, parseDevice, recordedTokenizer, runtimeFlags } from "./inference-flags.ts";
 
 const flags = {
-  checkpoint: { type: "string", required: true, help: "checkpoint (.safetensors) written by train" },
+  ...checkpointFlag,
   data: { type: "string", required: true, help: "token array (.npy) written by encode" },
   tokenizer: {
     type: "string",
@@ -14,9 +13,8 @@ const flags = {
   },
   "batch-size": { type: "number", integer: true, help: "windows of context-length tokens per model call", default: 8 },
   "max-tokens": { type: "number", integer: true, help: "score at most this many tokens (default: all)" },
-  device: { type: "string", help: "cpu or cuda", default: "cpu" },
-  threads: { type: "number", integer: true, help: "ONNX Runtime intra-op threads (0 = all cores)", default: 0 },
   json: { type: "boolean", help: "print the result as one JSON line", default: false },
+  ...runtimeFlags,
 } as const;
 
 const command: Command = {
@@ -26,18 +24,16 @@ const command: Command = {
   flags,
   async run(argv) {
     const f = parseFlags(argv, flags);
-    if (f._.length > 0) throw new UsageError(`unexpected arguments: ${f._.join(" ")}`);
-    const device = f.device as string;
-    if (device !== "cpu" && device !== "cuda") throw new UsageError(`--device must be cpu or cuda, got "${device}"`);
+    noPositionals(f);
+    const device = parseDevice(f.device);
     if ((f["batch-size"] as number) < 1) throw new UsageError("--batch-size must be >= 1");
     if (f["max-tokens"] !== undefined && f["max-tokens"] < 1) throw new UsageError("--max-tokens must be >= 1");
     let tokenizer = f.tokenizer ?? null;
     if (tokenizer === null) {
-      // The run config's tokenizer folder, when it still exists; without one, bits per byte is skipped.
-      const recorded = loadCheckpoint(f.checkpoint as string).config?.tokenizer ?? null;
-      if (recorded !== null && existsSync(recorded)) tokenizer = recorded;
-      else if (recorded !== null)
-        process.stderr.write(`note: the recorded tokenizer ${recorded} is gone; bits/byte skipped\n`);
+      // Without a tokenizer there are no byte lengths: bits per byte is skipped, loss and perplexity remain.
+      const recorded = recordedTokenizer(f.checkpoint as string);
+      if ("dir" in recorded) tokenizer = recorded.dir;
+      else process.stderr.write(`note: ${recorded.why}; bits/byte skipped (--tokenizer DIR gives it)\n`);
     }
     const tty = process.stderr.isTTY === true;
     const r = await evaluateCheckpoint({

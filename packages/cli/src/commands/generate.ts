@@ -1,19 +1,18 @@
 // `bun run cli generate --checkpoint PATH --tokenizer DIR --prompt TEXT`: stream a sampled continuation.
-import { loadCheckpoint } from "@cs336-ts/trainer/checkpoint.ts";
 import { generateFromCheckpoint } from "@cs336-ts/trainer/generate-checkpoint.ts";
 import type { Command } from "../command.ts";
 import { parseFlags, UsageError } from "../flags.ts";
+import { checkpointFlag, noPositionals, parseDevice, recordedTokenizer, runtimeFlags } from "./inference-flags.ts";
 
 const flags = {
-  checkpoint: { type: "string", required: true, help: "checkpoint (.safetensors) written by train" },
+  ...checkpointFlag,
   tokenizer: { type: "string", help: "tokenizer folder (default: the one recorded in the checkpoint's run config)" },
   prompt: { type: "string", required: true, help: 'text to continue ("" starts from <|endoftext|>)' },
   "max-tokens": { type: "number", integer: true, help: "most tokens to sample", default: 256 },
   temperature: { type: "number", help: "softmax temperature; 0 = greedy", default: 0.8 },
   "top-p": { type: "number", help: "nucleus mass in (0, 1]; 1 = off", default: 0.95 },
   seed: { type: "number", integer: true, help: "sampling seed", default: 0 },
-  device: { type: "string", help: "cpu or cuda", default: "cpu" },
-  threads: { type: "number", integer: true, help: "ONNX Runtime intra-op threads (0 = all cores)", default: 0 },
+  ...runtimeFlags,
 } as const;
 
 const command: Command = {
@@ -23,9 +22,8 @@ const command: Command = {
   flags,
   async run(argv) {
     const f = parseFlags(argv, flags);
-    if (f._.length > 0) throw new UsageError(`unexpected arguments: ${f._.join(" ")}`);
-    const device = f.device as string;
-    if (device !== "cpu" && device !== "cuda") throw new UsageError(`--device must be cpu or cuda, got "${device}"`);
+    noPositionals(f);
+    const device = parseDevice(f.device);
     const temperature = f.temperature as number;
     const topP = f["top-p"] as number;
     if (temperature < 0) throw new UsageError(`--temperature must be >= 0 (0 = greedy), got ${temperature}`);
@@ -34,10 +32,9 @@ const command: Command = {
     const checkpoint = f.checkpoint as string;
     let tokenizer = f.tokenizer;
     if (tokenizer === undefined) {
-      tokenizer = loadCheckpoint(checkpoint).config?.tokenizer ?? undefined;
-      if (!tokenizer) {
-        throw new UsageError("the checkpoint records no tokenizer folder; pass --tokenizer DIR (the train-bpe output)");
-      }
+      const recorded = recordedTokenizer(checkpoint);
+      if ("why" in recorded) throw new UsageError(`${recorded.why}; pass --tokenizer DIR (the train-bpe output)`);
+      tokenizer = recorded.dir;
     }
     const prompt = f.prompt as string;
     const report = await generateFromCheckpoint(
