@@ -135,6 +135,8 @@ export const GRAD_CASES: Record<OpType, OpChecks> = {
     { inputs: [[[2, 3]], [[3]]], build: (_, x) => matMul(x0(x), x1(x)) },
     { inputs: [[[3]], [[3]]], build: (_, x) => matMul(x0(x), x1(x)) },
     { inputs: [[[2, 2, 3]], [[3]]], build: (_, x) => matMul(x0(x), x1(x)) },
+    // x·Wᵀ: the rule's Linear form, whose weight gradient is (dyᵀ·x)ᵀ so the Transposes cancel
+    { inputs: [[[2, 3]], [[4, 3]]], build: (_, x) => matMul(x0(x), transpose(x1(x))) },
   ],
   ReduceSum: [
     { inputs: [[[2, 3, 4]]], build: (_, x) => reduceSum(x0(x), [1]) },

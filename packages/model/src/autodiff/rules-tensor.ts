@@ -52,7 +52,10 @@ export const TENSOR_RULES = {
     if (b.rank === 1) dy = unsqueeze(dy, [-1]);
     if (a.rank === 1) dy = unsqueeze(dy, [-2]);
     const da = c.wants(0) ? matMul(dy, swapLast2(b2)) : null; // (…, m, k); walker sums batch axes
-    let db = c.wants(1) ? matMul(swapLast2(a2), dy) : null; // (…, k, n)
+    // x·Wᵀ (a Linear, W [out, in]): build dB as (dyᵀ·x)ᵀ so that Transpose's rule, taking it back to W's
+    // layout, cancels the outer Transpose and W's gradient is one GEMM with no (in, out) → (out, in) copy.
+    const bIsTransposed = a.rank === 2 && b.rank === 2 && b.producer?.opType === "Transpose";
+    let db = !c.wants(1) ? null : bIsTransposed ? swapLast2(matMul(swapLast2(dy), a2)) : matMul(swapLast2(a2), dy); // (…, k, n)
     if (db && b.rank === 1) db = squeeze(db, [-1]);
     return [da, db];
   },

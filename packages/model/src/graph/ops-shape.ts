@@ -101,6 +101,11 @@ export function transpose(x: Value, perm?: readonly number[]): Value {
   if (p.length !== x.rank || sorted.some((a, i) => a !== i)) {
     throw g.error("Transpose", `perm [${p}] is not a permutation of the ${x.rank} axes of ${describe(x)}`);
   }
+  // Undoing a Transpose returns its input: backward passes (Transpose's rule, Linear weight gradients) rely on
+  // this instead of copying a tensor twice.
+  const inner = x.producer?.opType === "Transpose" ? x.producer : null;
+  const innerPerm = inner?.attrs.perm;
+  if (inner && innerPerm && "ints" in innerPerm && p.every((q, i) => innerPerm.ints[q] === i)) return inner.inputs[0]!;
   return g.addNode("Transpose", [x], { perm: { ints: p } }, [{ dtype: x.dtype, shape: p.map((a) => x.shape[a]!) }])[0]!;
 }
 
