@@ -100,7 +100,7 @@ describe("checkTokenIds", () => {
     data[140_000] = 80_000;
     expect(() => checkTokenIds(data, 10_000, "train.npy")).toThrow(TokenRangeError);
     expect(() => checkTokenIds(data, 10_000, "train.npy")).toThrow(
-      /train\.npy: token id 70000 at position 123456 is not in \[0, 10000\).*--vocab-size/,
+      /train\.npy: token id 70000 at position 123456 is not in \[0, 10000\).*--vocab-size .*largest id is 80000, so at least 80001/,
     );
   });
 

@@ -30,10 +30,13 @@ export function checkTokenIds(data: TokenArray, vocabSize: number, source: strin
       for (let i = start; i < end; i++) {
         const v = data[i]!;
         if (v >= vocabSize || v < 0) {
+          // The first offender need not be the largest id: the hint names the smallest vocabulary that fits all.
+          const top = v < 0 ? -1 : largestId(data);
+          const most = top < 0 ? "" : ` (its largest id is ${top}, so at least ${top + 1})`;
           throw new TokenRangeError(
             `${source}: token id ${v} at position ${i} is not in [0, ${vocabSize}); the array was encoded with a ` +
               `different tokenizer than the model's vocabulary: re-encode it with the run's tokenizer, or set ` +
-              `--vocab-size to the tokenizer's vocabulary size (at least ${v + 1})`,
+              `--vocab-size to the tokenizer's vocabulary size${most}`,
           );
         }
       }
@@ -41,4 +44,10 @@ export function checkTokenIds(data: TokenArray, vocabSize: number, source: strin
     if (blockMax > maxId) maxId = blockMax;
   }
   return { length: data.length, maxId };
+}
+
+function largestId(data: TokenArray): number {
+  let max = 0;
+  for (let i = 0; i < data.length; i++) if (data[i]! > max) max = data[i]!;
+  return max;
 }
