@@ -52,6 +52,7 @@ describe("train end to end (ONNX Runtime, CPU)", () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain("resolved config");
     expect(r.out).toMatch(/done: 20 steps, 640 tokens/);
+    expect(r.out).toMatch(/\nfinal val loss \d\.\d{4}\n/);
     expect(r.err).toMatch(/step 20\/20 {2}loss \d\.\d{4} {2}lr /);
     const cfg = JSON.parse(readFileSync(runPaths(out).config, "utf8"));
     expect(cfg.model.dModel).toBe(16);
@@ -136,6 +137,8 @@ describe("train end to end (ONNX Runtime, CPU)", () => {
     expect(await child.exited).toBe(130);
     const stdout = await new Response(child.stdout).text();
     expect(stdout).toMatch(/interrupted at step \d+; saved .*step-\d+\.safetensors \(continue with --resume auto\)/);
+    expect(stdout).toMatch(/\nlast measured val loss \d\.\d{4}\n/);
+    expect(stdout).not.toContain("final val loss");
     const saved = listCheckpoints(out);
     expect(saved.length).toBe(1);
     expect(saved[0]!.step % 4).toBe(0); // at a graph-run boundary (K = 4)

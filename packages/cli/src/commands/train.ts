@@ -71,7 +71,11 @@ const command: Command = {
     });
     const out = result.status === "diverged" ? process.stderr : process.stdout;
     out.write(`${result.message}\n`);
-    if (result.valLoss !== null) process.stdout.write(`final val loss ${result.valLoss.toFixed(4)}\n`);
+    if (result.valLoss !== null) {
+      // An interrupted or diverged run's last validation predates its last step: not a final result.
+      const which = result.status === "completed" ? "final" : "last measured";
+      process.stdout.write(`${which} val loss ${result.valLoss.toFixed(4)}\n`);
+    }
     if (result.status === "completed")
       process.stdout.write(`checkpoint ${result.checkpoint}\ncurves ${runPaths(plan.config.out).curves}\n`);
     return result.status === "completed" ? 0 : result.status === "interrupted" ? 130 : 1;
