@@ -6,6 +6,7 @@ import {
   architectureDiff,
   ConfigError,
   configFromFlags,
+  cosineCycle,
   FIELDS,
   parsePreset,
   resolveRunConfig,
@@ -103,5 +104,13 @@ describe("shipped presets", () => {
     const cpu = resolveRunConfig(readPreset(join(CONFIGS, "tinystories-cpu.json")));
     expect(cpu.device).toBe("cpu");
     expect(cpu.model.dModel).toBeLessThanOrEqual(256);
+  });
+
+  test("--max-steps over a preset rescales the cosine schedule (presets leave cosineSteps unset)", () => {
+    for (const name of ["tinystories-cpu", "tinystories-h100", "owt-h100"]) {
+      const preset = readPreset(join(CONFIGS, `${name}.json`));
+      expect(cosineCycle(resolveRunConfig(preset))).toBe(resolveRunConfig(preset).maxSteps);
+      expect(cosineCycle(resolveRunConfig(preset, { maxSteps: 2000 }))).toBe(2000);
+    }
   });
 });
