@@ -4,6 +4,7 @@
 // hand everything to trainLoop. Every failure here happens before any training time is spent.
 // Leaves out: the engine itself (passed in as a factory).
 import { existsSync, readFileSync, statSync } from "node:fs";
+import { basename } from "node:path";
 import { type Checkpoint, loadCheckpoint } from "./checkpoint.ts";
 import {
   architectureDiff,
@@ -22,7 +23,15 @@ import type { EngineFactory } from "./loop-engine.ts";
 import { type Interrupt, installInterrupt } from "./loop-interrupt.ts";
 import { openMetrics } from "./metrics.ts";
 import { createProgress } from "./progress.ts";
-import { latestCheckpoint, listCheckpoints, prepareRunDir, type RunInfo, runPaths, tokenizerHash } from "./run-dir.ts";
+import {
+  dropCheckpointsAfter,
+  latestCheckpoint,
+  listCheckpoints,
+  prepareRunDir,
+  type RunInfo,
+  runPaths,
+  tokenizerHash,
+} from "./run-dir.ts";
 
 export type RunPlan = { config: RunConfig; resume: Checkpoint | null; resumePath: string | null; notes: string[] };
 
@@ -149,6 +158,13 @@ export async function runTraining(
     isTTY: o.stderr.isTTY,
     write: (s) => o.stderr.write(s),
   });
+  const dropped = plan.resume ? dropCheckpointsAfter(config.out, plan.resume.iteration) : [];
+  if (dropped.length > 0) {
+    progress.note(
+      `resuming at step ${plan.resume?.iteration} abandons the later checkpoints of this folder; deleted ` +
+        `${dropped.map((p) => basename(p)).join(", ")} (resume into another --out to keep a run's later checkpoints)`,
+    );
+  }
   const interrupt = o.interrupt ?? installInterrupt((m) => progress.note(m));
   try {
     const metrics = openMetrics(runPaths(config.out).metrics, plan.resume?.iteration ?? null);

@@ -57,6 +57,17 @@ export function pruneCheckpoints(out: string, keepLast: number): void {
   for (const c of all.slice(0, Math.max(0, all.length - keepLast))) rmSync(c.path, { force: true });
 }
 
+/**
+ * Deletes periodic checkpoints past `step`: resuming from an earlier checkpoint abandons them (as
+ * metrics.jsonl drops their lines), and left in place they would outrank the new ones in pruning and in
+ * `--resume auto`. Returns the deleted paths.
+ */
+export function dropCheckpointsAfter(out: string, step: number): string[] {
+  const later = listCheckpoints(out).filter((c) => c.step > step);
+  for (const c of later) rmSync(c.path, { force: true });
+  return later.map((c) => c.path);
+}
+
 /** Validation loss recorded in best.safetensors, or Infinity when there is none yet. */
 export function bestValLoss(out: string): number {
   const p = runPaths(out).best;

@@ -6,10 +6,12 @@ import { describe, expect, test } from "bun:test";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadCheckpoint } from "../src/checkpoint.ts";
-import { planRun } from "../src/loop-run.ts";
+import { manualInterrupt } from "../src/loop-interrupt.ts";
+import { planRun, runTraining } from "../src/loop-run.ts";
 import { readMetrics } from "../src/metrics.ts";
-import { checkpointPath, runPaths } from "../src/run-dir.ts";
+import { checkpointPath, latestCheckpoint, listCheckpoints, runPaths } from "../src/run-dir.ts";
 import { fixture, run } from "./loop-fixture.ts";
+import { toyEngine } from "./loop-toy-engine.ts";
 
 const trainLosses = (out: string) =>
   readMetrics(runPaths(out).metrics).flatMap((r) => (r.kind === "train" ? [[r.step, r.loss]] : []));
@@ -56,6 +58,27 @@ describe("resume", () => {
     const again = await run(null, {}, checkpointPath(a.out, 10));
     expect(again.status).toBe("completed");
     expect(trainLosses(a.out)).toEqual(full);
+  });
+
+  test("resuming from an earlier checkpoint deletes the folder's later ones, so --resume auto follows the new run", async () => {
+    const a = fixture({ checkpointEvery: 5 });
+    await run(a.preset, {}, null);
+    expect(listCheckpoints(a.out).map((c) => c.step)).toEqual([5, 10, 15, 20]);
+    const notes: string[] = [];
+    const plan = planRun({ preset: null, overrides: { maxSteps: 12, lrMax: 0.01 }, resume: checkpointPath(a.out, 5) });
+    const branch = await runTraining(plan, {
+      engineFactory: async (c) => toyEngine(c, {}),
+      argv: [],
+      stderr: { write: (m) => notes.push(m), isTTY: false },
+      interrupt: manualInterrupt(() => false),
+    });
+    expect(branch.status).toBe("completed");
+    expect(listCheckpoints(a.out).map((c) => c.step)).toEqual([5, 10, 12]);
+    expect(latestCheckpoint(a.out)).toBe(checkpointPath(a.out, 12));
+    expect(loadCheckpoint(checkpointPath(a.out, 12)).config?.lrMax).toBe(0.01);
+    expect(notes.join("")).toMatch(
+      /abandons the later checkpoints .*deleted step-0000010\.safetensors, step-0000015\.safetensors, step-0000020/,
+    );
   });
 
   test("--resume RUN_DIR takes the folder's newest checkpoint; an empty folder is an error", async () => {
