@@ -1,8 +1,8 @@
 // The training loop (CS336 assignment 1 §5.3): K optimizer steps per graph run with the cosine learning
 // rates computed on the host, batches drawn from one seeded generator whose state goes into every
 // checkpoint (so a resumed run continues bit for bit), validation loss over fixed batches on a schedule,
-// periodic and final checkpoints, JSONL metrics, live progress and learning curves. A non-finite loss stops
-// the run without writing the bad state; an interrupt saves a checkpoint first. Leaves out: setup (loop-run.ts).
+// periodic and final checkpoints, JSONL metrics, live progress and learning curves. A non-finite loss or
+// state stops the run without writing it; an interrupt saves a checkpoint first. Leaves out: setup (loop-run.ts).
 import { initParameters, type ParamMap } from "@cs336-ts/model/init.ts";
 import { cosineLr, type CosineSchedule } from "@cs336-ts/model/optim/schedule.ts";
 import { basename, resolve } from "node:path";
@@ -22,6 +22,16 @@ import { writeFileAtomic } from "./checkpoint.ts";
 /** Independent generator streams derived from the run's seed (initialization, batches, validation). */
 export function streamRng(seed: number, stream: 0 | 1 | 2): Rng {
   return Rng.seeded(seed + stream * 2 ** 32);
+}
+
+/** Whether every parameter and moment is a finite number. */
+export function isFiniteState(s: TrainState): boolean {
+  for (const map of [s.params, s.m, s.v]) {
+    for (const t of Object.values(map)) {
+      for (let i = 0; i < t.data.length; i++) if (!Number.isFinite(t.data[i]!)) return false;
+    }
+  }
+  return true;
 }
 
 /** AdamW's moments start at zero, shaped like the parameters. */
@@ -204,6 +214,26 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
     state = res.state;
     step = end;
     o.progress.update({ step, loss: res.losses[k - 1]!, lr: lrs[k - 1]!, tokensPerSec: tps });
+    // A step's loss is measured before its update, so an update that overflowed shows only in the state:
+    // checked before anything is saved (a scan per checkpoint, small next to writing it).
+    let stateOk: boolean | null = null;
+    const brokenState = () => {
+      stateOk ??= isFiniteState(state);
+      if (stateOk) return null;
+      o.progress.note("");
+      return {
+        status: "diverged" as const,
+        step: Math.max(lastSavedStep, 0),
+        checkpoint: lastCheckpoint,
+        valLoss: lastVal,
+        message:
+          `training diverged: the parameters or AdamW moments hold NaN or infinity after step ${step} ` +
+          `(lr ${lrs[k - 1]!.toExponential(2)}); lower the learning rate (--lr-max, now ${c.lrMax}). ` +
+          (lastCheckpoint
+            ? `The last good checkpoint is ${lastCheckpoint} (resume with --resume ${lastCheckpoint}).`
+            : "No checkpoint was written."),
+      };
+    };
 
     let valLoss: number | null = null;
     const final = step === c.maxSteps;
@@ -220,13 +250,21 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
         };
       }
       if (valLoss < best) {
+        const broken = brokenState();
+        if (broken) return broken;
         best = valLoss;
         saveCheckpoint(runPaths(out).best, snapshot(valLoss));
       }
       writeCurves();
     }
-    if ((c.checkpointEvery > 0 && step % c.checkpointEvery === 0) || final) save(valLoss);
-    if (o.interrupt.requested() && !final) {
+    const stopping = o.interrupt.requested() && !final;
+    const due = (c.checkpointEvery > 0 && step % c.checkpointEvery === 0) || final;
+    if (due || stopping) {
+      const broken = brokenState();
+      if (broken) return broken;
+    }
+    if (due) save(valLoss);
+    if (stopping) {
       if (lastSavedStep !== step) save(valLoss);
       writeCurves();
       return {

@@ -1,6 +1,6 @@
 // Shared setup for the loop tests: a Markov token stream, a temp folder with train/val arrays and a tiny
 // preset, and a runner over planRun + runTraining with the host toy engine (optionally interrupting after
-// some steps or injecting a NaN loss).
+// some steps, injecting a NaN loss or infinite parameters).
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -54,13 +54,13 @@ export async function run(
   preset: string | null,
   overrides: RunConfigInput,
   resume: string | null,
-  opts: { stopAfter?: number; nanAtStep?: number } = {},
+  opts: { stopAfter?: number; nanAtStep?: number; infParamsAtStep?: number } = {},
 ) {
   const plan = planRun({ preset, overrides, resume });
   let steps = 0;
   return runTraining(plan, {
     engineFactory: async (c) => {
-      const engine = toyEngine(c, { nanAtStep: opts.nanAtStep });
+      const engine = toyEngine(c, { nanAtStep: opts.nanAtStep, infParamsAtStep: opts.infParamsAtStep });
       const step = engine.step;
       engine.step = async (s, lrs, x, y) => {
         const r = await step(s, lrs, x, y);

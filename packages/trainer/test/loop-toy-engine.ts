@@ -47,6 +47,8 @@ function forward(params: ParamMap, V: number, C: number, x: Int32Array, y: Int32
 export type ToyOptions = {
   /** Replace the loss of this absolute optimizer step (1-based) with NaN, to test divergence handling. */
   nanAtStep?: number;
+  /** Make a parameter infinite in this step's update while its loss (measured before it) stays finite. */
+  infParamsAtStep?: number;
 };
 
 export function toyEngine(config: RunConfig, opts: ToyOptions = {}): TrainEngine {
@@ -90,6 +92,7 @@ export function toyEngine(config: RunConfig, opts: ToyOptions = {}): TrainEngine
             vv[j] = config.beta2 * vv[j]! + (1 - config.beta2) * gj * gj;
             p.data[j]! -= ((lr / bc1) * mm[j]!) / (Math.sqrt(vv[j]! / bc2) + config.adamEps);
           }
+          if (opts.infParamsAtStep === adamStep) p.data[0] = Number.POSITIVE_INFINITY;
         }
       }
       return { losses, gradNorms, state: { params, m, v, adamStep } };

@@ -92,4 +92,17 @@ describe("training loop", () => {
     const resumed = await run(f.preset, {}, "auto");
     expect(resumed.status).toBe("completed");
   });
+
+  test("an update that overflows the parameters (finite loss) is caught before it is saved", async () => {
+    // Graph runs end at 4, 5, 8, 10 (K=4, checkpoint every 5): step 10's update breaks the state.
+    const f = fixture({ maxSteps: 20, checkpointEvery: 5, evalEvery: 0 });
+    const res = await run(f.preset, {}, null, { infParamsAtStep: 10 });
+    expect(res.status).toBe("diverged");
+    expect(res.message).toMatch(/parameters or AdamW moments hold NaN or infinity after step 10/);
+    expect(res.checkpoint).toBe(checkpointPath(f.out, 5));
+    expect(listCheckpoints(f.out).map((c) => c.step)).toEqual([5]);
+    for (const t of Object.values(loadCheckpoint(checkpointPath(f.out, 5)).state.params)) {
+      expect(t.data.every(Number.isFinite)).toBe(true);
+    }
+  });
 });
