@@ -8,7 +8,7 @@ import { join, relative, resolve } from "node:path";
 import { parameterCount } from "@cs336-ts/model/config.ts";
 import type { Device } from "@cs336-ts/model/runtime/session.ts";
 import { saveTokenizerFiles, Tokenizer, trainBpe } from "@cs336-ts/tokenizer";
-import { type RunConfigInput, resolveRunConfig } from "./config.ts";
+import { type RunConfigInput, resolveRunConfig, TRAINING_DEFAULTS } from "./config.ts";
 import { dtypeForVocab, writeNpy } from "./data/npy.ts";
 import { type CorpusLimits, type DemoCorpus, findCorpus } from "./demo-corpus.ts";
 import { type DownloadOptions, formatDuration } from "./download.ts";
@@ -152,7 +152,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const runDir = join(out, "run");
   // The demo always trains from scratch: an earlier demo's run folder is replaced, never resumed.
   if (existsSync(runDir)) rmSync(runDir, { recursive: true, force: true });
-  const config = resolveRunConfig(readPreset(o.preset ?? join(REPO_ROOT, "configs", "tinystories-cpu.json")), {
+  const preset = readPreset(o.preset ?? join(REPO_ROOT, "configs", "tinystories-cpu.json"));
+  // --max-steps gets a whole schedule: the cosine ends there, and warmup shrinks to at most a tenth of it.
+  const warmup = o.overrides?.warmupSteps ?? preset.warmupSteps ?? TRAINING_DEFAULTS.warmupSteps;
+  const config = resolveRunConfig(preset, {
     ...o.overrides,
     model: { ...o.overrides?.model, vocabSize: tokenizer.vocabSize },
     train: paths.train,
@@ -161,7 +164,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     tokenizer: tokDir,
     seed: o.seed,
     device: o.device,
-    ...(o.maxSteps !== null ? { maxSteps: o.maxSteps, cosineSteps: o.maxSteps } : {}),
+    ...(o.maxSteps !== null
+      ? { maxSteps: o.maxSteps, cosineSteps: null, warmupSteps: Math.min(warmup, Math.floor(o.maxSteps / 10)) }
+      : {}),
   });
   const m = config.model;
   const training = await timed(

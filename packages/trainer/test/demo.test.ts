@@ -2,7 +2,7 @@
 // writes its files, the time budget stops training without failing the demo, and the CLI's bad input
 // (a missing --corpus) exits 2 with the instructions. The full-size demo is timed by hand (see the report).
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Rng } from "@cs336-ts/model/random.ts";
@@ -100,6 +100,15 @@ describe("demo", () => {
     const r = await runDemo(opts);
     expect(lines.join("\n")).toMatch(/training budget ran out at step \d+ of 200/);
     expect(Number.isFinite(r.valLoss)).toBe(true);
+  }, 60_000);
+
+  test("--max-steps below the preset's warmup gets a whole schedule (warmup a tenth, cosine to the end)", async () => {
+    const base = options(join(dir, "short"));
+    const { warmupSteps: _, ...overrides } = base.opts.overrides ?? {};
+    const { opts } = options(join(dir, "short"), { trainSeconds: 1e-3, maxSteps: 20, overrides });
+    await runDemo(opts);
+    const config = JSON.parse(readFileSync(join(dir, "short", "run", "config.json"), "utf8"));
+    expect([config.maxSteps, config.warmupSteps, config.cosineSteps]).toEqual([20, 2, null]);
   }, 60_000);
 
   test("cli: a missing --corpus exits 2 and says how to give one", () => {
