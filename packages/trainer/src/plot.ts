@@ -51,7 +51,8 @@ function thin(points: Point[], max: number): Point[] {
 
 function panel(runs: RunSeries[], x: "step" | "time", ox: number, yLo: number, yHi: number): string {
   const all = runs.flatMap((r) => [...r.train, ...r.val]);
-  const xMaxRaw = Math.max(1e-9, ...all.map((p) => p[x]));
+  // At least one step / one second, so an empty or one-point run still gets whole-number ticks.
+  const xMaxRaw = Math.max(1, ...all.map((p) => p[x]));
   const unit = x === "time" ? timeUnit(xMaxRaw) : { div: 1, label: "step" };
   const xTicks = niceTicks(0, xMaxRaw / unit.div);
   const xHi = Math.max(xMaxRaw / unit.div, xTicks.at(-1) ?? 1);

@@ -72,6 +72,17 @@ describe("plot", () => {
     expect(svg).toContain("<path ");
   });
 
+  test("an empty or one-point run still gets whole-number axes", () => {
+    for (const runs of [
+      [{ name: "empty", train: [], val: [] }],
+      [{ name: "start", train: [], val: [{ step: 0, time: 0.2, loss: 5 }] }],
+    ]) {
+      const ticks = [...renderCurves(runs).matchAll(/text-anchor="middle">([^<]+)<\/text>/g)].map((m) => m[1]!);
+      expect(ticks).toContain("1");
+      expect(ticks.filter((t) => /e-/.test(t))).toEqual([]);
+    }
+  });
+
   test("a 100k-step run is thinned to a small file", () => {
     const svg = renderCurves([series("long", 0.0001, 100_000)]);
     expect(svg.length).toBeLessThan(300_000);
@@ -101,6 +112,12 @@ describe("plot", () => {
     const svg = readFileSync(out, "utf8");
     expect(svg).toContain("a (lr 0.001)");
     expect(svg).toContain("b (lr 0.003)");
+    const nested = join(d, "figures", "sweep.svg");
+    const intoNewFolder = Bun.spawnSync(["bun", "packages/cli/src/main.ts", "plot", join(d, "a"), "--out", nested], {
+      cwd: ROOT,
+    });
+    expect(intoNewFolder.exitCode).toBe(0);
+    expect(readFileSync(nested, "utf8")).toContain("a (lr 0.001)");
     const bad = Bun.spawnSync(["bun", "packages/cli/src/main.ts", "plot", join(d, "nope")], { cwd: ROOT });
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr.toString()).toMatch(/error: .*nope has no metrics\.jsonl/);

@@ -1,6 +1,7 @@
 // `bun run cli plot RUN_DIR… [--out FILE.svg]`: overlays the learning curves of several runs (an lr sweep)
 // in one SVG: loss against step and against wall-clock time, train and validation, one color per run.
-import { join } from "node:path";
+import { mkdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { writeFileAtomic } from "@cs336-ts/trainer/checkpoint.ts";
 import { loadRunSeries, renderCurves } from "@cs336-ts/trainer/plot.ts";
 import type { Command } from "../command.ts";
@@ -20,6 +21,7 @@ const command: Command = {
     if (f._.length === 0) throw new UsageError("name at least one run folder (written by `bun run cli train`)");
     const runs = f._.map((dir) => loadRunSeries(dir));
     const out = f.out ?? (f._.length === 1 ? join(f._[0] as string, "curves.svg") : "curves.svg");
+    mkdirSync(dirname(resolve(out)), { recursive: true });
     writeFileAtomic(out, new TextEncoder().encode(renderCurves(runs)));
     for (const r of runs) {
       const lastVal = r.val.at(-1);
