@@ -9,6 +9,7 @@ export * from "./data/validate.ts";
 export * from "./loop.ts";
 export * from "./loop-engine.ts";
 export * from "./loop-interrupt.ts";
+export * from "./loop-onnx.ts";
 export * from "./loop-run.ts";
 export * from "./metrics.ts";
 export * from "./plot.ts";
@@ -16,10 +17,15 @@ export * from "./progress.ts";
 export * from "./run-dir.ts";
 export * from "./sample.ts";
 export * from "./generate.ts";
+export * from "./generate-model.ts";
+export * from "./generate-checkpoint.ts";
 export * from "./eval.ts";
+export * from "./eval-checkpoint.ts";
 export * from "./export-graph.ts";
 export * from "./export.ts";
+export * from "./demo.ts";
 export * from "./demo-corpus.ts";
+export * from "./doctor.ts";
 export {
   DATASETS,
   type DatasetName,
