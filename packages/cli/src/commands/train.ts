@@ -41,7 +41,7 @@ function describe(c: RunConfig): string {
     `       ${(params / 1e6).toFixed(2)}M parameters, ${(c.maxSteps * c.batchSize * model.contextLength).toLocaleString("en-US")} tokens`,
     ...Object.entries(rest).map(([k, v]) => `${k.padEnd(16)}${JSON.stringify(v)}`),
   ];
-  return `resolved config (stored in ${runPaths(c.out).config}):\n  ${lines.join("\n  ")}\n`;
+  return `resolved config (saved to ${runPaths(c.out).config} when training starts):\n  ${lines.join("\n  ")}\n`;
 }
 
 const command: Command = {
