@@ -2,7 +2,8 @@
 // memory), each problem with its fix. Exits 0 when CPU training works, 1 when something CPU-side is broken.
 import { formatReport, runDoctor } from "@cs336-ts/trainer/doctor.ts";
 import type { Command } from "../command.ts";
-import { parseFlags, UsageError } from "../flags.ts";
+import { parseFlags } from "../flags.ts";
+import { noPositionals } from "./inference-flags.ts";
 
 const flags = {
   json: { type: "boolean", help: "print the checks as JSON", default: false },
@@ -16,7 +17,7 @@ const command: Command = {
   flags,
   async run(argv) {
     const f = parseFlags(argv, flags);
-    if (f._.length > 0) throw new UsageError(`unexpected arguments: ${f._.join(" ")}`);
+    noPositionals(f);
     const report = await runDoctor({ forceCuda: f["try-cuda"] === true });
     process.stdout.write(f.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
     return report.healthy ? 0 : 1;

@@ -1,7 +1,8 @@
 // `bun run cli export --checkpoint PATH --out DIR|FILE.onnx`: a standalone ONNX inference model with weights.
 import { exportCheckpoint } from "@cs336-ts/trainer/export.ts";
 import type { Command } from "../command.ts";
-import { parseFlags, UsageError } from "../flags.ts";
+import { parseFlags } from "../flags.ts";
+import { noPositionals } from "./inference-flags.ts";
 
 const flags = {
   checkpoint: { type: "string", required: true, help: "checkpoint (.safetensors) to export" },
@@ -15,7 +16,7 @@ const command: Command = {
   flags,
   async run(argv) {
     const f = parseFlags(argv, flags);
-    if (f._.length > 0) throw new UsageError(`unexpected arguments: ${f._.join(" ")}`);
+    noPositionals(f);
     const r = exportCheckpoint(f.checkpoint as string, f.out as string);
     const mb = (r.bytes / 2 ** 20).toFixed(1);
     process.stdout.write(

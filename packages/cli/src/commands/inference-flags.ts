@@ -1,6 +1,6 @@
 // Flags and checks shared by the commands that run a trained model (generate, eval, demo): where the
 // checkpoint and tokenizer come from (by default the tokenizer folder the checkpoint's run recorded), which
-// device and how many threads, and the refusal of stray positional arguments.
+// device and how many threads, and the refusal of stray positional arguments (export and doctor use it too).
 // Not a command itself: commands/index.ts lists the commands.
 import { existsSync } from "node:fs";
 import type { Device } from "@cs336-ts/model/runtime/session.ts";
