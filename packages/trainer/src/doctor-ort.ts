@@ -55,7 +55,9 @@ function systemCudaLibraries(): { found: string[]; missing: string[] } {
   return { found, missing };
 }
 
-async function trySession(device: Device): Promise<{ ok: true; ms: number } | { ok: false; error: string }> {
+type SessionAttempt = { ok: true; ms: number } | { ok: false; error: string };
+
+async function trySession(device: Device): Promise<SessionAttempt> {
   const started = performance.now();
   try {
     const g = new Graph("doctor");
@@ -72,6 +74,13 @@ async function trySession(device: Device): Promise<{ ok: true; ms: number } | { 
   } catch (e) {
     return { ok: false, error: e instanceof Error ? e.message : String(e) };
   }
+}
+
+/** A provider's check from its session attempt; the runtime's error is cut to 400 characters. */
+function sessionCheck(section: string, name: string, r: SessionAttempt, fix: () => string): Check {
+  return r.ok
+    ? { section, name, status: "ok", detail: `session runs (${r.ms.toFixed(0)} ms)` }
+    : { section, name, status: "fail", detail: r.error.slice(0, 400), fix: fix() };
 }
 
 export async function probeOnnxRuntime(opts: { tryCuda: boolean }): Promise<Check[]> {
@@ -93,17 +102,13 @@ export async function probeOnnxRuntime(opts: { tryCuda: boolean }): Promise<Chec
   );
   if (!version) return checks;
 
-  const cpu = await trySession("cpu");
   checks.push(
-    cpu.ok
-      ? { section: "onnxruntime", name: "cpu provider", status: "ok", detail: `session runs (${cpu.ms.toFixed(0)} ms)` }
-      : {
-          section: "onnxruntime",
-          name: "cpu provider",
-          status: "fail",
-          detail: cpu.error,
-          fix: "reinstall dependencies: `rm -rf node_modules && bun install`",
-        },
+    sessionCheck(
+      "onnxruntime",
+      "cpu provider",
+      await trySession("cpu"),
+      () => "reinstall dependencies: `rm -rf node_modules && bun install`",
+    ),
   );
 
   const provider = dir ? cudaProviderLibrary(dir) : null;
@@ -135,17 +140,10 @@ export async function probeOnnxRuntime(opts: { tryCuda: boolean }): Promise<Chec
     });
     return checks;
   }
-  const cuda = await trySession("cuda");
   checks.push(
-    cuda.ok
-      ? { section: "cuda", name: "cuda provider", status: "ok", detail: `session runs (${cuda.ms.toFixed(0)} ms)` }
-      : {
-          section: "cuda",
-          name: "cuda provider",
-          status: "fail",
-          detail: cuda.error.slice(0, 400),
-          fix: provider ? "install the missing system libraries listed above" : CUDA_INSTALL_FIX,
-        },
+    sessionCheck("cuda", "cuda provider", await trySession("cuda"), () =>
+      provider ? "install the missing system libraries listed above" : CUDA_INSTALL_FIX,
+    ),
   );
   return checks;
 }
