@@ -1,7 +1,8 @@
 // End to end on a tiny model, in-process and through the CLI: train a BPE tokenizer on synthetic stories
 // written here, encode, train a few steps with the ONNX engine, then generate (greedy twice → identical,
 // and equal to the argmax chain), eval (loss, perplexity, bits per byte), export — plus the bad-input paths
-// of generate and eval (missing files, mismatched tokenizer, corrupt checkpoint, ids out of range, bad flags).
+// of generate and eval (missing files, a folder or corrupt checkpoint, mismatched or unrecorded tokenizer,
+// ids out of range, bad flags).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
