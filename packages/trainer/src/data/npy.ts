@@ -23,7 +23,7 @@ export function dtypeForVocab(vocabSize: number): NpyDtype {
 
 function header(dtype: NpyDtype, length: number): Uint8Array {
   const dict = `{'descr': '${DESCR[dtype]}', 'fortran_order': False, 'shape': (${length},), }`;
-  const body = dict.padEnd(HEADER_BYTES - 10 - 1, " ") + "\n";
+  const body = `${dict.padEnd(HEADER_BYTES - 10 - 1, " ")}\n`;
   const out = new Uint8Array(HEADER_BYTES);
   out.set(MAGIC, 0);
   out[6] = 1; // format 1.0
