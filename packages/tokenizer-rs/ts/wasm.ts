@@ -3,8 +3,6 @@
 // and Workers (the file is found relative to import.meta.url); the compiled Module is cached per thread,
 // so each tokenizer or Worker may own a cheap instance of its own. Holds no tokenizer logic.
 import { readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
 
 /** Exports every part of the crate relies on (src/wasm/mod.rs). */
 export type CoreExports = {
@@ -19,7 +17,10 @@ export type CoreExports = {
   pretokenize_ends(ptr: number, len: number): number;
 };
 
-export const WASM_PATH = fileURLToPath(new URL("../dist/tokenizer.wasm", import.meta.url));
+// Read through the URL (fs takes file URLs); the path is for messages. Neither node:url nor
+// node:fs/promises is imported up front: each costs Bun several ms of a cold load.
+const WASM_URL = new URL("../dist/tokenizer.wasm", import.meta.url);
+export const WASM_PATH = decodeURIComponent(WASM_URL.pathname);
 
 /** An error reported by the WASM core (invalid UTF-8, bad special tokens, …): the message is the user's. */
 export class TokenizerError extends Error {
@@ -38,7 +39,7 @@ export function compileModuleSync(): WebAssembly.Module {
   if (cachedModule) return cachedModule;
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(WASM_PATH);
+    bytes = readFileSync(WASM_URL);
   } catch (e) {
     throw missing(e);
   }
@@ -50,7 +51,7 @@ export async function compileModule(): Promise<WebAssembly.Module> {
   if (cachedModule) return cachedModule;
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(WASM_PATH);
+    bytes = await (await import("node:fs/promises")).readFile(WASM_URL);
   } catch (e) {
     throw missing(e);
   }
