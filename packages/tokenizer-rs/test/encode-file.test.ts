@@ -107,6 +107,7 @@ describe("cli encode", () => {
       [["--tokenizer", tokDir, "--input", input, "--out", join(bad, "no/such/dir/x.npy")], /does not exist/],
       [["--tokenizer", tokDir, "--input", input, "--out", out, "--special-token", "<pad>"], /"<pad>" not in/],
       [["--tokenizer", tokDir, "--input", input, "--out", out, "--disallowed-special", EOT], /disallows/],
+      [["--tokenizer", tokDir, "--input", input, "--out", out, "--disallowed-special", "all"], /disallows/],
       [["--tokenizer", tokDir, "--input", input], /missing required flag --out/],
     ];
     for (const [args, msg] of cases) {

@@ -46,6 +46,16 @@ describe("special-token policy", () => {
     expect(() => t.encode(text, { allowedSpecial: [], disallowedSpecial: "all" })).toThrow(/endoftext/);
     expect([...t.encode("the", { disallowedSpecial: "all" })]).toEqual([257]);
   });
+  test('disallowedSpecial "all" beats the default allow; explicit allows are exempt', () => {
+    expect(() => t.encode(text, { disallowedSpecial: "all" })).toThrow(/endoftext.*disallow/);
+    expect(() => t.encode("<pad>", { disallowedSpecial: "all" })).toThrow(/"<pad>"/);
+    expect(() => t.encode(text, { allowedSpecial: [EOT], disallowedSpecial: "all" })).toThrow(/"<pad>"/);
+    expect([...t.encode(`the${EOT}`, { allowedSpecial: [EOT], disallowedSpecial: "all" })]).toEqual([257, eot]);
+    expect(() => t.encodeBatch([text], { disallowedSpecial: "all" })).toThrow(/endoftext/);
+    expect(() => [...t.encodeChunksSync([text], { disallowedSpecial: "all" })]).toThrow(/endoftext/);
+    expect(() => t.encode("x", { allowedSpecial: "all", disallowedSpecial: "all" })).toThrow(/both "all"/);
+    expect(() => t.encode("x", { allowedSpecial: "all", disallowedSpecial: [EOT] })).toThrow(/both allowed/);
+  });
   test("bad options are explained", () => {
     expect(() => t.encode("x", { allowedSpecial: ["<nope>"] })).toThrow(/not a special token.*<\|endoftext\|>/);
     expect(() => t.encode("x", { allowedSpecial: [EOT], disallowedSpecial: [EOT] })).toThrow(/both allowed/);

@@ -4,7 +4,7 @@
 // bounded by a few ranges of ids whatever the file size. workers = 0 encodes on this thread.
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { type ByteRange, planRanges } from "./encode-ranges.ts";
-import type { SpecialOptions } from "./special-policy.ts";
+import { allowedTokens, type SpecialOptions } from "./special-policy.ts";
 import { Tokenizer } from "./tokenizer.ts";
 import { directoryFiles, type FromFilesOptions } from "./tokenizer-files.ts";
 import { spawnWorker, type WorkerThread } from "./worker-thread.ts";
@@ -81,14 +81,7 @@ export function encodeRange(
 
 /** All special tokens (none may be cut through) and those split off under the job's policy (cut points). */
 function cutTokens(tok: Tokenizer, job: EncodeJob): { all: Uint8Array[]; cutAt: Uint8Array[] } {
-  const allowed = job.options?.allowedSpecial;
-  const dis = job.options?.disallowedSpecial;
-  const names =
-    allowed === undefined
-      ? tok.specialTokens.filter((s) => dis === undefined || (dis !== "all" && !dis.includes(s)))
-      : allowed === "all"
-        ? tok.specialTokens
-        : allowed;
+  const names = allowedTokens(tok.specialTokens, job.options);
   const enc = new TextEncoder();
   return { all: tok.specialTokens.map((s) => enc.encode(s)), cutAt: names.map((s) => enc.encode(s)) };
 }

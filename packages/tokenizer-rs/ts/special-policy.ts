@@ -1,12 +1,14 @@
 // The per-call special-token policy. Default (CS336): every special token given at construction is split
 // off as a special token. `allowedSpecial` narrows that set (the others are encoded as plain text);
 // `disallowedSpecial` makes their appearance an error that names the token and the option to pass.
+// Precedence: a token named in both options (or both "all") is an error naming the conflict; otherwise an
+// explicit disallow ("all" = every token not explicitly allowed, as in tiktoken) beats the default allow.
 // Leaves out tiktoken's default of disallowing everything not allowed: here nothing surprises by throwing.
 
 export type SpecialOptions = {
   /** Special tokens to split off as special tokens: "all" (default) or a subset of the construction ones. */
   allowedSpecial?: Iterable<string> | "all";
-  /** Special tokens whose appearance in the text is an error: none (default), a set, or "all" not allowed. */
+  /** Special tokens whose appearance in the text is an error: none (default), a set, or "all" (every one not named in allowedSpecial). */
   disallowedSpecial?: Iterable<string> | "all";
 };
 
@@ -42,20 +44,34 @@ export function resolvePolicy(specials: readonly string[], opts?: SpecialOptions
   if (!opts || (opts.allowedSpecial === undefined && opts.disallowedSpecial === undefined)) return DEFAULT;
   const allowed = names(specials, opts.allowedSpecial, "allowedSpecial");
   const disallowed = names(specials, opts.disallowedSpecial, "disallowedSpecial");
+  if (allowed === "all" && disallowed === "all") {
+    throw new Error(
+      'allowedSpecial and disallowedSpecial are both "all": every special token would be both allowed and ' +
+        "disallowed; pass one of them",
+    );
+  }
   const out = new Uint8Array(specials.length);
   specials.forEach((s, i) => {
-    const named = disallowed !== undefined && disallowed !== "all" && disallowed.has(s);
-    // Without allowedSpecial, naming a token in disallowedSpecial takes it out of the default "all".
-    const isAllowed = allowed === undefined ? !named : allowed === "all" || allowed.has(s);
-    if (isAllowed && named) {
+    const explicitAllow = allowed === "all" || (allowed !== undefined && allowed.has(s));
+    const explicitDisallow = disallowed !== undefined && disallowed !== "all" && disallowed.has(s);
+    if (explicitAllow && explicitDisallow) {
       throw new Error(
         `special token ${JSON.stringify(s)} is both allowed and disallowed; ` +
           "list it in allowedSpecial or in disallowedSpecial, not both",
       );
     }
-    const isDisallowed = named || (disallowed === "all" && !isAllowed);
+    // "all" disallows every token not explicitly allowed (tiktoken's meaning); an explicit disallow (a list
+    // or "all") beats the default allow, which only applies when allowedSpecial is not given.
+    const isDisallowed = explicitDisallow || (disallowed === "all" && !explicitAllow);
+    const isAllowed = !isDisallowed && (allowed === undefined || explicitAllow);
     out[i] = (isAllowed ? ALLOWED : 0) | (isDisallowed ? DISALLOWED : 0);
   });
   if (out.length === 0 || out.every((b) => b === ALLOWED)) return DEFAULT;
   return out;
+}
+
+/** The special tokens split off as special tokens under `opts` (the others are plain text or errors). */
+export function allowedTokens(specials: readonly string[], opts?: SpecialOptions): string[] {
+  const policy = resolvePolicy(specials, opts);
+  return policy.length === 0 ? [...specials] : specials.filter((_, i) => (policy[i] ?? 0) & ALLOWED);
 }
