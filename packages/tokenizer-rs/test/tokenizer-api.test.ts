@@ -168,6 +168,25 @@ describe("WASM memory", () => {
     }
   });
 
+  test("a stream or encodeIterable outliving dispose() fails instead of using whatever reused the slot", async () => {
+    const t = tiny();
+    const s = t.stream();
+    const sync = t.encodeChunksSync(["the", " the"]);
+    expect(sync.next().value).toBeDefined();
+    const it = t.encodeIterable(["the", " the", " the"]);
+    await it.next();
+    t.dispose();
+    // A new tokenizer with different merges takes the freed slot; the old stream must not encode with it.
+    const other = tiny([]);
+    expect(other.encode("the")).toEqual(Uint32Array.of(257));
+    expect(() => s.push("the the")).toThrow(/tokenizer was disposed/);
+    expect(() => s.finish()).toThrow(/tokenizer was disposed/);
+    expect(() => sync.next()).toThrow(/tokenizer was disposed/);
+    await expect(it.next()).rejects.toThrow(/tokenizer was disposed/);
+    expect(() => t.stream()).toThrow(/disposed/);
+    other.dispose();
+  });
+
   test("constructing and dropping thousands of tokenizers keeps memory flat", async () => {
     // Finalizers run as tasks after a collection, so each round yields to the event loop.
     const round = async (n: number) => {

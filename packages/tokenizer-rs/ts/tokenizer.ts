@@ -18,7 +18,7 @@ import {
 } from "./encoder-wasm.ts";
 import { IncrementalDecoder } from "./incremental-decoder.ts";
 import { resolvePolicy, type SpecialOptions } from "./special-policy.ts";
-import { encodeChunks, encodeChunksSync, StreamEncoder } from "./streaming.ts";
+import { encodeChunks, encodeChunksSync, type StreamCore, StreamEncoder } from "./streaming.ts";
 import type { TiktokenRanks } from "./tiktoken-ranks.ts";
 import {
   directoryFiles,
@@ -213,9 +213,19 @@ export class Tokenizer {
     return new StreamEncoder(this.streamCore(opts), opts?.offset ?? 0);
   }
 
-  private streamCore(opts?: SpecialOptions) {
-    const handle = this.handle;
-    return { handle, policy: resolvePolicy(this.specialTokens, opts), owner: this };
+  // `handle` is read on every push, never captured: a disposed tokenizer's slot may be reused by another
+  // encoder, and a stream outliving dispose() must fail rather than encode with that other tokenizer.
+  private streamCore(opts?: SpecialOptions): StreamCore {
+    void this.handle; // fail now if already disposed
+    const policy = resolvePolicy(this.specialTokens, opts);
+    const tok = this;
+    return {
+      get handle() {
+        return tok.handle;
+      },
+      policy,
+      owner: this,
+    };
   }
 
   /** Text of `ids`; malformed UTF-8 (e.g. half a character) becomes U+FFFD. */
