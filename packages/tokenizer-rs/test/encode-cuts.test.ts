@@ -9,6 +9,20 @@ import { firstSafeCut, isSafeCut } from "../ts/train-cuts.ts";
 
 const enc = new TextEncoder();
 const PIECES = ["a", "bc", "Z", "é", "日", "1", "٣", " ", "  ", "\t", "\r\n", "\n", "'", "'s", "'ll", ".", ",!", "-"];
+// Non-Latin scripts, where only the whitespace rule finds cuts; non-ASCII spaces must never allow one.
+const SCRIPTS = [
+  "日本語の",
+  "テキスト",
+  "。",
+  "Привет",
+  "мир",
+  "\u3000",
+  "\u00a0",
+  "\u2028",
+  "👨‍👩‍👧",
+  "🎉🎉",
+  "x\u0301",
+];
 const SPECIALS = ["<|eot|>", "<|eot|><|eot|>"];
 const SPECIAL_PIECES = [...SPECIALS, "<", "|", ">", "<|eot"];
 
@@ -38,7 +52,7 @@ describe("safe cuts for encoding", () => {
   test("both sides of any safe cut encode to the whole text's ids, for every policy", () => {
     const all = SPECIALS.map(b);
     fc.assert(
-      fc.property(fc.array(fc.constantFrom(...PIECES, ...SPECIAL_PIECES), { maxLength: 30 }), (parts) => {
+      fc.property(fc.array(fc.constantFrom(...PIECES, ...SCRIPTS, ...SPECIAL_PIECES), { maxLength: 30 }), (parts) => {
         const bytes = enc.encode(parts.join(""));
         const dec = new TextDecoder();
         for (const { opts, cutAt } of POLICIES) {

@@ -4,7 +4,7 @@ import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { referencePretokenCounts } from "../ts/reference-trainer.ts";
 import { trainBpe } from "../ts/train.ts";
-import { isSafeCut } from "../ts/train-cuts.ts";
+import { isSafeCut, lastSafeCut } from "../ts/train-cuts.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -28,6 +28,17 @@ const PIECES = [
   ",!",
   "-",
   "🙂",
+  "日本語の",
+  "テキスト",
+  "。",
+  "Привет",
+  "мир",
+  "\u3000",
+  "\u00a0",
+  "\u2028",
+  "👨‍👩‍👧",
+  "🎉🎉",
+  "x\u0301",
   "<|eot|>",
   "<|eot|><|eot|>",
   "<",
@@ -74,5 +85,25 @@ describe("trainBpe is independent of workers and cuts", () => {
       const got = await trainBpe({ input, vocabSize: 380, specialTokens: SPECIALS, workers: i % 4, chunkBytes });
       expect(key(got.merges)).toEqual(key(base.merges));
     }
+  });
+});
+
+describe("non-Latin text", () => {
+  test("Japanese and Russian text is cut at ASCII whitespace after a non-space", () => {
+    const ja = enc.encode("日本語のテキスト。 東京\n大阪");
+    const p = lastSafeCut(ja, []);
+    expect(dec.decode(ja.subarray(p))).toBe("\n大阪");
+    expect(lastSafeCut(enc.encode("Привет мир"), [])).toBe(enc.encode("Привет").length);
+    // Not after a non-ASCII space, not inside a whitespace run.
+    expect(lastSafeCut(enc.encode("日本\u3000 語"), [])).toBe(-1);
+    expect(lastSafeCut(enc.encode("日本語  "), [])).toBe(enc.encode("日本語").length);
+  });
+
+  test("long stretches without any safe cut train the same in small blocks", async () => {
+    const input = enc.encode("日本語のテキストです".repeat(800) + " 終わり" + "東京大阪".repeat(300));
+    const whole = await trainBpe({ input, vocabSize: 300, workers: 0, chunkBytes: 1 << 20 });
+    const small = await trainBpe({ input, vocabSize: 300, workers: 0, chunkBytes: 64 });
+    const key = (m: typeof whole.merges) => m.map(([a, b]) => `${[...a]}|${[...b]}`);
+    expect(key(small.merges)).toEqual(key(whole.merges));
   });
 });

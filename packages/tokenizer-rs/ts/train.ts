@@ -84,33 +84,49 @@ function sources(input: TrainBpeOptions["input"]): Source[] {
   });
 }
 
-/** Blocks of each source, each cut after its last safe boundary; the tail carries into the next block. */
+/**
+ * Blocks of each source, each cut after its last safe boundary; the tail carries into the next block.
+ * When a block has no safe cut (long text without one), the buffer grows geometrically and only the new
+ * bytes are searched, so a long uncut stretch costs linear time, not a re-copy and re-scan per block.
+ * Each yielded chunk owns its buffer (the caller may transfer it to a Worker).
+ */
 function* chunks(srcs: Source[], blockBytes: number, specials: Uint8Array[]): Generator<Chunk> {
+  const maxLen = specials.reduce((m, t) => Math.max(m, t.length), 1);
   for (const source of srcs) {
     let fd = -1;
     try {
       if (!source.data) fd = openSync(source.name, "r");
-      let carry = new Uint8Array(0);
-      let offset = 0; // bytes of the source consumed into blocks
-      let base = 0; // source offset of carry[0]
+      let buf = new Uint8Array(0);
+      let len = 0; // pending bytes buf[0..len), starting at source offset `base`
+      let offset = 0; // bytes of the source read so far
+      let base = 0;
+      let searched = 0; // when > 0: no safe cut below this position of buf (searched before)
       while (true) {
         const want = Math.min(blockBytes, source.size - offset);
-        const block = new Uint8Array(carry.length + want);
-        block.set(carry);
-        if (source.data) block.set(source.data.subarray(offset, offset + want), carry.length);
-        else if (want > 0 && readSync(fd, block, carry.length, want, offset) !== want) {
+        if (len + want > buf.length) {
+          const grown = new Uint8Array(searched > 0 ? Math.max(len + want, 2 * buf.length) : len + want);
+          grown.set(buf.subarray(0, len));
+          buf = grown;
+        }
+        if (source.data) buf.set(source.data.subarray(offset, offset + want), len);
+        else if (want > 0 && readSync(fd, buf, len, want, offset) !== want) {
           throw new TokenizerError(`${source.name} changed size while being read`);
         }
+        len += want;
         offset += want;
         const eof = offset >= source.size;
-        const cut = eof ? block.length : lastSafeCut(block, specials, Math.floor(block.length / 2));
+        const view = buf.subarray(0, len);
+        const cut = eof ? len : lastSafeCut(view, specials, searched > 0 ? searched : Math.floor(len / 2));
         if (cut <= 0) {
-          carry = block; // no safe boundary yet (pathological text): read on
+          searched = Math.max(1, len - maxLen + 1); // no safe boundary yet (long uncut text): read on
           continue;
         }
-        carry = block.slice(cut);
-        if (cut > 0) yield { source, bytes: block.subarray(0, cut), base };
+        const tail = buf.slice(cut, len);
+        yield { source, bytes: buf.subarray(0, cut), base };
         base += cut;
+        buf = tail;
+        len = tail.length;
+        searched = 0;
         if (eof) break;
       }
     } finally {
