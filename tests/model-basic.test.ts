@@ -121,4 +121,14 @@ describe("model-basic adapters vs reference", () => {
     expect(Number.isFinite(got)).toBe(true);
     expect(Math.abs(got - want64) / Math.abs(want64)).toBeLessThan(1e-5);
   });
+
+  test("cross-entropy rejects a target outside [0, V) instead of returning a plausible loss", async () => {
+    const logits = f32(get(components, "ce.logits"));
+    const targets = ints(get(components, "ce.targets"));
+    const vocab = logits.shape[1]!;
+    targets.data[2] = vocab;
+    await expect(runCrossEntropy(logits, targets)).rejects.toThrow(
+      new RegExp(`token id ${vocab} at index 2 not in \\[0, ${vocab}\\)`),
+    );
+  });
 });

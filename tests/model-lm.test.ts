@@ -174,3 +174,13 @@ describe("optimization vs reference", () => {
     for (const [it, lr] of want.entries()) expect(runGetLrCosineSchedule(it, 1, 0.1, 7, 21)).toBeCloseTo(lr, 12);
   });
 });
+
+describe("bad input is rejected before anything runs, with a message naming the fix", () => {
+  test("LM loss: a target outside [0, vocabSize)", async () => {
+    const targets = ints(fb, "targets");
+    targets.data[3] = config.vocabSize;
+    await expect(runLmLossAndGradients(config, weights, ints(fb, "tokens"), targets)).rejects.toThrow(
+      new RegExp(`targets: token id ${config.vocabSize} at index 3 not in \\[0, ${config.vocabSize}\\)`),
+    );
+  });
+});

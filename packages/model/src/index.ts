@@ -37,4 +37,5 @@ export * from "./train/train-step.ts";
 export * from "./train/trainer.ts";
 export * from "./train/inference.ts";
 export * from "./train/optim-host.ts";
+export * from "./host-parts.ts";
 export { checkParamMap, checkTokenIds } from "./train/host-tensors.ts";
