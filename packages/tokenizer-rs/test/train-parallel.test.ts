@@ -100,7 +100,7 @@ describe("non-Latin text", () => {
   });
 
   test("long stretches without any safe cut train the same in small blocks", async () => {
-    const input = enc.encode("日本語のテキストです".repeat(800) + " 終わり" + "東京大阪".repeat(300));
+    const input = enc.encode(`${"日本語のテキストです".repeat(800)} 終わり${"東京大阪".repeat(300)}`);
     const whole = await trainBpe({ input, vocabSize: 300, workers: 0, chunkBytes: 1 << 20 });
     const small = await trainBpe({ input, vocabSize: 300, workers: 0, chunkBytes: 64 });
     const key = (m: typeof whole.merges) => m.map(([a, b]) => `${[...a]}|${[...b]}`);

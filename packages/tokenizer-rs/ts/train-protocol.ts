@@ -22,7 +22,7 @@ export type WorkerRequest =
 export type WorkerReply =
   | { type: "ready" }
   | { type: "inited" }
-  | { type: "counted"; bytes: number }
+  | { type: "counted"; bytes: number; buffer: ArrayBuffer }
   | { type: "counts"; counts: Uint8Array }
   | { type: "error"; message: string };
 

@@ -23,7 +23,9 @@ onParentMessage<WorkerRequest>((msg) => {
     } else if (msg.type === "chunk") {
       const n = wasm.withBytes(msg.bytes, (p, l) => ex.counter_add_text(counter, p, l, msg.base));
       if (n < 0) throw wasmError(wasm);
-      reply({ type: "counted", bytes: msg.bytes.length });
+      // The buffer goes back for reuse (ts/train.ts BufferPool) instead of waiting for this thread's GC.
+      const buffer = msg.bytes.buffer as ArrayBuffer;
+      reply({ type: "counted", bytes: msg.bytes.length, buffer }, [buffer]);
     } else {
       wasm.check(ex.counter_serialize(counter));
       const counts = wasm.takeResult();

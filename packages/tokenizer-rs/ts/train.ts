@@ -85,18 +85,39 @@ function sources(input: TrainBpeOptions["input"]): Source[] {
 }
 
 /**
+ * Reused read buffers. Chunks go to Workers by transfer and come back with the "counted" reply, so the
+ * number of block-sized ArrayBuffers alive stays bounded (in flight + two) whatever the input size;
+ * without it every block was a fresh allocation that the collectors of both threads freed only lazily.
+ */
+class BufferPool {
+  private free: ArrayBuffer[] = [];
+  constructor(
+    private readonly size: number,
+    private readonly keep: number,
+  ) {}
+  take(min: number): Uint8Array<ArrayBuffer> {
+    const i = this.free.findIndex((b) => b.byteLength >= min);
+    if (i >= 0) return new Uint8Array(this.free.splice(i, 1)[0] as ArrayBuffer);
+    return new Uint8Array(Math.max(min, this.size));
+  }
+  give(buf: ArrayBuffer): void {
+    if (this.free.length < this.keep && buf.byteLength >= this.size) this.free.push(buf);
+  }
+}
+
+/**
  * Blocks of each source, each cut after its last safe boundary; the tail carries into the next block.
  * When a block has no safe cut (long text without one), the buffer grows geometrically and only the new
  * bytes are searched, so a long uncut stretch costs linear time, not a re-copy and re-scan per block.
- * Each yielded chunk owns its buffer (the caller may transfer it to a Worker).
+ * Each yielded chunk owns its buffer (the caller may transfer it, then give it back to `pool`).
  */
-function* chunks(srcs: Source[], blockBytes: number, specials: Uint8Array[]): Generator<Chunk> {
+function* chunks(srcs: Source[], blockBytes: number, specials: Uint8Array[], pool: BufferPool): Generator<Chunk> {
   const maxLen = specials.reduce((m, t) => Math.max(m, t.length), 1);
   for (const source of srcs) {
     let fd = -1;
     try {
       if (!source.data) fd = openSync(source.name, "r");
-      let buf = new Uint8Array(0);
+      let buf: Uint8Array = new Uint8Array(0);
       let len = 0; // pending bytes buf[0..len), starting at source offset `base`
       let offset = 0; // bytes of the source read so far
       let base = 0;
@@ -104,8 +125,9 @@ function* chunks(srcs: Source[], blockBytes: number, specials: Uint8Array[]): Ge
       while (true) {
         const want = Math.min(blockBytes, source.size - offset);
         if (len + want > buf.length) {
-          const grown = new Uint8Array(searched > 0 ? Math.max(len + want, 2 * buf.length) : len + want);
+          const grown = pool.take(searched > 0 ? Math.max(len + want, 2 * buf.length) : len + want);
           grown.set(buf.subarray(0, len));
+          pool.give(buf.buffer as ArrayBuffer);
           buf = grown;
         }
         if (source.data) buf.set(source.data.subarray(offset, offset + want), len);
@@ -121,13 +143,17 @@ function* chunks(srcs: Source[], blockBytes: number, specials: Uint8Array[]): Ge
           searched = Math.max(1, len - maxLen + 1); // no safe boundary yet (long uncut text): read on
           continue;
         }
-        const tail = buf.slice(cut, len);
+        if (eof) {
+          yield { source, bytes: buf.subarray(0, cut), base };
+          break;
+        }
+        const tail = pool.take(len - cut + blockBytes);
+        tail.set(buf.subarray(cut, len));
         yield { source, bytes: buf.subarray(0, cut), base };
         base += cut;
+        len -= cut;
         buf = tail;
-        len = tail.length;
         searched = 0;
-        if (eof) break;
       }
     } finally {
       if (fd >= 0) closeSync(fd);
@@ -140,12 +166,19 @@ function utf8Error(source: Source, message: string): TokenizerError {
 }
 
 /** Counts every chunk in this thread's instance, into `counter`. */
-function countHere(wasm: WasmInstance, counter: number, it: Iterable<Chunk>, progress: (n: number) => void): void {
+function countHere(
+  wasm: WasmInstance,
+  counter: number,
+  it: Iterable<Chunk>,
+  pool: BufferPool,
+  progress: (n: number) => void,
+): void {
   const ex = wasm.exportsAs<TrainExports>();
   for (const c of it) {
     const n = wasm.withBytes(c.bytes, (p, l) => ex.counter_add_text(counter, p, l, c.base));
     if (n < 0) throw utf8Error(c.source, wasm.lastError());
     progress(c.bytes.length);
+    pool.give(c.bytes.buffer as ArrayBuffer);
   }
 }
 
@@ -161,6 +194,7 @@ async function countInWorkers(
   n: number,
   specials: string[],
   it: Iterable<Chunk>,
+  pool: BufferPool,
   progress: (n: number) => void,
 ): Promise<Uint8Array[]> {
   let failure: Error | undefined;
@@ -192,6 +226,7 @@ async function countInWorkers(
           if (m.type === "ready") onReady();
           else if (m.type === "counted") {
             slot.inflight--;
+            pool.give(m.buffer);
             progress(m.bytes);
             wake?.();
           } else if (m.type === "counts") onCounts(m.counts);
@@ -270,10 +305,12 @@ export async function trainBpe(opts: TrainBpeOptions): Promise<TrainBpeResult> {
       bytesDone += n;
       opts.onProgress?.({ phase: "pretokenize", bytesDone, bytesTotal, seconds: seconds() });
     };
-    const it = chunks(srcs, opts.chunkBytes ?? DEFAULT_CHUNK, specialBytes);
-    if (workers === 0) countHere(wasm, counter, it, progress);
+    const blockBytes = opts.chunkBytes ?? DEFAULT_CHUNK;
+    const pool = new BufferPool(blockBytes + (64 << 10), workers * MAX_INFLIGHT + 2);
+    const it = chunks(srcs, blockBytes, specialBytes, pool);
+    if (workers === 0) countHere(wasm, counter, it, pool, progress);
     else {
-      for (const buf of await countInWorkers(workers, specials, it, progress)) {
+      for (const buf of await countInWorkers(workers, specials, it, pool, progress)) {
         wasm.check(wasm.withBytes(buf, (p, l) => ex.counter_add_serialized(counter, p, l)));
       }
     }
