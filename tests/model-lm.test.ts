@@ -183,4 +183,12 @@ describe("bad input is rejected before anything runs, with a message naming the 
       new RegExp(`targets: token id ${config.vocabSize} at index 3 not in \\[0, ${config.vocabSize}\\)`),
     );
   });
+
+  test("transformer block: a sequence longer than the context length", async () => {
+    const long = config.contextLength + 1;
+    const xl: Tensor = { data: new Float32Array(long * config.dModel), shape: [1, long, config.dModel] };
+    await expect(runTransformerBlock(config, weights, 0, xl)).rejects.toThrow(
+      new RegExp(`sequence length ${long} exceeds the context length ${config.contextLength}`),
+    );
+  });
 });

@@ -6,7 +6,7 @@ import { type ModelConfig, type ModelConfigInput, parameterSpecs, resolveModelCo
 import { Graph } from "../src/graph/graph.ts";
 import type { TensorData } from "../src/graph/value.ts";
 import { initParameters } from "../src/init.ts";
-import { parameterInputs, transformerLm } from "../src/nn/lm.ts";
+import { parameterInputs, transformerLayer, transformerLm } from "../src/nn/lm.ts";
 import { emitModel } from "../src/onnx/emit.ts";
 import { Rng } from "../src/random.ts";
 import { Session } from "../src/runtime/session.ts";
@@ -138,6 +138,17 @@ describe("build-time errors", () => {
     expect(() => transformerLm(g.input("tokens", "int32", [1, 9]), params, config)).toThrow(
       /sequence length 9 exceeds the context length 8/,
     );
+  });
+
+  test("transformerLayer (one block) rejects a static sequence longer than the context too", () => {
+    for (const positional of ["rope", "none"] as const) {
+      const config = resolveModelConfig({ ...base, positional });
+      const g = new Graph("block");
+      const params = parameterInputs(g, config);
+      expect(() => transformerLayer(g.input("x", "float32", [1, 9, 8]), params, 0, config)).toThrow(
+        /transformerLayer.*sequence length 9 exceeds the context length 8/s,
+      );
+    }
   });
 
   test("parameters missing or of the wrong shape are named", () => {

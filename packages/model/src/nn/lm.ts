@@ -58,9 +58,20 @@ function defaultPositions(g: Graph, t: Dim): Value {
   );
 }
 
+/** A static sequence length must fit the context (RoPE's tables end there; ORT would fail in a Gather). */
+function checkSeqLen(g: Graph, op: string, t: Dim | undefined, config: ModelConfig): void {
+  if (typeof t === "number" && t > config.contextLength) {
+    throw g.error(
+      op,
+      `sequence length ${t} exceeds the context length ${config.contextLength}; use shorter sequences or a model with a longer contextLength`,
+    );
+  }
+}
+
 /** Block `layer` alone on x (B, T, C), positions 0..T-1 (T static): the CS336 transformer_block problem. */
 export function transformerLayer(x: Value, params: LmParams, layer: number, config: ModelConfig): Value {
   const g = activeGraph("transformerLayer", x);
+  checkSeqLen(g, "transformerLayer", x.shape[1], config);
   const rope =
     config.positional === "rope" ? (lmRope(config, defaultPositions(g, x.shape[1]!)) ?? undefined) : undefined;
   return g.scope(`layers.${layer}`, () => transformerBlock(x, blockWeights(params, layer, config), config, rope));
@@ -77,12 +88,7 @@ export function transformerLm(tokens: Value, params: LmParams, config: ModelConf
     throw g.error("transformerLm", `tokens must be int (B, T), got ${describe(tokens)}`);
   }
   const t = tokens.shape[1]!;
-  if (typeof t === "number" && t > config.contextLength) {
-    throw g.error(
-      "transformerLm",
-      `sequence length ${t} exceeds the context length ${config.contextLength}; use shorter sequences or a model with a longer contextLength`,
-    );
-  }
+  checkSeqLen(g, "transformerLm", t, config);
   let pos = positions;
   if (!pos && config.positional === "rope") {
     if (typeof t !== "number") {
