@@ -14,6 +14,8 @@ import {
   parseMergesTxt,
   printableToBytes,
   saveTokenizerFiles,
+  tokenizerJson,
+  vocabJson,
 } from "../ts/files.ts";
 import { referencePretokenCounts } from "../ts/reference-trainer.ts";
 import { trainBpe } from "../ts/train.ts";
@@ -55,6 +57,16 @@ describe("files", () => {
     expect(vocab.size).toBe(500);
     expect(merges.length).toBe(243);
     expect(mergesTxt(merges)).toBe(readFileSync(refMerges as string, "utf8"));
+  });
+
+  test("a special token with another token's bytes is refused, not written as a duplicate key", () => {
+    const vocab = new Map<number, Uint8Array>();
+    for (let i = 0; i < 256; i++) vocab.set(i, Uint8Array.of(i));
+    vocab.set(256, Uint8Array.of(0x78));
+    expect(() => vocabJson(vocab, ["x"])).toThrow(/ids 120 and 256 would both be written as "x"/);
+    expect(() => tokenizerJson(vocab, [], ["x"])).toThrow(/ids 120 and 256/);
+    vocab.set(256, new TextEncoder().encode("constructor"));
+    expect(vocabJson(vocab, ["constructor"])).toContain('"constructor": 256');
   });
 
   test("bad merges and vocab files name the line or token", () => {

@@ -22,6 +22,10 @@ describe("trainBpe rejects bad input", () => {
     expect(trainBpe({ input: file("empty.txt", ""), vocabSize: 300 })).rejects.toThrow(/is empty/));
   test("vocab too small", () =>
     expect(trainBpe({ input: ok, vocabSize: 256, specialTokens: ["<|e|>"] })).rejects.toThrow("at least 257"));
+  test("one-byte special token (it would duplicate a byte token in vocab.json)", () =>
+    expect(trainBpe({ input: ok, vocabSize: 300, specialTokens: ["x"] })).rejects.toThrow(
+      /"x" is a single byte, which is already byte token 120/,
+    ));
   test("empty special token", () =>
     expect(trainBpe({ input: ok, vocabSize: 300, specialTokens: [""] })).rejects.toThrow("empty"));
   test("duplicate special tokens", () =>

@@ -75,13 +75,27 @@ function isSpecial(bytes: Uint8Array, specials: ReadonlySet<string>): string | n
   }
 }
 
+function duplicateToken(key: string, a: number, b: number): Error {
+  return new Error(
+    `ids ${a} and ${b} would both be written as ${JSON.stringify(key)}, which vocab.json cannot hold; ` +
+      "a special token must not have the same bytes as another token (e.g. a one-byte special token)",
+  );
+}
+
 /** vocab.json text: {token: id} in id order; special tokens as raw text, the rest in the byte alphabet. */
 export function vocabJson(vocab: Vocab, specialTokens: readonly string[] = []): string {
   const specials = new Set(specialTokens);
   // Written by hand: JSON.stringify of an object puts integer-like keys ("0", "2024") first, not in id order.
+  const seen = new Map<string, number>();
   const lines = [...vocab]
     .sort((a, b) => a[0] - b[0])
-    .map(([id, bytes]) => `    ${JSON.stringify(isSpecial(bytes, specials) ?? bytesToPrintable(bytes))}: ${id}`);
+    .map(([id, bytes]) => {
+      const key = isSpecial(bytes, specials) ?? bytesToPrintable(bytes);
+      const other = seen.get(key);
+      if (other !== undefined) throw duplicateToken(key, other, id);
+      seen.set(key, id);
+      return `    ${JSON.stringify(key)}: ${id}`;
+    });
   return `{\n${lines.join(",\n")}\n}\n`;
 }
 
@@ -92,10 +106,15 @@ export function mergesTxt(merges: Merges): string {
 export function tokenizerJson(vocab: Vocab, merges: Merges, specialTokens: readonly string[] = []): string {
   const specials = new Set(specialTokens);
   const modelVocab: Record<string, number> = {};
+  const seen = new Map<string, number>();
   const added: object[] = [];
   for (const [id, bytes] of [...vocab].sort((a, b) => a[0] - b[0])) {
     const special = isSpecial(bytes, specials);
-    modelVocab[special ?? bytesToPrintable(bytes)] = id;
+    const key = special ?? bytesToPrintable(bytes);
+    const other = seen.get(key);
+    if (other !== undefined) throw duplicateToken(key, other, id);
+    seen.set(key, id);
+    modelVocab[key] = id;
     if (special !== null) {
       added.push({
         id,

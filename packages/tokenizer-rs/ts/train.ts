@@ -55,6 +55,14 @@ function validate(opts: TrainBpeOptions, specials: string[]): void {
   specials.forEach((t, i) => {
     if (t === "") throw new RangeError(`special token #${i} is empty; special tokens must be non-empty`);
     if (specials.indexOf(t) !== i) throw new RangeError(`special token ${JSON.stringify(t)} is given twice`);
+    const bytes = new TextEncoder().encode(t);
+    // A one-byte special token would be a second id for byte token bytes[0]: vocab.json could not hold both.
+    if (bytes.length === 1) {
+      throw new RangeError(
+        `special token ${JSON.stringify(t)} is a single byte, which is already byte token ${bytes[0]}; ` +
+          "special tokens must be at least 2 bytes long (e.g. <|x|>)",
+      );
+    }
   });
   const min = 256 + specials.length;
   if (vocabSize < min) {
