@@ -191,4 +191,13 @@ describe("bad input is rejected before anything runs, with a message naming the 
       new RegExp(`sequence length ${long} exceeds the context length ${config.contextLength}`),
     );
   });
+
+  test("multi-head attention: dModel not divisible by numHeads (was 'RoPE needs an even head size, got 10.67')", async () => {
+    const rope = { theta: config.ropeTheta, maxSeqLen: config.contextLength, positions: arange(T) };
+    const attn = { q: w("layers.0.attn.q_proj.weight"), k: w("layers.0.attn.k_proj.weight") };
+    const wts = { ...attn, v: w("layers.0.attn.v_proj.weight"), o: w("layers.0.attn.output_proj.weight") };
+    await expect(runMultiheadSelfAttention(config.dModel, 3, wts, x, rope)).rejects.toThrow(
+      new RegExp(`dModel \\(${config.dModel}\\) must be divisible by numHeads \\(3\\)`),
+    );
+  });
 });

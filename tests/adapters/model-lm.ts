@@ -7,9 +7,8 @@ import {
   cosineLr,
   createInference,
   Graph,
-  headRopeAngles,
   lossAndGradients,
-  multiheadSelfAttention,
+  hostMultiheadSelfAttention,
   type ParamMap,
   resolveModelConfig,
   rmsNorm,
@@ -84,22 +83,14 @@ export async function runScaledDotProductAttention(
   return run(g, scaledDotProductAttention(vs.q!, vs.k!, vs.v!, m), feeds);
 }
 
-export async function runMultiheadSelfAttention(
+export function runMultiheadSelfAttention(
   dModel: number,
   numHeads: number,
   w: { q: Tensor; k: Tensor; v: Tensor; o: Tensor },
   x: Tensor,
   ropeArgs?: { theta: number; maxSeqLen: number; positions: IntTensor },
 ): Promise<Tensor> {
-  const g = new Graph("mha");
-  const [v, feeds] = inputs(g, { ...w, x });
-  let angles: ReturnType<typeof headRopeAngles> | undefined;
-  if (ropeArgs) {
-    const pos = g.input("positions", "int32", ropeArgs.positions.shape);
-    feeds.positions = i32(ropeArgs.positions);
-    angles = headRopeAngles(ropeTables(dModel / numHeads, ropeArgs.theta, ropeArgs.maxSeqLen), pos);
-  }
-  return run(g, multiheadSelfAttention(v.x!, { q: v.q!, k: v.k!, v: v.v!, o: v.o! }, numHeads, angles), feeds);
+  return hostMultiheadSelfAttention(dModel, numHeads, w, x, ropeArgs);
 }
 
 export async function runTransformerBlock(

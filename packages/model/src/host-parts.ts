@@ -7,7 +7,9 @@
 import { Graph } from "./graph/graph.ts";
 import type { TensorData, Value } from "./graph/value.ts";
 import type { HostTensor } from "./init.ts";
+import { multiheadSelfAttention } from "./nn/attention.ts";
 import { crossEntropy } from "./nn/cross-entropy.ts";
+import { headRopeAngles, ropeTables } from "./nn/rope.ts";
 import { runGraph } from "./runtime/session.ts";
 import { checkTokenIds } from "./train/host-tensors.ts";
 
@@ -16,6 +18,8 @@ export type HostIntTensor = { data: Int32Array; shape: number[] };
 
 const f32 = (t: HostTensor): TensorData => ({ dtype: "float32", shape: t.shape, data: t.data });
 const i32 = (t: HostIntTensor): TensorData => ({ dtype: "int32", shape: t.shape, data: t.data });
+
+const toHost = (t: TensorData): HostTensor => ({ data: t.data as Float32Array, shape: [...t.shape] });
 
 async function runOne(g: Graph, out: Value, feeds: Record<string, TensorData>): Promise<TensorData> {
   g.output("y", out);
@@ -31,4 +35,58 @@ export async function hostCrossEntropy(logits: HostTensor, targets: HostIntTenso
   const loss = crossEntropy(g.input("logits", "float32", logits.shape), g.input("targets", "int32", targets.shape));
   checkTokenIds("targets", targets.data, logits.shape[logits.shape.length - 1]!);
   return (await runOne(g, loss, { logits: f32(logits), targets: i32(targets) })).data[0] as number;
+}
+
+/** dModel / numHeads, after checking it is a whole (and, for RoPE, even) number. */
+export function headSize(dModel: number, numHeads: number, withRope: boolean): number {
+  for (const [what, n] of [
+    ["dModel", dModel],
+    ["numHeads", numHeads],
+  ] as const) {
+    if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`${what} must be a positive integer, got ${n}`);
+  }
+  if (dModel % numHeads !== 0) {
+    throw new RangeError(
+      `dModel (${dModel}) must be divisible by numHeads (${numHeads}): each head gets dModel / numHeads features`,
+    );
+  }
+  const dHead = dModel / numHeads;
+  if (withRope && dHead % 2 !== 0) {
+    throw new RangeError(
+      `RoPE rotates pairs, so the head size dModel/numHeads must be even, got ${dModel}/${numHeads} = ${dHead}`,
+    );
+  }
+  return dHead;
+}
+
+export type MhaWeights = { q: HostTensor; k: HostTensor; v: HostTensor; o: HostTensor };
+export type MhaRope = { theta: number; maxSeqLen: number; positions: HostIntTensor };
+
+/** Causal multi-head self-attention of x (B, T, dModel), with RoPE on q and k when `rope` is given. */
+export async function hostMultiheadSelfAttention(
+  dModel: number,
+  numHeads: number,
+  w: MhaWeights,
+  x: HostTensor,
+  rope?: MhaRope,
+): Promise<HostTensor> {
+  const dHead = headSize(dModel, numHeads, rope !== undefined);
+  if (x.shape[x.shape.length - 1] !== dModel) {
+    throw new RangeError(`x has shape [${x.shape}]; its last dimension must be dModel (${dModel})`);
+  }
+  const g = new Graph("mha");
+  const feeds: Record<string, TensorData> = { x: f32(x) };
+  const v = (name: keyof MhaWeights) => {
+    feeds[name] = f32(w[name]);
+    return g.input(name, "float32", w[name].shape);
+  };
+  const weights = { q: v("q"), k: v("k"), v: v("v"), o: v("o") };
+  let angles: ReturnType<typeof headRopeAngles> | undefined;
+  if (rope) {
+    feeds.positions = i32(rope.positions);
+    const pos = g.input("positions", "int32", rope.positions.shape);
+    angles = headRopeAngles(ropeTables(dHead, rope.theta, rope.maxSeqLen), pos);
+  }
+  const y = multiheadSelfAttention(g.input("x", "float32", x.shape), weights, numHeads, angles);
+  return toHost(await runOne(g, y, feeds));
 }
