@@ -140,4 +140,39 @@ describe("cli encode", () => {
     );
     expect(noLeftovers(bad)).toEqual([]);
   });
+
+  test("SIGINT or SIGTERM mid-run: exit 130 / 143 and no OUT.npy.tmp-PID left behind", async () => {
+    const big = mkdtempSync(join(tmpdir(), "tok-encode-sig-"));
+    const bigInput = join(big, "big.txt");
+    writeFileSync(bigInput, text.repeat(120)); // ~30 MB: seconds to encode on one worker
+    for (const [sig, code] of [
+      ["SIGINT", 130],
+      ["SIGTERM", 143],
+    ] as const) {
+      const out = join(big, `${sig}.npy`);
+      const p = Bun.spawn(
+        [
+          "bun",
+          "packages/cli/src/main.ts",
+          "encode",
+          "--tokenizer",
+          tokDir,
+          "--input",
+          bigInput,
+          "--out",
+          out,
+          "--workers",
+          "1",
+        ],
+        { cwd: ROOT, stdout: "pipe", stderr: "pipe" },
+      );
+      const t0 = performance.now();
+      while (!readdirSync(big).some((f) => f.includes(".tmp")) && performance.now() - t0 < 20_000) await Bun.sleep(5);
+      expect(readdirSync(big).some((f) => f.includes(".tmp"))).toBe(true);
+      p.kill(sig);
+      expect(await p.exited).toBe(code);
+      expect(await new Response(p.stderr).text()).toContain(`interrupted (${sig})`);
+      expect(noLeftovers(big)).toEqual([]);
+    }
+  }, 60_000);
 });

@@ -1,7 +1,7 @@
 // `bun run cli train-bpe` end to end: CS336's reference merges.txt reproduced byte for byte, and a bad
 // input exits 2 with a clear message and leaves no output folder behind.
 import { expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { missingMessage, sharedFile } from "../../../tests/shared-data.ts";
@@ -38,3 +38,34 @@ test("bad input: exit 2, clear message, no output", () => {
   expect(u.code).toBe(2);
   expect(u.err).toContain("missing required flag --vocab-size");
 });
+
+test("SIGINT or SIGTERM mid-training: exit 130 / 143, nothing written", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "cli-train-sig-"));
+  const input = join(dir, "in.txt");
+  // Random words (seeded): many distinct pre-tokens, so 20000 merges take seconds, not milliseconds.
+  let x = 12345;
+  const rnd = () => {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    return (x >>> 8) / (1 << 24);
+  };
+  const words = Array.from({ length: 100_000 }, () =>
+    Array.from({ length: 3 + Math.floor(rnd() * 10) }, () => String.fromCharCode(97 + Math.floor(rnd() * 26))).join(""),
+  );
+  writeFileSync(input, words.join(" "));
+  for (const [sig, code] of [
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const) {
+    const out = join(dir, `tok-${sig}`);
+    const p = Bun.spawn(
+      ["bun", MAIN, "train-bpe", "--input", input, "--vocab-size", "20000", "--workers", "1", "--out", out],
+      { stdout: "pipe", stderr: "pipe" },
+    );
+    await Bun.sleep(700);
+    p.kill(sig);
+    expect(await p.exited).toBe(code);
+    expect(await new Response(p.stderr).text()).toContain(`interrupted (${sig})`);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.includes(".tmp"))).toEqual([]);
+  }
+}, 60_000);

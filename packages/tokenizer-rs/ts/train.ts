@@ -174,19 +174,20 @@ function utf8Error(source: Source, message: string): TokenizerError {
 }
 
 /** Counts every chunk in this thread's instance, into `counter`. */
-function countHere(
+async function countHere(
   wasm: WasmInstance,
   counter: number,
   it: Iterable<Chunk>,
   pool: BufferPool,
   progress: (n: number) => void,
-): void {
+): Promise<void> {
   const ex = wasm.exportsAs<TrainExports>();
   for (const c of it) {
     const n = wasm.withBytes(c.bytes, (p, l) => ex.counter_add_text(counter, p, l, c.base));
     if (n < 0) throw utf8Error(c.source, wasm.lastError());
     progress(c.bytes.length);
     pool.give(c.bytes.buffer as ArrayBuffer);
+    await yieldToEventLoop();
   }
 }
 
@@ -286,6 +287,9 @@ async function countInWorkers(
   }
 }
 
+/** Lets signal handlers, timers and I/O run between batches of synchronous WASM work (a CLI's Ctrl-C). */
+const yieldToEventLoop = () => new Promise<void>((res) => setImmediate(res));
+
 function mergeBatch(done: number, total: number): number {
   return Math.max(64, Math.min(2000, Math.ceil((total - done) / 20)));
 }
@@ -316,7 +320,7 @@ export async function trainBpe(opts: TrainBpeOptions): Promise<TrainBpeResult> {
     const blockBytes = opts.chunkBytes ?? DEFAULT_CHUNK;
     const pool = new BufferPool(blockBytes + (64 << 10), workers * MAX_INFLIGHT + 2);
     const it = chunks(srcs, blockBytes, specialBytes, pool);
-    if (workers === 0) countHere(wasm, counter, it, pool, progress);
+    if (workers === 0) await countHere(wasm, counter, it, pool, progress);
     else {
       for (const buf of await countInWorkers(workers, specials, it, pool, progress)) {
         wasm.check(wasm.withBytes(buf, (p, l) => ex.counter_add_serialized(counter, p, l)));
@@ -336,6 +340,7 @@ export async function trainBpe(opts: TrainBpeOptions): Promise<TrainBpeResult> {
       );
       mergesDone += made;
       opts.onProgress?.({ phase: "merge", mergesDone, mergesTotal, seconds: seconds() });
+      await yieldToEventLoop();
       if (made === 0) {
         throw new TokenizerError(
           `vocab size ${opts.vocabSize} needs ${mergesTotal} merges, but the data allows only ${mergesDone} ` +

@@ -86,6 +86,14 @@ const command: Command = {
     };
 
     const writer = createNpyWriter(out, dtype);
+    // Ctrl-C or a kill must not leave OUT.npy.tmp-PID behind: drop the partial file, exit 128 + signal.
+    const onSignal = (sig: NodeJS.Signals) => {
+      writer.abort();
+      process.stderr.write(`\ninterrupted (${sig}); ${out} was not written\n`);
+      process.exit(sig === "SIGINT" ? 130 : 143);
+    };
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
     let result: Awaited<ReturnType<typeof encodeFile>>;
     try {
       result = await encodeFile({
@@ -102,6 +110,9 @@ const command: Command = {
       writer.abort();
       if (tty) process.stderr.write("\n");
       throw e;
+    } finally {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
     }
     show(result.bytes, result.bytes, true);
     if (tty) process.stderr.write("\n");

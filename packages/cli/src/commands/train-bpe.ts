@@ -70,16 +70,32 @@ const command: Command = {
     const out = f.out as string;
     const progress = progressPrinter();
     const t0 = performance.now();
-    const result = await trainBpe({
-      input,
-      vocabSize,
-      specialTokens,
-      ...(f.workers !== undefined ? { workers: f.workers } : {}),
-      onProgress: (p) => progress.update(p),
-    });
-    progress.done();
-    const tWrite = performance.now();
-    const paths = saveTokenizerFiles(out, result.vocab, result.merges, specialTokens);
+    // Files are written synchronously (each via a temp file + rename), so a signal is handled only between
+    // writes: training is abandoned with nothing on disk, and no temp file is left half written.
+    const onSignal = (sig: NodeJS.Signals) => {
+      process.stderr.write(`\ninterrupted (${sig}); nothing was written\n`);
+      process.exit(sig === "SIGINT" ? 130 : 143);
+    };
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+    let result: Awaited<ReturnType<typeof trainBpe>>;
+    let paths: ReturnType<typeof saveTokenizerFiles>;
+    let tWrite: number;
+    try {
+      result = await trainBpe({
+        input,
+        vocabSize,
+        specialTokens,
+        ...(f.workers !== undefined ? { workers: f.workers } : {}),
+        onProgress: (p) => progress.update(p),
+      });
+      progress.done();
+      tWrite = performance.now();
+      paths = saveTokenizerFiles(out, result.vocab, result.merges, specialTokens);
+    } finally {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    }
     const writeSeconds = (performance.now() - tWrite) / 1000;
     const s = result.stats;
     let longest = new Uint8Array(0);
