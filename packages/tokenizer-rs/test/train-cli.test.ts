@@ -39,6 +39,22 @@ test("bad input: exit 2, clear message, no output", () => {
   expect(u.err).toContain("missing required flag --vocab-size");
 });
 
+test("--out naming a file fails before any training", () => {
+  const dir = mkdtempSync(join(tmpdir(), "cli-train-out-"));
+  const input = join(dir, "in.txt");
+  writeFileSync(input, "hello world ".repeat(100));
+  const file = join(dir, "taken");
+  writeFileSync(file, "x");
+  const r = cli(["--input", input, "--vocab-size", "300", "--out", file]);
+  expect(r.code).toBe(2);
+  expect(r.err).toContain(`--out ${file} is a file; give a folder`);
+  expect(r.err).not.toContain("pre-tokenizing");
+  const under = cli(["--input", input, "--vocab-size", "300", "--out", join(file, "sub")]);
+  expect(under.code).toBe(2);
+  expect(under.err).toContain(`${file} is a file`);
+  expect(under.err).not.toContain("pre-tokenizing");
+});
+
 test("SIGINT or SIGTERM mid-training: exit 130 / 143, nothing written", async () => {
   const dir = mkdtempSync(join(tmpdir(), "cli-train-sig-"));
   const input = join(dir, "in.txt");

@@ -1,6 +1,8 @@
 // `bun run cli train-bpe`: trains a byte-level BPE tokenizer (CS336 `train_bpe`) and writes vocab.json,
 // merges.txt and tokenizer.json into --out, atomically and only after training succeeded. Live progress
 // goes to stderr (redrawn on a TTY, a line every ~10 s otherwise); the summary goes to stdout.
+import { accessSync, constants, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { saveTokenizerFiles, type TrainProgress, trainBpe } from "@cs336-ts/tokenizer";
 import type { Command } from "../command.ts";
 import { type FlagSpecs, parseFlags, UsageError } from "../flags.ts";
@@ -56,6 +58,37 @@ function progressPrinter(): { update(p: TrainProgress): void; done(): void } {
   };
 }
 
+/** Fails before any training when --out cannot become the output folder (a file, or an unwritable parent). */
+function checkOutFolder(out: string): void {
+  let path = resolve(out);
+  for (;;) {
+    let st: ReturnType<typeof statSync> | undefined;
+    try {
+      st = statSync(path);
+    } catch {
+      st = undefined;
+    }
+    if (st) {
+      if (!st.isDirectory()) {
+        throw new Error(
+          path === resolve(out)
+            ? `--out ${out} is a file; give a folder (it is created if missing)`
+            : `cannot create folder --out ${out}: ${path} is a file`,
+        );
+      }
+      try {
+        accessSync(path, constants.W_OK);
+      } catch {
+        throw new Error(`cannot write into ${path} (permission denied); choose another --out folder`);
+      }
+      return;
+    }
+    const parent = dirname(path);
+    if (parent === path) return;
+    path = parent;
+  }
+}
+
 const command: Command = {
   name: "train-bpe",
   summary: "train a byte-level BPE tokenizer on text files",
@@ -68,6 +101,7 @@ const command: Command = {
     const vocabSize = f["vocab-size"] as number;
     const specialTokens = f["special-token"] ?? [];
     const out = f.out as string;
+    checkOutFolder(out);
     const progress = progressPrinter();
     const t0 = performance.now();
     // Files are written synchronously (each via a temp file + rename), so a signal is handled only between
