@@ -79,6 +79,15 @@ describe("model-basic adapters vs reference", () => {
     });
   });
 
+  test("embedding rejects an id outside [0, vocab) before running", async () => {
+    const w = f32(get(model, "token_embeddings.weight"));
+    const ids = ints(get(fb, "tokens"));
+    ids.data[1] = w.shape[0]!;
+    await expect(runEmbedding(w, ids)).rejects.toThrow(
+      new RegExp(`ids: token id ${w.shape[0]} at index 1 not in \\[0, ${w.shape[0]}\\)`),
+    );
+  });
+
   test("silu matches the reference", async () => {
     const y = await runSilu(f32(get(components, "x")));
     expectClose(y.data, get(components, "silu").data as Float32Array, 1e-6);

@@ -200,4 +200,19 @@ describe("bad input is rejected before anything runs, with a message naming the 
       new RegExp(`dModel \\(${config.dModel}\\) must be divisible by numHeads \\(3\\)`),
     );
   });
+
+  test("rope and multi-head attention: a position at or past maxSeqLen", async () => {
+    const rx = from(comp, "rope.x");
+    const far: IntTensor = { data: Int32Array.from({ length: T }, (_, i) => i + config.contextLength - 1), shape: [T] };
+    const msg = new RegExp(`position ${config.contextLength} at index 1 not in \\[0, ${config.contextLength}\\)`);
+    await expect(runRope(rx.shape[3]!, config.ropeTheta, config.contextLength, rx, far)).rejects.toThrow(msg);
+    const wts = {
+      q: w("layers.0.attn.q_proj.weight"),
+      k: w("layers.0.attn.k_proj.weight"),
+      v: w("layers.0.attn.v_proj.weight"),
+      o: w("layers.0.attn.output_proj.weight"),
+    };
+    const rope = { theta: config.ropeTheta, maxSeqLen: config.contextLength, positions: far };
+    await expect(runMultiheadSelfAttention(config.dModel, config.numHeads, wts, x, rope)).rejects.toThrow(msg);
+  });
 });

@@ -2,9 +2,9 @@
 // IR and layer functions and runs it with ONNX Runtime on CPU. Only argument conversion lives here.
 
 import {
-  embedding,
   Graph,
   hostCrossEntropy,
+  hostEmbedding,
   linear,
   runGraph,
   silu,
@@ -15,7 +15,6 @@ import {
 import type { IntTensor, Tensor } from "../adapters.ts";
 
 const f32 = (t: Tensor): TensorData => ({ dtype: "float32", shape: t.shape, data: t.data });
-const i32 = (t: IntTensor): TensorData => ({ dtype: "int32", shape: t.shape, data: t.data });
 
 async function run(g: Graph, out: Value, feeds: Record<string, TensorData>): Promise<TensorData> {
   g.output("y", out);
@@ -30,10 +29,8 @@ export async function runLinear(weight: Tensor, x: Tensor): Promise<Tensor> {
   return tensor(await run(g, y, { x: f32(x), weight: f32(weight) }));
 }
 
-export async function runEmbedding(weight: Tensor, ids: IntTensor): Promise<Tensor> {
-  const g = new Graph("embedding");
-  const y = embedding(g.input("weight", "float32", weight.shape), g.input("ids", "int32", ids.shape));
-  return tensor(await run(g, y, { weight: f32(weight), ids: i32(ids) }));
+export function runEmbedding(weight: Tensor, ids: IntTensor): Promise<Tensor> {
+  return hostEmbedding(weight, ids);
 }
 
 export async function runSilu(x: Tensor): Promise<Tensor> {

@@ -9,11 +9,10 @@ import {
   Graph,
   lossAndGradients,
   hostMultiheadSelfAttention,
+  hostRope,
   type ParamMap,
   resolveModelConfig,
   rmsNorm,
-  rope,
-  ropeTables,
   runAdamwSteps,
   runGraph,
   scaledDotProductAttention,
@@ -25,7 +24,6 @@ import {
 import type { IntTensor, ModelConfig, Tensor, Weights } from "../adapters.ts";
 
 const f32 = (t: Tensor): TensorData => ({ dtype: "float32", shape: t.shape, data: t.data });
-const i32 = (t: IntTensor): TensorData => ({ dtype: "int32", shape: t.shape, data: t.data });
 const tensor = (t: TensorData): Tensor => ({ data: t.data as Float32Array, shape: t.shape });
 const params = (w: Weights): ParamMap => w;
 
@@ -57,17 +55,14 @@ export async function runSwiglu(w1: Tensor, w2: Tensor, w3: Tensor, x: Tensor): 
   return run(g, swiglu(v.x!, { w1: v.w1!, w2: v.w2!, w3: v.w3! }), feeds);
 }
 
-export async function runRope(
+export function runRope(
   dHead: number,
   theta: number,
   maxSeqLen: number,
   x: Tensor,
   positions: IntTensor,
 ): Promise<Tensor> {
-  const g = new Graph("rope");
-  const [v, feeds] = inputs(g, { x });
-  const pos = g.input("positions", "int32", positions.shape);
-  return run(g, rope(v.x!, pos, ropeTables(dHead, theta, maxSeqLen)), { ...feeds, positions: i32(positions) });
+  return hostRope(dHead, theta, maxSeqLen, x, positions);
 }
 
 export async function runScaledDotProductAttention(

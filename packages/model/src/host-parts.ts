@@ -9,7 +9,8 @@ import type { TensorData, Value } from "./graph/value.ts";
 import type { HostTensor } from "./init.ts";
 import { multiheadSelfAttention } from "./nn/attention.ts";
 import { crossEntropy } from "./nn/cross-entropy.ts";
-import { headRopeAngles, ropeTables } from "./nn/rope.ts";
+import { embedding } from "./nn/embedding.ts";
+import { headRopeAngles, rope, ropeTables } from "./nn/rope.ts";
 import { runGraph } from "./runtime/session.ts";
 import { checkTokenIds } from "./train/host-tensors.ts";
 
@@ -35,6 +36,45 @@ export async function hostCrossEntropy(logits: HostTensor, targets: HostIntTenso
   const loss = crossEntropy(g.input("logits", "float32", logits.shape), g.input("targets", "int32", targets.shape));
   checkTokenIds("targets", targets.data, logits.shape[logits.shape.length - 1]!);
   return (await runOne(g, loss, { logits: f32(logits), targets: i32(targets) })).data[0] as number;
+}
+
+/** Rows of weight [vocab, d] for ids (...), each id checked to lie in [0, vocab): → (..., d). */
+export async function hostEmbedding(weight: HostTensor, ids: HostIntTensor): Promise<HostTensor> {
+  const g = new Graph("embedding");
+  const y = embedding(g.input("weight", "float32", weight.shape), g.input("ids", "int32", ids.shape));
+  checkTokenIds("ids", ids.data, weight.shape[0]!);
+  return toHost(await runOne(g, y, { weight: f32(weight), ids: i32(ids) }));
+}
+
+/** Throws a RangeError naming the first position outside RoPE's tables [0, maxSeqLen) and where it is. */
+export function checkPositions(positions: ArrayLike<number>, maxSeqLen: number): void {
+  for (let i = 0; i < positions.length; i++) {
+    const p = positions[i]!;
+    if (!(p >= 0 && p < maxSeqLen)) {
+      throw new RangeError(
+        `positions: position ${p} at index ${i} not in [0, ${maxSeqLen}); RoPE's cos/sin tables end at ` +
+          "maxSeqLen (the context length): raise it or pass smaller positions",
+      );
+    }
+  }
+}
+
+/** RoPE on x (..., T, dHead) at positions (..., T), each checked to lie in [0, maxSeqLen). */
+export async function hostRope(
+  dHead: number,
+  theta: number,
+  maxSeqLen: number,
+  x: HostTensor,
+  positions: HostIntTensor,
+): Promise<HostTensor> {
+  const tables = ropeTables(dHead, theta, maxSeqLen);
+  if (x.shape[x.shape.length - 1] !== dHead) {
+    throw new RangeError(`x has shape [${x.shape}]; its last dimension must be dHead (${dHead})`);
+  }
+  checkPositions(positions.data, maxSeqLen);
+  const g = new Graph("rope");
+  const y = rope(g.input("x", "float32", x.shape), g.input("positions", "int32", positions.shape), tables);
+  return toHost(await runOne(g, y, { x: f32(x), positions: i32(positions) }));
 }
 
 /** dModel / numHeads, after checking it is a whole (and, for RoPE, even) number. */
@@ -83,6 +123,7 @@ export async function hostMultiheadSelfAttention(
   const weights = { q: v("q"), k: v("k"), v: v("v"), o: v("o") };
   let angles: ReturnType<typeof headRopeAngles> | undefined;
   if (rope) {
+    checkPositions(rope.positions.data, rope.maxSeqLen);
     feeds.positions = i32(rope.positions);
     const pos = g.input("positions", "int32", rope.positions.shape);
     angles = headRopeAngles(ropeTables(dHead, rope.theta, rope.maxSeqLen), pos);

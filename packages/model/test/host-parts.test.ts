@@ -3,7 +3,7 @@
 // deep inside a Gather or silently return a wrong number; in-range inputs give the float64-computed values.
 
 import { describe, expect, test } from "bun:test";
-import { headSize, hostCrossEntropy, hostMultiheadSelfAttention } from "../src/host-parts.ts";
+import { headSize, hostCrossEntropy, hostEmbedding, hostMultiheadSelfAttention, hostRope } from "../src/host-parts.ts";
 
 const f32 = (data: number[], shape: number[]) => ({ data: Float32Array.from(data), shape });
 const i32 = (data: number[], shape: number[]) => ({ data: Int32Array.from(data), shape });
@@ -42,5 +42,39 @@ describe("headSize and hostMultiheadSelfAttention", () => {
     await expect(hostMultiheadSelfAttention(8, 2, w, x)).rejects.toThrow(/last dimension must be dModel \(8\)/);
     const y = await hostMultiheadSelfAttention(6, 3, w, x, rope);
     expect(y.shape).toEqual([1, 2, 6]);
+  });
+});
+
+describe("hostEmbedding and hostRope", () => {
+  const table = f32([1, 2, 3, 4, 5, 6], [3, 2]);
+  test("embedding picks rows; ids >= vocab or < 0 (which Gather would wrap) are RangeErrors", async () => {
+    expect(Array.from((await hostEmbedding(table, i32([2, 0], [2]))).data)).toEqual([5, 6, 1, 2]);
+    await expect(hostEmbedding(table, i32([0, 3], [1, 2]))).rejects.toThrow(
+      /ids: token id 3 at index 1 not in \[0, 3\)/,
+    );
+    await expect(hostEmbedding(table, i32([-1], [1]))).rejects.toThrow(/ids: token id -1 at index 0 not in \[0, 3\)/);
+  });
+  test("rope rotates pair k by p·theta^(-2k/d); positions outside [0, maxSeqLen) are RangeErrors", async () => {
+    const x = f32([1, 0, 1, 0], [2, 2]);
+    const y = await hostRope(2, 10000, 4, x, i32([0, 3], [2]));
+    expect(Array.from(y.data).map((v) => Number(v.toFixed(6)))).toEqual([
+      1,
+      0,
+      Number(Math.cos(3).toFixed(6)),
+      Number(Math.sin(3).toFixed(6)),
+    ]);
+    await expect(hostRope(2, 10000, 4, x, i32([0, 4], [2]))).rejects.toThrow(
+      /positions: position 4 at index 1 not in \[0, 4\); .*raise it/,
+    );
+    await expect(hostRope(2, 10000, 4, x, i32([-1, 0], [2]))).rejects.toThrow(/position -1 at index 0 not in \[0, 4\)/);
+    await expect(hostRope(4, 10000, 4, x, i32([0, 1], [2]))).rejects.toThrow(/last dimension must be dHead \(4\)/);
+  });
+  test("multi-head attention checks RoPE positions too", async () => {
+    const sq = f32(new Array(16).fill(0.1), [4, 4]);
+    const x = f32(new Array(8).fill(1), [1, 2, 4]);
+    const rope = { theta: 10000, maxSeqLen: 2, positions: i32([0, 2], [2]) };
+    await expect(hostMultiheadSelfAttention(4, 2, { q: sq, k: sq, v: sq, o: sq }, x, rope)).rejects.toThrow(
+      /position 2 at index 1 not in \[0, 2\)/,
+    );
   });
 });
