@@ -65,7 +65,7 @@ describe("vocab.json + merges.txt and tokenizer.json: parsed in WASM equals pars
               ).length,
       );
     for (let b = 0; b < 256; b++) vocab[bytesToChar(b)] = b;
-    vocab["Ġt"] = 256;
+    vocab.Ġt = 256;
     const merges = "#version: 0.2\nĠ t\n";
     const write = (name: string, text: string) => {
       const p = join(dir, name);

@@ -52,7 +52,7 @@ export function resolvePolicy(specials: readonly string[], opts?: SpecialOptions
   }
   const out = new Uint8Array(specials.length);
   specials.forEach((s, i) => {
-    const explicitAllow = allowed === "all" || (allowed !== undefined && allowed.has(s));
+    const explicitAllow = allowed === "all" || allowed?.has(s) === true;
     const explicitDisallow = disallowed !== undefined && disallowed !== "all" && disallowed.has(s);
     if (explicitAllow && explicitDisallow) {
       throw new Error(
