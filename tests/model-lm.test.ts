@@ -144,6 +144,14 @@ describe("full LM vs reference", () => {
   });
 });
 
+test("a config object with fields beyond ADAPTERS.md's seven is accepted (extras ignored)", async () => {
+  const superset = { ...config, batchSize: 4, name: "reference", ropeScaling: null };
+  expectClose(await runTransformerBlock(superset, weights, 0, x), from(comp, "block0"));
+  expectClose(await runTransformerLm(superset, weights, ints(fb, "tokens")), from(fb, "logits"));
+  const r = await runLmLossAndGradients(superset, weights, ints(fb, "tokens"), ints(fb, "targets"));
+  expect(Math.abs(r.loss - from(fb, "loss").data[0]!)).toBeLessThan(1e-4 * Math.abs(from(fb, "loss").data[0]!));
+});
+
 describe("optimization vs reference", () => {
   test("AdamW: two tensors, five steps, per-step learning rates", async () => {
     const p0 = [from(optim, "multi.p0.0"), from(optim, "multi.p0.1")];

@@ -26,6 +26,16 @@ import type { IntTensor, ModelConfig, Tensor, Weights } from "../adapters.ts";
 const f32 = (t: Tensor): TensorData => ({ dtype: "float32", shape: t.shape, data: t.data });
 const tensor = (t: TensorData): Tensor => ({ data: t.data as Float32Array, shape: t.shape });
 const params = (w: Weights): ParamMap => w;
+// Only ADAPTERS.md's seven fields: a caller's config object may carry more (batch size, run name, …).
+const cs336 = (c: ModelConfig): ModelConfig => ({
+  vocabSize: c.vocabSize,
+  contextLength: c.contextLength,
+  dModel: c.dModel,
+  numLayers: c.numLayers,
+  numHeads: c.numHeads,
+  dFf: c.dFf,
+  ropeTheta: c.ropeTheta,
+});
 
 async function run(g: Graph, out: Value, feeds: Record<string, TensorData>): Promise<Tensor> {
   g.output("y", out);
@@ -98,11 +108,11 @@ export async function runTransformerBlock(
   const prefix = `layers.${layer}.`;
   const mine = Object.fromEntries(Object.entries(weights).filter(([name]) => name.startsWith(prefix)));
   const [v, feeds] = inputs(g, { ...mine, x });
-  return run(g, transformerLayer(v.x!, v, layer, resolveModelConfig(config)), feeds);
+  return run(g, transformerLayer(v.x!, v, layer, resolveModelConfig(cs336(config))), feeds);
 }
 
 export async function runTransformerLm(config: ModelConfig, weights: Weights, tokens: IntTensor): Promise<Tensor> {
-  const lm = await createInference(resolveModelConfig(config), params(weights));
+  const lm = await createInference(resolveModelConfig(cs336(config)), params(weights));
   try {
     const [b, t] = tokens.shape as [number, number];
     return { data: await lm.logits(tokens.data, [b, t]), shape: [b, t, config.vocabSize] };
@@ -117,7 +127,7 @@ export async function runLmLossAndGradients(
   tokens: IntTensor,
   targets: IntTensor,
 ): Promise<{ loss: number; grads: Weights }> {
-  const r = await lossAndGradients(resolveModelConfig(config), params(weights), tokens, targets);
+  const r = await lossAndGradients(resolveModelConfig(cs336(config)), params(weights), tokens, targets);
   return { loss: r.loss, grads: r.grads };
 }
 
