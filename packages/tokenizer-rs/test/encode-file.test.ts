@@ -124,7 +124,14 @@ describe("cli encode", () => {
     const r = cli("--tokenizer", tokDir, "--input", broken, "--out", out, "--workers", "2");
     expect(r.code).toBe(2);
     const offset = Buffer.byteLength(text.slice(0, 100_000));
+    expect(r.err).toContain(`${broken}: `);
     expect(r.err).toContain(`not valid UTF-8 at byte offset ${offset}`);
+    for (const workers of ["0", "1"]) {
+      const w = cli("--tokenizer", tokDir, "--input", broken, "--out", out, "--workers", workers);
+      expect(w.code).toBe(2);
+      expect(w.err).toContain(`${broken}: `);
+      expect(w.err).toContain(`byte offset ${offset}`);
+    }
     expect(existsSync(out)).toBe(false);
     expect(noLeftovers(bad)).toEqual([]);
   });

@@ -35,6 +35,17 @@ describe("trainBpe rejects bad input", () => {
   test("invalid UTF-8 names the byte offset (in-thread and in a Worker)", async () => {
     const bad = file("bad.txt", new Uint8Array([...new TextEncoder().encode("abc.def "), 0xc3, 0x28, 0x41]));
     await expect(trainBpe({ input: bad, vocabSize: 260, workers: 0 })).rejects.toThrow(/bad.txt: .*byte offset 8/);
-    await expect(trainBpe({ input: bad, vocabSize: 260, workers: 1, chunkBytes: 4 })).rejects.toThrow(/byte offset 8/);
+    await expect(trainBpe({ input: bad, vocabSize: 260, workers: 1, chunkBytes: 4 })).rejects.toThrow(
+      /bad.txt: .*byte offset 8/,
+    );
+  });
+  test("invalid UTF-8 in one of several inputs names that file, with Workers", async () => {
+    const good = file("good.txt", "plain text here. ".repeat(50));
+    const bad = file("bad2.txt", new Uint8Array([...new TextEncoder().encode("abc.def "), 0xff, 0x41]));
+    for (const workers of [0, 1, 2]) {
+      await expect(trainBpe({ input: [good, bad, good], vocabSize: 260, workers, chunkBytes: 16 })).rejects.toThrow(
+        /bad2.txt: .*byte offset 8/,
+      );
+    }
   });
 });

@@ -74,6 +74,12 @@ export function encodeRange(
     }
     append(s.finish());
     return out.slice(0, n);
+  } catch (e) {
+    // The stream knows the byte offset, not the file: name it here, for every worker count.
+    if (e instanceof Error && e.message.includes("UTF-8") && !e.message.startsWith(job.input)) {
+      e.message = `${job.input}: ${e.message}`;
+    }
+    throw e;
   } finally {
     closeSync(fd);
   }

@@ -16,15 +16,15 @@ export type TrainExports = {
 
 export type WorkerRequest =
   | { type: "init"; specials: string[] }
-  | { type: "chunk"; bytes: Uint8Array; base: number }
+  | { type: "chunk"; bytes: Uint8Array; base: number; seq: number }
   | { type: "finish" };
 
 export type WorkerReply =
   | { type: "ready" }
   | { type: "inited" }
-  | { type: "counted"; bytes: number; buffer: ArrayBuffer }
+  | { type: "counted"; bytes: number; buffer: ArrayBuffer; seq: number }
   | { type: "counts"; counts: Uint8Array }
-  | { type: "error"; message: string };
+  | { type: "error"; message: string; seq?: number };
 
 export function wasmError(wasm: WasmInstance): TokenizerError {
   return new TokenizerError(wasm.lastError());

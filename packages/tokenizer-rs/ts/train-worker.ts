@@ -14,6 +14,7 @@ function reply(msg: WorkerReply, transfer: ArrayBuffer[] = []): void {
 }
 
 onParentMessage<WorkerRequest>((msg) => {
+  const seq = msg.type === "chunk" ? msg.seq : undefined;
   try {
     if (msg.type === "init") {
       if (counter) ex.counter_free(counter);
@@ -25,7 +26,7 @@ onParentMessage<WorkerRequest>((msg) => {
       if (n < 0) throw wasmError(wasm);
       // The buffer goes back for reuse (ts/train.ts BufferPool) instead of waiting for this thread's GC.
       const buffer = msg.bytes.buffer as ArrayBuffer;
-      reply({ type: "counted", bytes: msg.bytes.length, buffer }, [buffer]);
+      reply({ type: "counted", bytes: msg.bytes.length, buffer, seq: msg.seq }, [buffer]);
     } else {
       wasm.check(ex.counter_serialize(counter));
       const counts = wasm.takeResult();
@@ -34,7 +35,7 @@ onParentMessage<WorkerRequest>((msg) => {
       reply({ type: "counts", counts }, [counts.buffer as ArrayBuffer]);
     }
   } catch (e) {
-    reply({ type: "error", message: (e as Error).message });
+    reply({ type: "error", message: (e as Error).message, ...(seq !== undefined ? { seq } : {}) });
   }
 });
 

@@ -208,7 +208,7 @@ async function countInWorkers(
 ): Promise<Uint8Array[]> {
   let failure: Error | undefined;
   let wake: (() => void) | undefined;
-  const sourceOf = new Map<number, Source>(); // chunk sequence → source, for error messages
+  const sourceOf = new Map<number, Source>(); // chunk in flight → its source, to name the file in errors
   const slots: Slot[] = [];
   try {
     for (let i = 0; i < n; i++) {
@@ -235,12 +235,14 @@ async function countInWorkers(
           if (m.type === "ready") onReady();
           else if (m.type === "counted") {
             slot.inflight--;
+            sourceOf.delete(m.seq);
             pool.give(m.buffer);
             progress(m.bytes);
             wake?.();
           } else if (m.type === "counts") onCounts(m.counts);
           else if (m.type === "error") {
-            failure ??= new TokenizerError(m.message);
+            const source = m.seq !== undefined ? sourceOf.get(m.seq) : undefined;
+            failure ??= source ? utf8Error(source, m.message) : new TokenizerError(m.message);
             onFail(failure);
             wake?.();
           }
@@ -267,9 +269,9 @@ async function countInWorkers(
         slot = slots.reduce((a, b) => (b.inflight < a.inflight ? b : a));
       }
       if (failure) break;
-      sourceOf.set(seq++, c.source);
+      sourceOf.set(seq, c.source);
       slot.inflight++;
-      send(slot, { type: "chunk", bytes: c.bytes, base: c.base }, [c.bytes.buffer as ArrayBuffer]);
+      send(slot, { type: "chunk", bytes: c.bytes, base: c.base, seq: seq++ }, [c.bytes.buffer as ArrayBuffer]);
     }
     if (!failure) for (const s of slots) send(s, { type: "finish" });
     const all = await Promise.all(slots.map((s) => s.counts)).catch((e: Error) => {
@@ -277,11 +279,6 @@ async function countInWorkers(
     });
     if (failure) throw failure;
     return all;
-  } catch (e) {
-    // Worker errors carry only the offset; name the file when there is exactly one.
-    const names = [...new Set(sourceOf.values())];
-    if (e instanceof TokenizerError && names.length === 1 && names[0]) throw utf8Error(names[0], e.message);
-    throw e;
   } finally {
     for (const s of slots) s.worker.terminate();
   }
