@@ -171,8 +171,8 @@ fn invalid_utf8_reports_the_absolute_offset() {
     );
 }
 
-/// Documents a limit of `pretokenize::stable_prefix_len` (one pre-token held back): with `'l` + `l` the
-/// token before the last also changes ("x'l" → x ' l, "x'll" → x 'll). Streaming therefore holds two.
+/// The streaming encoder's rule (`encode_all_but_last_two`): holding back one pre-token is not enough, as
+/// with `'l` + `l` the token before the last also changes ("x'l" → x ' l, "x'll" → x 'll); two suffice.
 #[test]
 fn two_pretokens_suffice_for_stability() {
     let full_cases = [
@@ -190,16 +190,4 @@ fn two_pretokens_suffice_for_stability() {
             assert_eq!(&full_toks[..keep], &toks[..keep], "{full:?} cut {cut}");
         }
     }
-}
-
-/// Known bug in `pretokenize::stable_prefix_len` (owned by the training work, not used here): it keeps
-/// "x'" + "'" stable, but "x'l" + "l" turns "'" "l" into "'ll". Run with `cargo test -- --ignored`.
-#[test]
-#[ignore = "stable_prefix_len holds back one pre-token; the contraction case needs two (reported)"]
-fn stable_prefix_len_misses_contractions() {
-    let head = "x'l";
-    let s = crate::pretokenize::stable_prefix_len(head);
-    let toks: Vec<&str> = pretokenize(&head[..s]).collect();
-    let full: Vec<&str> = pretokenize("x'll").collect();
-    assert_eq!(&full[..toks.len()], &toks[..], "stable {s}");
 }

@@ -193,27 +193,6 @@ pub fn pretokenize(text: &str) -> Pretokens<'_> {
     Pretokens { text, pos: 0 }
 }
 
-/// Byte offset `p` such that `text[..p]` pre-tokenizes, on its own, exactly as it does inside `text`
-/// followed by any continuation: a streaming caller may emit the pre-tokens of `text[..p]` and keep the
-/// rest. Appending can change only the last pre-token (earlier ones end at a stopper char inside `text`;
-/// `\s+(?!\S)` looks one char ahead at most), and cutting right after a whitespace pre-token would turn
-/// `\s+(?!\S)` into a longer match, so `p` is the start of the last pre-token whose predecessor does not
-/// end in whitespace (0 when there is none).
-pub fn stable_prefix_len(text: &str) -> usize {
-    let mut pos = 0;
-    let mut stable = 0;
-    let mut prev_ws = false;
-    while pos < text.len() {
-        if !prev_ws {
-            stable = pos;
-        }
-        let end = token_end(text.as_bytes(), pos);
-        prev_ws = text[pos..end].chars().next_back().is_some_and(is_whitespace);
-        pos = end;
-    }
-    stable
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -337,23 +316,6 @@ mod tests {
                     "byte {c:#x} lane {lane}"
                 );
             }
-        }
-    }
-
-    #[test]
-    fn stable_prefix() {
-        assert_eq!(stable_prefix_len(""), 0);
-        assert_eq!(stable_prefix_len("Hello wor"), 5);
-        assert_eq!(stable_prefix_len("a  "), 1);
-        assert_eq!(stable_prefix_len("a  \r\ne"), 1);
-        // Every split point: tokens before the stable prefix survive any continuation.
-        let full = "it's  a\n\n test's 12 3 ok?!  \r\nend";
-        for cut in (0..=full.len()).filter(|&i| full.is_char_boundary(i)) {
-            let head = &full[..cut];
-            let stable = stable_prefix_len(head);
-            let head_toks: Vec<&str> = toks(&head[..stable]);
-            let full_toks = toks(full);
-            assert_eq!(&full_toks[..head_toks.len()], &head_toks[..], "cut {cut}");
         }
     }
 }
