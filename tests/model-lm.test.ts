@@ -223,4 +223,23 @@ describe("bad input is rejected before anything runs, with a message naming the 
     const rope = { theta: config.ropeTheta, maxSeqLen: config.contextLength, positions: far };
     await expect(runMultiheadSelfAttention(config.dModel, config.numHeads, wts, x, rope)).rejects.toThrow(msg);
   });
+
+  test("LM logits: one sequence (T) gives (T, V), equal to its row of the batch; rank 3 is refused", async () => {
+    const tokens = ints(fb, "tokens");
+    const [, t] = tokens.shape as [number, number];
+    const one = await runTransformerLm(config, weights, { data: tokens.data.slice(0, t), shape: [t] });
+    const want = from(fb, "logits");
+    expectClose(one, { data: want.data.slice(0, t * config.vocabSize), shape: [t, config.vocabSize] });
+    await expect(runTransformerLm(config, weights, { data: tokens.data, shape: [1, ...tokens.shape] })).rejects.toThrow(
+      /tokens must have shape \(T\) or \(B, T\)/,
+    );
+  });
+
+  test("transformer block: a layer index outside [0, numLayers), x of the wrong width", async () => {
+    await expect(runTransformerBlock(config, weights, config.numLayers, x)).rejects.toThrow(
+      new RegExp(`layer must be an integer in \\[0, ${config.numLayers}\\)`),
+    );
+    const narrow: Tensor = { data: new Float32Array(B * T * 2), shape: [B, T, 2] };
+    await expect(runTransformerBlock(config, weights, 0, narrow)).rejects.toThrow(/x must have shape \(B, T, dModel/);
+  });
 });

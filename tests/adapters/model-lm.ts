@@ -5,11 +5,12 @@
 import {
   clipGradients,
   cosineLr,
-  createInference,
   Graph,
-  lossAndGradients,
+  hostLmLogits,
   hostMultiheadSelfAttention,
   hostRope,
+  hostTransformerBlock,
+  lossAndGradients,
   type ParamMap,
   resolveModelConfig,
   rmsNorm,
@@ -18,7 +19,6 @@ import {
   scaledDotProductAttention,
   swiglu,
   type TensorData,
-  transformerLayer,
   type Value,
 } from "@cs336-ts/model";
 import type { IntTensor, ModelConfig, Tensor, Weights } from "../adapters.ts";
@@ -98,27 +98,12 @@ export function runMultiheadSelfAttention(
   return hostMultiheadSelfAttention(dModel, numHeads, w, x, ropeArgs);
 }
 
-export async function runTransformerBlock(
-  config: ModelConfig,
-  weights: Weights,
-  layer: number,
-  x: Tensor,
-): Promise<Tensor> {
-  const g = new Graph("block");
-  const prefix = `layers.${layer}.`;
-  const mine = Object.fromEntries(Object.entries(weights).filter(([name]) => name.startsWith(prefix)));
-  const [v, feeds] = inputs(g, { ...mine, x });
-  return run(g, transformerLayer(v.x!, v, layer, resolveModelConfig(cs336(config))), feeds);
+export function runTransformerBlock(config: ModelConfig, weights: Weights, layer: number, x: Tensor): Promise<Tensor> {
+  return hostTransformerBlock(resolveModelConfig(cs336(config)), params(weights), layer, x);
 }
 
-export async function runTransformerLm(config: ModelConfig, weights: Weights, tokens: IntTensor): Promise<Tensor> {
-  const lm = await createInference(resolveModelConfig(cs336(config)), params(weights));
-  try {
-    const [b, t] = tokens.shape as [number, number];
-    return { data: await lm.logits(tokens.data, [b, t]), shape: [b, t, config.vocabSize] };
-  } finally {
-    await lm.release();
-  }
+export function runTransformerLm(config: ModelConfig, weights: Weights, tokens: IntTensor): Promise<Tensor> {
+  return hostLmLogits(resolveModelConfig(cs336(config)), params(weights), tokens);
 }
 
 export async function runLmLossAndGradients(

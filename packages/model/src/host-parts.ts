@@ -4,14 +4,17 @@
 // ≥ V picks no logit; a negative index wraps around). The test adapters call these. Leaves out batching and
 // session reuse: each call emits, loads, runs and releases one graph (training uses train/trainer.ts).
 
+import type { ModelConfig } from "./config.ts";
 import { Graph } from "./graph/graph.ts";
 import type { TensorData, Value } from "./graph/value.ts";
-import type { HostTensor } from "./init.ts";
+import type { HostTensor, ParamMap } from "./init.ts";
 import { multiheadSelfAttention } from "./nn/attention.ts";
 import { crossEntropy } from "./nn/cross-entropy.ts";
 import { embedding } from "./nn/embedding.ts";
+import { transformerLayer } from "./nn/lm.ts";
 import { headRopeAngles, rope, ropeTables } from "./nn/rope.ts";
 import { runGraph } from "./runtime/session.ts";
+import { createInference } from "./train/inference.ts";
 import { checkTokenIds } from "./train/host-tensors.ts";
 
 /** Integer host tensor (ids, targets, positions), row-major. */
@@ -129,5 +132,48 @@ export async function hostMultiheadSelfAttention(
     angles = headRopeAngles(ropeTables(dHead, rope.theta, rope.maxSeqLen), pos);
   }
   const y = multiheadSelfAttention(g.input("x", "float32", x.shape), weights, numHeads, angles);
+  return toHost(await runOne(g, y, feeds));
+}
+
+/** (B, T) for a token batch (B, T), or (1, T) for one sequence (T); anything else is a RangeError. */
+export function tokenBatchShape(shape: readonly number[]): [number, number] {
+  if (shape.length === 2) return [shape[0]!, shape[1]!];
+  if (shape.length === 1) return [1, shape[0]!];
+  throw new RangeError(`tokens must have shape (T) or (B, T), got [${shape}]; reshape the ids to (B, T)`);
+}
+
+/** Logits (..., T, V) of the LM for tokens (T) or (B, T), through the inference graph (ids checked). */
+export async function hostLmLogits(config: ModelConfig, weights: ParamMap, tokens: HostIntTensor): Promise<HostTensor> {
+  const bt = tokenBatchShape(tokens.shape);
+  const lm = await createInference(config, weights);
+  try {
+    return { data: await lm.logits(tokens.data, bt), shape: [...tokens.shape, config.vocabSize] };
+  } finally {
+    await lm.release();
+  }
+}
+
+/** Block `layer` of the LM on x (B, T, dModel), positions 0..T-1; `weights` may hold the other layers too. */
+export async function hostTransformerBlock(
+  config: ModelConfig,
+  weights: ParamMap,
+  layer: number,
+  x: HostTensor,
+): Promise<HostTensor> {
+  if (!(Number.isSafeInteger(layer) && layer >= 0 && layer < config.numLayers)) {
+    throw new RangeError(`layer must be an integer in [0, ${config.numLayers}) (numLayers), got ${layer}`);
+  }
+  if (x.shape.length !== 3 || x.shape[2] !== config.dModel) {
+    throw new RangeError(`x must have shape (B, T, dModel = ${config.dModel}), got [${x.shape}]`);
+  }
+  const g = new Graph("block");
+  const feeds: Record<string, TensorData> = { x: f32(x) };
+  const params: Record<string, Value> = {};
+  for (const [name, t] of Object.entries(weights)) {
+    if (!name.startsWith(`layers.${layer}.`)) continue;
+    params[name] = g.input(name, "float32", t.shape);
+    feeds[name] = f32(t);
+  }
+  const y = transformerLayer(g.input("x", "float32", x.shape), params, layer, config);
   return toHost(await runOne(g, y, feeds));
 }

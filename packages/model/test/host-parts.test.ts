@@ -3,7 +3,14 @@
 // deep inside a Gather or silently return a wrong number; in-range inputs give the float64-computed values.
 
 import { describe, expect, test } from "bun:test";
-import { headSize, hostCrossEntropy, hostEmbedding, hostMultiheadSelfAttention, hostRope } from "../src/host-parts.ts";
+import {
+  headSize,
+  hostCrossEntropy,
+  hostEmbedding,
+  hostMultiheadSelfAttention,
+  hostRope,
+  tokenBatchShape,
+} from "../src/host-parts.ts";
 
 const f32 = (data: number[], shape: number[]) => ({ data: Float32Array.from(data), shape });
 const i32 = (data: number[], shape: number[]) => ({ data: Int32Array.from(data), shape });
@@ -76,5 +83,14 @@ describe("hostEmbedding and hostRope", () => {
     await expect(hostMultiheadSelfAttention(4, 2, { q: sq, k: sq, v: sq, o: sq }, x, rope)).rejects.toThrow(
       /position 2 at index 1 not in \[0, 2\)/,
     );
+  });
+});
+
+describe("tokenBatchShape", () => {
+  test("(B, T) and (T) token shapes; other ranks name the expected shapes", () => {
+    expect(tokenBatchShape([3, 5])).toEqual([3, 5]);
+    expect(tokenBatchShape([5])).toEqual([1, 5]);
+    expect(() => tokenBatchShape([2, 3, 4])).toThrow(/tokens must have shape \(T\) or \(B, T\), got \[2,3,4\]/);
+    expect(() => tokenBatchShape([])).toThrow(/got \[\]/);
   });
 });
