@@ -37,6 +37,12 @@ describe("cosine schedule", () => {
     const s = { maxLearningRate: 1, minLearningRate: 0.1, warmupIters: 7, cosineCycleIters: 21 };
     for (const [it, want] of CS336_LRS.entries()) expect(cosineLr(it, s)).toBeCloseTo(want, 12);
   });
+  test("no cosine phase (cycle == warmup): max at the end of warmup, min after it, never NaN", () => {
+    const s = { maxLearningRate: 1, minLearningRate: 0.1, warmupIters: 5, cosineCycleIters: 5 };
+    expect([4, 5, 6].map((it) => cosineLr(it, s))).toEqual([0.8, 1, 0.1]);
+    const noWarmup = { ...s, warmupIters: 0, cosineCycleIters: 0 };
+    expect([0, 1].map((it) => cosineLr(it, noWarmup))).toEqual([1, 0.1]);
+  });
   test("bad schedules are rejected", () => {
     expect(() =>
       validateSchedule({ maxLearningRate: 1, minLearningRate: 2, warmupIters: 1, cosineCycleIters: 5 }),

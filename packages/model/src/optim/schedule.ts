@@ -14,6 +14,8 @@ export type CosineSchedule = {
 export function cosineLr(it: number, s: CosineSchedule): number {
   const { maxLearningRate: max, minLearningRate: min, warmupIters: warm, cosineCycleIters: cycle } = s;
   if (it < warm) return (it / warm) * max;
+  // cycle == warm leaves no cosine phase; (it - warm) / (cycle - warm) would be 0/0 = NaN at it == warm.
+  if (it === warm && cycle === warm) return max;
   if (it <= cycle) return min + 0.5 * (1 + Math.cos(((it - warm) / (cycle - warm)) * Math.PI)) * (max - min);
   return min;
 }
