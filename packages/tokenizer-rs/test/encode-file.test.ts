@@ -103,7 +103,11 @@ describe("cli encode", () => {
     const out = join(bad, "x.npy");
     const cases: Array<[string[], RegExp]> = [
       [["--tokenizer", join(bad, "none"), "--input", input, "--out", out], /is not a folder/],
-      [["--tokenizer", tokDir, "--input", join(bad, "missing.txt"), "--out", out], /cannot read input/],
+      [
+        ["--tokenizer", tokDir, "--input", join(bad, "missing.txt"), "--out", out],
+        /cannot read input .*: file not found/,
+      ],
+      [["--tokenizer", tokDir, "--input", bad, "--out", out], /cannot read input .*: is a directory/],
       [["--tokenizer", tokDir, "--input", input, "--out", join(bad, "no/such/dir/x.npy")], /does not exist/],
       [["--tokenizer", tokDir, "--input", input, "--out", out, "--special-token", "<pad>"], /"<pad>" not in/],
       [["--tokenizer", tokDir, "--input", input, "--out", out, "--disallowed-special", EOT], /disallows/],

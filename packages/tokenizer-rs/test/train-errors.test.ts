@@ -21,7 +21,9 @@ describe("trainBpe rejects bad input", () => {
   test("empty file", () =>
     expect(trainBpe({ input: file("empty.txt", ""), vocabSize: 300 })).rejects.toThrow(/is empty/));
   test("vocab too small", () =>
-    expect(trainBpe({ input: ok, vocabSize: 256, specialTokens: ["<|e|>"] })).rejects.toThrow("at least 257"));
+    expect(trainBpe({ input: ok, vocabSize: 256, specialTokens: ["<|e|>"] })).rejects.toThrow(
+      "at least 257 (256 byte tokens + 1 special token)",
+    ));
   test("one-byte special token (it would duplicate a byte token in vocab.json)", () =>
     expect(trainBpe({ input: ok, vocabSize: 300, specialTokens: ["x"] })).rejects.toThrow(
       /"x" is a single byte, which is already byte token 120/,
@@ -29,7 +31,9 @@ describe("trainBpe rejects bad input", () => {
   test("empty special token", () =>
     expect(trainBpe({ input: ok, vocabSize: 300, specialTokens: [""] })).rejects.toThrow("empty"));
   test("duplicate special tokens", () =>
-    expect(trainBpe({ input: ok, vocabSize: 300, specialTokens: ["<a>", "<a>"] })).rejects.toThrow("given twice"));
+    expect(trainBpe({ input: ok, vocabSize: 300, specialTokens: ["<a>", "<a>"] })).rejects.toThrow(
+      "given twice; list each special token once",
+    ));
   test("vocab larger than the data allows", () =>
     expect(trainBpe({ input: ok, vocabSize: 1000 })).rejects.toThrow(/allows only \d+ .*at most \d+/));
   test("invalid UTF-8 names the byte offset (in-thread and in a Worker)", async () => {

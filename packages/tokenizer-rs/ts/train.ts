@@ -54,7 +54,8 @@ function validate(opts: TrainBpeOptions, specials: string[]): void {
   }
   specials.forEach((t, i) => {
     if (t === "") throw new RangeError(`special token #${i} is empty; special tokens must be non-empty`);
-    if (specials.indexOf(t) !== i) throw new RangeError(`special token ${JSON.stringify(t)} is given twice`);
+    if (specials.indexOf(t) !== i)
+      throw new RangeError(`special token ${JSON.stringify(t)} is given twice; list each special token once`);
     const bytes = new TextEncoder().encode(t);
     // A one-byte special token would be a second id for byte token bytes[0]: vocab.json could not hold both.
     if (bytes.length === 1) {
@@ -67,7 +68,7 @@ function validate(opts: TrainBpeOptions, specials: string[]): void {
   const min = 256 + specials.length;
   if (vocabSize < min) {
     throw new RangeError(
-      `vocab size ${vocabSize} is too small: it must be at least ${min} (256 byte tokens + ${specials.length} special tokens)`,
+      `vocab size ${vocabSize} is too small: it must be at least ${min} (256 byte tokens + ${specials.length} special token${specials.length === 1 ? "" : "s"})`,
     );
   }
   if (opts.workers !== undefined && (!Number.isInteger(opts.workers) || opts.workers < 0)) {

@@ -58,7 +58,8 @@ const command: Command = {
     const dir = f.tokenizer as string;
     const workers = f.workers as number;
     if (workers < 0) throw new UsageError("--workers must be >= 0");
-    if (!existsSync(input) || statSync(input).isDirectory()) throw new Error(`cannot read input ${input}: not a file`);
+    if (!existsSync(input)) throw new Error(`cannot read input ${input}: file not found`);
+    if (statSync(input).isDirectory()) throw new Error(`cannot read input ${input}: is a directory, give a file`);
     if (out === input) throw new Error("--out must differ from --input");
     if (!out.endsWith(".npy")) throw new UsageError(`--out must name a .npy file, got ${f.out}`);
     if (!existsSync(dirname(out))) throw new Error(`folder ${dirname(out)} for --out does not exist; create it first`);
