@@ -242,4 +242,11 @@ describe("bad input is rejected before anything runs, with a message naming the 
     const narrow: Tensor = { data: new Float32Array(B * T * 2), shape: [B, T, 2] };
     await expect(runTransformerBlock(config, weights, 0, narrow)).rejects.toThrow(/x must have shape \(B, T, dModel/);
   });
+
+  test("cosine schedule: cycle == warmup gives the maximum at it == warmup (was NaN); bad arguments throw", () => {
+    expect(runGetLrCosineSchedule(5, 1, 0.1, 5, 5)).toBe(1);
+    expect(runGetLrCosineSchedule(6, 1, 0.1, 5, 5)).toBe(0.1);
+    expect(() => runGetLrCosineSchedule(-1, 1, 0.1, 7, 21)).toThrow(/iteration must be an integer >= 0/);
+    expect(() => runGetLrCosineSchedule(3, 1, 0.1, 7, 6)).toThrow(/must be >= warmup iterations/);
+  });
 });

@@ -3,8 +3,8 @@
 // schedule). Only argument conversion lives here.
 
 import {
+  checkedCosineLr,
   clipGradients,
-  cosineLr,
   Graph,
   hostLmLogits,
   hostMultiheadSelfAttention,
@@ -132,7 +132,7 @@ export function runGetLrCosineSchedule(
   warmupIters: number,
   cosineCycleIters: number,
 ): number {
-  return cosineLr(it, { maxLearningRate, minLearningRate, warmupIters, cosineCycleIters });
+  return checkedCosineLr(it, { maxLearningRate, minLearningRate, warmupIters, cosineCycleIters });
 }
 
 export async function runGradientClipping(grads: Tensor[], maxL2Norm: number): Promise<Tensor[]> {

@@ -1,8 +1,9 @@
 // One-off runs of single model parts on host tensors, with the checks a graph cannot make at build time:
 // integer inputs are data, so an id, target or position out of range would otherwise either fail deep inside
 // ONNX Runtime ("Gather … idx=4 must be within [-4,3]") or, worse, give a plausible wrong number (a target
-// ≥ V picks no logit; a negative index wraps around). The test adapters call these. Leaves out batching and
-// session reuse: each call emits, loads, runs and releases one graph (training uses train/trainer.ts).
+// ≥ V picks no logit; a negative index wraps around). Also the cosine schedule with its arguments checked.
+// The test adapters call these. Leaves out batching and session reuse: each call emits, loads, runs and
+// releases one graph (training uses train/trainer.ts).
 
 import type { ModelConfig } from "./config.ts";
 import { Graph } from "./graph/graph.ts";
@@ -13,6 +14,7 @@ import { crossEntropy } from "./nn/cross-entropy.ts";
 import { embedding } from "./nn/embedding.ts";
 import { transformerLayer } from "./nn/lm.ts";
 import { headRopeAngles, rope, ropeTables } from "./nn/rope.ts";
+import { type CosineSchedule, cosineLr } from "./optim/schedule.ts";
 import { runGraph } from "./runtime/session.ts";
 import { createInference } from "./train/inference.ts";
 import { checkTokenIds } from "./train/host-tensors.ts";
@@ -176,4 +178,27 @@ export async function hostTransformerBlock(
   }
   const y = transformerLayer(g.input("x", "float32", x.shape), params, layer, config);
   return toHost(await runOne(g, y, feeds));
+}
+
+/**
+ * CS336's `get_lr_cosine_schedule` with its arguments checked. Unlike `validateSchedule` (training runs) it
+ * allows cosineCycleIters == warmupIters: a schedule with no cosine phase is well defined, if unusual.
+ */
+export function checkedCosineLr(it: number, s: CosineSchedule): number {
+  const { maxLearningRate: max, minLearningRate: min, warmupIters: warm, cosineCycleIters: cycle } = s;
+  for (const [what, n] of [
+    ["iteration", it],
+    ["warmup iterations", warm],
+    ["cosine cycle iterations", cycle],
+  ] as const) {
+    if (!(Number.isSafeInteger(n) && n >= 0)) throw new RangeError(`${what} must be an integer >= 0, got ${n}`);
+  }
+  if (!(Number.isFinite(max) && max >= 0)) throw new RangeError(`max learning rate must be >= 0, got ${max}`);
+  if (!(Number.isFinite(min) && min >= 0 && min <= max)) {
+    throw new RangeError(`min learning rate must lie in [0, max learning rate ${max}], got ${min}`);
+  }
+  if (cycle < warm) {
+    throw new RangeError(`cosine cycle iterations (${cycle}) must be >= warmup iterations (${warm})`);
+  }
+  return cosineLr(it, s);
 }

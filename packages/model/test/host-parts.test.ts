@@ -4,6 +4,7 @@
 
 import { describe, expect, test } from "bun:test";
 import {
+  checkedCosineLr,
   headSize,
   hostCrossEntropy,
   hostEmbedding,
@@ -92,5 +93,23 @@ describe("tokenBatchShape", () => {
     expect(tokenBatchShape([5])).toEqual([1, 5]);
     expect(() => tokenBatchShape([2, 3, 4])).toThrow(/tokens must have shape \(T\) or \(B, T\), got \[2,3,4\]/);
     expect(() => tokenBatchShape([])).toThrow(/got \[\]/);
+  });
+});
+
+describe("checkedCosineLr", () => {
+  const s = { maxLearningRate: 1, minLearningRate: 0.1, warmupIters: 7, cosineCycleIters: 21 };
+  test("CS336's values, and cycle == warmup (no cosine phase) is allowed", () => {
+    expect([0, 7, 14, 21, 22].map((it) => checkedCosineLr(it, s))).toEqual([0, 1, 0.55, 0.1, 0.1]);
+    expect(checkedCosineLr(7, { ...s, cosineCycleIters: 7 })).toBe(1);
+  });
+  test("bad arguments are RangeErrors naming the argument", () => {
+    expect(() => checkedCosineLr(-1, s)).toThrow(/iteration must be an integer >= 0, got -1/);
+    expect(() => checkedCosineLr(Number.NaN, s)).toThrow(/iteration must be an integer >= 0, got NaN/);
+    expect(() => checkedCosineLr(3, { ...s, warmupIters: 1.5 })).toThrow(/warmup iterations must be an integer/);
+    expect(() => checkedCosineLr(3, { ...s, cosineCycleIters: 6 })).toThrow(
+      /cosine cycle iterations \(6\) must be >= warmup iterations \(7\)/,
+    );
+    expect(() => checkedCosineLr(3, { ...s, minLearningRate: 2 })).toThrow(/min learning rate must lie in \[0, max/);
+    expect(() => checkedCosineLr(3, { ...s, maxLearningRate: Number.POSITIVE_INFINITY })).toThrow(/max learning rate/);
   });
 });
