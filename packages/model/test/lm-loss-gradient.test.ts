@@ -69,6 +69,6 @@ describe("grad with a seed", () => {
     const ss = [1, 2, -1, 0.5, 3, -2];
     const out = await runGraph(g, { x: tensorOf("float64", [2, 3], xs), seed: tensorOf("float64", [2, 3], ss) });
     const dx = out.dx!.data as Float64Array;
-    xs.forEach((xv, i) => expect(dx[i]).toBeCloseTo(ss[i]! * (1 - Math.tanh(xv) ** 2), 12));
+    for (const [i, xv] of xs.entries()) expect(dx[i]).toBeCloseTo(ss[i]! * (1 - Math.tanh(xv) ** 2), 12);
   });
 });

@@ -27,8 +27,8 @@ test("round trips tensors of several dtypes and metadata", () => {
   );
   const back = readSafetensors(bytes);
   expect(back.metadata).toEqual({ step: "7" });
-  expect([...(back.tensors.get("a")?.data as Float32Array)]).toEqual([...f32.data]);
-  expect([...(back.tensors.get("c")?.data as BigInt64Array)]).toEqual([...i64.data]);
+  expect([...(back.tensors.get("a")!.data as Float32Array)]).toEqual([...f32.data]);
+  expect([...(back.tensors.get("c")!.data as BigInt64Array)]).toEqual([...i64.data]);
   expect(back.tensors.get("b")?.shape).toEqual([3]);
 });
 
