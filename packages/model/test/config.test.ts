@@ -1,4 +1,6 @@
-// The model config: defaults, validation messages, CS336 parameter names and counts.
+// The model config (src/config.ts): defaults equal CS336's TinyStories model; bad fields (divisibility, odd RoPE
+// head size, non-integers, unknown names, bad choices) are rejected with messages naming the fix; parameter
+// names and shapes are CS336's; parameter and FLOP counts against hand-computed formulas.
 import { describe, expect, test } from "bun:test";
 import { ConfigError, parameterCount, parameterSpecs, resolveModelConfig, trainFlopsPerToken } from "../src/config.ts";
 

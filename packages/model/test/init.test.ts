@@ -1,4 +1,6 @@
-// CS336 initialization: shapes, gains of one, truncated-normal statistics, and determinism by seed.
+// CS336 initialization (handout §3.4.1, src/init.ts): every parameter gets its spec's shape, norm gains are
+// one, Linear and Embedding weights have the truncated normal's std (0.9866σ) and never pass ±3σ, and a seed
+// determines the whole model. Statistics are checked on a 64-wide model, tolerances a few percent.
 import { describe, expect, test } from "bun:test";
 import { parameterSpecs, resolveModelConfig } from "../src/config.ts";
 import { initParameters } from "../src/init.ts";

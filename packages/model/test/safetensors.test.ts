@@ -1,4 +1,6 @@
-// safetensors: reads the PyTorch reference fixtures, round-trips tensors and metadata, rejects corrupt files.
+// safetensors (src/io/safetensors.ts): reads the PyTorch-written reference fixtures with CS336 names and shapes,
+// round-trips F32/U8/I64 tensors and metadata through our writer, and reports truncated or corrupt files
+// (bad length, missing header, invalid JSON) as such.
 import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
