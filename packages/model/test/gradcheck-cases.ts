@@ -100,19 +100,47 @@ export const GRAD_CASES: Record<OpType, OpChecks> = {
     { inputs: [[[2, 3], "p"]], build: (_, x) => pow(x0(x), 3) },
     { inputs: [[[3], "p"], [[2, 1]]], build: (_, x) => pow(x0(x), x1(x)) },
   ],
-  Sqrt: [{ inputs: [[[2, 3], "p"]], build: (_, x) => sqrt(x0(x)) }],
-  Exp: [{ inputs: [[[2, 3]]], build: (_, x) => exp(x0(x)) }],
-  Log: [{ inputs: [[[2, 3], "p"]], build: (_, x) => log(x0(x)) }],
-  Sigmoid: [{ inputs: [[[2, 3]]], build: (_, x) => sigmoid(x0(x)) }],
-  Tanh: [{ inputs: [[[2, 3]]], build: (_, x) => tanh(x0(x)) }],
-  Neg: [{ inputs: [[[4]]], build: (_, x) => neg(x0(x)) }],
-  Abs: [{ inputs: [[[2, 3], "z"]], build: (_, x) => abs(x0(x)) }],
-  Reciprocal: [{ inputs: [[[2, 3], "p"]], build: (_, x) => reciprocal(x0(x)) }],
+  Sqrt: [
+    { inputs: [[[2, 3], "p"]], build: (_, x) => sqrt(x0(x)) },
+    { inputs: [[[], "p"]], build: (_, x) => sqrt(x0(x)) },
+  ],
+  Exp: [
+    { inputs: [[[2, 3]]], build: (_, x) => exp(x0(x)) },
+    { inputs: [[[3, 1, 2], "z"]], build: (_, x) => exp(x0(x)) },
+  ],
+  Log: [
+    { inputs: [[[2, 3], "p"]], build: (_, x) => log(x0(x)) },
+    { inputs: [[[], "p"]], build: (_, x) => log(x0(x)) },
+  ],
+  Sigmoid: [
+    { inputs: [[[2, 3]]], build: (_, x) => sigmoid(x0(x)) },
+    { inputs: [[[2, 2, 2], "z"]], build: (_, x) => sigmoid(x0(x)) },
+  ],
+  Tanh: [
+    { inputs: [[[2, 3]]], build: (_, x) => tanh(x0(x)) },
+    { inputs: [[[5], "z"]], build: (_, x) => tanh(x0(x)) },
+  ],
+  Neg: [
+    { inputs: [[[4]]], build: (_, x) => neg(x0(x)) },
+    { inputs: [[[2, 1, 3]]], build: (_, x) => neg(x0(x)) },
+  ],
+  Abs: [
+    { inputs: [[[2, 3], "z"]], build: (_, x) => abs(x0(x)) },
+    { inputs: [[[], "z"]], build: (_, x) => abs(x0(x)) },
+  ],
+  Reciprocal: [
+    { inputs: [[[2, 3], "p"]], build: (_, x) => reciprocal(x0(x)) },
+    { inputs: [[[4, 1], "z"]], build: (_, x) => reciprocal(x0(x)) }, // negative inputs too
+  ],
   Max: [
     { inputs: [[[2, 3]], [[3]]], build: (_, x) => max(x0(x), x1(x)) },
     { inputs: [[[2, 3]]], build: (_, x) => max(x0(x), 0.1) },
   ],
-  Min: [{ inputs: [[[2, 1]], [[1, 3]]], build: (_, x) => min(x0(x), x1(x)) }],
+  Min: [
+    { inputs: [[[2, 1]], [[1, 3]]], build: (_, x) => min(x0(x), x1(x)) },
+    { inputs: [[[2, 3]], [[3]]], build: (_, x) => min(x0(x), x1(x)) }, // one side broadcast: its gradient sums
+    { inputs: [[[2, 3]]], build: (_, x) => min(x0(x), -0.1) },
+  ],
   Where: [
     { inputs: [[[2, 1]], [[2, 3]], [[3]]], build: (_, x) => where(greater(x0(x), 0), x1(x), x2(x)) },
     { inputs: [[[2, 3]]], build: (_, x) => where(less(x0(x), 0.2), 0, x0(x)) },
@@ -121,7 +149,10 @@ export const GRAD_CASES: Record<OpType, OpChecks> = {
     { inputs: [[[2, 3]]], build: (_, x) => cast(x0(x), "float64") },
     { inputs: [[[2, 3]]], build: (g, x) => mul(x0(x), cast(i64(g, [3], [1, -2, 3]), "float64")) },
   ],
-  Identity: [{ inputs: [[[2, 3]]], build: (_, x) => identity(x0(x)) }],
+  Identity: [
+    { inputs: [[[2, 3]]], build: (_, x) => identity(x0(x)) },
+    { inputs: [[[]]], build: (_, x) => identity(x0(x)) },
+  ],
   Equal: { noGradient: "comparison: output is bool" },
   Less: { noGradient: "comparison: output is bool" },
   Greater: { noGradient: "comparison: output is bool" },
@@ -167,8 +198,14 @@ export const GRAD_CASES: Record<OpType, OpChecks> = {
     { inputs: [[[2, 3, 4]]], build: (_, x) => transpose(x0(x), [2, 0, 1]) },
     { inputs: [[[2, 3]]], build: (_, x) => transpose(x0(x)) },
   ],
-  Unsqueeze: [{ inputs: [[[2, 3]]], build: (_, x) => unsqueeze(x0(x), [0, 3]) }],
-  Squeeze: [{ inputs: [[[2, 1, 3]]], build: (_, x) => squeeze(x0(x), [1]) }],
+  Unsqueeze: [
+    { inputs: [[[2, 3]]], build: (_, x) => unsqueeze(x0(x), [0, 3]) },
+    { inputs: [[[3]]], build: (_, x) => unsqueeze(x0(x), [-1]) },
+  ],
+  Squeeze: [
+    { inputs: [[[2, 1, 3]]], build: (_, x) => squeeze(x0(x), [1]) },
+    { inputs: [[[1, 3, 1]]], build: (_, x) => squeeze(x0(x), [0, -1]) },
+  ],
   Expand: [
     { inputs: [[[3]]], build: (_, x) => expand(x0(x), [2, 3]) },
     { inputs: [[[2, 1]]], build: (_, x) => expand(x0(x), [3, 2, 4]) },
@@ -177,7 +214,10 @@ export const GRAD_CASES: Record<OpType, OpChecks> = {
     { inputs: [[[4, 5]]], build: (_, x) => slice(x0(x), [1, 0], [3, END]) },
     { inputs: [[[4, 5]]], build: (_, x) => slice(x0(x), [-3], [-1], [1]) },
   ],
-  Pad: [{ inputs: [[[2, 3]]], build: (_, x) => pad(x0(x), [1, 0, 0, 2]) }],
+  Pad: [
+    { inputs: [[[2, 3]]], build: (_, x) => pad(x0(x), [1, 0, 0, 2]) },
+    { inputs: [[[2, 1, 2]]], build: (_, x) => pad(x0(x), [0, 1, 2, 1, 0, 1], 0.5) }, // rank 3, non-zero fill
+  ],
   Concat: [
     { inputs: [[[2, 3]], [[2, 2]]], build: (_, x) => concat([x0(x), x1(x)], 1) },
     { inputs: [[[1, 2]], [[2, 2]], [[1, 2]]], build: (_, x) => concat([x0(x), x1(x), x2(x)], 0) },
