@@ -58,6 +58,18 @@ const CORPORA: { name: string; text: string; vocab: number; specials: string[] }
     vocab: 330,
     specials: ["<|endoftext|>"],
   },
+  {
+    // Whitespace runs touching a special token: `\s+(?!\S)` must not look across the special token.
+    name: "whitespace runs next to special tokens",
+    text: randomText(
+      5,
+      ["a  <|endoftext|>  b\n\n<|endoftext|>\t x", "<|endoftext|>", "word", " \n", "\t"],
+      [" ", "  ", "\n\n", "\t ", "", " \r\n"],
+      600,
+    ),
+    vocab: 300,
+    specials: ["<|endoftext|>"],
+  },
 ];
 
 function same(a: { vocab: Vocab; merges: Merges }, b: { vocab: Vocab; merges: Merges }): void {
