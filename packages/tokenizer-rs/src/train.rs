@@ -351,4 +351,30 @@ mod tests {
             assert_eq!(ours, naive(&counts, 1000));
         }
     }
+
+    #[test]
+    fn counts_above_u32_pick_the_right_pair() {
+        // Web-scale counts: (a,b) totals 6e9 over two words and must beat (x,y) at 4e9; counts or pair sums
+        // held in 32 bits would wrap (6e9 mod 2^32 is about 1.7e9) and pick (x,y) first.
+        let mut counts = PretokenCounts::new();
+        counts.add(b"ab", 3_000_000_000);
+        counts.add(b"zab", 1_500_000_000);
+        counts.add(b"zab", 1_500_000_000);
+        counts.add(b"xy", 4_000_000_000);
+        counts.add(b"q", u64::from(u32::MAX) + 2);
+        let mut t = Trainer::new(&counts);
+        assert_eq!(t.step(10), 3);
+        let ours: Vec<(Vec<u8>, Vec<u8>)> = t
+            .merges()
+            .iter()
+            .map(|&(a, b)| (t.token(a).to_vec(), t.token(b).to_vec()))
+            .collect();
+        let want: Vec<(Vec<u8>, Vec<u8>)> = vec![
+            (b"a".to_vec(), b"b".to_vec()),
+            (b"x".to_vec(), b"y".to_vec()),
+            (b"z".to_vec(), b"ab".to_vec()),
+        ];
+        assert_eq!(ours, want);
+        assert_eq!(naive(&counts, 10), want);
+    }
 }
