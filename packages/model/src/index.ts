@@ -18,7 +18,6 @@ export * from "./autodiff/rules.ts";
 export * from "./nn/linear.ts";
 export * from "./nn/embedding.ts";
 export * from "./nn/activations.ts";
-export * from "./nn/softmax.ts";
 export * from "./nn/cross-entropy.ts";
 export * from "./config.ts";
 export * from "./random.ts";

@@ -9,7 +9,7 @@ import { reduceMean, reduceSum } from "../graph/ops-reduce.ts";
 import { unsqueeze } from "../graph/ops-shape.ts";
 import { sameShape } from "../graph/shape.ts";
 import { tensorOf, type Value } from "../graph/value.ts";
-import { logSumExp } from "./softmax.ts";
+import { logSumExp } from "./activations.ts";
 
 /** logits (..., V) float, targets (...) int32/int64 → scalar mean loss. V must be static. */
 export function crossEntropy(logits: Value, targets: Value): Value {
