@@ -1,7 +1,8 @@
 // Mean cross-entropy over rows: logsumexp(logits) - logits[target], stable for large logits because the
 // log-sum-exp subtracts the row max. The target logit is picked with Equal(targets, arange(V)) + Where, so the
 // gradient comes from the table's primitives (softmax - onehot in effect). Reference: CS336 §3.6 (loss).
-// Leaves out label smoothing and ignore_index.
+// Trap: a target outside [0, V) matches no column and silently picks 0, so callers check targets on the host
+// (hostCrossEntropy, lossAndGradients). Leaves out label smoothing and ignore_index.
 
 import { activeGraph, describe } from "../graph/graph.ts";
 import { cast, equal, sub, where } from "../graph/ops-elementwise.ts";

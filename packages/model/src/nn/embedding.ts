@@ -1,6 +1,6 @@
 // Token embedding lookup: rows of weight [vocab, d_model] picked by integer ids (Gather on axis 0); its gradient
-// is the Gather rule's ScatterND-add. Reference: CS336 assignment 1, §3.4.3. Out-of-range ids are rejected by
-// ONNX Runtime at run time (the ids are data, not known at build time).
+// is the Gather rule's ScatterND-add. Reference: CS336 assignment 1, §3.4.3. Ids are data, unknown at build
+// time: an id ≥ vocab fails inside ORT and a negative one wraps, so host callers check them first (checkTokenIds).
 
 import { activeGraph, describe } from "../graph/graph.ts";
 import { gather } from "../graph/ops-index.ts";
