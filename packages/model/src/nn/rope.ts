@@ -1,7 +1,8 @@
 // Rotary position embeddings (Su et al. 2021; CS336 assignment 1 §3.4.3) on interleaved pairs: (x[2k], x[2k+1])
 // at position p is rotated by p · Θ^(-2k/d). The cos/sin tables are computed once on the host in float64 up to
 // the context length and enter the graph as constants; positions are a run-time int input, gathered from them
-// (host callers check them against maxSeqLen: checkPositions). Leaves out: the half-split (GPT-NeoX) layout, and scaling tricks for extending the context.
+// (host callers check them against maxSeqLen: checkPositions). Leaves out: the half-split (GPT-NeoX) layout,
+// and scaling tricks for extending the context.
 
 import { activeGraph, describe } from "../graph/graph.ts";
 import { add, mul, sub } from "../graph/ops-elementwise.ts";
