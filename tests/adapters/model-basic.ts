@@ -1,5 +1,6 @@
 // Adapters for the model-basic area (see tests/adapters.ts): each builds a float32 graph with the project's
-// IR and layer functions and runs it with ONNX Runtime on CPU. Only argument conversion lives here.
+// IR and layer functions and runs it with ONNX Runtime on CPU, or calls the library's host wrapper where integer
+// inputs need checking first (embedding ids, cross-entropy targets). Only argument conversion lives here.
 
 import {
   Graph,

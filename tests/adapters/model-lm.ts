@@ -1,6 +1,7 @@
 // Adapters for the model-lm area (see tests/adapters.ts): graphs built with the project's layer functions and
-// run by ONNX Runtime on CPU, or the library's host wrappers (inference, loss-and-gradients, AdamW, clipping,
-// schedule). Only argument conversion lives here.
+// run by ONNX Runtime on CPU, or the library's host wrappers, which check what a graph cannot (RoPE positions,
+// head sizes, token shapes, schedule arguments): RoPE, attention, block, LM, loss-and-gradients, AdamW,
+// clipping, schedule. Only argument conversion lives here.
 
 import {
   checkedCosineLr,
