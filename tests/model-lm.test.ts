@@ -2,6 +2,8 @@
 // LM's logits, loss and all parameter gradients, AdamW (per-step learning rates), clipping and CS336's cosine
 // schedule, each as the relative error of the whole tensor, ||a − b|| / ||b||, under 1e-4. The 1000-step AdamW
 // Linear problem needs weight-dependent gradients, so it runs in-graph in packages/model/test/optim-graph.test.ts.
+// Also: a config object with extra fields is accepted, and bad input (ids, positions, lengths, head counts,
+// schedule arguments) is refused before anything runs with a message that names the fix.
 
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";

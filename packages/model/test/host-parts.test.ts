@@ -1,6 +1,7 @@
-// The one-off host runs of model parts (src/host-parts.ts): integer inputs out of range are rejected before
-// anything runs, with a RangeError naming the value, its index and the bound, where ONNX Runtime would fail
-// deep inside a Gather or silently return a wrong number; in-range inputs give the float64-computed values.
+// The one-off host runs of model parts (src/host-parts.ts): ids, targets and positions out of range are
+// rejected before anything runs, with a RangeError naming the value, its index and the bound (ONNX Runtime
+// would fail inside a Gather or silently return a wrong number); in-range inputs give hand-computed values.
+// Also the argument checks: head size, token shapes, the cosine schedule's arguments (against CS336's values).
 
 import { describe, expect, test } from "bun:test";
 import {
