@@ -1,9 +1,8 @@
 // The model-lm adapters against the PyTorch float64 reference (tests/fixtures/reference): every part, the full
-// LM's logits, loss and all parameter gradients, AdamW (per-step learning rates), clipping and CS336's cosine
-// schedule, each as the relative error of the whole tensor, ||a − b|| / ||b||, under 1e-4. The 1000-step AdamW
-// Linear problem needs weight-dependent gradients, so it runs in-graph in packages/model/test/optim-graph.test.ts.
-// Also: a config object with extra fields is accepted, and bad input (ids, positions, lengths, head counts,
-// schedule arguments) is refused before anything runs with a message that names the fix.
+// LM's logits, loss and all gradients, AdamW, clipping and CS336's cosine schedule, each as the relative error
+// of the whole tensor, ||a − b|| / ||b||, under 1e-4 (the 1000-step AdamW problem runs in-graph in
+// packages/model/test/optim-graph.test.ts). Also: a config with extra fields is accepted, and bad input (ids,
+// positions, lengths, head counts, schedule arguments) is refused before anything runs, naming the fix.
 
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
