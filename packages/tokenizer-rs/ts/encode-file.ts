@@ -4,6 +4,7 @@
 // bounded by a few ranges of ids whatever the file size. workers = 0 encodes on this thread.
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { type ByteRange, planRanges } from "./encode-ranges.ts";
+import { fsErrorWords } from "./fs-error.ts";
 import { allowedTokens, type SpecialOptions } from "./special-policy.ts";
 import { Tokenizer } from "./tokenizer.ts";
 import { directoryFiles, type FromFilesOptions } from "./tokenizer-files.ts";
@@ -107,7 +108,7 @@ export async function encodeFile(opts: EncodeFileOptions): Promise<EncodeFileRes
   try {
     size = statSync(job.input).size;
   } catch (e) {
-    throw new Error(`cannot read input ${job.input}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+    throw new Error(`cannot read input ${job.input}: ${fsErrorWords(e)}`);
   }
   const workers = Math.max(0, Math.floor(opts.workers));
   const target = opts.rangeBytes ?? Math.min(16 << 20, Math.max(1 << 20, Math.ceil(size / (Math.max(1, workers) * 4))));

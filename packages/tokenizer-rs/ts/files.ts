@@ -2,8 +2,9 @@
 // `bytes_to_unicode`, as CS336's fixtures) and Hugging Face's `tokenizer.json` (BPE model, ByteLevel
 // pre-tokenizer with use_regex true and add_prefix_space false, ByteLevel decoder, specials as
 // added_tokens). Writes are atomic (temp file + rename). Special tokens are stored as their raw text.
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { readFileOrExplain } from "./fs-error.ts";
 import type { Merges, Vocab } from "./train.ts";
 
 /** GPT-2's byte → printable char table and its inverse. */
@@ -169,11 +170,7 @@ export function saveTokenizerFiles(dir: string, vocab: Vocab, merges: Merges, sp
 }
 
 function readText(path: string, what: string): string {
-  try {
-    return readFileSync(path, "utf8");
-  } catch (e) {
-    throw new Error(`cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`);
-  }
+  return readFileOrExplain(path, what).toString("utf8");
 }
 
 function tokenBytes(token: string, specials: ReadonlySet<string>, where: string): Uint8Array {
@@ -238,8 +235,10 @@ export function loadTokenizerJson(path: string): { vocab: Vocab; merges: Merges;
     model?: { type?: string; vocab?: Record<string, number>; merges?: Array<string | [string, string]> };
     added_tokens?: Array<{ id?: number; content: string; special?: boolean }>;
   };
+  // Read outside the try: an unreadable file is not a JSON error.
+  const text = readText(path, "tokenizer file");
   try {
-    doc = JSON.parse(readText(path, "tokenizer file"));
+    doc = JSON.parse(text);
   } catch (e) {
     throw new Error(`${path} is not valid JSON: ${(e as Error).message}`);
   }

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadTokenizerJson, loadVocabMerges } from "./files.ts";
+import { readFileOrExplain } from "./fs-error.ts";
 import { rankJsonBody, splitRankFile } from "./tiktoken-ranks.ts";
 
 export type FromFilesOptions =
@@ -31,16 +32,8 @@ export type LoadedFiles =
 
 export type LoadedRanks = Extract<LoadedFiles, { kind: "rankText" }>;
 
-function readBytes(path: string, what: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    throw new Error(`cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`);
-  }
-}
-
 function readText(path: string, what: string): string {
-  return new TextDecoder().decode(readBytes(path, what));
+  return new TextDecoder().decode(readFileOrExplain(path, what));
 }
 
 /**
@@ -104,7 +97,7 @@ function checkSpecials(asked: readonly string[] | undefined, own: string[], path
 
 export function loadFiles(opts: FromFilesOptions): LoadedFiles {
   if ("tiktoken" in opts) {
-    const bytes = readBytes(opts.tiktoken, "rank file");
+    const bytes = readFileOrExplain(opts.tiktoken, "rank file");
     const json = bytes[0] === 0x7b ? rankJsonBody(bytes, opts.tiktoken) : null;
     if (!json) return rankFileText(opts.tiktoken, opts.specialTokens);
     return {

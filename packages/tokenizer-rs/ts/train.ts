@@ -5,6 +5,7 @@
 // specials (src/lib.rs). Several input files are separate documents: no pre-token spans two files.
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { fsErrorWords } from "./fs-error.ts";
 import { lastSafeCut } from "./train-cuts.ts";
 import { type TrainExports, type WorkerReply, type WorkerRequest, wasmError } from "./train-protocol.ts";
 import { encodeStringList, TokenizerError, WasmInstance } from "./wasm.ts";
@@ -85,8 +86,9 @@ function sources(input: TrainBpeOptions["input"]): Source[] {
     try {
       st = statSync(path);
     } catch (e) {
-      throw new TokenizerError(`cannot read input file ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+      throw new TokenizerError(`cannot read input file ${path}: ${fsErrorWords(e)}`);
     }
+    if (st.isDirectory()) throw new TokenizerError(`cannot read input file ${path}: is a directory; give a file`);
     if (!st.isFile()) throw new TokenizerError(`input ${path} is not a regular file`);
     if (st.size === 0) throw new TokenizerError(`input file ${path} is empty; give a file with text to train on`);
     return { name: path, size: st.size };

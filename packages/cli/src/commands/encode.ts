@@ -2,9 +2,9 @@
 // array (uint16 when the vocab fits, else uint32), encoded in parallel over byte ranges cut at special
 // tokens (@cs336-ts/tokenizer's encodeFile) and written by the trainer's streaming, atomic .npy writer.
 // Progress on stderr; the summary (tokens, bytes per token, throughput) on stdout.
-import { existsSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { encodeFile, Tokenizer } from "@cs336-ts/tokenizer";
 import { createNpyWriter, dtypeForVocab } from "@cs336-ts/trainer/data/npy.ts";
 import type { Command } from "../command.ts";
@@ -33,6 +33,27 @@ const flags = {
 } as const;
 
 const MB = 1e6;
+const EOT = "<|endoftext|>";
+
+/** Whether the file contains `needle`, scanned in 4 MiB blocks (a match across blocks included). */
+function fileContains(path: string, needle: string): boolean {
+  const pat = Buffer.from(needle);
+  const buf = Buffer.alloc((4 << 20) + pat.length);
+  const fd = openSync(path, "r");
+  try {
+    let keep = 0;
+    for (;;) {
+      const n = readSync(fd, buf, keep, buf.length - keep, null);
+      if (n === 0) return false;
+      const end = keep + n;
+      if (buf.subarray(0, end).includes(pat)) return true;
+      keep = Math.min(pat.length - 1, end);
+      buf.copy(buf, 0, end - keep, end);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
 
 function listOrAll(v: string[] | undefined, flag: string): string[] | "all" | undefined {
   if (v === undefined) return undefined;
@@ -73,7 +94,20 @@ const command: Command = {
     const tok = Tokenizer.fromDirectory(dir, specialTokens);
     tok.encode("", options);
     const dtype = dtypeForVocab(tok.vocabSize);
+    const noSpecials = tok.specialTokens.length === 0;
     tok.dispose();
+    // A tokenizer trained without --special-token encodes "<|endoftext|>" as ~7 plain tokens: almost never
+    // what a user with document separators wants, and silent otherwise.
+    if (noSpecials && fileContains(input, EOT)) {
+      // A tokenizer.json fixes its special tokens (--special-token must name one of them): retrain instead.
+      const fix = existsSync(join(dir, "tokenizer.json"))
+        ? `retrain it with \`train-bpe --special-token '${EOT}'\``
+        : `pass --special-token '${EOT}'`;
+      process.stderr.write(
+        `warning: ${input} contains ${EOT} but the tokenizer has no special tokens, so it is encoded as ` +
+          `plain text; to keep it one token, ${fix}\n`,
+      );
+    }
 
     const tty = process.stderr.isTTY === true;
     let lastShown = 0;
