@@ -1,7 +1,9 @@
 // Readers for tiktoken's rank files: the `.tiktoken` text format (`base64token rank` per line, as OpenAI
 // publishes them) and the JSON the `tiktoken` npm package ships (`encoders/gpt2.json`: `bpe_ranks` is
 // lines of `! firstRank tok tok …` with consecutive ranks, plus `special_tokens`). Ranks must be dense
-// (0..n-1): a rank is also the token's id. The regex (`pat_str`) is not read; pre-tokenization is GPT-2's.
+// (0..n-1), except for holes that special tokens fill (p50k_base's <|endoftext|> sits at 50256, between
+// ranks): a rank is also the token's id. Pre-tokenization is GPT-2's, so a file whose `pat_str` is another
+// pattern (cl100k_base, o200k_base) is refused rather than encoded wrongly.
 
 export type TiktokenRanks = {
   /** tokens[rank] = the token's bytes. */
@@ -43,7 +45,24 @@ function base64(s: string, where: string): Uint8Array {
   return out;
 }
 
-function dense(byRank: Map<number, Uint8Array>, source: string): Uint8Array[] {
+/** The GPT-2 pre-tokenizer pattern as tiktoken writes it (gpt2, r50k_base, p50k_base, p50k_edit). */
+export const GPT2_PAT_STR = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+
+/** Refuses an encoder whose pre-tokenizer pattern is not GPT-2's: its ids would silently differ. */
+export function checkPattern(json: { pat_str?: unknown }, source: string): void {
+  if (json.pat_str === undefined || json.pat_str === GPT2_PAT_STR) return;
+  throw new RankFileError(
+    `${source}: this encoding splits text with a different pre-tokenizer pattern than GPT-2's ` +
+      `(pat_str ${JSON.stringify(String(json.pat_str).slice(0, 60))}…), and this tokenizer implements only GPT-2's; ` +
+      "supported: gpt2, r50k_base, p50k_base, p50k_edit (cl100k_base and o200k_base are not)",
+  );
+}
+
+/** Tokens by rank; a missing rank may be filled by a special token with that id (its bytes). */
+function dense(byRank: Map<number, Uint8Array>, source: string, specials: Record<string, number> = {}): Uint8Array[] {
+  for (const [name, id] of Object.entries(specials)) {
+    if (!byRank.has(id)) byRank.set(id, new TextEncoder().encode(name));
+  }
   const tokens: Uint8Array[] = new Array(byRank.size);
   for (const [rank, t] of byRank) {
     if (rank >= byRank.size) {
@@ -74,7 +93,11 @@ export function parseTiktokenFile(text: string, source = ".tiktoken file"): Uint
 }
 
 /** Parses the `bpe_ranks` string of the tiktoken npm package's encoder JSON. */
-export function parseNpmBpeRanks(bpeRanks: string, source = "bpe_ranks"): Uint8Array[] {
+export function parseNpmBpeRanks(
+  bpeRanks: string,
+  source = "bpe_ranks",
+  specials: Record<string, number> = {},
+): Uint8Array[] {
   const byRank = new Map<number, Uint8Array>();
   bpeRanks.split("\n").forEach((line, i) => {
     if (line === "") return;
@@ -87,7 +110,7 @@ export function parseNpmBpeRanks(bpeRanks: string, source = "bpe_ranks"): Uint8A
       byRank.set(offset + j, base64(t, `${source} line ${i + 1}`));
     });
   });
-  return dense(byRank, source);
+  return dense(byRank, source, specials);
 }
 
 /** Special tokens of an encoder JSON's `special_tokens` object. */
@@ -109,7 +132,7 @@ export function splitRankFile(
   source = "rank file",
 ): { lines: string; specialTokens: Record<string, number> } {
   if (!text.trimStart().startsWith("{")) return { lines: text, specialTokens: {} };
-  let json: { bpe_ranks?: unknown; special_tokens?: unknown };
+  let json: { bpe_ranks?: unknown; special_tokens?: unknown; pat_str?: unknown };
   try {
     json = JSON.parse(text);
   } catch (e) {
@@ -118,6 +141,7 @@ export function splitRankFile(
   if (typeof json.bpe_ranks !== "string") {
     throw new RankFileError(`${source}: expected a "bpe_ranks" string, as tiktoken's encoders/*.json have`);
   }
+  checkPattern(json, source);
   return { lines: json.bpe_ranks, specialTokens: specialsOf(json, source) };
 }
 
@@ -142,19 +166,20 @@ export function rankJsonBody(
   if (buf[open] !== 0x22) return null;
   const close = buf.indexOf(0x22, open + 1); // base64 and "\n" hold no quote
   if (close < 0 || buf[close - 1] === 0x5c) return null;
-  let rest: { special_tokens?: unknown };
+  let rest: { special_tokens?: unknown; pat_str?: unknown };
   try {
     rest = JSON.parse(`${utf8.decode(buf.subarray(0, open))}""${utf8.decode(buf.subarray(close + 1))}`);
   } catch {
     return null;
   }
+  checkPattern(rest, source);
   return { body: bytes.subarray(open + 1, close), specialTokens: specialsOf(rest, source) };
 }
 
 /** Reads either format from its text: JSON (npm package) or `.tiktoken` lines. */
 export function parseTiktokenRanks(text: string, source = "rank file"): TiktokenRanks {
   if (text.trimStart().startsWith("{")) {
-    let json: { bpe_ranks?: unknown; special_tokens?: unknown };
+    let json: { bpe_ranks?: unknown; special_tokens?: unknown; pat_str?: unknown };
     try {
       json = JSON.parse(text);
     } catch (e) {
@@ -163,7 +188,9 @@ export function parseTiktokenRanks(text: string, source = "rank file"): Tiktoken
     if (typeof json.bpe_ranks !== "string") {
       throw new RankFileError(`${source}: expected a "bpe_ranks" string, as tiktoken's encoders/*.json have`);
     }
-    return { tokens: parseNpmBpeRanks(json.bpe_ranks, source), specialTokens: specialsOf(json, source) };
+    checkPattern(json, source);
+    const specialTokens = specialsOf(json, source);
+    return { tokens: parseNpmBpeRanks(json.bpe_ranks, source, specialTokens), specialTokens };
   }
   return { tokens: parseTiktokenFile(text, source), specialTokens: {} };
 }

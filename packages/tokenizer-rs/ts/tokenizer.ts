@@ -2,6 +2,7 @@
 // (`encodeIterable`, `stream`) and an incremental decoder. Each Tokenizer owns one encoder inside the
 // thread's shared WASM instance, freed when the Tokenizer is garbage-collected or disposed (`using`).
 // Loading from files lives in tokenizer-files.ts; the special-token policy in special-policy.ts.
+import { readFileSync } from "node:fs";
 import {
   byteList,
   createFromMerges,
@@ -19,7 +20,7 @@ import {
 import { IncrementalDecoder } from "./incremental-decoder.ts";
 import { resolvePolicy, type SpecialOptions } from "./special-policy.ts";
 import { encodeChunks, encodeChunksSync, type StreamCore, StreamEncoder } from "./streaming.ts";
-import type { TiktokenRanks } from "./tiktoken-ranks.ts";
+import { parseTiktokenRanks, type TiktokenRanks } from "./tiktoken-ranks.ts";
 import {
   directoryFiles,
   gpt2FileBytes,
@@ -118,8 +119,12 @@ export class Tokenizer {
       try {
         return Tokenizer.fromLoadedRanks(slow);
       } catch (e) {
-        if (e instanceof TokenizerError) throw new TokenizerError(`${f.path}: ${e.message}`);
-        throw e;
+        if (!(e instanceof TokenizerError)) throw e;
+        // Ranks with a hole that a special token fills (p50k_base: <|endoftext|> at 50256, ranks after it):
+        // the core wants dense ranks, so parse in JS, where the special's bytes fill the hole.
+        if (!/rank \d+ is missing/.test(e.message)) throw new TokenizerError(`${f.path}: ${e.message}`);
+        const ranks = parseTiktokenRanks(readFileSync(f.path, "utf8"), f.path);
+        return Tokenizer.fromRanks({ tokens: ranks.tokens, specialTokens: slow.specialTokens });
       }
     }
     try {

@@ -1,0 +1,44 @@
+// tiktoken encodings other than GPT-2's, loaded from the files the tiktoken npm package ships: p50k_base
+// (GPT-2's pattern, ranks with a hole at 50256 where <|endoftext|> sits, whitespace-run tokens after it)
+// matches tiktoken's own ids; cl100k_base and o200k_base, which pre-tokenize differently, are refused
+// with a message naming what is supported.
+import { expect, test } from "bun:test";
+import { createRequire } from "node:module";
+import { get_encoding } from "tiktoken";
+import { Tokenizer } from "../ts/tokenizer.ts";
+
+const encoder = (name: string) => createRequire(import.meta.url).resolve(`tiktoken/encoders/${name}.json`);
+
+const TEXTS = [
+  "",
+  "Hello, world! It's 2024.",
+  "def f(x):\n        return x  *  2\n\n\n    # indented        comment\t\ttabs",
+  "a  <|endoftext|>  b\n\n<|endoftext|>\t x",
+  "héllo wörld 日本語 🙂 naïve   \r\n  end",
+];
+
+test("p50k_base: the same ids as tiktoken, special token included", () => {
+  const ours = Tokenizer.fromFiles({ tiktoken: encoder("p50k_base") });
+  const theirs = get_encoding("p50k_base");
+  try {
+    expect(ours.vocabSize).toBe(50281);
+    for (const text of TEXTS) {
+      const want = [...theirs.encode(text, "all")];
+      expect([...ours.encode(text)]).toEqual(want);
+      expect(ours.decode(ours.encode(text))).toBe(text);
+    }
+    // The whitespace runs are p50k's own tokens (ids after the special), so this checks they are used.
+    expect([...ours.encode("x        y")].some((id) => id > 50256)).toBe(true);
+  } finally {
+    theirs.free();
+    ours.dispose();
+  }
+});
+
+test("cl100k_base and o200k_base are refused: another pre-tokenizer pattern", () => {
+  for (const name of ["cl100k_base", "o200k_base"]) {
+    expect(() => Tokenizer.fromFiles({ tiktoken: encoder(name) })).toThrow(
+      /different pre-tokenizer pattern than GPT-2's .*supported: gpt2, r50k_base, p50k_base, p50k_edit \(cl100k_base and o200k_base are not\)/,
+    );
+  }
+});
