@@ -20,7 +20,8 @@ if (process.argv[2] === "pre") {
     main: "./dist/index.js",
     types: "./dist/index.d.ts",
     exports: { ".": { types: "./dist/index.d.ts", default: "./dist/index.js" }, "./package.json": "./package.json" },
-    files: ["dist/*.js", "dist/*.d.ts", "dist/tokenizer.wasm", "README.md"],
+    files: ["dist/*.js", "dist/*.d.ts", "dist/tokenizer.wasm", "README.md", "LICENSE"],
+    publishConfig: { access: "public" },
   };
   writeFileSync(manifest, `${JSON.stringify(publish, null, 2)}\n`);
 } else if (existsSync(saved)) {

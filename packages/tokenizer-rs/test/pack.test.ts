@@ -61,6 +61,7 @@ test("npm pack → extract → use from Node 20 and Bun", () => {
   expect(files).toContain("dist/index.js");
   expect(files).toContain("dist/index.d.ts");
   expect(files).toContain("README.md");
+  expect(files).toContain("LICENSE");
   expect(files.some((f) => f.startsWith("ts/"))).toBe(false);
   // The repo's manifest is restored after packing.
   expect(JSON.parse(readFileSync(join(PKG, "package.json"), "utf8")).exports["."]).toBe("./ts/index.ts");
@@ -72,6 +73,8 @@ test("npm pack → extract → use from Node 20 and Bun", () => {
   expect(tar.status).toBe(0);
   const manifest = JSON.parse(readFileSync(join(target, "package.json"), "utf8"));
   expect(manifest.exports["."]).toEqual({ types: "./dist/index.d.ts", default: "./dist/index.js" });
+  expect(manifest.publishConfig).toEqual({ access: "public" });
+  expect(manifest.license).toBe("MIT");
   writeFileSync(join(app, "package.json"), '{ "type": "module" }\n');
   writeFileSync(join(app, "main.mjs"), SCRIPT);
 
