@@ -72,7 +72,14 @@ export function planRun(args: { preset: string | null; overrides: RunConfigInput
     throw new ConfigError("pass --config configs/NAME.json (a preset), or --resume CHECKPOINT to continue a run");
   }
   const base: RunConfigInput = presetLayer ?? resume?.config ?? { model: resume?.model };
-  const config = resolveRunConfig(base, args.overrides);
+  let config = resolveRunConfig(base, args.overrides);
+  const recordedTokenizer = resume?.config?.tokenizer ?? null;
+  if (resume && config.tokenizer === null && recordedTokenizer !== null) {
+    // A resume that names no tokenizer keeps the run's own: without it the new checkpoints would record none,
+    // and `eval` would lose bits per byte. A different one is still refused by runTraining's hash check.
+    config = { ...config, tokenizer: recordedTokenizer };
+    notes.push(`tokenizer ${recordedTokenizer} taken from ${resumePath}`);
+  }
   if (resume) {
     const diff = architectureDiff(resume.model, config.model);
     if (diff.length > 0) {

@@ -1,7 +1,7 @@
 // The training loop through its library entry points (planRun + runTraining) with the host toy engine:
 // 20 steps straight vs 10 + resume 10 give bit-identical losses and parameters; a run interrupted mid-way
 // resumes to the same result; a different architecture on resume is refused naming the fields; a fresh run
-// into a folder with checkpoints is refused.
+// into a folder with checkpoints is refused; a resume without --tokenizer keeps the run's, another is refused.
 import { describe, expect, test } from "bun:test";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -17,6 +17,15 @@ const trainLosses = (out: string) =>
   readMetrics(runPaths(out).metrics).flatMap((r) => (r.kind === "train" ? [[r.step, r.loss]] : []));
 const valLosses = (out: string) =>
   readMetrics(runPaths(out).metrics).flatMap((r) => (r.kind === "val" ? [[r.step, r.valLoss]] : []));
+
+/** A stand-in tokenizer folder: only its two files' bytes matter to the run's sha256. */
+function tokenizerDir(parent: string, name: string, merges: string): string {
+  const dir = join(parent, name);
+  mkdirSync(dir);
+  writeFileSync(join(dir, "vocab.json"), '{"a": 0}');
+  writeFileSync(join(dir, "merges.txt"), merges);
+  return dir;
+}
 
 describe("resume", () => {
   // Graph runs are [0,4) [4,5) [5,8) [8,10) … (K=4, eval every 5): an interrupt lands after the run in flight.
@@ -111,15 +120,8 @@ describe("resume", () => {
 
   test("run.json records the tokenizer's sha256; resuming with another tokenizer is refused", async () => {
     const a = fixture();
-    const tok = (name: string, merges: string) => {
-      const dir = join(a.dir, name);
-      mkdirSync(dir);
-      writeFileSync(join(dir, "vocab.json"), '{"a": 0}');
-      writeFileSync(join(dir, "merges.txt"), merges);
-      return dir;
-    };
-    const t1 = tok("tok1", "a b\n");
-    const t2 = tok("tok2", "b a\n");
+    const t1 = tokenizerDir(a.dir, "tok1", "a b\n");
+    const t2 = tokenizerDir(a.dir, "tok2", "b a\n");
     await run(a.preset, { maxSteps: 10, tokenizer: t1 }, null);
     const info = JSON.parse(readFileSync(runPaths(a.out).info, "utf8"));
     const expected = new Bun.CryptoHasher("sha256").update('{"a": 0}').update("a b\n").digest("hex");
@@ -135,6 +137,25 @@ describe("resume", () => {
     );
     await expect(run(a.preset, { maxSteps: 30, tokenizer: join(a.dir, "nope") }, "auto")).rejects.toThrow(
       /has no vocab\.json/,
+    );
+  });
+
+  test("a resume without --tokenizer keeps the run's tokenizer (hash and checkpoint config); another is refused", async () => {
+    const a = fixture();
+    const t1 = tokenizerDir(a.dir, "tok1", "a b\n");
+    await run(a.preset, { maxSteps: 10, tokenizer: t1 }, null);
+    const first = JSON.parse(readFileSync(runPaths(a.out).info, "utf8"));
+    const plan = planRun({ preset: a.preset, overrides: { maxSteps: 20 }, resume: "auto" });
+    expect(plan.config.tokenizer).toBe(t1);
+    expect(plan.notes.join("\n")).toContain(`tokenizer ${t1} taken from ${checkpointPath(a.out, 10)}`);
+    await run(a.preset, { maxSteps: 20 }, "auto");
+    const resumed = JSON.parse(readFileSync(runPaths(a.out).info, "utf8"));
+    expect(resumed.fromStep).toBe(10);
+    expect(resumed.tokenizerSha256).toBe(first.tokenizerSha256);
+    expect(loadCheckpoint(checkpointPath(a.out, 20)).config?.tokenizer).toBe(t1);
+    const t2 = tokenizerDir(a.dir, "tok2", "b a\n");
+    await expect(run(a.preset, { maxSteps: 30, tokenizer: t2 }, "auto")).rejects.toThrow(
+      /tokenizer in .*tok2 differs from the one this run started with/,
     );
   });
 });
