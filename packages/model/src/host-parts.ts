@@ -14,7 +14,7 @@ import { crossEntropy } from "./nn/cross-entropy.ts";
 import { embedding } from "./nn/embedding.ts";
 import { transformerLayer } from "./nn/lm.ts";
 import { headRopeAngles, rope, ropeTables } from "./nn/rope.ts";
-import { type CosineSchedule, cosineLr } from "./optim/schedule.ts";
+import { type CosineSchedule, cosineLr, validateSchedule } from "./optim/schedule.ts";
 import { runGraph } from "./runtime/session.ts";
 import { createInference } from "./train/inference.ts";
 import { checkTokenIds } from "./train/host-tensors.ts";
@@ -181,24 +181,10 @@ export async function hostTransformerBlock(
 }
 
 /**
- * CS336's `get_lr_cosine_schedule` with its arguments checked. Unlike `validateSchedule` (training runs) it
- * allows cosineCycleIters == warmupIters: a schedule with no cosine phase is well defined, if unusual.
+ * CS336's `get_lr_cosine_schedule` with its arguments checked. Unlike training runs it allows
+ * cosineCycleIters == warmupIters: a schedule with no cosine phase is well defined, if unusual.
  */
 export function checkedCosineLr(it: number, s: CosineSchedule): number {
-  const { maxLearningRate: max, minLearningRate: min, warmupIters: warm, cosineCycleIters: cycle } = s;
-  for (const [what, n] of [
-    ["iteration", it],
-    ["warmup iterations", warm],
-    ["cosine cycle iterations", cycle],
-  ] as const) {
-    if (!(Number.isSafeInteger(n) && n >= 0)) throw new RangeError(`${what} must be an integer >= 0, got ${n}`);
-  }
-  if (!(Number.isFinite(max) && max >= 0)) throw new RangeError(`max learning rate must be >= 0, got ${max}`);
-  if (!(Number.isFinite(min) && min >= 0 && min <= max)) {
-    throw new RangeError(`min learning rate must lie in [0, max learning rate ${max}], got ${min}`);
-  }
-  if (cycle < warm) {
-    throw new RangeError(`cosine cycle iterations (${cycle}) must be >= warmup iterations (${warm})`);
-  }
-  return cosineLr(it, s);
+  if (!(Number.isSafeInteger(it) && it >= 0)) throw new RangeError(`iteration must be an integer >= 0, got ${it}`);
+  return cosineLr(it, validateSchedule(s, "optional"));
 }

@@ -20,8 +20,12 @@ export function cosineLr(it: number, s: CosineSchedule): number {
   return min;
 }
 
-/** Checks a schedule once at the boundary (so the training loop can trust it). */
-export function validateSchedule(s: CosineSchedule): CosineSchedule {
+/**
+ * Checks a schedule once at the boundary. The one open choice is cycle == warmup (no cosine phase: the
+ * maximum at it == warmup, the minimum after): CS336's `get_lr_cosine_schedule` adapter allows it
+ * ("optional"); the default refuses it, as the trainer's config does (cosineSteps > warmupSteps).
+ */
+export function validateSchedule(s: CosineSchedule, cosinePhase: "required" | "optional" = "required"): CosineSchedule {
   const { maxLearningRate: max, minLearningRate: min, warmupIters: warm, cosineCycleIters: cycle } = s;
   if (!(Number.isFinite(max) && max >= 0)) throw new RangeError(`max learning rate must be >= 0, got ${max}`);
   if (!(Number.isFinite(min) && min >= 0 && min <= max)) {
@@ -29,7 +33,12 @@ export function validateSchedule(s: CosineSchedule): CosineSchedule {
   }
   if (!(Number.isSafeInteger(warm) && warm >= 0))
     throw new RangeError(`warmup iterations must be an integer >= 0, got ${warm}`);
-  if (!(Number.isSafeInteger(cycle) && cycle > warm)) {
+  if (cosinePhase === "optional") {
+    if (!Number.isSafeInteger(cycle)) throw new RangeError(`cosine cycle iterations must be an integer, got ${cycle}`);
+    if (cycle < warm) {
+      throw new RangeError(`cosine cycle iterations (${cycle}) must be >= warmup iterations (${warm})`);
+    }
+  } else if (!(Number.isSafeInteger(cycle) && cycle > warm)) {
     throw new RangeError(
       `cosine cycle iterations (${cycle}) must be an integer greater than warmup iterations (${warm})`,
     );
