@@ -6,7 +6,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { asFloat32, readSafetensors, type SafeTensor } from "@cs336-ts/model/io/safetensors.ts";
+import type { SafeTensor } from "@cs336-ts/model/io/safetensors.ts";
 import {
   type IntTensor,
   type ModelConfig,
@@ -24,14 +24,12 @@ import {
   type Tensor,
   type Weights,
 } from "./adapters.ts";
+import { loadReference, REFERENCE_DIR, referenceValues, relErr } from "./reference-fixtures.ts";
 
-const dir = join(import.meta.dir, "fixtures/reference");
-const load = async (name: string) =>
-  readSafetensors(new Uint8Array(await Bun.file(join(dir, `${name}.safetensors`)).arrayBuffer()), name).tensors;
 const [model, fb, comp, optim] = (await Promise.all(
-  ["model", "forward_backward", "components", "optim"].map(load),
+  ["model", "forward_backward", "components", "optim"].map(loadReference),
 )) as [Map<string, SafeTensor>, Map<string, SafeTensor>, Map<string, SafeTensor>, Map<string, SafeTensor>];
-const cfgJson = await Bun.file(join(dir, "config.json")).json();
+const cfgJson = await Bun.file(join(REFERENCE_DIR, "config.json")).json();
 const config: ModelConfig = {
   vocabSize: cfgJson.vocab_size,
   contextLength: cfgJson.context_length,
@@ -43,9 +41,7 @@ const config: ModelConfig = {
 };
 
 function from(file: Map<string, SafeTensor>, name: string): Tensor {
-  const t = file.get(name);
-  if (!t) throw new Error(`fixture tensor ${name} missing`);
-  return { data: asFloat32(t), shape: [...t.shape] };
+  return { data: referenceValues(file, name), shape: [...file.get(name)!.shape] };
 }
 const ints = (file: Map<string, SafeTensor>, name: string): IntTensor => {
   const t = from(file, name);
@@ -55,16 +51,6 @@ const weights: Weights = Object.fromEntries([...model.keys()].map((k) => [k, fro
 const w = (name: string) => weights[name]!;
 const arange = (n: number): IntTensor => ({ data: Int32Array.from({ length: n }, (_, i) => i), shape: [n] });
 
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let d = 0;
-  let n = 0;
-  for (let i = 0; i < b.length; i++) {
-    d += (a[i]! - b[i]!) ** 2;
-    n += b[i]! ** 2;
-  }
-  return Math.sqrt(d / n);
-}
 function expectClose(got: Tensor, want: Tensor, tol = 1e-4) {
   expect(got.shape).toEqual(want.shape);
   expect(relErr(got.data, want.data)).toBeLessThan(tol);

@@ -1,7 +1,6 @@
 // The in-graph AdamW and clipping: CS336's 1000-step Linear problem run as one ONNX Loop (forward, autodiff,
 // AdamW per iteration) against PyTorch, and many random steps against the float64 host reference.
 import { describe, expect, test } from "bun:test";
-import { join } from "node:path";
 import { grad } from "../src/autodiff/grad.ts";
 import { Graph } from "../src/graph/graph.ts";
 import { add, mul, sub } from "../src/graph/ops-elementwise.ts";
@@ -9,26 +8,15 @@ import { gather } from "../src/graph/ops-index.ts";
 import { matMul, reduceSum } from "../src/graph/ops-reduce.ts";
 import { loop } from "../src/graph/loop.ts";
 import { tensorOf } from "../src/graph/value.ts";
-import { asFloat32, readSafetensors } from "../src/io/safetensors.ts";
 import { adamwStep } from "../src/optim/adamw.ts";
 import { adamwInit, adamwStepReference, clipReference } from "../src/optim/reference.ts";
 import { Rng } from "../src/random.ts";
 import { runGraph } from "../src/runtime/session.ts";
 import { clipGradients, runAdamwSteps } from "../src/train/optim-host.ts";
+import { loadReference, referenceValues, relErr } from "../../../tests/reference-fixtures.ts";
 
-const optimPath = join(import.meta.dir, "../../../tests/fixtures/reference/optim.safetensors");
-const optim = readSafetensors(new Uint8Array(await Bun.file(optimPath).arrayBuffer())).tensors;
-const get = (name: string) => asFloat32(optim.get(name)!);
-
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  let n = 0;
-  for (let i = 0; i < b.length; i++) {
-    d += (a[i]! - b[i]!) ** 2;
-    n += b[i]! ** 2;
-  }
-  return Math.sqrt(d / n);
-}
+const optim = await loadReference("optim");
+const get = (name: string) => referenceValues(optim, name);
 
 describe("AdamW in the graph", () => {
   test("CS336's Linear(3,2): 1000 steps of forward, autodiff and AdamW in one Loop match torch", async () => {

@@ -1,28 +1,12 @@
 // Host-side optimization pieces against CS336's values and the PyTorch float64 reference:
 // the cosine schedule, and the float64 AdamW / clipping references that the in-graph versions are tested by.
 import { describe, expect, test } from "bun:test";
-import { join } from "node:path";
-import { asFloat32, readSafetensors } from "../src/io/safetensors.ts";
 import { adamwInit, adamwStepReference, clipReference } from "../src/optim/reference.ts";
 import { cosineLr, validateSchedule } from "../src/optim/schedule.ts";
+import { loadReference, referenceValues, relErr } from "../../../tests/reference-fixtures.ts";
 
-const optimPath = join(import.meta.dir, "../../../tests/fixtures/reference/optim.safetensors");
-const optim = readSafetensors(new Uint8Array(await Bun.file(optimPath).arrayBuffer())).tensors;
-const get = (name: string) => {
-  const t = optim.get(name);
-  if (!t) throw new Error(`fixture ${name} missing`);
-  return asFloat32(t);
-};
-
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  let n = 0;
-  for (let i = 0; i < b.length; i++) {
-    d += (a[i]! - b[i]!) ** 2;
-    n += b[i]! ** 2;
-  }
-  return Math.sqrt(d / n);
-}
+const optim = await loadReference("optim");
+const get = (name: string) => referenceValues(optim, name);
 
 // CS336 tests/test_optimizer.py::test_get_lr_cosine_schedule.
 const CS336_LRS = [

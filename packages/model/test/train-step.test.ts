@@ -7,19 +7,10 @@ import { initParameters } from "../src/init.ts";
 import { adamwInit, adamwStepReference, clipReference } from "../src/optim/reference.ts";
 import { Rng } from "../src/random.ts";
 import { createTrainer, initTrainState, lossAndGradients, type TrainState } from "../src/train/trainer.ts";
+import { relErr } from "../../../tests/reference-fixtures.ts";
 
 const tiny: ModelConfigInput = { vocabSize: 40, contextLength: 16, dModel: 16, numLayers: 2, numHeads: 2, dFf: 24 };
 const hp = { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, maxGradNorm: 1.0 };
-
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  let n = 0;
-  for (let i = 0; i < b.length; i++) {
-    d += (a[i]! - b[i]!) ** 2;
-    n += b[i]! ** 2;
-  }
-  return Math.sqrt(d / n);
-}
 
 function batches(rng: Rng, k: number, b: number, t: number, vocab: number) {
   const x = Int32Array.from({ length: k * b * t }, () => rng.nextInt(vocab));
