@@ -4,7 +4,7 @@
 // periodic and final checkpoints, JSONL metrics, live progress and learning curves. A non-finite loss or
 // state stops the run without writing it; an interrupt saves a checkpoint first. Leaves out: setup (loop-run.ts).
 import { initParameters, type ParamMap } from "@cs336-ts/model/init.ts";
-import { cosineLr, type CosineSchedule } from "@cs336-ts/model/optim/schedule.ts";
+import { type CosineSchedule, scheduleSlice } from "@cs336-ts/model/optim/schedule.ts";
 import { basename, resolve } from "node:path";
 import { Rng } from "@cs336-ts/model/random.ts";
 import { type Checkpoint, saveCheckpoint, type TrainState } from "./checkpoint.ts";
@@ -170,8 +170,7 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
   while (step < c.maxSteps) {
     const end = chunkEnd(c, step);
     const k = end - step;
-    const lrs = new Float32Array(k);
-    for (let i = 0; i < k; i++) lrs[i] = cosineLr(step + i, schedule);
+    const lrs = scheduleSlice(schedule, step, k);
     const { x, y } = getBatches(o.train, k, c.batchSize, T, rng);
     const tChunk = now();
     const startElapsed = elapsed();
