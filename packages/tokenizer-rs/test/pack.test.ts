@@ -1,11 +1,11 @@
-// The npm package as users get it: `npm pack` (prepack builds dist/ and swaps in the publish manifest),
-// the tarball extracted into an empty folder's node_modules (it has no dependencies, so no install
-// step is needed offline), then used from plain Node 20 and from Bun: GPT-2-like data from a tiny vocab,
-// and both parallel paths (Worker threads: encodeFile and trainBpe), whose Worker files live in dist/.
-// The first run in a fresh checkout builds dist/ (~30 s); later runs reuse it.
+// The npm package as users get it: `bun run tarball` (builds dist/, packs a staged copy with the publish
+// manifest; the repo's package.json stays byte-identical), the tarball extracted into an empty folder's
+// node_modules (no dependencies, so no install step offline), then used from plain Node 20 and from Bun:
+// GPT-2-like data from a tiny vocab, and both parallel paths (Worker threads: encodeFile and trainBpe),
+// whose Worker files live in dist/. The first run in a fresh checkout builds dist/ (~30 s).
 import { expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -48,9 +48,13 @@ console.log(JSON.stringify({
 tok[Symbol.dispose]();
 `;
 
-test("npm pack → extract → use from Node 20 and Bun", () => {
+test("bun run tarball → extract → use from Node 20 and Bun", () => {
   const dest = mkdtempSync(join(tmpdir(), "tok-pack-"));
-  const packed = spawnSync("npm", ["pack", "--pack-destination", dest, "--json"], { cwd: PKG, encoding: "utf8" });
+  const manifestBefore = readFileSync(join(PKG, "package.json"), "utf8");
+  const packed = spawnSync("bun", ["run", "tarball", "--pack-destination", dest, "--json"], {
+    cwd: PKG,
+    encoding: "utf8",
+  });
   expect(packed.status, packed.stderr).toBe(0);
   const info = JSON.parse(packed.stdout.slice(packed.stdout.indexOf("["))) as Array<{
     filename: string;
@@ -63,8 +67,12 @@ test("npm pack → extract → use from Node 20 and Bun", () => {
   expect(files).toContain("README.md");
   expect(files).toContain("LICENSE");
   expect(files.some((f) => f.startsWith("ts/"))).toBe(false);
-  // The repo's manifest is restored after packing.
-  expect(JSON.parse(readFileSync(join(PKG, "package.json"), "utf8")).exports["."]).toBe("./ts/index.ts");
+  // Packing never writes the repo's manifest (a staged copy is packed), and leaves no stage dir behind.
+  expect(readFileSync(join(PKG, "package.json"), "utf8")).toBe(manifestBefore);
+  expect(JSON.parse(manifestBefore).exports["."]).toBe("./ts/index.ts");
+  const stage = /staged package: (\S+)/.exec(packed.stderr)?.[1];
+  expect(stage).toBeDefined();
+  expect(existsSync(stage as string)).toBe(false);
 
   const app = join(dest, "app");
   const target = join(app, "node_modules/@cs336-ts/tokenizer");
@@ -90,3 +98,11 @@ test("npm pack → extract → use from Node 20 and Bun", () => {
     expect(got.ids).toContain(259);
   }
 }, 120_000);
+
+test("plain `npm pack` in the package folder is refused and points at `bun run tarball`", () => {
+  const dest = mkdtempSync(join(tmpdir(), "tok-pack-plain-"));
+  const r = spawnSync("npm", ["pack", "--pack-destination", dest], { cwd: PKG, encoding: "utf8" });
+  expect(r.status).not.toBe(0);
+  expect(r.stderr).toContain("run bun run tarball");
+  expect(readdirSync(dest)).toEqual([]);
+});
