@@ -1,10 +1,12 @@
 // The Tokenizer's API contract beyond CS336's cases: the special-token policy on every entry point, clear
 // errors (unknown ids, bad files with line numbers, disallowed specials), encodeBatch, the incremental
-// decoder, disposal, and flat memory over thousands of constructed-and-dropped tokenizers.
+// decoder, disposal, flat memory over thousands of constructed-and-dropped tokenizers, and an entry
+// point that exports no internals.
 import { describe, expect, test } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import * as api from "@cs336-ts/tokenizer";
 import { parseTiktokenRanks, Tokenizer } from "@cs336-ts/tokenizer";
 import { liveEncoders, wasmMemoryBytes } from "../ts/encoder-wasm.ts";
 import { mergesTxt, vocabJson } from "../ts/files.ts";
@@ -210,4 +212,22 @@ describe("WASM memory", () => {
     }
     expect(liveEncoders()).toBe(before);
   });
+});
+
+test("the public entry point exports the API and no internals", () => {
+  const names = Object.keys(api);
+  for (const internal of [
+    "WasmInstance",
+    "compileModule",
+    "compileModuleSync",
+    "encodeStringList",
+    "writeFileAtomic",
+    "referenceTrainBpe",
+    "referencePretokenCounts",
+  ]) {
+    expect(names).not.toContain(internal);
+  }
+  for (const pub of ["Tokenizer", "trainBpe", "encodeFile", "saveTokenizerFiles", "TokenizerError"]) {
+    expect(names).toContain(pub);
+  }
 });

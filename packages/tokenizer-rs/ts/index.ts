@@ -1,6 +1,7 @@
-// Public API of @cs336-ts/tokenizer: one export line per module (other areas append theirs).
-export type { CoreExports } from "./wasm.ts";
-export { compileModule, compileModuleSync, encodeStringList, TokenizerError, WasmInstance } from "./wasm.ts";
+// Public API of @cs336-ts/tokenizer: one export line per module. Internals stay unexported (the WASM
+// loader and instance in wasm.ts, the string-list codec, writeFileAtomic, the pure-TS reference trainer
+// that tests compare against); the package's own tests import them from ../ts/ by path.
+export { TokenizerError } from "./wasm.ts";
 export type { Merges, TrainBpeOptions, TrainBpeResult, TrainProgress, TrainStats, Vocab } from "./train.ts";
 export { trainBpe } from "./train.ts";
 export type { MergesInput, VocabInput } from "./tokenizer.ts";
@@ -21,9 +22,7 @@ export {
   saveTokenizerFiles,
   tokenizerJson,
   vocabJson,
-  writeFileAtomic,
 } from "./files.ts";
-export { referencePretokenCounts, referenceTrainBpe } from "./reference-trainer.ts";
 export type { FromFilesOptions } from "./tokenizer-files.ts";
 export type { EncodeFileOptions, EncodeFileResult } from "./encode-file.ts";
 export { encodeFile } from "./encode-file.ts";
