@@ -19,7 +19,7 @@ function run(cmd: string, args: string[]): void {
 }
 
 run("bash", ["scripts/build-wasm.sh"]);
-// Skipped when nothing it reads changed since the last build (npm pack runs it every time).
+// Skipped when nothing it reads changed since the last build (`bun run tarball` runs it every time).
 const inputs = [
   ...readdirSync(join(pkg, "ts"))
     .filter((f) => f.endsWith(".ts"))
