@@ -120,10 +120,12 @@ const command: Command = {
       process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
     };
 
-    const writer = createNpyWriter(out, dtype);
     // Ctrl-C or a kill must not leave OUT.npy.tmp-PID behind: drop the partial file, exit 128 + signal.
+    // The handlers go in before the temp file exists: until a listener is installed, a signal kills the
+    // process outright and the file would stay.
+    let writer: ReturnType<typeof createNpyWriter> | undefined;
     const onSignal = (sig: NodeJS.Signals) => {
-      writer.abort();
+      writer?.abort();
       process.stderr.write(`\ninterrupted (${sig}); ${out} was not written\n`);
       process.exit(sig === "SIGINT" ? 130 : 143);
     };
@@ -131,18 +133,20 @@ const command: Command = {
     process.once("SIGTERM", onSignal);
     let result: Awaited<ReturnType<typeof encodeFile>>;
     try {
+      const w = createNpyWriter(out, dtype);
+      writer = w;
       result = await encodeFile({
         input,
         tokenizerDir: dir,
         ...(specialTokens ? { specialTokens } : {}),
         options,
         workers,
-        onIds: (ids) => writer.write(ids),
+        onIds: (ids) => w.write(ids),
         onProgress: (d, t) => show(d, t),
       });
-      writer.close();
+      w.close();
     } catch (e) {
-      writer.abort();
+      writer?.abort();
       if (tty) process.stderr.write("\n");
       throw e;
     } finally {
