@@ -7,7 +7,7 @@
 //! A small direct-mapped table of recent hits sits in front (128 KiB, stays in L2): with 50k distinct
 //! pre-tokens the main table is megabytes, and a miss to memory per lookup was half the encode time.
 
-use crate::encode_hash::FxHashMap;
+use crate::fxhash::FxHashMap;
 
 /// Pieces longer than this are not cached: long runs (whitespace, digits, a URL) rarely repeat.
 pub const MAX_CACHED_PIECE: usize = 64;

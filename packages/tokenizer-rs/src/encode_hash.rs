@@ -1,68 +1,10 @@
-//! Hashing for the encoder's hot lookups: an Fx-style hasher (rustc's FxHash: one multiply per word) and a
-//! fixed open-addressing map from a packed token pair to its merge. std's SipHash is DoS-resistant but
-//! several times slower per lookup, and encoding does millions of these; the inputs here are token ids and
-//! text the caller already controls, so hash flooding is not a threat worth paying for.
+//! Hashing for the encoder's hot lookups: a fixed open-addressing map from a packed token pair to its
+//! merge, slots picked by one FxHash multiply (the hasher for std maps is in `fxhash`). std's SipHash is
+//! DoS-resistant but several times slower per lookup, and encoding does millions of these; the inputs
+//! here are token ids and text the caller already controls, so hash flooding is not a threat worth paying
+//! for.
 
-use std::hash::{BuildHasherDefault, Hasher};
-
-const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-/// FxHash (as in rustc): `h = (h.rotl(5) ^ word) * SEED`, fed eight bytes at a time.
-#[derive(Default, Clone, Copy)]
-pub struct FxHasher {
-    hash: u64,
-}
-
-impl FxHasher {
-    #[inline]
-    fn add(&mut self, word: u64) {
-        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(SEED);
-    }
-}
-
-impl Hasher for FxHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.add(u64::from_le_bytes(w));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(w));
-        }
-    }
-    #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.add(i as u64);
-    }
-    #[inline]
-    fn write_u32(&mut self, i: u32) {
-        self.add(i as u64);
-    }
-    #[inline]
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-    #[inline]
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-    #[inline]
-    fn finish(&self) -> u64 {
-        // A product's low bits depend only on the input's low bits (for a short token: its first bytes),
-        // and hashbrown picks buckets by the low bits; rotating brings the well-mixed high bits down
-        // (as rustc-hash 2 does). Without it, building a GPT-2 index was ~5x slower from collisions.
-        self.hash.rotate_left(26)
-    }
-}
-
-pub type FxBuild = BuildHasherDefault<FxHasher>;
-pub type FxHashMap<K, V> = std::collections::HashMap<K, V, FxBuild>;
+use crate::fxhash::SEED;
 
 /// What merging an adjacent pair gives: its priority (lower merges first) and the id of the merged token.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -206,16 +148,5 @@ mod tests {
                 assert_eq!(ours.get(l, r), std_map.get(&(l, r)).copied());
             }
         }
-    }
-
-    #[test]
-    fn fx_hasher_distinguishes_lengths_and_content() {
-        let h = |b: &[u8]| {
-            let mut s = FxHasher::default();
-            s.write(b);
-            s.finish()
-        };
-        assert_ne!(h(b"abcdefgh"), h(b"abcdefgi"));
-        assert_ne!(h(b"hello world, this"), h(b"hello world, thit"));
     }
 }

@@ -35,7 +35,7 @@
 //!   struct (random visits: one cache miss instead of four). Native 1.30 → 0.82-0.99 s; WASM 4.5-5.7 →
 //!   2.2-3.2 s. Still memory-bound: ~1.6M word visits (47% stale index entries) and ~1.4M pair updates,
 //!   each a cache miss in multi-MB maps. WASM stays ~2.5x native here (dlmalloc, no SIMD hash probing).
-//! - Pair counts use an in-crate Fx-style hasher (`count::FxBuildHasher`): keys are pairs we produce
+//! - Pair counts use an in-crate Fx-style hasher (`fxhash::FxHasher`): keys are pairs we produce
 //!   ourselves, so HashDoS resistance (std's SipHash) buys nothing and costs ~2x.
 //! - The merge loop touches only words containing the merged pair (pair→words index) and keeps pair
 //!   counts in a lazily invalidated max-heap: a stale entry is re-pushed with its current count on pop.
@@ -52,6 +52,7 @@ pub mod encode_ranks;
 pub mod encode_rules;
 pub mod encode_stream;
 pub mod error;
+pub mod fxhash;
 pub mod pretoken_table;
 pub mod pretokenize;
 pub mod special;

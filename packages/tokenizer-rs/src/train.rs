@@ -4,7 +4,8 @@
 //! pair (found through a pair→words index), and the best pair comes from a lazily invalidated max-heap.
 //! Leaves out special tokens (the caller appends them) and file formats (see ts/files.ts).
 
-use crate::count::{FxHashMap, PretokenCounts};
+use crate::count::PretokenCounts;
+use crate::fxhash::FxHashMap;
 
 type Pair = u64; // (left id << 32) | right id
 
