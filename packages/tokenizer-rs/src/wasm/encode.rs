@@ -101,6 +101,31 @@ pub unsafe extern "C" fn encoder_from_merges(
     register(build())
 }
 
+/// Special tokens as a string list beside their ids (one u32 each), paired up.
+///
+/// # Safety
+/// (specials_ptr, specials_len) must describe live memory from `alloc`; `ids_ptr` holds `ids_count` u32s.
+unsafe fn read_specials(
+    specials_ptr: *const u8,
+    specials_len: usize,
+    ids_ptr: *const u32,
+    ids_count: usize,
+) -> Result<Vec<(String, u32)>> {
+    let names = read_string_list(bytes(specials_ptr, specials_len))?;
+    let ids: &[u32] = if ids_count == 0 {
+        &[]
+    } else {
+        core::slice::from_raw_parts(ids_ptr, ids_count)
+    };
+    if ids.len() != names.len() {
+        return Err(Error::MalformedBuffer {
+            what: "special-token ids",
+            offset: ids.len(),
+        });
+    }
+    Ok(names.into_iter().zip(ids.iter().copied()).collect())
+}
+
 /// # Safety
 /// Each (ptr, len) pair must describe live memory from `alloc`; `ids_ptr` holds one u32 per special token.
 #[no_mangle]
@@ -114,19 +139,7 @@ pub unsafe extern "C" fn encoder_from_ranks(
 ) -> u32 {
     let build = || -> Result<Encoder> {
         let tokens = read_byte_list(bytes(tokens_ptr, tokens_len))?;
-        let names = read_string_list(bytes(specials_ptr, specials_len))?;
-        let ids: &[u32] = if ids_count == 0 {
-            &[]
-        } else {
-            core::slice::from_raw_parts(ids_ptr, ids_count)
-        };
-        if ids.len() != names.len() {
-            return Err(Error::MalformedBuffer {
-                what: "special-token ids",
-                offset: ids.len(),
-            });
-        }
-        let specials: Vec<(String, u32)> = names.into_iter().zip(ids.iter().copied()).collect();
+        let specials = read_specials(specials_ptr, specials_len, ids_ptr, ids_count)?;
         Encoder::from_ranks(&tokens, &specials)
     };
     register(build())
@@ -149,19 +162,7 @@ pub unsafe extern "C" fn encoder_from_rank_text(
 ) -> u32 {
     let build = || -> Result<Encoder> {
         let tokens = crate::encode_ranks::parse_rank_lines(bytes(text_ptr, text_len), escaped != 0)?;
-        let names = read_string_list(bytes(specials_ptr, specials_len))?;
-        let ids: &[u32] = if ids_count == 0 {
-            &[]
-        } else {
-            core::slice::from_raw_parts(ids_ptr, ids_count)
-        };
-        if ids.len() != names.len() {
-            return Err(Error::MalformedBuffer {
-                what: "special-token ids",
-                offset: ids.len(),
-            });
-        }
-        let specials: Vec<(String, u32)> = names.into_iter().zip(ids.iter().copied()).collect();
+        let specials = read_specials(specials_ptr, specials_len, ids_ptr, ids_count)?;
         Encoder::from_rank_table(tokens, &specials)
     };
     register(build())
