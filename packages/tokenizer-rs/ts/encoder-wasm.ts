@@ -79,6 +79,13 @@ function withAll<T>(w: WasmInstance, parts: Uint8Array[], fn: (ptrs: number[]) =
   }
 }
 
+/** A new encoder handle, freed when `owner` is collected; 0 means the core refused, and says why. */
+function adopt(w: WasmInstance, owner: object, h: number): number {
+  if (h === 0) throw new TokenizerError(w.lastError());
+  registry.register(owner, h, owner);
+  return h;
+}
+
 /** Builds an encoder in the shared instance; the returned handle is owned by `owner`. */
 export function createFromMerges(owner: object, vocab: Uint8Array, merges: Uint8Array, specials: Uint8Array): number {
   const w = instance();
@@ -92,9 +99,7 @@ export function createFromMerges(owner: object, vocab: Uint8Array, merges: Uint8
       specials.length,
     ),
   );
-  if (h === 0) throw new TokenizerError(w.lastError());
-  registry.register(owner, h, owner);
-  return h;
+  return adopt(w, owner, h);
 }
 
 /**
@@ -129,9 +134,7 @@ export function createFromRanks(owner: object, tokens: Uint8Array, specials: Uin
   const h = withAll(w, [tokens, specials, idBytes], ([t, s, i]) =>
     exportsOf(w).encoder_from_ranks(t as number, tokens.length, s as number, specials.length, i as number, ids.length),
   );
-  if (h === 0) throw new TokenizerError(w.lastError());
-  registry.register(owner, h, owner);
-  return h;
+  return adopt(w, owner, h);
 }
 
 /**
@@ -158,9 +161,7 @@ export function createFromRankText(
       escaped ? 1 : 0,
     ),
   );
-  if (h === 0) throw new TokenizerError(w.lastError());
-  registry.register(owner, h, owner);
-  return h;
+  return adopt(w, owner, h);
 }
 
 /** Frees the handle now (idempotence is the caller's job) and stops the finalizer from freeing it again. */
