@@ -132,6 +132,11 @@ export function splitRankFile(
   source = "rank file",
 ): { lines: string; specialTokens: Record<string, number> } {
   if (!text.trimStart().startsWith("{")) return { lines: text, specialTokens: {} };
+  return readRankJson(text, source);
+}
+
+/** The npm package's encoder JSON: its `bpe_ranks` text (still to be decoded) and its special tokens. */
+function readRankJson(text: string, source: string): { lines: string; specialTokens: Record<string, number> } {
   let json: { bpe_ranks?: unknown; special_tokens?: unknown; pat_str?: unknown };
   try {
     json = JSON.parse(text);
@@ -179,18 +184,8 @@ export function rankJsonBody(
 /** Reads either format from its text: JSON (npm package) or `.tiktoken` lines. */
 export function parseTiktokenRanks(text: string, source = "rank file"): TiktokenRanks {
   if (text.trimStart().startsWith("{")) {
-    let json: { bpe_ranks?: unknown; special_tokens?: unknown; pat_str?: unknown };
-    try {
-      json = JSON.parse(text);
-    } catch (e) {
-      throw new RankFileError(`${source}: not valid JSON (${(e as Error).message})`);
-    }
-    if (typeof json.bpe_ranks !== "string") {
-      throw new RankFileError(`${source}: expected a "bpe_ranks" string, as tiktoken's encoders/*.json have`);
-    }
-    checkPattern(json, source);
-    const specialTokens = specialsOf(json, source);
-    return { tokens: parseNpmBpeRanks(json.bpe_ranks, source, specialTokens), specialTokens };
+    const { lines, specialTokens } = readRankJson(text, source);
+    return { tokens: parseNpmBpeRanks(lines, source, specialTokens), specialTokens };
   }
   return { tokens: parseTiktokenFile(text, source), specialTokens: {} };
 }
