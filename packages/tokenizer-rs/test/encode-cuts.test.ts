@@ -6,24 +6,9 @@ import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { Tokenizer } from "../ts/tokenizer.ts";
 import { firstSafeCut, isSafeCut } from "../ts/train-cuts.ts";
+import { PIECES, SCRIPTS, SPECIALS } from "./cut-pieces.ts";
 
 const enc = new TextEncoder();
-const PIECES = ["a", "bc", "Z", "é", "日", "1", "٣", " ", "  ", "\t", "\r\n", "\n", "'", "'s", "'ll", ".", ",!", "-"];
-// Non-Latin scripts, where only the whitespace rule finds cuts; non-ASCII spaces must never allow one.
-const SCRIPTS = [
-  "日本語の",
-  "テキスト",
-  "。",
-  "Привет",
-  "мир",
-  "\u3000",
-  "\u00a0",
-  "\u2028",
-  "👨‍👩‍👧",
-  "🎉🎉",
-  "x\u0301",
-];
-const SPECIALS = ["<|eot|>", "<|eot|><|eot|>"];
 const SPECIAL_PIECES = [...SPECIALS, "<", "|", ">", "<|eot"];
 
 // Bytes plus merges that chain across letters, digits and punctuation, so ids depend on whole pre-tokens.

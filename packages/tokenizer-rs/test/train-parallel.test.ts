@@ -5,47 +5,11 @@ import fc from "fast-check";
 import { referencePretokenCounts } from "../ts/reference-trainer.ts";
 import { trainBpe } from "../ts/train.ts";
 import { isSafeCut, lastSafeCut } from "../ts/train-cuts.ts";
+import { PIECES as BASE_PIECES, SCRIPTS, SPECIALS } from "./cut-pieces.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-const PIECES = [
-  "a",
-  "bc",
-  "Z",
-  "é",
-  "日",
-  "1",
-  "٣",
-  " ",
-  "  ",
-  "\t",
-  "\r\n",
-  "\n",
-  "'",
-  "'s",
-  "'ll",
-  ".",
-  ",!",
-  "-",
-  "🙂",
-  "日本語の",
-  "テキスト",
-  "。",
-  "Привет",
-  "мир",
-  "\u3000",
-  "\u00a0",
-  "\u2028",
-  "👨‍👩‍👧",
-  "🎉🎉",
-  "x\u0301",
-  "<|eot|>",
-  "<|eot|><|eot|>",
-  "<",
-  "|",
-  ">",
-];
-const SPECIALS = ["<|eot|>", "<|eot|><|eot|>"];
+const PIECES = [...BASE_PIECES, "🙂", ...SCRIPTS, ...SPECIALS, "<", "|", ">"];
 
 describe("safe cuts", () => {
   test("counting the two sides of any safe cut equals counting the whole", () => {
