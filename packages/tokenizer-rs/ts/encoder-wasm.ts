@@ -46,21 +46,6 @@ export function utf8Length(s: string): number {
   return utf8.encode(s).length;
 }
 
-/** A list of byte strings in the core's `u32 LE length + bytes` layout. */
-export function byteList(items: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const it of items) n += 4 + it.length;
-  const out = new Uint8Array(n);
-  const dv = new DataView(out.buffer);
-  let off = 0;
-  for (const it of items) {
-    dv.setUint32(off, it.length, true);
-    out.set(it, off + 4);
-    off += 4 + it.length;
-  }
-  return out;
-}
-
 /** Copies several byte arrays into WASM memory for the duration of `fn`, then frees them. */
 function withAll<T>(w: WasmInstance, parts: Uint8Array[], fn: (ptrs: number[]) => T): T {
   const ptrs: number[] = [];

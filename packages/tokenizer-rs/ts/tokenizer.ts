@@ -4,7 +4,6 @@
 // Loading from files lives in tokenizer-files.ts; the special-token policy in special-policy.ts.
 import { readFileSync } from "node:fs";
 import {
-  byteList,
   createFromMerges,
   createFromRankText,
   createFromRanks,
@@ -30,7 +29,7 @@ import {
   mergeErrorWithLine,
   rankFileText,
 } from "./tokenizer-files.ts";
-import { encodeStringList, TokenizerError } from "./wasm.ts";
+import { byteList, encodeStringList, TokenizerError } from "./wasm.ts";
 
 /** Id → token bytes, as a Map (CS336's `vocab`) or an array indexed by id. Ids must be 0..n-1. */
 export type VocabInput = ReadonlyMap<number, Uint8Array> | readonly Uint8Array[];

@@ -123,16 +123,22 @@ export class WasmInstance {
   }
 }
 
-/** Encodes strings as the core's string list: `u32 LE byte length + UTF-8 bytes`, repeated. */
-export function encodeStringList(list: readonly string[]): Uint8Array {
-  const parts = list.map((s) => utf8.encode(s));
-  const out = new Uint8Array(parts.reduce((n, p) => n + 4 + p.length, 0));
+/** A list of byte strings in the core's `u32 LE length + bytes` layout. */
+export function byteList(items: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const it of items) n += 4 + it.length;
+  const out = new Uint8Array(n);
   const dv = new DataView(out.buffer);
   let off = 0;
-  for (const p of parts) {
-    dv.setUint32(off, p.length, true);
-    out.set(p, off + 4);
-    off += 4 + p.length;
+  for (const it of items) {
+    dv.setUint32(off, it.length, true);
+    out.set(it, off + 4);
+    off += 4 + it.length;
   }
   return out;
+}
+
+/** Encodes strings as the core's string list: `u32 LE byte length + UTF-8 bytes`, repeated. */
+export function encodeStringList(list: readonly string[]): Uint8Array {
+  return byteList(list.map((s) => utf8.encode(s)));
 }
