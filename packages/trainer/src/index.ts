@@ -1,5 +1,5 @@
 // @cs336-ts/trainer: data loading, the training loop, checkpoints, metrics, progress and learning curves
-// (plus sampling, evaluation, export, downloads and the doctor). Keep this a plain export list.
+// (plus sampling, evaluation and export). Keep this a plain export list.
 
 export * from "./checkpoint.ts";
 export * from "./config.ts";
@@ -23,25 +23,3 @@ export * from "./eval.ts";
 export * from "./eval-checkpoint.ts";
 export * from "./export-graph.ts";
 export * from "./export.ts";
-export * from "./demo.ts";
-export * from "./demo-corpus.ts";
-export * from "./doctor.ts";
-export {
-  DATASETS,
-  type DatasetName,
-  type DownloadedFile,
-  type DownloadOptions,
-  downloadDataset,
-  gunzipFile,
-  isDatasetName,
-  type Split,
-} from "./download.ts";
-export {
-  DownloadError,
-  type FetchOptions,
-  fetchResumable,
-  formatBytes,
-  formatProgress,
-  parseContentRange,
-  type Progress as DownloadProgress,
-} from "./download-http.ts";

@@ -1,6 +1,6 @@
 // `bun run cli doctor`: what this machine can run (runtime, WASM build, ONNX Runtime providers, GPU, cores,
 // memory), each problem with its fix. Exits 0 when CPU training works, 1 when something CPU-side is broken.
-import { formatReport, runDoctor } from "@cs336-ts/trainer/doctor.ts";
+import { formatReport, runDoctor } from "../app/doctor/checks.ts";
 import type { Command } from "../command.ts";
 import { parseFlags } from "../flags.ts";
 import { noPositionals } from "./inference-flags.ts";

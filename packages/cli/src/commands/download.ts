@@ -1,5 +1,5 @@
 // `bun run cli download tinystories|owt --out DIR`: fetch CS336's datasets with resume and a progress line.
-import { downloadDataset, formatProgress, isDatasetName, type Split } from "@cs336-ts/trainer/download.ts";
+import { downloadDataset, formatProgress, isDatasetName, type Split } from "../app/download/datasets.ts";
 import type { Command } from "../command.ts";
 import { parseFlags, UsageError } from "../flags.ts";
 

@@ -5,7 +5,7 @@
 // Leaves out: any cleaning of the text (the demo trains on the bytes as they are).
 import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { DATASETS, DownloadError, downloadDataset, type DownloadOptions } from "./download.ts";
+import { DATASETS, DownloadError, downloadDataset, type DownloadOptions } from "../download/datasets.ts";
 
 export type DemoCorpus = {
   /** Human-readable origin, printed by the demo. */

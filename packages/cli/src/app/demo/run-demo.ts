@@ -1,4 +1,4 @@
-// The end-to-end demo (README quick start, `bun run demo`): find TinyStories (demo-corpus.ts), train a BPE
+// The end-to-end demo (README quick start, `bun run demo`): find TinyStories (corpus.ts), train a BPE
 // tokenizer, encode train and validation text to .npy, train the CPU preset (configs/tinystories-cpu.json)
 // on it, evaluate on the held-out text and sample a story, each phase timed. Everything goes to runs/demo/;
 // the library calls are the same ones the CLI commands make. Leaves out: hyperparameter search and resuming
@@ -8,17 +8,16 @@ import { join, relative, resolve } from "node:path";
 import { parameterCount } from "@cs336-ts/model/config.ts";
 import type { Device } from "@cs336-ts/model/runtime/session.ts";
 import { saveTokenizerFiles, Tokenizer, trainBpe } from "@cs336-ts/tokenizer";
-import { type RunConfigInput, resolveRunConfig, TRAINING_DEFAULTS } from "./config.ts";
-import { dtypeForVocab, writeNpy } from "./data/npy.ts";
-import { type CorpusLimits, type DemoCorpus, findCorpus } from "./demo-corpus.ts";
-import { type DownloadOptions, formatDuration } from "./download.ts";
-import { evaluateCheckpoint } from "./eval-checkpoint.ts";
-import { END_OF_TEXT, generateWith } from "./generate-checkpoint.ts";
-import { loadInferenceModel } from "./generate-model.ts";
-import { installInterrupt, type Interrupt } from "./loop-interrupt.ts";
-import { readPreset, runTraining } from "./loop-run.ts";
-
-export const REPO_ROOT = resolve(import.meta.dir, "..", "..", "..");
+import { type RunConfigInput, resolveRunConfig, TRAINING_DEFAULTS } from "@cs336-ts/trainer/config.ts";
+import { dtypeForVocab, writeNpy } from "@cs336-ts/trainer/data/npy.ts";
+import { evaluateCheckpoint } from "@cs336-ts/trainer/eval-checkpoint.ts";
+import { END_OF_TEXT, generateWith } from "@cs336-ts/trainer/generate-checkpoint.ts";
+import { loadInferenceModel } from "@cs336-ts/trainer/generate-model.ts";
+import { installInterrupt, type Interrupt } from "@cs336-ts/trainer/loop-interrupt.ts";
+import { readPreset, runTraining } from "@cs336-ts/trainer/loop-run.ts";
+import { type DownloadOptions, formatDuration } from "../download/datasets.ts";
+import { REPO_ROOT } from "../repo-root.ts";
+import { type CorpusLimits, type DemoCorpus, findCorpus } from "./corpus.ts";
 
 export type DemoOptions = {
   corpus: string | null;
@@ -178,7 +177,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       const result = await runTraining(
         { config, resume: null, resumePath: null, notes: [] },
         {
-          engineFactory: async (c) => (await import("./loop-onnx.ts")).createOnnxEngine(c),
+          engineFactory: async (c) => (await import("@cs336-ts/trainer/loop-onnx.ts")).createOnnxEngine(c),
           argv: ["demo"],
           stderr: o.stderr,
           interrupt,

@@ -1,14 +1,14 @@
 // `download tinystories|owt`: CS336's datasets from their public URLs (assignment 1 handout, "Setup"), each
-// file fetched with resume (download-http.ts) and the OWT sample gunzipped after download (streamed, to a
+// file fetched with resume (http.ts) and the OWT sample gunzipped after download (streamed, to a
 // temporary file, then renamed). Files already in place are skipped, so a rerun only finishes what is missing.
 // Leaves out: checksums (the mirrors publish none) and the full OpenWebText corpus.
 import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
-import { DownloadError, type FetchOptions, fetchResumable } from "./download-http.ts";
+import { DownloadError, type FetchOptions, fetchResumable } from "./http.ts";
 
-export { DownloadError, formatBytes, formatDuration, formatProgress, type Progress } from "./download-http.ts";
+export { DownloadError, formatBytes, formatDuration, formatProgress, type Progress } from "./http.ts";
 
 export type DatasetName = "tinystories" | "owt";
 export type Split = "train" | "valid";

@@ -1,13 +1,13 @@
 // `doctor`: what this machine can run, each line a check with ok / warn / fail and, when not ok, the fix.
 // Covers the JS runtime, cores and memory, the tokenizer's WASM build (present, size, sha256, instantiates),
-// ONNX Runtime (version, execution providers that actually create a session: doctor-ort.ts) and nvidia-smi.
+// ONNX Runtime (version, execution providers that actually create a session: onnxruntime.ts) and nvidia-smi.
 // CPU working (WASM loads, a CPU session runs) is what makes the report healthy; CUDA is optional.
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { cpus, freemem, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { probeOnnxRuntime } from "./doctor-ort.ts";
+import { probeOnnxRuntime } from "./onnxruntime.ts";
 
 export type CheckStatus = "ok" | "warn" | "fail";
 export type Check = { section: string; name: string; status: CheckStatus; detail: string; fix?: string };

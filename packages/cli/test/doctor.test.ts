@@ -2,9 +2,9 @@
 // CUDA lines are informative. Also the report's formatting and the CLI's flags.
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { compareVersions, formatReport, runDoctor } from "../src/doctor.ts";
+import { compareVersions, formatReport, runDoctor } from "../src/app/doctor/checks.ts";
 
-const cli = join(import.meta.dir, "../../cli/src/main.ts");
+const cli = join(import.meta.dir, "../src/main.ts");
 
 describe("doctor", () => {
   test("finds the runtime, the machine, ONNX Runtime and a working CPU provider", async () => {

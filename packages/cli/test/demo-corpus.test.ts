@@ -4,9 +4,9 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { blankLineShare, findCorpus, matchParagraphs, readHead, splitCorpus } from "../src/demo-corpus.ts";
-import { sharedFile } from "../../../tests/shared-data.ts";
-import { DATASETS } from "../src/download.ts";
+import { blankLineShare, findCorpus, matchParagraphs, readHead, splitCorpus } from "../src/app/demo/corpus.ts";
+import { DATASETS } from "../src/app/download/datasets.ts";
+import { sharedFile } from "./support/shared-data.ts";
 
 const root = mkdtempSync(join(tmpdir(), "cs336-demo-corpus-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -9,7 +9,7 @@ import { Graph } from "@cs336-ts/model/graph/graph.ts";
 import { add } from "@cs336-ts/model/graph/ops-elementwise.ts";
 import { emitModel } from "@cs336-ts/model/onnx/emit.ts";
 import { type Device, Session } from "@cs336-ts/model/runtime/session.ts";
-import type { Check } from "./doctor.ts";
+import type { Check } from "./checks.ts";
 
 export const CUDA_INSTALL_FIX =
   "ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install (or `bun run setup` on the GPU machine)";

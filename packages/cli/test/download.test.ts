@@ -6,8 +6,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { fetchResumable, parseContentRange, type Progress } from "../src/download-http.ts";
-import { DATASETS, downloadDataset } from "../src/download.ts";
+import { fetchResumable, parseContentRange, type Progress } from "../src/app/download/http.ts";
+import { DATASETS, downloadDataset } from "../src/app/download/datasets.ts";
 
 type ServerOpts = {
   files: Record<string, Uint8Array>;
@@ -237,7 +237,7 @@ describe("downloadDataset", () => {
 });
 
 describe("cli download", () => {
-  const cli = join(import.meta.dir, "../../cli/src/main.ts");
+  const cli = join(import.meta.dir, "../src/main.ts");
   const run = (args: string[]) => {
     const p = Bun.spawnSync(["bun", cli, "download", ...args], { stdout: "pipe", stderr: "pipe" });
     return { code: p.exitCode, out: p.stdout.toString(), err: p.stderr.toString() };

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Rng } from "@cs336-ts/model/random.ts";
-import { type DemoOptions, runDemo } from "../src/demo.ts";
+import { type DemoOptions, runDemo } from "../src/app/demo/run-demo.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "cs336-demo-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -112,7 +112,7 @@ describe("demo", () => {
   }, 60_000);
 
   test("cli: a missing --corpus exits 2 and says how to give one", () => {
-    const cli = join(import.meta.dir, "../../cli/src/main.ts");
+    const cli = join(import.meta.dir, "../src/main.ts");
     const p = Bun.spawnSync(["bun", cli, "demo", "--corpus", join(dir, "missing.txt"), "--out", join(dir, "x")], {
       stdout: "pipe",
       stderr: "pipe",
