@@ -3,7 +3,7 @@
 // sum(y · seed) and rejects a seed of another shape. Symbolic shapes get null (callers fall back to autodiff).
 
 import { describe, expect, test } from "bun:test";
-import { grad } from "../src/autodiff/grad.ts";
+import { grad } from "../src/autodiff/gradient.ts";
 import { Graph } from "../src/graph/graph.ts";
 import { tanh } from "../src/graph/ops-elementwise.ts";
 import { tensorOf } from "../src/graph/value.ts";

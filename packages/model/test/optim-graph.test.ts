@@ -1,7 +1,7 @@
 // The in-graph AdamW and clipping: CS336's 1000-step Linear problem run as one ONNX Loop (forward, autodiff,
 // AdamW per iteration) against PyTorch, and many random steps against the float64 host reference.
 import { describe, expect, test } from "bun:test";
-import { grad } from "../src/autodiff/grad.ts";
+import { grad } from "../src/autodiff/gradient.ts";
 import { Graph } from "../src/graph/graph.ts";
 import { add, mul, sub } from "../src/graph/ops-elementwise.ts";
 import { gather } from "../src/graph/ops-index.ts";

@@ -3,12 +3,12 @@
 // checked against central differences in gradcheck.test.ts (MatMul's x·Wᵀ case).
 
 import { describe, expect, test } from "bun:test";
-import { grad } from "../src/autodiff/grad.ts";
+import { grad } from "../src/autodiff/gradient.ts";
 import { Graph } from "../src/graph/graph.ts";
 import { mul } from "../src/graph/ops-elementwise.ts";
 import { reduceSum } from "../src/graph/ops-reduce.ts";
 import { transpose } from "../src/graph/ops-shape.ts";
-import { linear } from "../src/nn/linear.ts";
+import { linear } from "../src/nn/layers.ts";
 
 describe("transpose folding", () => {
   test("the inverse permutation returns the input; others add a node", () => {

@@ -61,6 +61,6 @@ function normalizer(op: "Softmax" | "LogSoftmax", x: Value, axis: number): Value
   return g.addNode(op, [x], { axis: { i: a } }, [{ dtype: x.dtype, shape: x.shape }])[0]!;
 }
 
-/** ONNX Softmax (ORT's kernel subtracts the max); nn/activations.ts has the composed, differentiable-by-parts one. */
+/** ONNX Softmax (ORT's kernel subtracts the max); nn/layers.ts has the composed, differentiable-by-parts one. */
 export const softmax = (x: Value, axis = -1) => normalizer("Softmax", x, axis);
 export const logSoftmax = (x: Value, axis = -1) => normalizer("LogSoftmax", x, axis);

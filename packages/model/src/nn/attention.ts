@@ -19,7 +19,7 @@ import {
   trilu,
 } from "../graph/ops-shape.ts";
 import { type Dim, type Value, tensorOf } from "../graph/value.ts";
-import { dense } from "./dense.ts";
+import { dense } from "./layers.ts";
 import { applyRope } from "./rope.ts";
 
 /** 0 on and below the diagonal, -inf above: scores (..., Tq, Tk) + mask is causal (query i sees keys ≤ i). */

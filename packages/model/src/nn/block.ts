@@ -6,8 +6,7 @@ import { add } from "../graph/ops-elementwise.ts";
 import type { Value } from "../graph/value.ts";
 import type { ModelConfig } from "../config.ts";
 import { type AttentionWeights, multiheadSelfAttention, type RopeAngles } from "./attention.ts";
-import { rmsNorm } from "./rmsnorm.ts";
-import { type FfnWeights, siluFfn, swiglu } from "./swiglu.ts";
+import { type FfnWeights, rmsNorm, siluFfn, swiglu } from "./layers.ts";
 
 export type BlockWeights = { attn: AttentionWeights; ffn: FfnWeights; ln1?: Value; ln2?: Value };
 

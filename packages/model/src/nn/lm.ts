@@ -13,10 +13,7 @@ import { sameShape } from "../graph/shape.ts";
 import { type Dim, tensorOf, type Value } from "../graph/value.ts";
 import type { RopeAngles } from "./attention.ts";
 import { blockWeights, transformerBlock } from "./block.ts";
-import { crossEntropy } from "./cross-entropy.ts";
-import { dense } from "./dense.ts";
-import { embedding } from "./embedding.ts";
-import { rmsNorm } from "./rmsnorm.ts";
+import { crossEntropy, dense, embedding, rmsNorm } from "./layers.ts";
 import { headRopeAngles, ropeTables } from "./rope.ts";
 
 export type LmParams = Record<string, Value>;

@@ -4,7 +4,7 @@
 // Also the plain loss-and-gradients graph (one batch, no update) used by checks. Leaves out: gradient accumulation.
 
 import { type ModelConfig, parameterSpecs } from "../config.ts";
-import { grad } from "../autodiff/grad.ts";
+import { grad } from "../autodiff/gradient.ts";
 import { Graph } from "../graph/graph.ts";
 import { add } from "../graph/ops-elementwise.ts";
 import { gather } from "../graph/ops-index.ts";
