@@ -1,7 +1,7 @@
-// ONNX emission: Graph → ModelProto bytes (opset 23, ai.onnx domain), and a decoder back to a plain summary
-// for tests and tools. The only file that imports onnx-proto. Nodes that no output depends on are dropped;
-// `float64: true` emits the same graph with every float32 tensor, constant and Cast made float64 (for checks).
-// Leaves out: external data (models over 2 GiB), value_info for intermediates, custom domains.
+// ONNX emission: Graph → ModelProto bytes (opset 23 by default, 19–22 on request; ai.onnx domain), and a
+// decoder back to a plain summary for tests and tools. The only file that imports onnx-proto. Nodes that no
+// output depends on are dropped; `float64: true` emits the same graph with every float32 tensor, constant and
+// Cast made float64 (for checks). Leaves out: external data (models over 2 GiB), value_info for intermediates.
 
 import { onnx } from "onnx-proto";
 import { dtypeOfCode, onnxDtypeCode } from "../graph/ops-elementwise.ts";
@@ -12,11 +12,23 @@ export const OPSET = 23;
 /** IR version 11 is the one that introduced opset 23 (ONNX 1.18). */
 export const IR_VERSION = 11;
 
+/**
+ * The opsets the emitted graphs are valid in, each with the IR version that introduced it. Every op type we
+ * emit has the same inputs, outputs and attributes from 19 to 23: the newer versions of Cast, Constant,
+ * ConstantOfShape, Identity, Loop, Reshape, Squeeze, Transpose and Unsqueeze only add 4-bit and 8-bit float
+ * or int types (checked against onnx 1.23's schemas). Opset 19 is the fallback for runtimes whose kernels stop
+ * at 19: ONNX Runtime's CUDA provider registered Loop, Identity and ConstantOfShape only up to their opset-19
+ * versions before 1.30, so at 23 those nodes (the training step's outer Loop included) ran on the CPU.
+ */
+export const SUPPORTED_OPSETS: Readonly<Record<number, number>> = { 19: 9, 20: 9, 21: 10, 22: 10, 23: 11 };
+
 export type EmitOptions = {
   /** emit a float64 variant: every float32 becomes float64 (weights, constants, Casts, inputs, outputs) */
   float64?: boolean;
   /** recorded in the model's producer_name */
   producer?: string;
+  /** ai.onnx opset to declare; default OPSET (23), one of SUPPORTED_OPSETS */
+  opset?: number;
 };
 
 type Ctx = { float64: boolean };
@@ -106,11 +118,16 @@ export function emitModel(graph: Graph, opts: EmitOptions = {}): Uint8Array {
   if (graph.parent) throw new Error(`emitModel: "${graph.name}" is a subgraph; emit its root graph`);
   if (graph.outputs.length === 0)
     throw new Error(`emitModel: graph "${graph.name}" has no outputs; call graph.output()`);
+  const opset = opts.opset ?? OPSET;
+  const irVersion = SUPPORTED_OPSETS[opset];
+  if (irVersion === undefined) {
+    throw new RangeError(`emitModel: opset ${opset} is not supported; use one of ${Object.keys(SUPPORTED_OPSETS)}`);
+  }
   const c: Ctx = { float64: opts.float64 ?? false };
   const model: onnx.IModelProto = {
-    irVersion: IR_VERSION,
+    irVersion,
     producerName: opts.producer ?? "cs336-ts",
-    opsetImport: [{ domain: "", version: OPSET }],
+    opsetImport: [{ domain: "", version: opset }],
     graph: graphProto(graph, c),
   };
   return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();

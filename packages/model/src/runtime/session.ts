@@ -1,6 +1,8 @@
 // The one module that imports onnxruntime-node: sessions from emitted model bytes, runs with named typed-array
 // feeds, typed results. CPU or CUDA (deviceId); float64 models default to graph optimization level "basic"
 // because at higher levels ORT fuses x*Sigmoid(x) into a float-only QuickGelu and refuses to load.
+// For GPU checks: CPU fallback can be refused (session creation then fails if any node lands on the CPU) and
+// ORT's verbose log, which lists every node's execution provider, can be switched on.
 // Leaves out: IO binding and device-resident outputs (the Node binding copies every output to the host).
 
 import * as ort from "onnxruntime-node";
@@ -10,6 +12,7 @@ import { type EmitOptions, emitModel, usesFloat64 } from "../onnx/emit.ts";
 
 export type Device = "cpu" | "cuda";
 export type OptimizationLevel = "disabled" | "basic" | "extended" | "all";
+export type LogSeverity = "verbose" | "info" | "warning" | "error";
 
 export type SessionOptions = {
   /** execution provider; default cpu */
@@ -22,11 +25,25 @@ export type SessionOptions = {
   intraOpThreads?: number;
   /** write ORT's per-node timing trace (Chrome trace JSON) to `<prefix>_<date>.json`; see `endProfiling` */
   profilePrefix?: string;
+  /**
+   * refuse to create the session when any node would run on the CPU provider (ORT's
+   * `session.disable_cpu_ep_fallback`); only meaningful with device cuda: on cpu every session is refused
+   */
+  disableCpuFallback?: boolean;
+  /**
+   * ORT's log level for this session, written by the native library to stderr; default "error". "verbose" also
+   * raises the process-wide level (provider messages such as missing CUDA kernels use it), which ORT reads
+   * once, when the process creates its first session: use it in a process of its own.
+   */
+  logSeverity?: LogSeverity;
 };
 
 const CUDA_FIX =
-  "the CUDA provider libraries are not installed; run `ONNXRUNTIME_NODE_INSTALL=cuda12 node " +
-  "node_modules/onnxruntime-node/script/install` (or `bun pm trust onnxruntime-node`), or use device cpu";
+  "the CUDA provider libraries are not installed or cannot load (`bun run cli doctor --try-cuda` names the missing " +
+  "ones); `bun run setup` on the GPU machine installs them (ONNXRUNTIME_NODE_INSTALL=cuda12 node " +
+  "node_modules/onnxruntime-node/script/install, else PyPI's onnxruntime-gpu of the same version), or use device cpu";
+
+const SEVERITY: Record<LogSeverity, 0 | 1 | 2 | 3> = { verbose: 0, info: 1, warning: 2, error: 3 };
 
 type OrtType = "float32" | "float64" | "int64" | "int32" | "uint8" | "int8" | "bool";
 const ORT_TYPES: ReadonlySet<string> = new Set(["float32", "float64", "int64", "int32", "uint8", "int8", "bool"]);
@@ -66,8 +83,10 @@ export class Session {
     const options: ort.InferenceSession.SessionOptions = {
       graphOptimizationLevel: level,
       executionProviders: device === "cuda" ? [{ name: "cuda", deviceId: opts.deviceId ?? 0 }] : ["cpu"],
-      logSeverityLevel: 3,
+      logSeverityLevel: SEVERITY[opts.logSeverity ?? "error"],
     };
+    if (opts.logSeverity === "verbose") ort.env.logLevel = "verbose";
+    if (opts.disableCpuFallback) options.extra = { session: { disable_cpu_ep_fallback: "1" } };
     if (opts.intraOpThreads !== undefined) options.intraOpNumThreads = opts.intraOpThreads;
     if (opts.profilePrefix !== undefined) {
       options.enableProfiling = true;
