@@ -3,8 +3,8 @@
 //! RANKS is tiktoken rank text (`.tiktoken` lines or the npm package's `bpe_ranks`), TEXT a UTF-8 file.
 //! Prints the best of N runs per phase (the VM is shared: the minimum is the least-disturbed figure).
 
-use cs336_tokenizer::encode::Encoder;
-use cs336_tokenizer::encode_ranks::parse_rank_text;
+use cs336_tokenizer::parse_rank_text;
+use cs336_tokenizer::Encoder;
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -58,11 +58,9 @@ fn main() {
         let m = std::fs::read(format!("{dir}/gpt2_merges.txt")).expect("read merges.txt");
         let sp = ["<|endoftext|>".to_string()];
         let (t_v, _) = best_of(reps, || {
-            cs336_tokenizer::encode_files::parse_vocab_json(&v, &sp).expect("vocab")
+            cs336_tokenizer::parse_vocab_json(&v, &sp).expect("vocab")
         });
-        let (t_m, _) = best_of(reps, || {
-            cs336_tokenizer::encode_files::parse_merges_txt(&m).expect("merges")
-        });
+        let (t_m, _) = best_of(reps, || cs336_tokenizer::parse_merges_txt(&m).expect("merges"));
         let (t_all, _) = best_of(reps, || Encoder::from_gpt2_files(&v, &m, &sp).expect("build"));
         println!(
             "vocab.json {:.2} ms, merges.txt {:.2} ms, whole GPT-2 files load {:.2} ms",
@@ -89,7 +87,7 @@ fn main() {
     );
     println!("encode, fresh encoder (load included): {:.1} MB/s", mb / t_cold);
     println!("encode, warm caches: {:.1} MB/s", mb / t_warm);
-    let (t_pre, n) = best_of(reps, || cs336_tokenizer::pretokenize::pretokenize(&text).count());
+    let (t_pre, n) = best_of(reps, || cs336_tokenizer::pretokenize(&text).count());
     println!("pre-tokenize only: {:.1} MB/s ({n} pre-tokens)", mb / t_pre);
     distinct(&text);
 }
@@ -97,7 +95,7 @@ fn main() {
 fn distinct(text: &str) {
     let mut set = std::collections::HashSet::new();
     let mut long = 0;
-    for p in cs336_tokenizer::pretokenize::pretokenize(text) {
+    for p in cs336_tokenizer::pretokenize(text) {
         if p.len() > 1 {
             set.insert(p);
         }

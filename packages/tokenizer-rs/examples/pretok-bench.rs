@@ -3,10 +3,10 @@
 //! the team VM with `cargo run --release --example pretok-bench -- FILE [--reps N] [--merges N]`.
 //! Prints the best of N runs per phase (the VM is shared: the minimum is the least-disturbed figure).
 
-use cs336_tokenizer::count::PretokenCounts;
-use cs336_tokenizer::pretokenize::pretokenize;
-use cs336_tokenizer::special::{Segment, SpecialTokens};
-use cs336_tokenizer::train::Trainer;
+use cs336_tokenizer::pretokenize;
+use cs336_tokenizer::PretokenCounts;
+use cs336_tokenizer::Trainer;
+use cs336_tokenizer::{Segment, SpecialTokens};
 use std::hint::black_box;
 use std::time::Instant;
 

@@ -21,7 +21,8 @@ impl PretokenCounts {
     }
 
     #[inline]
-    pub fn add(&mut self, word: &[u8], n: u64) {
+    #[cfg(test)]
+    pub(crate) fn add(&mut self, word: &[u8], n: u64) {
         self.table.add(word, n);
     }
 
@@ -57,12 +58,12 @@ impl PretokenCounts {
         self.table.is_empty()
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&[u8], u64)> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&[u8], u64)> {
         self.table.iter()
     }
 
     /// Serializes as repeated `u32 LE length, u64 LE count, bytes` (order unspecified).
-    pub fn serialize(&self) -> Vec<u8> {
+    pub(crate) fn serialize(&self) -> Vec<u8> {
         let size: usize = self.iter().map(|(k, _)| 12 + k.len()).sum();
         let mut out = Vec::with_capacity(size);
         for (k, v) in self.iter() {
@@ -74,7 +75,7 @@ impl PretokenCounts {
     }
 
     /// Adds the counts of a buffer written by `serialize`.
-    pub fn add_serialized(&mut self, b: &[u8]) -> Result<()> {
+    pub(crate) fn add_serialized(&mut self, b: &[u8]) -> Result<()> {
         // Two passes: validate and count the entries, make room for them, then add them (see `reserve`).
         let mut n = 0usize;
         for e in serialized_entries(b) {

@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 
 impl Encoder {
     /// Appends the bytes of `ids` to `out`; an id outside the vocab is an error naming it.
-    pub fn decode_into(&self, ids: &[u32], out: &mut Vec<u8>) -> Result<()> {
+    pub(crate) fn decode_into(&self, ids: &[u32], out: &mut Vec<u8>) -> Result<()> {
         for &id in ids {
             match self.vocab.get(id) {
                 Some(b) => out.extend_from_slice(b),
@@ -23,7 +23,8 @@ impl Encoder {
     }
 
     /// Decodes to a string, replacing malformed UTF-8 with U+FFFD (as Python's errors="replace").
-    pub fn decode_lossy(&self, ids: &[u32]) -> Result<String> {
+    #[cfg(test)]
+    pub(crate) fn decode_lossy(&self, ids: &[u32]) -> Result<String> {
         let mut b = Vec::new();
         self.decode_into(ids, &mut b)?;
         Ok(String::from_utf8_lossy(&b).into_owned())

@@ -2,11 +2,11 @@
 //! crate's std HashMaps: training's pair counts and the encoder's long-piece cache. The keys are pairs and
 //! byte strings we produce ourselves or text the caller already controls, so std's SipHash (HashDoS
 //! resistant) buys nothing here and is about twice as slow per lookup. Leaves out the open-addressing
-//! tables (`pretoken_table`, `encode_hash::PairMap`), which hash their keys inline.
+//! tables (`pretoken_table`, `encode::hash::PairMap`), which hash their keys inline.
 
 use std::hash::{BuildHasherDefault, Hasher};
 
-/// The FxHash multiplier (rustc-hash), also used by `encode_hash::PairMap` to pick slots.
+/// The FxHash multiplier (rustc-hash), also used by `encode::hash::PairMap` to pick slots.
 pub const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
 
 #[derive(Default, Clone, Copy)]

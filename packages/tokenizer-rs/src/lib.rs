@@ -40,24 +40,25 @@
 //! - The merge loop touches only words containing the merged pair (pair→words index) and keeps pair
 //!   counts in a lazily invalidated max-heap: a stale entry is re-pushed with its current count on pop.
 
-pub mod count;
-pub mod decode;
-pub mod encode;
-pub mod encode_cache;
-pub mod encode_files;
-pub mod encode_hash;
-pub mod encode_index;
-pub mod encode_merge;
-pub mod encode_ranks;
-pub mod encode_rules;
-pub mod encode_stream;
-pub mod error;
-pub mod fxhash;
-pub mod pretoken_table;
-pub mod pretokenize;
-pub mod special;
-pub mod train;
-pub mod unicode_tables;
-pub mod wasm;
+mod count;
+mod decode;
+mod encode;
+mod error;
+mod fxhash;
+mod pretoken_table;
+mod pretokenize;
+mod special;
+mod train;
+mod unicode_tables;
+mod wasm;
 
+// The crate's public surface: what the examples (native benches) and other Rust users need. The wasm
+// module reaches everything else from inside the crate.
+pub use count::PretokenCounts;
+pub use encode::files::{parse_merges_txt, parse_vocab_json};
+pub use encode::ranks::parse_rank_text;
+pub use encode::{Encoder, SpecialPolicy, VocabTable};
 pub use error::{Error, Result};
+pub use pretokenize::pretokenize;
+pub use special::{Segment, SpecialTokens};
+pub use train::Trainer;

@@ -8,7 +8,6 @@ pub struct SpecialTokens {
     tokens: Vec<String>,
     /// For each first byte, indices of tokens starting with it, longest first.
     by_first: Vec<Vec<usize>>,
-    max_len: usize,
 }
 
 /// A piece of the input: plain text, or the special token with this index in the list given to `new`.
@@ -33,26 +32,20 @@ impl SpecialTokens {
         for list in &mut by_first {
             list.sort_by_key(|&i| core::cmp::Reverse(tokens[i].len()));
         }
-        let max_len = tokens.iter().map(String::len).max().unwrap_or(0);
         Ok(SpecialTokens {
             tokens: tokens.to_vec(),
             by_first,
-            max_len,
         })
     }
 
-    pub fn tokens(&self) -> &[String] {
+    pub(crate) fn tokens(&self) -> &[String] {
         &self.tokens
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.tokens.is_empty()
-    }
-
-    /// Length in bytes of the longest special token (0 when there are none); a streaming caller must
-    /// hold back this many bytes minus one, since a token may start in them.
-    pub fn max_len(&self) -> usize {
-        self.max_len
+    /// Length in bytes of the longest special token (0 when there are none).
+    #[cfg(test)]
+    fn max_len(&self) -> usize {
+        self.tokens.iter().map(String::len).max().unwrap_or(0)
     }
 
     /// The longest special token matching at byte `i`, if any.

@@ -125,11 +125,12 @@ impl Trainer {
         t
     }
 
-    pub fn merges(&self) -> &[(u32, u32)] {
+    pub(crate) fn merges(&self) -> &[(u32, u32)] {
         &self.merges
     }
 
-    pub fn token(&self, id: u32) -> &[u8] {
+    #[cfg(test)]
+    pub(crate) fn token(&self, id: u32) -> &[u8] {
         &self.tokens[id as usize]
     }
 

@@ -5,7 +5,7 @@
 
 use super::{bytes, fail, read_string_list, set_result};
 use crate::encode::Encoder;
-use crate::encode_stream::SpecialPolicy;
+use crate::encode::SpecialPolicy;
 use crate::error::{Error, Result};
 use std::cell::RefCell;
 
@@ -161,14 +161,14 @@ pub unsafe extern "C" fn encoder_from_rank_text(
     escaped: u32,
 ) -> u32 {
     let build = || -> Result<Encoder> {
-        let tokens = crate::encode_ranks::parse_rank_lines(bytes(text_ptr, text_len), escaped != 0)?;
+        let tokens = crate::encode::ranks::parse_rank_lines(bytes(text_ptr, text_len), escaped != 0)?;
         let specials = read_specials(specials_ptr, specials_len, ids_ptr, ids_count)?;
         Encoder::from_rank_table(tokens, &specials)
     };
     register(build())
 }
 
-/// From GPT-2 `vocab.json` + `merges.txt` file bytes (src/encode_files.rs); specials as a string list.
+/// From GPT-2 `vocab.json` + `merges.txt` file bytes (src/encode/files.rs); specials as a string list.
 ///
 /// # Safety
 /// Each (ptr, len) pair must describe live memory from `alloc`.

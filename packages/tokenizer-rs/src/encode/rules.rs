@@ -3,12 +3,12 @@
 //! any two adjacent parts whose concatenation is a token, ranked by that token: as in tiktoken's own
 //! `byte_pair_merge`, that is a lookup of the concatenated bytes, so the load builds no pair table at all
 //! (deriving all of GPT-2's pairs up front cost ~250k lookups, most of the load). Encoding looks ranks
-//! up on subslices of the pre-token (`encode_merge::merge_slices`); the pair form here, memoized in a
+//! up on subslices of the pre-token (`merge::merge_slices`); the pair form here, memoized in a
 //! bounded map with the eager table's layout (absent pairs too), serves pieces too long for that.
 
+use crate::encode::hash::{Merge, PairMap};
+use crate::encode::index::TokenIndex;
 use crate::encode::VocabTable;
-use crate::encode_hash::{Merge, PairMap};
-use crate::encode_index::TokenIndex;
 
 /// Merge memo entries before the memo is emptied (each slot is 16 bytes at load ≤ 1/2).
 const MAX_MEMO: usize = 1 << 18;

@@ -1,18 +1,29 @@
 //! The encoder (CS336 §2.6): special-token split, GPT-2 pre-tokenization, per-piece cache, BPE merge by
 //! rank. Built either from vocab + merges (CS336, GPT-2 `merges.txt`, HF `tokenizer.json`) or from
 //! tiktoken-style ranks, where any two adjacent parts whose concatenation is a token merge, ranked by that
-//! token (derived on demand: `encode_rules.rs`). Streaming and the per-call special-token policy live in
-//! `encode_stream.rs`, file parsing in `encode_ranks.rs` and `encode_files.rs`.
+//! token (derived on demand: `rules.rs`). Streaming and the per-call special-token policy live in
+//! `stream.rs`, file parsing in `ranks.rs` and `files.rs`.
 
-use crate::encode_cache::PieceCache;
-use crate::encode_hash::{Merge, PairMap};
-use crate::encode_index::TokenIndex;
-use crate::encode_merge::{merge_in_place, merge_slices};
-use crate::encode_rules::MergeRules;
-use crate::encode_stream::AllowedMatcher;
+mod cache;
+pub(crate) mod files;
+mod hash;
+mod index;
+mod merge;
+pub(crate) mod ranks;
+mod rules;
+mod stream;
+
+pub use stream::SpecialPolicy;
+
 use crate::error::{Error, Result};
 use crate::pretokenize::pretokenize;
 use crate::special::SpecialTokens;
+use cache::PieceCache;
+use hash::{Merge, PairMap};
+use index::TokenIndex;
+use merge::{merge_in_place, merge_slices};
+use rules::MergeRules;
+use stream::AllowedMatcher;
 
 /// Id → bytes, stored flat. Ids are dense, 0..len.
 pub struct VocabTable {
@@ -21,7 +32,7 @@ pub struct VocabTable {
 }
 
 impl VocabTable {
-    pub fn from_tokens<T: AsRef<[u8]>>(tokens: &[T]) -> Result<VocabTable> {
+    pub(crate) fn from_tokens<T: AsRef<[u8]>>(tokens: &[T]) -> Result<VocabTable> {
         let total: usize = tokens.iter().map(|t| t.as_ref().len()).sum();
         if tokens.len() >= u32::MAX as usize || total >= u32::MAX as usize {
             return Err(Error::VocabTooLarge {
@@ -38,16 +49,12 @@ impl VocabTable {
         Ok(VocabTable { bytes, ends })
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.ends.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
-    }
-
     #[inline]
-    pub fn get(&self, id: u32) -> Option<&[u8]> {
+    pub(crate) fn get(&self, id: u32) -> Option<&[u8]> {
         let end = *self.ends.get(id as usize)? as usize;
         let start = if id == 0 {
             0
@@ -85,7 +92,7 @@ pub struct Encoder {
     cache: PieceCache,
     /// Reused across pieces so a cache miss allocates nothing but the cache entry.
     scratch: Vec<u32>,
-    /// The special-token matcher of the last call's policy (see `encode_stream.rs`).
+    /// The special-token matcher of the last call's policy (see `stream.rs`).
     pub(crate) allowed: Option<AllowedMatcher>,
 }
 
@@ -96,7 +103,7 @@ fn shown(b: &[u8]) -> String {
 impl Encoder {
     /// CS336 / GPT-2 form: `vocab[id]` is the token's bytes; merges are byte pairs in rank order.
     /// Special tokens already in the vocab keep their id; the others are appended.
-    pub fn from_merges<T: AsRef<[u8]>>(
+    pub(crate) fn from_merges<T: AsRef<[u8]>>(
         vocab: &[T],
         merges: &[(T, T)],
         specials: &[String],
@@ -108,7 +115,7 @@ impl Encoder {
 
     /// `from_merges` over a vocab already in a table (the file loaders build one without copies); with
     /// `unique`, two ids with the same bytes are an error.
-    pub fn from_merge_pairs<'m>(
+    pub(crate) fn from_merge_pairs<'m>(
         mut table: VocabTable,
         merges: impl Iterator<Item = (&'m [u8], &'m [u8])>,
         count: usize,
@@ -153,13 +160,13 @@ impl Encoder {
 
     /// tiktoken form: `tokens[rank]` is the token whose rank (and id) is `rank`; specials carry their ids,
     /// which must come after the ranked tokens (tiktoken's GPT-2 puts `<|endoftext|>` at 50256).
-    pub fn from_ranks<T: AsRef<[u8]>>(tokens: &[T], specials: &[(String, u32)]) -> Result<Encoder> {
+    pub(crate) fn from_ranks<T: AsRef<[u8]>>(tokens: &[T], specials: &[(String, u32)]) -> Result<Encoder> {
         Encoder::from_rank_table(VocabTable::from_tokens(tokens)?, specials)
     }
 
     /// `from_ranks` over tokens already in a table (rank text is parsed straight into one).
     pub fn from_rank_table(mut table: VocabTable, specials: &[(String, u32)]) -> Result<Encoder> {
-        // Pair merges are derived on demand (encode_rules.rs): the load only indexes the tokens.
+        // Pair merges are derived on demand (rules.rs): the load only indexes the tokens.
         let ranked = table.len() as u32;
         let index = TokenIndex::build(&table);
         let names: Vec<String> = specials.iter().map(|(s, _)| s.clone()).collect();
@@ -198,34 +205,25 @@ impl Encoder {
         })
     }
 
-    pub fn vocab_size(&self) -> usize {
+    pub(crate) fn vocab_size(&self) -> usize {
         self.vocab.len()
     }
 
-    pub fn token_bytes(&self, id: u32) -> Option<&[u8]> {
+    pub(crate) fn token_bytes(&self, id: u32) -> Option<&[u8]> {
         self.vocab.get(id)
     }
 
-    pub fn special_tokens(&self) -> &[String] {
+    pub(crate) fn special_tokens(&self) -> &[String] {
         self.specials.tokens()
     }
 
-    pub fn special_ids(&self) -> &[u32] {
+    pub(crate) fn special_ids(&self) -> &[u32] {
         &self.special_ids
-    }
-
-    /// The merge of adjacent tokens (left, right), if any (for tests and tools; encoding inlines it).
-    pub fn merge_of(&mut self, left: u32, right: u32) -> Option<Merge> {
-        self.rules.get(&self.vocab, left, right)
-    }
-
-    pub fn byte_id(&self, b: u8) -> u32 {
-        self.byte_ids[b as usize]
     }
 
     /// Appends the ids of one pre-token.
     #[inline]
-    pub fn encode_piece(&mut self, piece: &[u8], out: &mut Vec<u32>) {
+    pub(crate) fn encode_piece(&mut self, piece: &[u8], out: &mut Vec<u32>) {
         if piece.len() == 1 {
             out.push(self.byte_ids[piece[0] as usize]);
             return;
@@ -260,7 +258,7 @@ impl Encoder {
     }
 
     /// Appends the ids of text that contains no special token (or where specials count as plain text).
-    pub fn encode_ordinary(&mut self, text: &str, out: &mut Vec<u32>) {
+    pub(crate) fn encode_ordinary(&mut self, text: &str, out: &mut Vec<u32>) {
         for piece in pretokenize(text) {
             self.encode_piece(piece.as_bytes(), out);
         }

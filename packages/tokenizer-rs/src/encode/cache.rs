@@ -210,12 +210,9 @@ impl PieceCache {
         self.long.clear();
     }
 
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.len + self.long.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 

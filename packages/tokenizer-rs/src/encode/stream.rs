@@ -95,7 +95,12 @@ impl Encoder {
     }
 
     /// Encodes all of `text` under `policy`, appending to `out`.
-    pub fn encode_with(&mut self, text: &str, policy: &SpecialPolicy, out: &mut Vec<u32>) -> Result<()> {
+    pub(crate) fn encode_with(
+        &mut self,
+        text: &str,
+        policy: &SpecialPolicy,
+        out: &mut Vec<u32>,
+    ) -> Result<()> {
         self.encode_prefix(text.as_bytes(), policy, true, 0, out)
             .map(|_| ())
     }
@@ -111,7 +116,7 @@ impl Encoder {
 
     /// Encodes the stable prefix of `buf` (all of it when `last`), appending ids to `out`; returns the
     /// number of bytes consumed. `base` is `buf[0]`'s offset in the whole stream, for error messages.
-    pub fn encode_prefix(
+    pub(crate) fn encode_prefix(
         &mut self,
         buf: &[u8],
         policy: &SpecialPolicy,
@@ -236,5 +241,5 @@ pub fn partial_special_start(text: &str, specials: &[String]) -> usize {
 }
 
 #[cfg(test)]
-#[path = "encode_stream_tests.rs"]
+#[path = "stream_tests.rs"]
 mod tests;

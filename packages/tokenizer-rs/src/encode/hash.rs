@@ -51,10 +51,6 @@ impl PairMap {
         self.len
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
     /// Empties the map, keeping its capacity.
     pub fn clear(&mut self) {
         self.keys.fill(EMPTY);

@@ -3,9 +3,9 @@
 //! adjacent pair has a merge. `merge_reference` is the slow, obviously-correct version the fast ones are
 //! tested against; the fast path picks a linear min-scan for short pieces and a heap for long ones.
 //! Merges are looked up through a closure `(left id, right id) → Option<Merge>`, so the same loops serve
-//! eager merge tables and rank-based tokenizers whose pair merges are derived lazily (encode_rules.rs).
+//! eager merge tables and rank-based tokenizers whose pair merges are derived lazily (rules.rs).
 
-use crate::encode_hash::Merge;
+use crate::encode::hash::Merge;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
@@ -16,6 +16,7 @@ const HEAP_THRESHOLD: usize = 96;
 const NONE: u32 = u32::MAX;
 
 /// Slow and plain: recompute every adjacent pair's rank after each merge.
+#[cfg(test)]
 pub fn merge_reference(mut table: impl FnMut(u32, u32) -> Option<Merge>, mut parts: Vec<u32>) -> Vec<u32> {
     loop {
         let mut best: Option<(usize, Merge)> = None;
@@ -197,7 +198,7 @@ fn merge_heap(table: &mut impl FnMut(u32, u32) -> Option<Merge>, parts: &mut Vec
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::encode_hash::PairMap;
+    use crate::encode::hash::PairMap;
 
     /// A toy table over ids 0..4 where merges create ids 10.. and can chain and overlap.
     fn table(seed: u64, pairs: usize) -> PairMap {

@@ -40,7 +40,7 @@ const K1: u64 = 0x9e37_79b9_7f4a_7c15;
 const K2: u64 = 0xff51_afd7_ed55_8ccd;
 
 impl TokenIndex {
-    /// Indexes ids 0..vocab.len() in order. Kept out of line and small, like `encode_ranks`' hot loop: the
+    /// Indexes ids 0..vocab.len() in order. Kept out of line and small, like `ranks`' hot loop: the
     /// engine's optimizing tier recompiles whichever function holds it.
     #[inline(never)]
     pub fn build(vocab: &VocabTable) -> TokenIndex {
