@@ -6,20 +6,24 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parameterCount, resolveModelConfig } from "@cs336-ts/model/config.ts";
-import { initParameters } from "@cs336-ts/model/init.ts";
-import { Rng } from "@cs336-ts/model/random.ts";
-import { loadCheckpoint, saveCheckpoint, type TrainState } from "@cs336-ts/trainer/checkpoint.ts";
-import { resolveRunConfig } from "@cs336-ts/trainer/config.ts";
-import { getBatch, getBatches } from "@cs336-ts/trainer/data/batch.ts";
-import { openNpy, writeNpy } from "@cs336-ts/trainer/data/npy.ts";
-import { checkTokenIds } from "@cs336-ts/trainer/data/validate.ts";
-import { streamRng, trainLoop } from "@cs336-ts/trainer/loop.ts";
-import { manualInterrupt } from "@cs336-ts/trainer/loop-interrupt.ts";
-import { createOnnxEngine } from "@cs336-ts/trainer/loop-onnx.ts";
-import { readPreset } from "@cs336-ts/trainer/loop-run.ts";
-import { openMetrics } from "@cs336-ts/trainer/metrics.ts";
-import { createProgress } from "@cs336-ts/trainer/progress.ts";
+import { initParameters, parameterCount, resolveModelConfig, Rng } from "@cs336-ts/model";
+import {
+  checkTokenIds,
+  createOnnxEngine,
+  createProgress,
+  getBatch,
+  getBatches,
+  loadCheckpoint,
+  openMetrics,
+  openNpy,
+  readPreset,
+  resolveRunConfig,
+  saveCheckpoint,
+  trainLoop,
+  type TrainState,
+  writeNpy,
+} from "@cs336-ts/trainer";
+import { manualInterrupt, streamRng } from "@cs336-ts/trainer/testing";
 
 const arg = process.argv.indexOf("--steps");
 const steps = arg >= 0 ? Number(process.argv[arg + 1]) : 40;

@@ -7,16 +7,19 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Rng } from "@cs336-ts/model/random.ts";
+import { Rng } from "@cs336-ts/model";
 import { saveTokenizerFiles, Tokenizer, trainBpe } from "@cs336-ts/tokenizer";
-import { loadCheckpoint, saveCheckpoint } from "@cs336-ts/trainer/checkpoint.ts";
-import { resolveRunConfig } from "@cs336-ts/trainer/config.ts";
-import { writeNpy } from "@cs336-ts/trainer/data/npy.ts";
-import { argmax } from "@cs336-ts/trainer/sample.ts";
-import { generateWith } from "@cs336-ts/trainer/generate-checkpoint.ts";
-import { loadInferenceModel } from "@cs336-ts/trainer/generate-model.ts";
-import { createOnnxEngine } from "@cs336-ts/trainer/loop-onnx.ts";
-import { runTraining } from "@cs336-ts/trainer/loop-run.ts";
+import {
+  createOnnxEngine,
+  generateWith,
+  loadCheckpoint,
+  loadInferenceModel,
+  resolveRunConfig,
+  runTraining,
+  saveCheckpoint,
+  writeNpy,
+} from "@cs336-ts/trainer";
+import { argmax } from "@cs336-ts/trainer/testing";
 
 const dir = mkdtempSync(join(tmpdir(), "cs336-e2e-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

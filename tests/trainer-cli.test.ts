@@ -5,7 +5,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { writeNpy } from "@cs336-ts/trainer/data/npy.ts";
+import { writeNpy } from "@cs336-ts/trainer";
 
 const ROOT = resolve(import.meta.dir, "..");
 

@@ -5,11 +5,8 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { Rng } from "@cs336-ts/model/random.ts";
-import { loadCheckpoint } from "@cs336-ts/trainer/checkpoint.ts";
-import { writeNpy } from "@cs336-ts/trainer/data/npy.ts";
-import { readMetrics } from "@cs336-ts/trainer/metrics.ts";
-import { checkpointPath, listCheckpoints, runPaths } from "@cs336-ts/trainer/run-dir.ts";
+import { Rng } from "@cs336-ts/model";
+import { checkpointPath, listCheckpoints, loadCheckpoint, readMetrics, runPaths, writeNpy } from "@cs336-ts/trainer";
 
 const ROOT = resolve(import.meta.dir, "..");
 const V = 48;

@@ -1,10 +1,7 @@
 // Adapters for the trainer area (see tests/adapters.ts): get_batch and checkpoint save/load, each a thin
 // conversion onto packages/trainer (getBatch with a seeded Rng; the safetensors checkpoint format).
-import { resolveModelConfig } from "@cs336-ts/model/config.ts";
-import type { ParamMap } from "@cs336-ts/model/init.ts";
-import { Rng } from "@cs336-ts/model/random.ts";
-import { loadCheckpoint, saveCheckpoint } from "@cs336-ts/trainer/checkpoint.ts";
-import { getBatch } from "@cs336-ts/trainer/data/batch.ts";
+import { type ParamMap, resolveModelConfig, Rng } from "@cs336-ts/model";
+import { getBatch, loadCheckpoint, saveCheckpoint } from "@cs336-ts/trainer";
 import type { IntTensor, ModelConfig, Weights } from "../adapters.ts";
 
 export function runGetBatch(

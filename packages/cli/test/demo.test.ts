@@ -5,7 +5,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Rng } from "@cs336-ts/model/random.ts";
+import { Rng } from "@cs336-ts/model";
 import { type DemoOptions, runDemo } from "../src/app/demo/run-demo.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "cs336-demo-"));

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { encodeFile, saveTokenizerFiles, Tokenizer, trainBpe } from "@cs336-ts/tokenizer";
-import { openNpy } from "@cs336-ts/trainer/data/npy.ts";
+import { openNpy } from "@cs336-ts/trainer";
 import { planRanges } from "../ts/encode-ranges.ts";
 
 const EOT = "<|endoftext|>";

@@ -1,25 +1,66 @@
-// @cs336-ts/trainer: data loading, the training loop, checkpoints, metrics, progress and learning curves
-// (plus sampling, evaluation and export). Keep this a plain export list.
+// @cs336-ts/trainer: the library behind `train`, `generate`, `eval`, `export` and `plot` — the run config,
+// token arrays, the training loop and its ONNX engine, checkpoints and the run folder, metrics and learning
+// curves, and inference from a checkpoint. An explicit list: what is not named here is internal. Test-only
+// helpers are behind "@cs336-ts/trainer/testing".
 
-export * from "./checkpoint.ts";
-export * from "./config.ts";
-export * from "./data/batch.ts";
-export * from "./data/npy.ts";
-export * from "./data/validate.ts";
-export * from "./loop.ts";
-export * from "./loop-engine.ts";
-export * from "./loop-interrupt.ts";
-export * from "./loop-onnx.ts";
-export * from "./loop-run.ts";
-export * from "./metrics.ts";
-export * from "./plot.ts";
-export * from "./progress.ts";
-export * from "./run-dir.ts";
-export * from "./sample.ts";
-export * from "./generate.ts";
-export * from "./generate-model.ts";
-export * from "./generate-checkpoint.ts";
-export * from "./eval.ts";
-export * from "./eval-checkpoint.ts";
-export * from "./export-graph.ts";
-export * from "./export.ts";
+export {
+  ConfigError,
+  configFromFlags,
+  FIELDS,
+  type RunConfig,
+  type RunConfigInput,
+  resolveRunConfig,
+  TRAINING_DEFAULTS,
+  type TrainingConfig,
+} from "./run/config.ts";
+
+export { type Batch, getBatch, getBatches } from "./data/batch.ts";
+export {
+  createNpyWriter,
+  dtypeForVocab,
+  NpyError,
+  type NpyDtype,
+  type NpyWriter,
+  openNpy,
+  type TokenArray,
+  writeNpy,
+} from "./data/npy.ts";
+export { checkTokenIds, TokenRangeError } from "./data/validate.ts";
+
+export type { EngineFactory, StepOutput, TrainEngine } from "./loop/engine.ts";
+export { type Interrupt, installInterrupt } from "./loop/interrupt.ts";
+export { createOnnxEngine } from "./loop/onnx-engine.ts";
+export { createProgress, type Progress, type ProgressInfo } from "./loop/progress.ts";
+export { createStatusLine, formatDuration, type StatusLine, type StatusStream } from "./io/status-line.ts";
+export { planRun, type RunOutcome, type RunPlan, readPreset, runTraining } from "./loop/run-training.ts";
+export { type LoopOptions, type LoopResult, trainLoop } from "./loop/train-loop.ts";
+
+export {
+  type Checkpoint,
+  CheckpointError,
+  loadCheckpoint,
+  readCheckpointRunConfig,
+  saveCheckpoint,
+  type TrainState,
+} from "./run/checkpoint.ts";
+export { type AtomicFile, AtomicWriteError, openAtomicFile, writeFileAtomic } from "./io/atomic-file.ts";
+export { type MetricRecord, type MetricsLog, openMetrics, readMetrics } from "./run/metrics.ts";
+export { loadRunSeries, type RunSeries, renderCurves } from "./run/plot.ts";
+export { checkpointPath, latestCheckpoint, listCheckpoints, type RunInfo, runPaths } from "./run/run-dir.ts";
+
+export { type EvalResult, EvaluationError } from "./inference/eval.ts";
+export { type ExportResult, exportCheckpoint } from "./inference/export.ts";
+export {
+  END_OF_TEXT,
+  type EvalReport,
+  type EvalRequest,
+  evaluateCheckpoint,
+  type GenerateReport,
+  type GenerateRequest,
+  generateFromCheckpoint,
+  generateWith,
+  type InferenceModel,
+  type InferenceOptions,
+  loadInferenceModel,
+} from "./inference/from-checkpoint.ts";
+export type { GenerateResult } from "./inference/generate.ts";

@@ -5,19 +5,16 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parameterSpecs, resolveModelConfig } from "@cs336-ts/model/config.ts";
-import { initParameters } from "@cs336-ts/model/init.ts";
-import { writeSafetensors } from "@cs336-ts/model/io/safetensors.ts";
-import { Rng } from "@cs336-ts/model/random.ts";
-import { runLoadCheckpoint, runSaveCheckpoint, type Weights } from "../../../tests/adapters.ts";
+import { initParameters, parameterSpecs, resolveModelConfig, Rng, writeSafetensors } from "@cs336-ts/model";
+import { runLoadCheckpoint, runSaveCheckpoint, type Weights } from "./support/adapters.ts";
 import {
   type Checkpoint,
   CheckpointError,
   loadCheckpoint,
   readCheckpointRunConfig,
   saveCheckpoint,
-} from "../src/checkpoint.ts";
-import { resolveRunConfig } from "../src/config.ts";
+} from "../src/run/checkpoint.ts";
+import { resolveRunConfig } from "../src/run/config.ts";
 
 const small = { vocabSize: 40, contextLength: 8, dModel: 16, numLayers: 2, numHeads: 2, dFf: 24, ropeTheta: 10000 };
 

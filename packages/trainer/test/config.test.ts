@@ -11,8 +11,8 @@ import {
   parsePreset,
   resolveRunConfig,
   TRAINING_DEFAULTS,
-} from "../src/config.ts";
-import { readPreset } from "../src/loop-run.ts";
+} from "../src/run/config.ts";
+import { readPreset } from "../src/loop/run-training.ts";
 
 const CONFIGS = join(import.meta.dir, "../../../configs");
 

@@ -1,8 +1,8 @@
 // Evaluation against test doubles: windows cover every target once, the loss matches a brute-force sum,
 // uniform logits give ln V / perplexity V / the right bits per byte, and bad data is refused.
 import { describe, expect, test } from "bun:test";
-import { Rng } from "@cs336-ts/model/random.ts";
-import { type BatchLogitsModel, crossEntropyRow, evaluate, windowStarts } from "../src/eval.ts";
+import { Rng } from "@cs336-ts/model";
+import { type BatchLogitsModel, crossEntropyRow, evaluate, windowStarts } from "../src/inference/eval.ts";
 
 /** Logits that depend on each input id and its position in the window (so windowing errors show). */
 function hashedModel(V: number, T: number): BatchLogitsModel & { calls: number[] } {

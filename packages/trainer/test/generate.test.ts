@@ -2,8 +2,8 @@
 // being emitted, the context handed to the model is the last T ids, seeds replay, and UTF-8 characters
 // split across tokens stream out whole. The ONNX-backed path is covered in tests/e2e.test.ts.
 import { describe, expect, test } from "bun:test";
-import { Rng } from "@cs336-ts/model/random.ts";
-import { bytesDecoder, generate, generateText, type NextTokenModel } from "../src/generate.ts";
+import { Rng } from "@cs336-ts/model";
+import { bytesDecoder, generate, generateText, type NextTokenModel } from "../src/inference/generate.ts";
 
 /** A "successor" model: the most likely next id is (last + 1) mod V, by a margin of `margin` nats. */
 function successorModel(V: number, T: number, margin = 5) {

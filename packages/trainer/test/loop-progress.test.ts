@@ -4,8 +4,9 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openMetrics, readMetrics } from "../src/metrics.ts";
-import { createProgress, formatDuration } from "../src/progress.ts";
+import { openMetrics, readMetrics } from "../src/run/metrics.ts";
+import { formatDuration } from "../src/io/status-line.ts";
+import { createProgress } from "../src/loop/progress.ts";
 
 describe("progress", () => {
   test("non-TTY: one line every logEvery steps and at the end, with step, loss, lr, tok/s and ETA", () => {

@@ -3,13 +3,13 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadCheckpoint } from "../src/checkpoint.ts";
-import { listCheckpoints, runPaths } from "../src/run-dir.ts";
-import { fixture } from "./loop-fixture.ts";
+import { loadCheckpoint } from "../src/run/checkpoint.ts";
+import { listCheckpoints, runPaths } from "../src/run/run-dir.ts";
+import { fixture } from "./support/loop-fixture.ts";
 
 async function startAndWait(stepsBeforeSignal: number, stepMs = 20) {
   const f = fixture({ maxSteps: 400, checkpointEvery: 0, evalEvery: 0, stepsPerRun: 2 });
-  const child = Bun.spawn(["bun", join(import.meta.dir, "loop-sigint-child.ts"), f.preset], {
+  const child = Bun.spawn(["bun", join(import.meta.dir, "support", "sigint-child.ts"), f.preset], {
     stdout: "pipe",
     stderr: "pipe",
     env: { ...process.env, STEP_MS: String(stepMs) },

@@ -4,15 +4,15 @@
 // keeps the last good checkpoint and writes no bad state.
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { loadCheckpoint } from "../src/checkpoint.ts";
-import { resolveRunConfig } from "../src/config.ts";
+import { loadCheckpoint } from "../src/run/checkpoint.ts";
+import { resolveRunConfig } from "../src/run/config.ts";
 import { getBatch } from "../src/data/batch.ts";
 import { openNpy } from "../src/data/npy.ts";
-import { chunkEnd, streamRng } from "../src/loop.ts";
-import { readMetrics } from "../src/metrics.ts";
-import { checkpointPath, listCheckpoints, runPaths } from "../src/run-dir.ts";
-import { fixture, run } from "./loop-fixture.ts";
-import { toyEngine } from "./loop-toy-engine.ts";
+import { chunkEnd, streamRng } from "../src/loop/train-loop.ts";
+import { readMetrics } from "../src/run/metrics.ts";
+import { checkpointPath, listCheckpoints, runPaths } from "../src/run/run-dir.ts";
+import { fixture, run } from "./support/loop-fixture.ts";
+import { toyEngine } from "./support/toy-engine.ts";
 
 describe("training loop", () => {
   test("graph runs are K-aligned and never cross an eval, checkpoint or end boundary", () => {

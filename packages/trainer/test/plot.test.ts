@@ -4,7 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { loadRunSeries, niceTicks, type RunSeries, renderCurves } from "../src/plot.ts";
+import { loadRunSeries, niceTicks, type RunSeries, renderCurves } from "../src/run/plot.ts";
 
 const ROOT = resolve(import.meta.dir, "../../..");
 

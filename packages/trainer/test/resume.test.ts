@@ -5,13 +5,13 @@
 import { describe, expect, test } from "bun:test";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadCheckpoint } from "../src/checkpoint.ts";
-import { manualInterrupt } from "../src/loop-interrupt.ts";
-import { planRun, runTraining } from "../src/loop-run.ts";
-import { readMetrics } from "../src/metrics.ts";
-import { checkpointPath, latestCheckpoint, listCheckpoints, runPaths } from "../src/run-dir.ts";
-import { fixture, run } from "./loop-fixture.ts";
-import { toyEngine } from "./loop-toy-engine.ts";
+import { loadCheckpoint } from "../src/run/checkpoint.ts";
+import { manualInterrupt } from "../src/loop/interrupt.ts";
+import { planRun, runTraining } from "../src/loop/run-training.ts";
+import { readMetrics } from "../src/run/metrics.ts";
+import { checkpointPath, latestCheckpoint, listCheckpoints, runPaths } from "../src/run/run-dir.ts";
+import { fixture, run } from "./support/loop-fixture.ts";
+import { toyEngine } from "./support/toy-engine.ts";
 
 const trainLosses = (out: string) =>
   readMetrics(runPaths(out).metrics).flatMap((r) => (r.kind === "train" ? [[r.step, r.loss]] : []));

@@ -1,9 +1,9 @@
 // Sampling: temperature → 0 is greedy, top-p keeps exactly the smallest set reaching p (ties by lower id),
 // and seeded draws follow the filtered distribution. Reference: CS336 assignment 1 §6 (decoding).
 import { describe, expect, test } from "bun:test";
-import { Rng } from "@cs336-ts/model/random.ts";
+import { Rng } from "@cs336-ts/model";
 import fc from "fast-check";
-import { argmax, nucleus, sampleToken, samplingDistribution, softmaxWithTemperature } from "../src/sample.ts";
+import { argmax, nucleus, sampleToken, samplingDistribution, softmaxWithTemperature } from "../src/inference/sample.ts";
 
 const logitsOf = (probs: number[]) => probs.map((p) => Math.log(p));
 

@@ -1,7 +1,7 @@
 // `bun run demo` (= `bun run cli demo`): TinyStories end to end on the CPU in a few minutes — corpus,
 // tokenizer, encode, train, evaluate, generate — with phase headers and timings. Outputs in runs/demo/.
+import { formatDuration } from "@cs336-ts/trainer";
 import { DEMO_DEFAULTS, DemoInterrupted, runDemo } from "../app/demo/run-demo.ts";
-import { formatDuration } from "../app/download/datasets.ts";
 import type { Command } from "../command.ts";
 import { parseFlags, UsageError } from "../flags.ts";
 import { deviceFlag, noPositionals, parseDevice } from "./inference-flags.ts";

@@ -1,4 +1,5 @@
 // `bun run cli download tinystories|owt --out DIR`: fetch CS336's datasets with resume and a progress line.
+import { createStatusLine } from "@cs336-ts/trainer";
 import { downloadDataset, formatProgress, isDatasetName, type Split } from "../app/download/datasets.ts";
 import type { Command } from "../command.ts";
 import { parseFlags, UsageError } from "../flags.ts";
@@ -26,27 +27,21 @@ const command: Command = {
       throw new UsageError(`--split must be train, valid or all, got "${split}"`);
     }
     if ((f.retries as number) < 0) throw new UsageError("--retries must be >= 0");
-    const tty = process.stderr.isTTY === true;
-    let shown = false;
+    const status = createStatusLine({ write: (s) => process.stderr.write(s), isTTY: process.stderr.isTTY === true });
     const files = await downloadDataset(name, {
       out: f.out as string,
       split: split as Split | "all",
       ...(f["base-url"] !== undefined ? { baseUrl: f["base-url"] } : {}),
       retries: f.retries as number,
-      progressEveryMs: tty ? 250 : 5000,
+      progressEveryMs: status.isTTY ? 250 : 5000,
       log: (line) => {
-        if (shown && tty) process.stderr.write("\n");
-        shown = false;
+        // The last progress state stays on screen above the message.
+        status.done();
         process.stderr.write(`${line}\n`);
       },
       onProgress: (p) => {
-        // On a terminal the line redraws in place; in logs each report is its own line.
-        process.stderr.write(tty ? `\r\x1b[K${formatProgress(p)}` : `${formatProgress(p)}\n`);
-        shown = true;
-        if (p.done && tty) {
-          process.stderr.write("\n");
-          shown = false;
-        }
+        status.show(formatProgress(p), true);
+        if (p.done) status.done();
       },
     });
     for (const file of files) process.stdout.write(`${file.split}\t${file.path}\t${file.bytes} bytes\n`);

@@ -6,7 +6,7 @@ import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { encodeFile, Tokenizer } from "@cs336-ts/tokenizer";
-import { createNpyWriter, dtypeForVocab } from "@cs336-ts/trainer/data/npy.ts";
+import { createNpyWriter, createStatusLine, dtypeForVocab } from "@cs336-ts/trainer";
 import type { Command } from "../command.ts";
 import { parseFlags, UsageError } from "../flags.ts";
 
@@ -109,15 +109,13 @@ const command: Command = {
       );
     }
 
-    const tty = process.stderr.isTTY === true;
-    let lastShown = 0;
+    const status = createStatusLine(
+      { write: (s) => process.stderr.write(s), isTTY: process.stderr.isTTY === true },
+      { ttyEveryMs: 200, logEveryMs: 5000 },
+    );
     const show = (done: number, total: number, force = false) => {
-      const now = performance.now();
-      if (!force && now - lastShown < (tty ? 200 : 5000)) return;
-      lastShown = now;
       const pct = total ? ((100 * done) / total).toFixed(1) : "100.0";
-      const line = `encode ${pct}%  ${(done / MB).toFixed(1)}/${(total / MB).toFixed(1)} MB`;
-      process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
+      status.show(`encode ${pct}%  ${(done / MB).toFixed(1)}/${(total / MB).toFixed(1)} MB`, force);
     };
 
     // Ctrl-C or a kill must not leave OUT.npy.tmp-PID behind: drop the partial file, exit 128 + signal.
@@ -147,14 +145,14 @@ const command: Command = {
       w.close();
     } catch (e) {
       writer?.abort();
-      if (tty) process.stderr.write("\n");
+      status.done();
       throw e;
     } finally {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
     }
     show(result.bytes, result.bytes, true);
-    if (tty) process.stderr.write("\n");
+    status.done();
     const s = result.seconds;
     const lines = [
       `wrote ${result.tokens} tokens (${dtype}) to ${out}`,

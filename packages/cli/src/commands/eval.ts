@@ -1,5 +1,5 @@
 // `bun run cli eval --checkpoint PATH --data FILE.npy [--tokenizer DIR]`: loss, perplexity, bits per byte.
-import { evaluateCheckpoint } from "@cs336-ts/trainer/eval-checkpoint.ts";
+import { createStatusLine, evaluateCheckpoint } from "@cs336-ts/trainer";
 import type { Command } from "../command.ts";
 import { parseFlags, UsageError } from "../flags.ts";
 import { checkpointFlag, noPositionals, parseDevice, recordedTokenizer, runtimeFlags } from "./inference-flags.ts";
@@ -35,7 +35,7 @@ const command: Command = {
       if ("dir" in recorded) tokenizer = recorded.dir;
       else process.stderr.write(`note: ${recorded.why}; bits/byte skipped (--tokenizer DIR gives it)\n`);
     }
-    const tty = process.stderr.isTTY === true;
+    const status = createStatusLine({ write: (s) => process.stderr.write(s), isTTY: process.stderr.isTTY === true });
     const r = await evaluateCheckpoint({
       checkpoint: f.checkpoint as string,
       data: f.data as string,
@@ -44,9 +44,10 @@ const command: Command = {
       ...(f["max-tokens"] !== undefined ? { maxTokens: f["max-tokens"] } : {}),
       device,
       threads: f.threads as number,
-      onProgress: tty ? (done, total) => process.stderr.write(`\r\x1b[Keval ${done}/${total} tokens`) : undefined,
+      // Only a terminal gets the running count, erased once the result is printed.
+      onProgress: status.isTTY ? (done, total) => status.show(`eval ${done}/${total} tokens`) : undefined,
     });
-    if (tty) process.stderr.write("\r\x1b[K");
+    status.clear();
     if (f.json) {
       process.stdout.write(`${JSON.stringify(r)}\n`);
       return 0;

@@ -1,5 +1,5 @@
 // `bun run cli export --checkpoint PATH --out DIR|FILE.onnx`: a standalone ONNX inference model with weights.
-import { exportCheckpoint } from "@cs336-ts/trainer/export.ts";
+import { exportCheckpoint } from "@cs336-ts/trainer";
 import type { Command } from "../command.ts";
 import { parseFlags } from "../flags.ts";
 import { noPositionals } from "./inference-flags.ts";

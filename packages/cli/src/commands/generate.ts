@@ -1,5 +1,5 @@
 // `bun run cli generate --checkpoint PATH --tokenizer DIR --prompt TEXT`: stream a sampled continuation.
-import { generateFromCheckpoint } from "@cs336-ts/trainer/generate-checkpoint.ts";
+import { generateFromCheckpoint } from "@cs336-ts/trainer";
 import type { Command } from "../command.ts";
 import { parseFlags, UsageError } from "../flags.ts";
 import { checkpointFlag, noPositionals, parseDevice, recordedTokenizer, runtimeFlags } from "./inference-flags.ts";

@@ -3,8 +3,8 @@
 // device and how many threads, and the refusal of stray positional arguments (export and doctor use it too).
 // Not a command itself: commands/index.ts lists the commands.
 import { existsSync } from "node:fs";
-import type { Device } from "@cs336-ts/model/runtime/session.ts";
-import { readCheckpointRunConfig } from "@cs336-ts/trainer/checkpoint.ts";
+import type { Device } from "@cs336-ts/model/runtime";
+import { readCheckpointRunConfig } from "@cs336-ts/trainer";
 import { UsageError } from "../flags.ts";
 
 export const checkpointFlag = {

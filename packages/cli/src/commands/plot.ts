@@ -2,8 +2,7 @@
 // in one SVG: loss against step and against wall-clock time, train and validation, one color per run.
 import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { writeFileAtomic } from "@cs336-ts/trainer/checkpoint.ts";
-import { loadRunSeries, renderCurves } from "@cs336-ts/trainer/plot.ts";
+import { loadRunSeries, renderCurves, writeFileAtomic } from "@cs336-ts/trainer";
 import type { Command } from "../command.ts";
 import { parseFlags, UsageError } from "../flags.ts";
 

@@ -4,6 +4,7 @@
 import { accessSync, constants, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { saveTokenizerFiles, type TrainProgress, trainBpe } from "@cs336-ts/tokenizer";
+import { createStatusLine } from "@cs336-ts/trainer";
 import type { Command } from "../command.ts";
 import { type FlagSpecs, parseFlags, UsageError } from "../flags.ts";
 
@@ -27,34 +28,24 @@ const flags = {
 const MB = 1e6;
 
 function progressPrinter(): { update(p: TrainProgress): void; done(): void } {
-  const tty = process.stderr.isTTY === true;
-  let last = 0;
+  const status = createStatusLine(
+    { write: (s) => process.stderr.write(s), isTTY: process.stderr.isTTY === true },
+    { ttyEveryMs: 100, logEveryMs: 10_000 },
+  );
   let lastPhase = "";
-  let shown = false;
   const line = (p: TrainProgress) =>
     p.phase === "pretokenize"
       ? `pre-tokenizing: ${(p.bytesDone / MB).toFixed(1)} / ${(p.bytesTotal / MB).toFixed(1)} MB, ${(p.bytesDone / MB / Math.max(p.seconds, 1e-3)).toFixed(1)} MB/s`
       : `merging: ${p.mergesDone} / ${p.mergesTotal} merges`;
   return {
     update(p) {
-      const now = performance.now();
       const final = p.phase === "pretokenize" ? p.bytesDone === p.bytesTotal : p.mergesDone === p.mergesTotal;
-      const changed = p.phase !== lastPhase;
-      if (tty) {
-        if (now - last < 100 && !final && !changed) return;
-        process.stderr.write(`\r\x1b[K${line(p)}`);
-        if (final) process.stderr.write("\n");
-        shown = !final;
-      } else {
-        if (now - last < 10_000 && !final && !changed) return;
-        process.stderr.write(`${line(p)}\n`);
-      }
-      last = now;
+      // A phase's first and last states always show; each phase's final state stays on screen.
+      status.show(line(p), final || p.phase !== lastPhase);
       lastPhase = p.phase;
+      if (final) status.done();
     },
-    done() {
-      if (tty && shown) process.stderr.write("\n");
-    },
+    done: () => status.done(),
   };
 }
 

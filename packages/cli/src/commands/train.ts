@@ -1,10 +1,16 @@
 // `bun run cli train --config configs/NAME.json [--train FILE.npy --val FILE.npy --out runs/NAME] [--flag v…]`:
 // a preset, then one kebab-case flag per config field; prints the resolved config once, trains with a live
 // progress line, and exits 0 (done), 130 (Ctrl-C, checkpoint saved) or 1 (diverged, last good checkpoint kept).
-import { parameterCount } from "@cs336-ts/model/config.ts";
-import { configFromFlags, FIELDS, type RunConfig } from "@cs336-ts/trainer/config.ts";
-import { planRun, runTraining } from "@cs336-ts/trainer/loop-run.ts";
-import { runPaths } from "@cs336-ts/trainer/run-dir.ts";
+import { parameterCount } from "@cs336-ts/model";
+import {
+  configFromFlags,
+  createOnnxEngine,
+  FIELDS,
+  planRun,
+  type RunConfig,
+  runPaths,
+  runTraining,
+} from "@cs336-ts/trainer";
 import type { Command } from "../command.ts";
 import { type FlagSpec, type FlagSpecs, parseFlags, UsageError } from "../flags.ts";
 
@@ -64,8 +70,7 @@ const command: Command = {
     process.stdout.write(describe(plan.config));
     for (const note of plan.notes) process.stdout.write(`${note}\n`);
     const result = await runTraining(plan, {
-      // Loaded only now so config and data errors never wait for ONNX Runtime to start.
-      engineFactory: async (c) => (await import("@cs336-ts/trainer/loop-onnx.ts")).createOnnxEngine(c),
+      engineFactory: createOnnxEngine,
       argv: ["train", ...argv],
       stderr: { write: (s) => process.stderr.write(s), isTTY: process.stderr.isTTY === true },
     });

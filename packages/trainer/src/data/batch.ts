@@ -2,7 +2,7 @@
 // first T and y the last T (shifted by one). Start positions are uniform over every valid start
 // 0..len-T-1 inclusive, drawn from the seeded generator passed in, so a seed and a step name a batch.
 // Leaves out: device placement (the caller hands the Int32Arrays to the runtime).
-import type { Rng } from "@cs336-ts/model/random.ts";
+import type { Rng } from "@cs336-ts/model";
 import type { TokenArray } from "./npy.ts";
 
 export type Batch = { x: Int32Array; y: Int32Array; batchSize: number; contextLength: number };

@@ -1,7 +1,8 @@
-// NumPy `.npy` (format 1.0) for 1-D token arrays: a streaming, atomic writer (temp file, header patched with
-// the final length, then rename) and a memory-mapped reader, so a corpus is never held in memory whole.
+// NumPy `.npy` (format 1.0) for 1-D token arrays: a streaming, atomic writer (io/atomic-file.ts: temp file,
+// header patched with the final length, every byte checked, fsync, rename) and a memory-mapped reader, so a
+// corpus is never held in memory whole.
 // Only little-endian uint16/uint32/int32, C order, 1-D — what `encode` writes and `train` reads.
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { openAtomicFile } from "../io/atomic-file.ts";
 
 export type NpyDtype = "uint16" | "uint32" | "int32";
 export type TokenArray = Uint16Array | Uint32Array | Int32Array;
@@ -44,11 +45,10 @@ export type NpyWriter = {
   abort(): void;
 };
 
-/** Streams ids into `path` via `path.tmp-<pid>`; nothing appears at `path` until `close()`. */
+/** Streams ids into a temporary file beside `path`; nothing appears at `path` until `close()`. */
 export function createNpyWriter(path: string, dtype: NpyDtype): NpyWriter {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, "w");
-  writeSync(fd, header(dtype, 0));
+  const file = openAtomicFile(path);
+  file.write(header(dtype, 0));
   const max = dtype === "uint16" ? 0xffff : dtype === "uint32" ? 0xffffffff : 0x7fffffff;
   let count = 0;
   let open = true;
@@ -67,22 +67,19 @@ export function createNpyWriter(path: string, dtype: NpyDtype): NpyWriter {
         if (!(id >= 0 && id <= max)) throw new NpyError(`token id ${id} does not fit ${dtype}`);
         buf[i] = id;
       }
-      writeSync(fd, new Uint8Array(buf.buffer));
+      file.write(new Uint8Array(buf.buffer));
       count += ids.length;
     },
     close() {
       if (!open) return count;
-      writeSync(fd, header(dtype, count), 0, HEADER_BYTES, 0);
-      fsyncSync(fd);
-      closeSync(fd);
+      file.writeAt(header(dtype, count), 0);
+      file.commit();
       open = false;
-      renameSync(tmp, path);
       return count;
     },
     abort() {
-      if (open) closeSync(fd);
       open = false;
-      rmSync(tmp, { force: true });
+      file.abort();
     },
   };
 }

@@ -5,17 +5,27 @@
 // a demo (each run starts the model from scratch; the tokenizer and encoded data are rebuilt too).
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { parameterCount } from "@cs336-ts/model/config.ts";
-import type { Device } from "@cs336-ts/model/runtime/session.ts";
+import { parameterCount } from "@cs336-ts/model";
+import type { Device } from "@cs336-ts/model/runtime";
 import { saveTokenizerFiles, Tokenizer, trainBpe } from "@cs336-ts/tokenizer";
-import { type RunConfigInput, resolveRunConfig, TRAINING_DEFAULTS } from "@cs336-ts/trainer/config.ts";
-import { dtypeForVocab, writeNpy } from "@cs336-ts/trainer/data/npy.ts";
-import { evaluateCheckpoint } from "@cs336-ts/trainer/eval-checkpoint.ts";
-import { END_OF_TEXT, generateWith } from "@cs336-ts/trainer/generate-checkpoint.ts";
-import { loadInferenceModel } from "@cs336-ts/trainer/generate-model.ts";
-import { installInterrupt, type Interrupt } from "@cs336-ts/trainer/loop-interrupt.ts";
-import { readPreset, runTraining } from "@cs336-ts/trainer/loop-run.ts";
-import { type DownloadOptions, formatDuration } from "../download/datasets.ts";
+import {
+  createOnnxEngine,
+  dtypeForVocab,
+  END_OF_TEXT,
+  evaluateCheckpoint,
+  formatDuration,
+  generateWith,
+  installInterrupt,
+  type Interrupt,
+  loadInferenceModel,
+  readPreset,
+  resolveRunConfig,
+  type RunConfigInput,
+  runTraining,
+  TRAINING_DEFAULTS,
+  writeNpy,
+} from "@cs336-ts/trainer";
+import type { DownloadOptions } from "../download/datasets.ts";
 import { REPO_ROOT } from "../repo-root.ts";
 import { type CorpusLimits, type DemoCorpus, findCorpus } from "./corpus.ts";
 
@@ -177,7 +187,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       const result = await runTraining(
         { config, resume: null, resumePath: null, notes: [] },
         {
-          engineFactory: async (c) => (await import("@cs336-ts/trainer/loop-onnx.ts")).createOnnxEngine(c),
+          engineFactory: createOnnxEngine,
           argv: ["demo"],
           stderr: o.stderr,
           interrupt,

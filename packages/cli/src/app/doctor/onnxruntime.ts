@@ -5,10 +5,8 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { Graph } from "@cs336-ts/model/graph/graph.ts";
-import { add } from "@cs336-ts/model/graph/ops-elementwise.ts";
-import { emitModel } from "@cs336-ts/model/onnx/emit.ts";
-import { type Device, Session } from "@cs336-ts/model/runtime/session.ts";
+import { add, emitModel, Graph } from "@cs336-ts/model/graph";
+import { type Device, Session } from "@cs336-ts/model/runtime";
 import type { Check } from "./checks.ts";
 
 export const CUDA_INSTALL_FIX =

@@ -1,14 +1,15 @@
 // `download tinystories|owt`: CS336's datasets from their public URLs (assignment 1 handout, "Setup"), each
-// file fetched with resume (http.ts) and the OWT sample gunzipped after download (streamed, to a
-// temporary file, then renamed). Files already in place are skipped, so a rerun only finishes what is missing.
+// file fetched with resume (http.ts) and the OWT sample gunzipped after download (streamed into an atomic
+// file). Files already in place are skipped, so a rerun only finishes what is missing.
 // Leaves out: checksums (the mirrors publish none) and the full OpenWebText corpus.
-import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { createReadStream, existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
+import { AtomicWriteError, openAtomicFile } from "@cs336-ts/trainer";
 import { DownloadError, type FetchOptions, fetchResumable } from "./http.ts";
 
-export { DownloadError, formatBytes, formatDuration, formatProgress, type Progress } from "./http.ts";
+export { DownloadError, formatBytes, formatProgress, type Progress } from "./http.ts";
 
 export type DatasetName = "tinystories" | "owt";
 export type Split = "train" | "valid";
@@ -83,12 +84,16 @@ export async function downloadDataset(name: DatasetName, opts: DownloadOptions):
 
 /** Streams `src` (gzip) into `dest` via a temporary file, so a failure leaves no half-written text. */
 export async function gunzipFile(src: string, dest: string): Promise<void> {
-  const tmp = `${dest}.tmp-${process.pid}`;
+  const file = openAtomicFile(dest);
   try {
-    await pipeline(createReadStream(src), createGunzip(), createWriteStream(tmp));
-    renameSync(tmp, dest);
+    await pipeline(createReadStream(src), createGunzip(), async (chunks: AsyncIterable<Uint8Array>) => {
+      for await (const chunk of chunks) file.write(chunk);
+    });
+    file.commit();
   } catch (e) {
-    rmSync(tmp, { force: true });
+    file.abort();
+    // A full disk is not the archive's fault: keep it for the next run.
+    if (e instanceof AtomicWriteError) throw e;
     // A corrupt archive is not worth resuming: remove it so the next run fetches it again.
     rmSync(src, { force: true });
     throw new DownloadError(`${src} is not a valid gzip file (${(e as Error).message}); run again to re-download it`);

@@ -1,8 +1,10 @@
 // One resumable HTTP download into `dest`: bytes stream into `dest.part`; a rerun (or an automatic retry after
 // a dropped connection) asks for the rest with `Range: bytes=N-`, checks the server's Content-Range, and
-// starts over cleanly when the server ignores Range. The finished file is renamed into place atomically.
+// starts over cleanly when the server ignores Range. The part file is the trainer's atomic file (every byte
+// checked, fsync), kept on a dropped connection and renamed into place once complete.
 // Leaves out: parallel segments and checksums (the CS336 mirrors publish none).
-import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { existsSync, rmSync, statSync } from "node:fs";
+import { formatDuration, openAtomicFile } from "@cs336-ts/trainer";
 
 export class DownloadError extends Error {
   override name = "DownloadError";
@@ -98,7 +100,10 @@ async function transfer(url: string, dest: string, opts: FetchOptions, idle: Wat
     // Nothing left to send: either the part file is already complete or it is longer than the remote file.
     await res.body?.cancel();
     const size = parseContentRange(res.headers.get("content-range"))?.total ?? null;
-    if (size === have) return finish(part, dest, have, opts, have, 0);
+    if (size === have) {
+      openAtomicFile(dest, { tempPath: part, append: true }).commit();
+      return finished(have, opts, have, 0);
+    }
     opts.log?.(`the partial file does not match the server's (${size ?? "unknown"} bytes); starting over`);
     rmSync(part, { force: true });
     return transfer(url, dest, opts, idle);
@@ -113,7 +118,7 @@ async function transfer(url: string, dest: string, opts: FetchOptions, idle: Wat
   if (!res.body) throw new DownloadError(`${url}: the response has no body`);
 
   // 200 rewrites the part file from byte 0; 206 appends after the bytes we already have.
-  const fd = openSync(part, offset > 0 ? "a" : "w");
+  const file = openAtomicFile(dest, { tempPath: part, append: offset > 0 });
   const started = performance.now();
   let bytes = offset;
   let lastReport = 0;
@@ -136,7 +141,7 @@ async function transfer(url: string, dest: string, opts: FetchOptions, idle: Wat
         throw new InterruptedError(`${url}: the connection dropped at ${formatBytes(bytes)} (${why})`);
       }
       if (chunk.done) break;
-      writeSync(fd, chunk.value);
+      file.write(chunk.value);
       bytes += chunk.value.byteLength;
       const now = performance.now();
       if (now - lastReport >= every) {
@@ -144,18 +149,20 @@ async function transfer(url: string, dest: string, opts: FetchOptions, idle: Wat
         report(false);
       }
     }
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+  } catch (e) {
+    file.keep();
+    throw e;
   }
   if (total !== null && bytes < total) {
+    file.keep();
     throw new InterruptedError(`${url}: the body ended at ${formatBytes(bytes)} of ${formatBytes(total)}`);
   }
   if (total !== null && bytes > total) {
-    rmSync(part, { force: true });
+    file.abort();
     throw new DownloadError(`${url}: received ${bytes} bytes but the server announced ${total}; run again`);
   }
-  return finish(part, dest, bytes, opts, offset, (performance.now() - started) / 1000);
+  file.commit();
+  return finished(bytes, opts, offset, (performance.now() - started) / 1000);
 }
 
 type Watchdog = ReturnType<typeof idleWatchdog>;
@@ -176,8 +183,8 @@ function idleWatchdog(ms: number) {
   return { ms, signal: controller.signal, kick, stop: () => clearTimeout(timer), fired: () => fired };
 }
 
-function finish(part: string, dest: string, bytes: number, opts: FetchOptions, offset: number, secs: number) {
-  renameSync(part, dest);
+/** The final progress report of a completed file. */
+function finished(bytes: number, opts: FetchOptions, offset: number, secs: number): number {
   const rate = secs > 0 ? (bytes - offset) / secs : 0;
   opts.onProgress?.({ bytes, total: bytes, rate, etaSeconds: 0, done: true });
   return bytes;
@@ -234,11 +241,4 @@ export function formatProgress(p: Progress): string {
   const of = p.total !== null ? ` / ${formatBytes(p.total)}` : "";
   const eta = p.etaSeconds !== null && !p.done ? `  ETA ${formatDuration(p.etaSeconds)}` : "";
   return `${formatBytes(p.bytes)}${of}${pct}  ${(p.rate / 1e6).toFixed(1)} MB/s${eta}`;
-}
-
-export function formatDuration(secs: number): string {
-  const s = Math.round(secs);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
 }

@@ -3,7 +3,7 @@
 // wall-clock seconds of training, continued across resumes. Appended line by line so a crash loses at most
 // the line being written. Leaves out: rotation and compression (a 100k-step run is a few MB).
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
-import { writeFileAtomic } from "./checkpoint.ts";
+import { writeFileAtomic } from "../io/atomic-file.ts";
 
 export type TrainRecord = {
   kind: "train";

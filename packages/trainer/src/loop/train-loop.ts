@@ -3,21 +3,19 @@
 // checkpoint (so a resumed run continues bit for bit), validation loss over fixed batches on a schedule,
 // periodic and final checkpoints, JSONL metrics, live progress and learning curves. A non-finite loss or
 // state stops the run without writing it; an interrupt saves a checkpoint first. Leaves out: setup (loop-run.ts).
-import { initParameters, type ParamMap } from "@cs336-ts/model/init.ts";
-import { type CosineSchedule, scheduleSlice } from "@cs336-ts/model/optim/schedule.ts";
+import { type CosineSchedule, initParameters, type ParamMap, Rng, scheduleSlice } from "@cs336-ts/model";
 import { basename, resolve } from "node:path";
-import { Rng } from "@cs336-ts/model/random.ts";
-import { type Checkpoint, saveCheckpoint, type TrainState } from "./checkpoint.ts";
-import { cosineCycle, type RunConfig, tokensPerStep } from "./config.ts";
-import { getBatch, getBatches } from "./data/batch.ts";
-import type { TokenArray } from "./data/npy.ts";
-import type { TrainEngine } from "./loop-engine.ts";
-import type { Interrupt } from "./loop-interrupt.ts";
-import type { MetricsLog } from "./metrics.ts";
-import { renderCurves } from "./plot.ts";
+import { type Checkpoint, saveCheckpoint, type TrainState } from "../run/checkpoint.ts";
+import { cosineCycle, type RunConfig, tokensPerStep } from "../run/config.ts";
+import { getBatch, getBatches } from "../data/batch.ts";
+import type { TokenArray } from "../data/npy.ts";
+import type { TrainEngine } from "./engine.ts";
+import type { Interrupt } from "./interrupt.ts";
+import type { MetricsLog } from "../run/metrics.ts";
+import { renderCurves } from "../run/plot.ts";
 import type { Progress } from "./progress.ts";
-import { bestValLoss, checkpointPath, pruneCheckpoints, runPaths } from "./run-dir.ts";
-import { writeFileAtomic } from "./checkpoint.ts";
+import { writeFileAtomic } from "../io/atomic-file.ts";
+import { bestValLoss, checkpointPath, pruneCheckpoints, runPaths } from "../run/run-dir.ts";
 
 /** Independent generator streams derived from the run's seed (initialization, batches, validation). */
 export function streamRng(seed: number, stream: 0 | 1 | 2): Rng {

@@ -1,25 +1,21 @@
 // Checkpoints: one safetensors file holding the weights under their CS336 names, AdamW's moments as
 // `m.<name>` / `v.<name>`, and in `__metadata__` the format version, the step, AdamW's step count, the data
 // generator's state, the model and run configs (JSON) and a sha256 of the tensor bytes. Written atomically
-// (temp file, fsync, rename); the loader names exactly what is wrong with a corrupt, truncated or foreign file.
+// (io/atomic-file.ts); the loader names exactly what is wrong with a corrupt, truncated or foreign file.
 // Leaves out: retention (run-dir.ts) and sharding (one file is fine up to a few GB).
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  openSync,
-  readFileSync,
-  readSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { type ModelConfig, parameterSpecs, resolveModelConfig } from "@cs336-ts/model/config.ts";
-import type { ParamMap } from "@cs336-ts/model/init.ts";
-import { readSafetensors, type SafeTensor, writeSafetensors } from "@cs336-ts/model/io/safetensors.ts";
-import type { RngState } from "@cs336-ts/model/random.ts";
+import {
+  type ModelConfig,
+  parameterSpecs,
+  type ParamMap,
+  readSafetensors,
+  resolveModelConfig,
+  type RngState,
+  type SafeTensor,
+  writeSafetensors,
+} from "@cs336-ts/model";
+import { writeFileAtomic } from "../io/atomic-file.ts";
 import type { RunConfig } from "./config.ts";
 
 export const CHECKPOINT_FORMAT = "cs336-ts-checkpoint";
@@ -89,23 +85,6 @@ export function encodeCheckpoint(ck: Checkpoint): Uint8Array {
   if (ck.config) metadata.run_config = JSON.stringify(ck.config);
   if (ck.valLoss !== null) metadata.val_loss = String(ck.valLoss);
   return writeSafetensors(tensors, metadata);
-}
-
-/** Writes bytes to `path` atomically: a crash leaves the old file or the new one, never half of one. */
-export function writeFileAtomic(path: string, bytes: Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, "w");
-  try {
-    let at = 0;
-    while (at < bytes.length) at += writeSync(fd, bytes, at, bytes.length - at);
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-  closeSync(fd);
-  renameSync(tmp, path);
 }
 
 export function saveCheckpoint(path: string, ck: Checkpoint): void {

@@ -3,7 +3,7 @@
 // generation stops at the end-of-text token or after maxTokens. Text streams out through an incremental
 // UTF-8-safe decoder, so a multi-byte character split across tokens is printed once it is whole.
 // Leaves out: a KV cache (each step reruns the cropped context) and batching several prompts.
-import type { Rng } from "@cs336-ts/model/random.ts";
+import type { Rng } from "@cs336-ts/model";
 import { type SamplingOptions, sampleToken, validateSampling } from "./sample.ts";
 
 /** Anything that gives next-token logits for a context: the ONNX inference session, or a test double. */

@@ -1,6 +1,8 @@
-// The console progress line: step/total, loss, lr, tokens/s and ETA on stderr. On a terminal it is one line
-// rewritten with \r; otherwise (logs, CI) a full line every `logEvery` steps. The ETA uses this process's
-// own rate, so a resumed run does not count time it did not spend. Leaves out: colors and bars.
+// The training progress line: step/total, loss, lr, tokens/s and ETA on stderr, drawn by the shared status
+// line (io/status-line.ts): rewritten in place on a terminal, otherwise (logs, CI) a line every `logEvery`
+// steps. The ETA uses this process's own rate, so a resumed run does not count time it did not spend.
+// Leaves out: colors and bars.
+import { createStatusLine, formatDuration } from "../io/status-line.ts";
 
 export type ProgressInfo = { step: number; loss: number; lr: number; tokensPerSec: number };
 
@@ -10,14 +12,6 @@ export type Progress = {
   note(message: string): void;
   done(): void;
 };
-
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return "?";
-  const s = Math.round(seconds);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
-}
 
 function formatRate(tps: number): string {
   return tps >= 1e6 ? `${(tps / 1e6).toFixed(2)}M` : tps >= 1e3 ? `${(tps / 1e3).toFixed(1)}k` : tps.toFixed(0);
@@ -33,7 +27,7 @@ export function createProgress(opts: {
 }): Progress {
   const now = opts.now ?? (() => performance.now() / 1000);
   const t0 = now();
-  let live = false;
+  const status = createStatusLine({ write: opts.write, isTTY: opts.isTTY });
   let lastLogged = opts.startStep;
   const width = String(opts.totalSteps).length;
   const line = (i: ProgressInfo) => {
@@ -47,21 +41,15 @@ export function createProgress(opts: {
   };
   return {
     update(info) {
+      // A terminal shows every graph run; a log gets a line every logEvery steps and at the end.
       if (opts.isTTY) {
-        opts.write(`\r\x1b[2K${line(info)}`);
-        live = true;
+        status.show(line(info));
       } else if (info.step - lastLogged >= opts.logEvery || info.step === opts.totalSteps) {
-        opts.write(`${line(info)}\n`);
+        status.show(line(info));
         lastLogged = info.step;
       }
     },
-    note(message) {
-      opts.write(`${live ? "\r\x1b[2K" : ""}${message}\n`);
-      live = false;
-    },
-    done() {
-      if (live) opts.write("\n");
-      live = false;
-    },
+    note: (message) => status.note(message),
+    done: () => status.done(),
   };
 }

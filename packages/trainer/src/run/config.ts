@@ -2,7 +2,7 @@
 // with a default and a comment per field, the kebab-case flag of every field (`--lr-max 3e-4`), and one
 // validation pass with messages that say how to fix the value. Presets in configs/*.json are partial
 // RunConfigs; flags override them field by field. Leaves out: architecture checks (resolveModelConfig).
-import { ConfigError, MODEL_DEFAULTS, type ModelConfig, resolveModelConfig } from "@cs336-ts/model/config.ts";
+import { ConfigError, MODEL_DEFAULTS, type ModelConfig, resolveModelConfig } from "@cs336-ts/model";
 
 export { ConfigError };
 

@@ -3,17 +3,23 @@
 // model package's exportInferenceModel (used in-process by generate-model.ts) takes int32 `tokens` plus a
 // `positions` input instead; export.test.ts checks that both give the same logits.
 // Leaves out: a KV cache (each call recomputes the whole context) and float16 weights.
-import { type ModelConfig, parameterSpecs } from "@cs336-ts/model/config.ts";
-import { Graph } from "@cs336-ts/model/graph/graph.ts";
-import { cast, sub } from "@cs336-ts/model/graph/ops-elementwise.ts";
-import { reduceSum } from "@cs336-ts/model/graph/ops-reduce.ts";
-import { concat, constantOfShape, shapeOf, slice, trilu } from "@cs336-ts/model/graph/ops-shape.ts";
-import { tensorOf, type Value } from "@cs336-ts/model/graph/value.ts";
-import type { HostTensor, ParamMap } from "@cs336-ts/model/init.ts";
-import type { LmParams } from "@cs336-ts/model/nn/lm.ts";
-import { transformerLm } from "@cs336-ts/model/nn/lm.ts";
-import { emitModel } from "@cs336-ts/model/onnx/emit.ts";
-import { checkParamMap } from "@cs336-ts/model/train/host-tensors.ts";
+import { checkParamMap, type HostTensor, type ModelConfig, parameterSpecs, type ParamMap } from "@cs336-ts/model";
+import {
+  cast,
+  concat,
+  constantOfShape,
+  emitModel,
+  Graph,
+  type LmParams,
+  reduceSum,
+  shapeOf,
+  slice,
+  sub,
+  tensorOf,
+  transformerLm,
+  trilu,
+  type Value,
+} from "@cs336-ts/model/graph";
 
 export const INPUT_IDS = "input_ids";
 export const LOGITS = "logits";

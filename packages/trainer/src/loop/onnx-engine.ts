@@ -2,18 +2,12 @@
 // (forward, backward, clipping and AdamW in one Loop; one per graph-run length) and a forward-only loss graph
 // for validation, run through the model package's Session wrapper (cpu, or cuda with its install hint).
 // Leaves out: device-resident state (the Node binding copies outputs to the host; hence K steps per run).
-import type { ModelConfig } from "@cs336-ts/model/config.ts";
-import { Graph } from "@cs336-ts/model/graph/graph.ts";
-import type { ParamMap } from "@cs336-ts/model/init.ts";
-import { lmLoss, parameterInputs, transformerLm } from "@cs336-ts/model/nn/lm.ts";
-import { emitModel } from "@cs336-ts/model/onnx/emit.ts";
-import { Session, type SessionOptions } from "@cs336-ts/model/runtime/session.ts";
-import type { TrainHyper } from "@cs336-ts/model/train/train-step.ts";
-import { createTrainer, type Trainer } from "@cs336-ts/model/train/trainer.ts";
-import type { TensorData } from "@cs336-ts/model/graph/value.ts";
-import type { TrainState } from "./checkpoint.ts";
-import type { RunConfig } from "./config.ts";
-import type { TrainEngine } from "./loop-engine.ts";
+import { createTrainer, type ModelConfig, type ParamMap, type Trainer, type TrainHyper } from "@cs336-ts/model";
+import { emitModel, Graph, lmLoss, parameterInputs, type TensorData, transformerLm } from "@cs336-ts/model/graph";
+import { Session, type SessionOptions } from "@cs336-ts/model/runtime";
+import type { TrainState } from "../run/checkpoint.ts";
+import type { RunConfig } from "../run/config.ts";
+import type { TrainEngine } from "./engine.ts";
 
 /** tokens, targets (B, T) int32 → mean cross-entropy; parameters are inputs named as CS336. */
 export function buildEvalLossGraph(config: ModelConfig, batch: number, seqLen: number): Graph {

@@ -2,10 +2,10 @@
 // token_embeddings and lm_head (logits = E[x] · Lᵀ) with real cross-entropy gradients, global-norm clipping
 // and torch-style AdamW over every parameter. Deterministic, so resume tests can demand bit equality.
 // Leaves out: the Transformer blocks (their parameters get zero gradients; weight decay still applies).
-import type { ParamMap } from "@cs336-ts/model/init.ts";
-import type { TrainState } from "../src/checkpoint.ts";
-import type { RunConfig } from "../src/config.ts";
-import type { TrainEngine } from "../src/loop-engine.ts";
+import type { ParamMap } from "@cs336-ts/model";
+import type { TrainState } from "../../src/run/checkpoint.ts";
+import type { RunConfig } from "../../src/run/config.ts";
+import type { TrainEngine } from "../../src/loop/engine.ts";
 
 function clone(p: ParamMap): ParamMap {
   return Object.fromEntries(Object.entries(p).map(([k, t]) => [k, { data: t.data.slice(), shape: [...t.shape] }]));

@@ -5,7 +5,7 @@
 // Bits per byte = total nats / ln 2 / bytes of the scored target tokens, counted exactly from the tokenizer's
 // per-id byte strings (not from a text file, whose bytes would not line up with a truncated or partial run).
 // Leaves out: sliding-window (strided) evaluation, which gives every token a full context at T times the cost.
-import type { TokenArray } from "./data/npy.ts";
+import type { TokenArray } from "../data/npy.ts";
 
 /** Logits for a batch of windows: input ids (B·T, row-major) → logits (B·T·V, row-major). */
 export type BatchLogitsModel = {

@@ -4,7 +4,8 @@
 // `best.safetensors` (lowest validation loss). Leaves out: locking against two runs sharing a folder.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { readCheckpointMetadata, writeFileAtomic } from "./checkpoint.ts";
+import { writeFileAtomic } from "../io/atomic-file.ts";
+import { readCheckpointMetadata } from "./checkpoint.ts";
 import type { RunConfig } from "./config.ts";
 
 /** One process's part of a run: a fresh start, or a resume from `fromStep`. */

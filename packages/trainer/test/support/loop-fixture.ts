@@ -4,12 +4,12 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Rng } from "@cs336-ts/model/random.ts";
-import type { RunConfigInput } from "../src/config.ts";
-import { writeNpy } from "../src/data/npy.ts";
-import { manualInterrupt } from "../src/loop-interrupt.ts";
-import { planRun, runTraining } from "../src/loop-run.ts";
-import { toyEngine } from "./loop-toy-engine.ts";
+import { Rng } from "@cs336-ts/model";
+import type { RunConfigInput } from "../../src/run/config.ts";
+import { writeNpy } from "../../src/data/npy.ts";
+import { manualInterrupt } from "../../src/loop/interrupt.ts";
+import { planRun, runTraining } from "../../src/loop/run-training.ts";
+import { toyEngine } from "./toy-engine.ts";
 
 export const V = 24;
 

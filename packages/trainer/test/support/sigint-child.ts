@@ -1,8 +1,8 @@
 // Child process for the Ctrl-C tests: trains the toy engine (slowed to ~20 ms a step so a signal lands
 // mid-run) with the real SIGINT handler, and exits as `bun run cli train` does: 0 done, 130 interrupted.
 // argv: PRESET_PATH; env STEP_MS: milliseconds per step
-import { planRun, runTraining } from "../src/loop-run.ts";
-import { toyEngine } from "./loop-toy-engine.ts";
+import { planRun, runTraining } from "../../src/loop/run-training.ts";
+import { toyEngine } from "./toy-engine.ts";
 
 const plan = planRun({ preset: process.argv[2] ?? "", overrides: {}, resume: null });
 const result = await runTraining(plan, {

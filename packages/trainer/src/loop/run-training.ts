@@ -5,7 +5,7 @@
 // Leaves out: the engine itself (passed in as a factory).
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename } from "node:path";
-import { type Checkpoint, loadCheckpoint } from "./checkpoint.ts";
+import { type Checkpoint, loadCheckpoint } from "../run/checkpoint.ts";
 import {
   architectureDiff,
   ConfigError,
@@ -14,14 +14,14 @@ import {
   type RunConfigInput,
   resolveRunConfig,
   TRAINING_DEFAULTS,
-} from "./config.ts";
-import { checkBatchable } from "./data/batch.ts";
-import { openNpy, type TokenArray } from "./data/npy.ts";
-import { checkTokenIds } from "./data/validate.ts";
-import { type LoopResult, trainLoop } from "./loop.ts";
-import type { EngineFactory } from "./loop-engine.ts";
-import { type Interrupt, installInterrupt } from "./loop-interrupt.ts";
-import { openMetrics } from "./metrics.ts";
+} from "../run/config.ts";
+import { checkBatchable } from "../data/batch.ts";
+import { openNpy, type TokenArray } from "../data/npy.ts";
+import { checkTokenIds } from "../data/validate.ts";
+import { type LoopResult, trainLoop } from "./train-loop.ts";
+import type { EngineFactory } from "./engine.ts";
+import { type Interrupt, installInterrupt } from "./interrupt.ts";
+import { openMetrics } from "../run/metrics.ts";
 import { createProgress } from "./progress.ts";
 import {
   dropCheckpointsAfter,
@@ -31,7 +31,7 @@ import {
   type RunInfo,
   runPaths,
   tokenizerHash,
-} from "./run-dir.ts";
+} from "../run/run-dir.ts";
 
 export type RunPlan = { config: RunConfig; resume: Checkpoint | null; resumePath: string | null; notes: string[] };
 

@@ -2,9 +2,9 @@
 // run k optimizer steps on k batches with k learning rates (one K-step graph run), and measure the loss of
 // parameters on a batch. The ONNX Runtime backend lives in loop-onnx.ts; tests also use a host toy engine.
 // Leaves out: how the backend keeps state on the device (the loop only sees host copies once per k steps).
-import type { ParamMap } from "@cs336-ts/model/init.ts";
-import type { TrainState } from "./checkpoint.ts";
-import type { RunConfig } from "./config.ts";
+import type { ParamMap } from "@cs336-ts/model";
+import type { TrainState } from "../run/checkpoint.ts";
+import type { RunConfig } from "../run/config.ts";
 
 export type StepOutput = {
   /** Training loss of each of the k steps, measured before that step's update. */

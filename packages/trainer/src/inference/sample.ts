@@ -2,7 +2,7 @@
 // (top-p) filtering (Holtzman et al. 2020), then one draw from a seeded generator. Temperature 0 is greedy.
 // Probabilities are computed in float64 so filtering decisions do not depend on float32 rounding.
 // Leaves out: top-k, repetition penalties and beam search (CS336 asks for none of them).
-import type { Rng } from "@cs336-ts/model/random.ts";
+import type { Rng } from "@cs336-ts/model";
 
 export type SamplingOptions = {
   /** Softmax temperature; 0 (or anything below 1e-6) picks the argmax deterministically. */

@@ -4,7 +4,8 @@
 // Leaves out: external-data files for models over protobuf's 2 GB limit, and float16 conversion.
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { loadCheckpoint, writeFileAtomic } from "./checkpoint.ts";
+import { writeFileAtomic } from "../io/atomic-file.ts";
+import { loadCheckpoint } from "../run/checkpoint.ts";
 import { exportModelBytes, INPUT_IDS, LOGITS } from "./export-graph.ts";
 
 export type ExportResult = { modelPath: string; sidecarPath: string; bytes: number; parameters: number };

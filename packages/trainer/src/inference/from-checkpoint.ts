@@ -1,0 +1,185 @@
+// A checkpoint loaded into the model package's inference runner (packages/model's createInference: weights as
+// initializers, symbolic batch and length), and the library calls of `generate` and `eval` on it: the
+// next-token logits of one context, logits of a batch of windows, a tokenizer folder checked against the
+// model, a prompt streamed through the tokenizer's incremental decoder, and loss / perplexity / bits per byte
+// of a token array. An empty prompt starts from <|endoftext|> (an unconditional sample), as CS336's training
+// data separates stories so. Leaves out: a KV cache (generation reruns the cropped context each step),
+// chat templates and batching several prompts.
+import { existsSync } from "node:fs";
+import { createInference, type ModelConfig, type ParamMap, Rng } from "@cs336-ts/model";
+import type { Device } from "@cs336-ts/model/runtime";
+import { Tokenizer } from "@cs336-ts/tokenizer";
+import { openNpy } from "../data/npy.ts";
+import { checkTokenIds } from "../data/validate.ts";
+import { type Checkpoint, loadCheckpoint } from "../run/checkpoint.ts";
+import { type BatchLogitsModel, type EvalResult, evaluate } from "./eval.ts";
+import { type GenerateResult, generateText, type NextTokenModel } from "./generate.ts";
+
+export const END_OF_TEXT = "<|endoftext|>";
+
+export type InferenceModel = NextTokenModel &
+  BatchLogitsModel & {
+    readonly config: ModelConfig;
+    release(): Promise<void>;
+  };
+
+export type InferenceOptions = { device?: Device; threads?: number };
+
+/** A session for `config` with `weights`; ids and lengths are checked on the host before each run. */
+export async function createInferenceModel(
+  config: ModelConfig,
+  weights: ParamMap,
+  opts: InferenceOptions = {},
+): Promise<InferenceModel> {
+  const lm = await createInference(config, weights, {
+    device: opts.device ?? "cpu",
+    ...(opts.threads ? { intraOpThreads: opts.threads } : {}),
+  });
+  const V = config.vocabSize;
+  return {
+    config,
+    vocabSize: V,
+    contextLength: config.contextLength,
+    async lastLogits(context) {
+      const all = await lm.logits(context, [1, context.length]);
+      return all.subarray((context.length - 1) * V, context.length * V);
+    },
+    logits: (ids, B, T) => lm.logits(ids, [B, T]),
+    release: () => lm.release(),
+  };
+}
+
+/** Loads a checkpoint (weights only are used) and builds its inference session. */
+export async function loadInferenceModel(
+  checkpointPath: string,
+  opts: InferenceOptions = {},
+): Promise<{ checkpoint: Checkpoint; model: InferenceModel }> {
+  const checkpoint = loadCheckpoint(checkpointPath);
+  const model = await createInferenceModel(checkpoint.model, checkpoint.state.params, opts);
+  return { checkpoint, model };
+}
+
+/** Opens a tokenizer folder with a message that says what to pass instead. */
+function openTokenizer(dir: string): Tokenizer {
+  if (!existsSync(dir)) {
+    throw new Error(`tokenizer folder ${dir} not found; pass the folder \`bun run cli train-bpe --out\` wrote`);
+  }
+  return Tokenizer.fromDirectory(dir);
+}
+
+/** Refuses a tokenizer whose ids do not match the model's embedding rows. */
+function checkVocabMatch(tokenizer: Tokenizer, model: InferenceModel, tokenizerDir: string): void {
+  if (tokenizer.vocabSize !== model.vocabSize) {
+    throw new Error(
+      `the tokenizer in ${tokenizerDir} has ${tokenizer.vocabSize} tokens but the model was trained with vocab size ` +
+        `${model.vocabSize}; use the tokenizer the training data was encoded with`,
+    );
+  }
+}
+
+const runtimeOf = (o: InferenceOptions): InferenceOptions => ({
+  ...(o.device ? { device: o.device } : {}),
+  ...(o.threads ? { threads: o.threads } : {}),
+});
+
+export type GenerateRequest = {
+  prompt: string;
+  maxTokens: number;
+  temperature: number;
+  topP: number;
+  seed: number;
+};
+
+export type GenerateReport = GenerateResult & { text: string; promptTokens: number; seconds: number };
+
+/** Samples a continuation of `req.prompt`, writing decoded text to `write` as it is produced. */
+export async function generateWith(
+  model: InferenceModel,
+  tokenizer: Tokenizer,
+  req: GenerateRequest,
+  write: (text: string) => void,
+): Promise<GenerateReport> {
+  const eot = tokenizer.specialTokenIds.get(END_OF_TEXT) ?? null;
+  let promptIds = [...tokenizer.encode(req.prompt)];
+  if (promptIds.length === 0) {
+    if (eot === null) {
+      throw new Error(`an empty prompt starts from ${END_OF_TEXT}, which this tokenizer lacks; give a --prompt`);
+    }
+    promptIds = [eot];
+  }
+  const started = performance.now();
+  const result = await generateText(
+    model,
+    promptIds,
+    tokenizer.decoder(),
+    {
+      temperature: req.temperature,
+      topP: req.topP,
+      maxTokens: req.maxTokens,
+      rng: Rng.seeded(req.seed),
+      endOfText: eot,
+    },
+    write,
+  );
+  return { ...result, promptTokens: promptIds.length, seconds: (performance.now() - started) / 1000 };
+}
+
+/** The `generate` command's library call: checkpoint + tokenizer folder → streamed text. */
+export async function generateFromCheckpoint(
+  opts: GenerateRequest & InferenceOptions & { checkpoint: string; tokenizer: string },
+  write: (text: string) => void,
+  /** Called once everything is loaded and checked, right before sampling (e.g. to echo the prompt). */
+  onStart?: () => void,
+): Promise<GenerateReport> {
+  const tokenizer = openTokenizer(opts.tokenizer);
+  const { model } = await loadInferenceModel(opts.checkpoint, runtimeOf(opts));
+  try {
+    checkVocabMatch(tokenizer, model, opts.tokenizer);
+    onStart?.();
+    return await generateWith(model, tokenizer, opts, write);
+  } finally {
+    await model.release();
+    tokenizer.dispose();
+  }
+}
+
+export type EvalRequest = InferenceOptions & {
+  checkpoint: string;
+  data: string;
+  tokenizer?: string | null;
+  batchSize: number;
+  maxTokens?: number;
+  onProgress?: (done: number, total: number) => void;
+};
+
+export type EvalReport = EvalResult & { iteration: number; contextLength: number; dataTokens: number };
+
+/**
+ * The `eval` command's library call: a checkpoint and a token array (memory-mapped) → loss, perplexity and,
+ * given the tokenizer folder, bits per byte (each scored target's exact byte length; see eval.ts). Ids are
+ * checked against the model's vocabulary before any model call.
+ */
+export async function evaluateCheckpoint(req: EvalRequest): Promise<EvalReport> {
+  const { data } = openNpy(req.data);
+  const { checkpoint, model } = await loadInferenceModel(req.checkpoint, runtimeOf(req));
+  const tokenizer = req.tokenizer ? openTokenizer(req.tokenizer) : null;
+  try {
+    checkTokenIds(data, model.vocabSize, req.data);
+    let tokenByteLength: ((id: number) => number) | undefined;
+    if (tokenizer && req.tokenizer) {
+      checkVocabMatch(tokenizer, model, req.tokenizer);
+      const lengths = Int32Array.from({ length: tokenizer.vocabSize }, (_, id) => tokenizer.tokenBytes(id).length);
+      tokenByteLength = (id) => lengths[id] as number;
+    }
+    const result = await evaluate(model, data, {
+      batchSize: req.batchSize,
+      ...(req.maxTokens !== undefined ? { maxTokens: req.maxTokens } : {}),
+      ...(tokenByteLength ? { tokenByteLength } : {}),
+      ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+    });
+    return { ...result, iteration: checkpoint.iteration, contextLength: model.contextLength, dataTokens: data.length };
+  } finally {
+    await model.release();
+    tokenizer?.dispose();
+  }
+}
