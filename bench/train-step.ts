@@ -7,21 +7,17 @@
 //   bun bench/train-step.ts [cpu] [tinystories] [--k 1,16] [--runs 3] [--threads N] [--device cpu|cuda] [--no-profile]
 import {
   createTrainer,
-  Graph,
   initParameters,
   initTrainState,
-  matMul,
   type ModelConfig,
   parameterCount,
   resolveModelConfig,
   Rng,
-  Session,
-  emitModel,
-  tensorOf,
   trainFlopsPerToken,
-  type Device,
 } from "@cs336-ts/model";
-import { readTrace, summarizeTrace } from "@cs336-ts/model/train/profile-trace.ts";
+import { emitModel, Graph, matMul, tensorOf } from "@cs336-ts/model/graph";
+import { type Device, Session } from "@cs336-ts/model/runtime";
+import { readTrace, summarizeTrace } from "@cs336-ts/model/testing";
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";

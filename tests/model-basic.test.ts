@@ -3,7 +3,7 @@
 // cross-entropy of logits scaled by 1000 stay finite and match a float64 computation.
 
 import { describe, expect, test } from "bun:test";
-import { readSafetensors, type SafeTensor } from "@cs336-ts/model/io/safetensors.ts";
+import { readSafetensors, type SafeTensor } from "@cs336-ts/model";
 import { runCrossEntropy, runEmbedding, runLinear, runSilu, runSoftmax, type Tensor } from "./adapters.ts";
 
 const dir = `${import.meta.dir}/fixtures/reference`;

@@ -6,7 +6,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import type { SafeTensor } from "@cs336-ts/model/io/safetensors.ts";
+import type { SafeTensor } from "@cs336-ts/model";
 import {
   type IntTensor,
   type ModelConfig,

@@ -1,10 +1,10 @@
 // The PyTorch float64 reference values (tests/fixtures/reference/*.safetensors, made by the course's
 // reference implementation) and the one error measure every comparison against them uses: the relative error
-// of the whole tensor, ||a − b|| / ||b||. Shared by tests/model-lm.test.ts and packages/model/test/*.
+// of the whole tensor, ||a − b|| / ||b||. Used by tests/model-lm.test.ts (packages/model/test/support has its own copy).
 // Leaves out: regenerating the fixtures (they are copied from ../shared/fixtures/reference).
 import { expect } from "bun:test";
 import { join } from "node:path";
-import { asFloat32, readSafetensors, type SafeTensor } from "@cs336-ts/model/io/safetensors.ts";
+import { asFloat32, readSafetensors, type SafeTensor } from "@cs336-ts/model";
 
 export const REFERENCE_DIR = join(import.meta.dir, "fixtures/reference");
 

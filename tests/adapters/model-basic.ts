@@ -2,17 +2,9 @@
 // IR and layer functions and runs it with ONNX Runtime on CPU, or calls the library's host wrapper where integer
 // inputs need checking first (embedding ids, cross-entropy targets). Only argument conversion lives here.
 
-import {
-  Graph,
-  hostCrossEntropy,
-  hostEmbedding,
-  linear,
-  runGraph,
-  silu,
-  stableSoftmax,
-  type TensorData,
-  type Value,
-} from "@cs336-ts/model";
+import { Graph, linear, silu, stableSoftmax, type TensorData, type Value } from "@cs336-ts/model/graph";
+import { runGraph } from "@cs336-ts/model/runtime";
+import { hostCrossEntropy, hostEmbedding } from "@cs336-ts/model/testing";
 import type { IntTensor, Tensor } from "../adapters.ts";
 
 const f32 = (t: Tensor): TensorData => ({ dtype: "float32", shape: t.shape, data: t.data });

@@ -3,25 +3,18 @@
 // head sizes, token shapes, schedule arguments): RoPE, attention, block, LM, loss-and-gradients, AdamW,
 // clipping, schedule. Only argument conversion lives here.
 
+import { lossAndGradients, type ParamMap, resolveModelConfig } from "@cs336-ts/model";
+import { Graph, rmsNorm, scaledDotProductAttention, swiglu, type TensorData, type Value } from "@cs336-ts/model/graph";
+import { runGraph } from "@cs336-ts/model/runtime";
 import {
   checkedCosineLr,
   clipGradients,
-  Graph,
   hostLmLogits,
   hostMultiheadSelfAttention,
   hostRope,
   hostTransformerBlock,
-  lossAndGradients,
-  type ParamMap,
-  resolveModelConfig,
-  rmsNorm,
   runAdamwSteps,
-  runGraph,
-  scaledDotProductAttention,
-  swiglu,
-  type TensorData,
-  type Value,
-} from "@cs336-ts/model";
+} from "@cs336-ts/model/testing";
 import type { IntTensor, ModelConfig, Tensor, Weights } from "../adapters.ts";
 
 const f32 = (t: Tensor): TensorData => ({ dtype: "float32", shape: t.shape, data: t.data });

@@ -1,32 +1,65 @@
-// @cs336-ts/model: graph IR, autodiff, ONNX emission, the runtime wrapper, layers, loss and optimizer graphs.
-// API overview for layer authors: packages/model/src/graph/README.md. Keep this a plain export list.
+// @cs336-ts/model: what it takes to build, train, run and save a CS336 Transformer LM: the config, seeded
+// initialization, the training and inference graphs with their host runners, the schedule, AdamW settings,
+// safetensors and host tensors. Building graphs of your own: "@cs336-ts/model/graph"; sessions and devices:
+// "@cs336-ts/model/runtime"; what only tests and benches use: "@cs336-ts/model/testing". An explicit list.
 
-export * from "./graph/value.ts";
-export * from "./graph/op-types.ts";
-export * from "./graph/graph.ts";
-export * from "./graph/shape.ts";
-export * from "./graph/ops-elementwise.ts";
-export * from "./graph/ops-shape.ts";
-export * from "./graph/ops-reduce.ts";
-export * from "./graph/ops-index.ts";
-export * from "./graph/loop.ts";
-export * from "./onnx/emit.ts";
-export * from "./runtime/session.ts";
-export * from "./autodiff/gradient.ts";
-export * from "./config.ts";
-export * from "./random.ts";
-export * from "./init.ts";
-export * from "./nn/layers.ts";
-export * from "./nn/rope.ts";
-export * from "./nn/attention.ts";
-export * from "./nn/block.ts";
-export * from "./nn/lm.ts";
-export * from "./optim/schedule.ts";
-export * from "./optim/adamw.ts";
-export * from "./optim/clip.ts";
-export * from "./train/train-step.ts";
-export * from "./train/trainer.ts";
-export * from "./train/inference.ts";
-export * from "./train/optim-host.ts";
-export * from "./host-parts.ts";
-export { checkParamMap, checkTokenIds } from "./train/host-tensors.ts";
+export {
+  ConfigError,
+  MODEL_DEFAULTS,
+  type ModelConfig,
+  type ModelConfigInput,
+  type ParamKind,
+  type ParamSpec,
+  parameterCount,
+  parameterSpecs,
+  resolveModelConfig,
+  trainFlopsPerToken,
+} from "./config.ts";
+export {
+  checkParamMap,
+  checkTokenIds,
+  f32,
+  type HostIntTensor,
+  type HostTensor,
+  i32,
+  type ParamMap,
+  paramFeeds,
+  paramsFrom,
+  toHost,
+} from "./host-tensors.ts";
+export { initParameters, zerosLikeParams } from "./init.ts";
+export {
+  asFloat32,
+  readSafetensors,
+  type SafeDtype,
+  type SafeFile,
+  type SafeTensor,
+  SafetensorsError,
+  writeSafetensors,
+} from "./io/safetensors.ts";
+export { ADAMW_DEFAULTS, type AdamwHyper, validateAdamw } from "./optim/adamw.ts";
+export { type CosineSchedule, cosineLr, scheduleSlice, validateSchedule } from "./optim/schedule.ts";
+export { Rng, type RngState } from "./random.ts";
+export {
+  buildInferenceGraph,
+  createInference,
+  exportInferenceModel,
+  type Inference,
+  type InferenceGraphOptions,
+} from "./train/inference.ts";
+export {
+  buildLossAndGradsGraph,
+  buildTrainStepGraph,
+  type TrainHyper,
+  type TrainShape,
+  trainNames,
+} from "./train/train-step.ts";
+export {
+  createTrainer,
+  initTrainState,
+  lossAndGradients,
+  type StepResult,
+  type Trainer,
+  type TrainerOptions,
+  type TrainState,
+} from "./train/trainer.ts";

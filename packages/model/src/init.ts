@@ -4,11 +4,8 @@
 // Leaves out: torch's exact stream (torch's trunc_normal_ uses an inverse-CDF sampler we do not mirror).
 
 import { type ModelConfig, type ParamSpec, parameterSpecs } from "./config.ts";
+import type { HostTensor, ParamMap } from "./host-tensors.ts";
 import type { Rng } from "./random.ts";
-
-export type HostTensor = { data: Float32Array; shape: number[] };
-/** Parameters by CS336 name, in `parameterSpecs` order. */
-export type ParamMap = Record<string, HostTensor>;
 
 /** Fresh parameters for `config`, drawn from `rng` (which advances). */
 export function initParameters(config: ModelConfig, rng: Rng): ParamMap {
@@ -18,7 +15,7 @@ export function initParameters(config: ModelConfig, rng: Rng): ParamMap {
 }
 
 /** One parameter per CS336's rule for its kind. */
-export function initParameter(spec: ParamSpec, rng: Rng): HostTensor {
+function initParameter(spec: ParamSpec, rng: Rng): HostTensor {
   const n = spec.shape.reduce((a, b) => a * b, 1);
   const data = new Float32Array(n);
   if (spec.kind === "norm") {

@@ -15,12 +15,11 @@ import {
   mul,
   reduceMean,
   reduceSum,
-  runGraph,
-  Session,
   stableSoftmax,
   sub,
   tensorOf,
-} from "../src/index.ts";
+} from "../src/graph/index.ts";
+import { runGraph, Session } from "../src/runtime/index.ts";
 
 describe("autodiff", () => {
   test("cross-entropy gradient is (softmax - onehot) / N, also for logits ×1000", async () => {

@@ -13,13 +13,13 @@ import {
   mul,
   OP_TYPES,
   reduceSum,
-  Session,
   tensorOf,
   type TensorData,
   type Value,
-} from "../src/index.ts";
+} from "../src/graph/index.ts";
+import { Session } from "../src/runtime/index.ts";
 import { Rng } from "../src/random.ts";
-import { buildNoGradientNode, GRAD_CASES, type GradCase, type InputKind } from "./gradcheck-cases.ts";
+import { buildNoGradientNode, GRAD_CASES, type GradCase, type InputKind } from "./support/gradcheck-cases.ts";
 
 const H = 1e-6;
 const TOL = 1e-6;

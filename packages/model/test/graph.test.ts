@@ -24,7 +24,7 @@ import {
   squeeze,
   transpose,
   where,
-} from "../src/index.ts";
+} from "../src/graph/index.ts";
 
 const f32 = (g: Graph, name: string, shape: (number | string)[], dtype: DType = "float32") =>
   g.input(name, dtype, shape);

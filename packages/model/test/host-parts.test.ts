@@ -12,7 +12,7 @@ import {
   hostMultiheadSelfAttention,
   hostRope,
   tokenBatchShape,
-} from "../src/host-parts.ts";
+} from "../src/testing/host-parts.ts";
 
 const f32 = (data: number[], shape: number[]) => ({ data: Float32Array.from(data), shape });
 const i32 = (data: number[], shape: number[]) => ({ data: Int32Array.from(data), shape });

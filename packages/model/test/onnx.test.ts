@@ -13,13 +13,13 @@ import {
   mul,
   OPSET,
   reduceSum,
-  runGraph,
   sigmoid,
   summarizeModel,
   tensorOf,
   transpose,
   usesFloat64,
-} from "../src/index.ts";
+} from "../src/graph/index.ts";
+import { runGraph } from "../src/runtime/index.ts";
 
 function smallGraph(): Graph {
   const g = new Graph("small");

@@ -9,11 +9,11 @@ import { matMul, reduceSum } from "../src/graph/ops-reduce.ts";
 import { loop } from "../src/graph/loop.ts";
 import { tensorOf } from "../src/graph/value.ts";
 import { adamwStep } from "../src/optim/adamw.ts";
-import { adamwInit, adamwStepReference, clipReference } from "../src/optim/reference.ts";
+import { adamwInit, adamwStepReference, clipReference } from "./support/reference-optim.ts";
 import { Rng } from "../src/random.ts";
 import { runGraph } from "../src/runtime/session.ts";
-import { clipGradients, runAdamwSteps } from "../src/train/optim-host.ts";
-import { loadReference, referenceValues, relErr } from "../../../tests/reference-fixtures.ts";
+import { clipGradients, runAdamwSteps } from "../src/testing/optim-host.ts";
+import { loadReference, referenceValues, relErr } from "./support/reference-fixtures.ts";
 
 const optim = await loadReference("optim");
 const get = (name: string) => referenceValues(optim, name);

@@ -1,9 +1,9 @@
 // Host-side optimization pieces against CS336's values and the PyTorch float64 reference:
 // the cosine schedule, and the float64 AdamW / clipping references that the in-graph versions are tested by.
 import { describe, expect, test } from "bun:test";
-import { adamwInit, adamwStepReference, clipReference } from "../src/optim/reference.ts";
+import { adamwInit, adamwStepReference, clipReference } from "./support/reference-optim.ts";
 import { cosineLr, validateSchedule } from "../src/optim/schedule.ts";
-import { loadReference, referenceValues, relErr } from "../../../tests/reference-fixtures.ts";
+import { loadReference, referenceValues, relErr } from "./support/reference-fixtures.ts";
 
 const optim = await loadReference("optim");
 const get = (name: string) => referenceValues(optim, name);

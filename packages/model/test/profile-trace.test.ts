@@ -16,7 +16,7 @@ import { initParameters } from "../src/init.ts";
 import { emitModel } from "../src/onnx/emit.ts";
 import { Rng } from "../src/random.ts";
 import { Session } from "../src/runtime/session.ts";
-import { readTrace, summarizeTrace } from "../src/train/profile-trace.ts";
+import { readTrace, summarizeTrace } from "../src/testing/profile-trace.ts";
 import { createTrainer, initTrainState } from "../src/train/trainer.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "profile-trace-test-"));

@@ -3,7 +3,8 @@
 // and symbolic dims resolved at run time for different batch sizes.
 
 import { describe, expect, test } from "bun:test";
-import { emitModel, Graph, linear, reshape, Session, silu, tensorOf } from "../src/index.ts";
+import { emitModel, Graph, linear, reshape, silu, tensorOf } from "../src/graph/index.ts";
+import { Session } from "../src/runtime/index.ts";
 
 function siluGraph(dtype: "float32" | "float64"): Uint8Array {
   const g = new Graph("silu");

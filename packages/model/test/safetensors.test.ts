@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { readSafetensors, writeSafetensors } from "../src/io/safetensors.ts";
 
-const FIXTURES = join(import.meta.dir, "../../../tests/fixtures/reference");
+const FIXTURES = join(import.meta.dir, "support/fixtures");
 
 test("reads the reference model with CS336 names and shapes", () => {
   const { tensors } = readSafetensors(readFileSync(join(FIXTURES, "model.safetensors")));

@@ -7,7 +7,7 @@ import type { OpType } from "./op-types.ts";
 import { broadcastShapes } from "./shape.ts";
 import { type DType, isFloat, tensorOf, Value } from "./value.ts";
 
-export type Operand = Value | number;
+type Operand = Value | number;
 
 function asValue(g: Graph, x: Operand, dtype: DType): Value {
   return x instanceof Value ? x : g.constant(tensorOf(dtype, [], [x]));

@@ -14,9 +14,8 @@ export type TensorArray = Float32Array | Float64Array | BigInt64Array | Int32Arr
 /** A concrete tensor (constants, initializers, runtime feeds and results); row-major, bool as Uint8Array. */
 export type TensorData = { dtype: DType; shape: number[]; data: TensorArray };
 
-export const FLOAT_DTYPES: ReadonlySet<DType> = new Set(["float32", "float64", "float16"]);
+const FLOAT_DTYPES: ReadonlySet<DType> = new Set(["float32", "float64", "float16"]);
 export const isFloat = (d: DType) => FLOAT_DTYPES.has(d);
-export const isInteger = (d: DType) => d === "int64" || d === "int32" || d === "uint8" || d === "int8";
 
 /** Node attributes, tagged because ONNX distinguishes int from float attributes. */
 export type Attr =
@@ -69,7 +68,7 @@ export function formatShape(shape: Shape): string {
   return `[${shape.join(", ")}]`;
 }
 
-export function tensorSize(shape: readonly number[]): number {
+function tensorSize(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;
   return n;
@@ -80,7 +79,7 @@ export function staticShape(shape: Shape): number[] | null {
   return shape.every((d) => typeof d === "number") ? (shape as number[]) : null;
 }
 
-export function arrayFor(dtype: DType, n: number): TensorArray {
+function arrayFor(dtype: DType, n: number): TensorArray {
   switch (dtype) {
     case "float32":
       return new Float32Array(n);

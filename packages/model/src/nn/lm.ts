@@ -26,7 +26,7 @@ export function parameterInputs(g: Graph, config: ModelConfig): LmParams {
 }
 
 /** Checks that `params` holds exactly the config's parameters with the right shapes. */
-export function checkParams(g: Graph, config: ModelConfig, params: LmParams): void {
+function checkParams(g: Graph, config: ModelConfig, params: LmParams): void {
   for (const s of parameterSpecs(config)) {
     const v = params[s.name];
     if (!v) throw g.error("transformerLm", `missing parameter "${s.name}" [${s.shape}] for this config`);
@@ -37,7 +37,7 @@ export function checkParams(g: Graph, config: ModelConfig, params: LmParams): vo
 }
 
 /** RoPE angles for positions (T) or (B, T), shaped to broadcast over (B, H, T, d/2, 1); null for NoPE. */
-export function lmRope(config: ModelConfig, positions: Value): RopeAngles | null {
+function lmRope(config: ModelConfig, positions: Value): RopeAngles | null {
   if (config.positional === "none") return null;
   return headRopeAngles(ropeTables(config.dModel / config.numHeads, config.ropeTheta, config.contextLength), positions);
 }

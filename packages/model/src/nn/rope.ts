@@ -37,7 +37,7 @@ export function ropeTables(dHead: number, theta: number, maxSeqLen: number): Rop
 }
 
 /** The tables' rows for `positions` (..., T) int: cos, sin (..., T, dHead/2, 1), ready to broadcast over pairs. */
-export function ropeAngles(tables: RopeTables, positions: Value, dtype: Value["dtype"] = "float32"): [Value, Value] {
+function ropeAngles(tables: RopeTables, positions: Value, dtype: Value["dtype"] = "float32"): [Value, Value] {
   const g = activeGraph("rope", positions);
   if (positions.dtype !== "int64" && positions.dtype !== "int32") {
     throw g.error("rope", `positions must be int32/int64, got ${describe(positions)}`);

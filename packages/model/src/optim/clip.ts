@@ -8,7 +8,7 @@ import { reduceSum } from "../graph/ops-reduce.ts";
 import type { Value } from "../graph/value.ts";
 
 /** sqrt(Σ over all tensors of Σ g²), a scalar; `squares` (each g², optional) are reused when given. */
-export function globalNorm(grads: readonly Value[], squares?: readonly Value[]): Value {
+function globalNorm(grads: readonly Value[], squares?: readonly Value[]): Value {
   let sum: Value | null = null;
   grads.forEach((gr, i) => {
     const s = reduceSum(squares?.[i] ?? mul(gr, gr), [...gr.shape.keys()]);

@@ -5,27 +5,28 @@
 // The test adapters call these. Leaves out batching and session reuse: each call emits, loads, runs and
 // releases one graph (training uses train/trainer.ts).
 
-import type { ModelConfig } from "./config.ts";
-import { Graph } from "./graph/graph.ts";
-import type { TensorData, Value } from "./graph/value.ts";
-import type { HostTensor, ParamMap } from "./init.ts";
-import { multiheadSelfAttention } from "./nn/attention.ts";
-import { crossEntropy, embedding } from "./nn/layers.ts";
-import { transformerLayer } from "./nn/lm.ts";
-import { headRopeAngles, rope, ropeTables } from "./nn/rope.ts";
-import { type CosineSchedule, cosineLr, validateSchedule } from "./optim/schedule.ts";
-import { runGraph } from "./runtime/session.ts";
-import { createInference } from "./train/inference.ts";
-import { checkTokenIds } from "./train/host-tensors.ts";
+import type { ModelConfig } from "../config.ts";
+import { Graph } from "../graph/graph.ts";
+import type { TensorData, Value } from "../graph/value.ts";
+import {
+  checkTokenIds,
+  f32,
+  type HostIntTensor,
+  type HostTensor,
+  i32,
+  type ParamMap,
+  paramFeeds,
+  toHost,
+} from "../host-tensors.ts";
+import { multiheadSelfAttention } from "../nn/attention.ts";
+import { crossEntropy, embedding } from "../nn/layers.ts";
+import { transformerLayer } from "../nn/lm.ts";
+import { headRopeAngles, rope, ropeTables } from "../nn/rope.ts";
+import { type CosineSchedule, cosineLr, validateSchedule } from "../optim/schedule.ts";
+import { runGraph } from "../runtime/session.ts";
+import { createInference } from "../train/inference.ts";
 
-/** Integer host tensor (ids, targets, positions), row-major. */
-export type HostIntTensor = { data: Int32Array; shape: number[] };
-
-const f32 = (t: HostTensor): TensorData => ({ dtype: "float32", shape: t.shape, data: t.data });
-const i32 = (t: HostIntTensor): TensorData => ({ dtype: "int32", shape: t.shape, data: t.data });
-
-const toHost = (t: TensorData): HostTensor => ({ data: t.data as Float32Array, shape: [...t.shape] });
-
+/** Runs `g` once with `out` as its one output "y". */
 async function runOne(g: Graph, out: Value, feeds: Record<string, TensorData>): Promise<TensorData> {
   g.output("y", out);
   const y = (await runGraph(g, feeds)).y;
@@ -39,7 +40,7 @@ export async function hostCrossEntropy(logits: HostTensor, targets: HostIntTenso
   // Build first: it checks the shapes (and that V is known) before the targets are read.
   const loss = crossEntropy(g.input("logits", "float32", logits.shape), g.input("targets", "int32", targets.shape));
   checkTokenIds("targets", targets.data, logits.shape[logits.shape.length - 1]!);
-  return (await runOne(g, loss, { logits: f32(logits), targets: i32(targets) })).data[0] as number;
+  return (await runOne(g, loss, { logits: f32(logits), targets: i32(targets.data, targets.shape) })).data[0] as number;
 }
 
 /** Rows of weight [vocab, d] for ids (...), each id checked to lie in [0, vocab): → (..., d). */
@@ -47,11 +48,11 @@ export async function hostEmbedding(weight: HostTensor, ids: HostIntTensor): Pro
   const g = new Graph("embedding");
   const y = embedding(g.input("weight", "float32", weight.shape), g.input("ids", "int32", ids.shape));
   checkTokenIds("ids", ids.data, weight.shape[0]!);
-  return toHost(await runOne(g, y, { weight: f32(weight), ids: i32(ids) }));
+  return toHost(await runOne(g, y, { weight: f32(weight), ids: i32(ids.data, ids.shape) }), "y");
 }
 
 /** Throws a RangeError naming the first position outside RoPE's tables [0, maxSeqLen) and where it is. */
-export function checkPositions(positions: ArrayLike<number>, maxSeqLen: number): void {
+function checkPositions(positions: ArrayLike<number>, maxSeqLen: number): void {
   for (let i = 0; i < positions.length; i++) {
     const p = positions[i]!;
     if (!(p >= 0 && p < maxSeqLen)) {
@@ -78,7 +79,7 @@ export async function hostRope(
   checkPositions(positions.data, maxSeqLen);
   const g = new Graph("rope");
   const y = rope(g.input("x", "float32", x.shape), g.input("positions", "int32", positions.shape), tables);
-  return toHost(await runOne(g, y, { x: f32(x), positions: i32(positions) }));
+  return toHost(await runOne(g, y, { x: f32(x), positions: i32(positions.data, positions.shape) }), "y");
 }
 
 /** dModel / numHeads, after checking it is a whole (and, for RoPE, even) number. */
@@ -128,12 +129,12 @@ export async function hostMultiheadSelfAttention(
   let angles: ReturnType<typeof headRopeAngles> | undefined;
   if (rope) {
     checkPositions(rope.positions.data, rope.maxSeqLen);
-    feeds.positions = i32(rope.positions);
+    feeds.positions = i32(rope.positions.data, rope.positions.shape);
     const pos = g.input("positions", "int32", rope.positions.shape);
     angles = headRopeAngles(ropeTables(dHead, rope.theta, rope.maxSeqLen), pos);
   }
   const y = multiheadSelfAttention(g.input("x", "float32", x.shape), weights, numHeads, angles);
-  return toHost(await runOne(g, y, feeds));
+  return toHost(await runOne(g, y, feeds), "y");
 }
 
 /** (B, T) for a token batch (B, T), or (1, T) for one sequence (T); anything else is a RangeError. */
@@ -168,15 +169,11 @@ export async function hostTransformerBlock(
     throw new RangeError(`x must have shape (B, T, dModel = ${config.dModel}), got [${x.shape}]`);
   }
   const g = new Graph("block");
-  const feeds: Record<string, TensorData> = { x: f32(x) };
+  const own = Object.fromEntries(Object.entries(weights).filter(([name]) => name.startsWith(`layers.${layer}.`)));
   const params: Record<string, Value> = {};
-  for (const [name, t] of Object.entries(weights)) {
-    if (!name.startsWith(`layers.${layer}.`)) continue;
-    params[name] = g.input(name, "float32", t.shape);
-    feeds[name] = f32(t);
-  }
+  for (const [name, t] of Object.entries(own)) params[name] = g.input(name, "float32", t.shape);
   const y = transformerLayer(g.input("x", "float32", x.shape), params, layer, config);
-  return toHost(await runOne(g, y, feeds));
+  return toHost(await runOne(g, y, { x: f32(x), ...paramFeeds(own) }), "y");
 }
 
 /**

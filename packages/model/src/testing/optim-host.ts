@@ -4,12 +4,11 @@
 
 import { Graph } from "../graph/graph.ts";
 import { tensorOf, type TensorData } from "../graph/value.ts";
-import type { HostTensor } from "../init.ts";
+import { f32, type HostTensor, toHost } from "../host-tensors.ts";
 import { emitModel } from "../onnx/emit.ts";
 import { type AdamwHyper, adamwStep, validateAdamw } from "../optim/adamw.ts";
 import { clipByGlobalNorm } from "../optim/clip.ts";
 import { runGraph, Session } from "../runtime/session.ts";
-import { f32, toHost } from "./host-tensors.ts";
 
 /** Runs AdamW from zero moments over `gradsPerStep`; returns the parameters after each step. */
 export async function runAdamwSteps(

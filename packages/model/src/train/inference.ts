@@ -6,11 +6,10 @@
 import { type ModelConfig, parameterSpecs } from "../config.ts";
 import { Graph } from "../graph/graph.ts";
 import { tensorOf, type Value } from "../graph/value.ts";
-import type { ParamMap } from "../init.ts";
+import { checkParamMap, checkTokenIds, f32, i32, type ParamMap, toHost } from "../host-tensors.ts";
 import { transformerLm } from "../nn/lm.ts";
 import { emitModel } from "../onnx/emit.ts";
 import { type Device, Session } from "../runtime/session.ts";
-import { checkParamMap, checkTokenIds, f32, i32, toHost } from "./host-tensors.ts";
 
 export type InferenceGraphOptions = {
   /** store these weights inside the model as initializers; otherwise they are graph inputs */
@@ -75,7 +74,7 @@ export async function createInference(
 }
 
 /** Shape, length and id checks for a (B, T) token batch. */
-export function checkInferenceInput(config: ModelConfig, tokens: ArrayLike<number>, [b, t]: [number, number]): void {
+function checkInferenceInput(config: ModelConfig, tokens: ArrayLike<number>, [b, t]: [number, number]): void {
   if (!(Number.isSafeInteger(b) && b >= 1 && Number.isSafeInteger(t) && t >= 1) || tokens.length !== b * t) {
     throw new RangeError(`tokens: shape [${b}, ${t}] needs ${b * t} ids, got ${tokens.length}`);
   }

@@ -4,12 +4,21 @@
 // and checkpoints (packages/trainer owns those) and device-resident state (the Node binding copies outputs).
 
 import { type ModelConfig, parameterSpecs } from "../config.ts";
-import { type ParamMap, zerosLikeParams } from "../init.ts";
+import { tensorOf } from "../graph/value.ts";
+import {
+  checkParamMap,
+  checkTokenIds,
+  type HostIntTensor,
+  i32,
+  type ParamMap,
+  paramFeeds,
+  paramsFrom,
+  toHost,
+} from "../host-tensors.ts";
+import { zerosLikeParams } from "../init.ts";
 import { emitModel } from "../onnx/emit.ts";
 import { validateAdamw } from "../optim/adamw.ts";
 import { type Device, type OptimizationLevel, Session } from "../runtime/session.ts";
-import { tensorOf } from "../graph/value.ts";
-import { checkParamMap, checkTokenIds, f32, i32, toHost } from "./host-tensors.ts";
 import { buildLossAndGradsGraph, buildTrainStepGraph, type TrainHyper, trainNames } from "./train-step.ts";
 
 /** Parameters, AdamW moments (same names) and the number of optimizer steps taken. */
@@ -104,28 +113,24 @@ export async function createTrainer(config: ModelConfig, hp: TrainHyper, opts: T
       checkParamMap("adam v", config, state.v);
       if (!Number.isSafeInteger(state.step) || state.step < 0)
         throw new RangeError(`step must be >= 0, got ${state.step}`);
-      const feeds: Parameters<Session["run"]>[0] = {
+      const out = await session.run({
         [trainNames.step]: tensorOf("int64", [], [state.step]),
         [trainNames.lrs]: tensorOf("float32", [k], Array.from(lrs)),
         [trainNames.x]: i32(x, [k, batch, seqLen]),
         [trainNames.y]: i32(y, [k, batch, seqLen]),
-      };
-      for (const nm of names) {
-        feeds[nm] = f32(state.params[nm]!);
-        feeds[trainNames.m(nm)] = f32(state.m[nm]!);
-        feeds[trainNames.v(nm)] = f32(state.v[nm]!);
-      }
-      const out = await session.run(feeds);
-      const next: TrainState = { params: {}, m: {}, v: {}, step: state.step + k };
-      for (const nm of names) {
-        next.params[nm] = toHost(out[trainNames.out(nm)], nm);
-        next.m[nm] = toHost(out[trainNames.out(trainNames.m(nm))], nm);
-        next.v[nm] = toHost(out[trainNames.out(trainNames.v(nm))], nm);
-      }
+        ...paramFeeds(state.params),
+        ...paramFeeds(state.m, trainNames.m),
+        ...paramFeeds(state.v, trainNames.v),
+      });
       return {
         losses: toHost(out[trainNames.losses], "losses").data,
         gradNorms: toHost(out[trainNames.gradNorms], "grad_norms").data,
-        state: next,
+        state: {
+          params: paramsFrom(out, names, trainNames.out),
+          m: paramsFrom(out, names, (nm) => trainNames.out(trainNames.m(nm))),
+          v: paramsFrom(out, names, (nm) => trainNames.out(trainNames.v(nm))),
+          step: state.step + k,
+        },
       };
     },
     endProfiling: () => {
@@ -139,8 +144,8 @@ export async function createTrainer(config: ModelConfig, hp: TrainHyper, opts: T
 export async function lossAndGradients(
   config: ModelConfig,
   params: ParamMap,
-  tokens: { data: Int32Array; shape: number[] },
-  targets: { data: Int32Array; shape: number[] },
+  tokens: HostIntTensor,
+  targets: HostIntTensor,
   opts: { device?: Device } = {},
 ): Promise<{ loss: number; logits: Float32Array; grads: ParamMap }> {
   const [b, t] = tokens.shape as [number, number];
@@ -157,14 +162,12 @@ export async function lossAndGradients(
     device: opts.device ?? "cpu",
   });
   try {
-    const feeds: Parameters<Session["run"]>[0] = {
+    const out = await session.run({
       tokens: i32(tokens.data, [b, t]),
       targets: i32(targets.data, [b, t]),
-    };
-    for (const [nm, p] of Object.entries(params)) feeds[nm] = f32(p);
-    const out = await session.run(feeds);
-    const grads: ParamMap = {};
-    for (const nm of Object.keys(params)) grads[nm] = toHost(out[`grad.${nm}`], nm);
+      ...paramFeeds(params),
+    });
+    const grads = paramsFrom(out, Object.keys(params), (nm) => `grad.${nm}`);
     return { loss: toHost(out.loss, "loss").data[0]!, logits: toHost(out.logits, "logits").data, grads };
   } finally {
     await session.release();

@@ -1,5 +1,5 @@
 // Gradient-check cases for every op of the IR, keyed by op type: typed as Record<OpType, …> so a new op
-// without a case is a compile error, and gradcheck.test.ts also fails at run time on a missing entry.
+// without a case is a compile error, and ../gradcheck.test.ts also fails at run time on a missing entry.
 // Each case builds a small float64 forward graph from inputs of given shapes (several shapes, broadcasting);
 // ops without a gradient list the reason instead and are checked to return null.
 
@@ -54,7 +54,7 @@ import {
   unsqueeze,
   type Value,
   where,
-} from "../src/index.ts";
+} from "../../src/graph/index.ts";
 
 /** u: uniform in [-1, 1]; p: positive in [0.5, 2]; z: magnitude in [0.5, 1.5] with random sign. */
 export type InputKind = "u" | "p" | "z";

@@ -3,7 +3,8 @@
 // torch.nn.utils.clip_grad_norm_. Tests compare the in-graph float32 versions against these.
 // Leaves out: amsgrad, maximize, foreach/fused variants.
 
-export type AdamwHyper = { beta1: number; beta2: number; eps: number; weightDecay: number };
+import type { AdamwHyper } from "../../src/optim/adamw.ts";
+
 export type AdamwState = { m: Float64Array[]; v: Float64Array[]; step: number };
 
 export function adamwInit(params: readonly ArrayLike<number>[]): AdamwState {
