@@ -1,8 +1,60 @@
 //! The crate's error values. Every failure carries the context a user needs to fix the input (byte
 //! offset of invalid UTF-8, the offending token, the numbers that disagree); nothing is `unwrap`ped on
-//! input, because a panic in WASM reaches JS only as an opaque `unreachable`.
+//! input, because a panic in WASM reaches JS only as an opaque `unreachable`. Each error also has a
+//! `code`, the kind of failure, which crosses the WASM boundary next to the message so that callers
+//! branch on it, never on the message's words.
 
 use core::fmt;
+
+/// The kinds of failure, as the small integers the WASM boundary reports (`last_error_code`). The names
+/// are `TokenizerError.code` in TypeScript (ts/wasm.ts `CORE_CODES` lists them in this order; a test
+/// checks both agree). 0 means no error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub enum ErrorCode {
+    /// Input text is not UTF-8.
+    InvalidUtf8 = 1,
+    /// A special-token list or policy is wrong: empty, repeated, unknown, or an id that does not fit.
+    SpecialToken,
+    /// The text contains a special token the call disallows.
+    DisallowedSpecial,
+    /// Vocab and merges do not form a tokenizer: a missing byte token, a merge outside the vocab, …
+    Vocab,
+    /// A vocab.json, merges.txt or tokenizer.json file is malformed.
+    FileFormat,
+    /// A tiktoken rank file is malformed or is for an encoding this tokenizer cannot run.
+    RankFile,
+    /// An id outside the vocab.
+    TokenId,
+    /// A bug on one side of the boundary: a malformed buffer, a handle that names nothing.
+    Internal,
+}
+
+impl ErrorCode {
+    pub(crate) const ALL: [ErrorCode; 8] = [
+        ErrorCode::InvalidUtf8,
+        ErrorCode::SpecialToken,
+        ErrorCode::DisallowedSpecial,
+        ErrorCode::Vocab,
+        ErrorCode::FileFormat,
+        ErrorCode::RankFile,
+        ErrorCode::TokenId,
+        ErrorCode::Internal,
+    ];
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidUtf8 => "invalid_utf8",
+            ErrorCode::SpecialToken => "special_token",
+            ErrorCode::DisallowedSpecial => "disallowed_special",
+            ErrorCode::Vocab => "vocab",
+            ErrorCode::FileFormat => "file_format",
+            ErrorCode::RankFile => "rank_file",
+            ErrorCode::TokenId => "token_id",
+            ErrorCode::Internal => "internal",
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Error {
@@ -12,8 +64,6 @@ pub enum Error {
     EmptySpecialToken { index: usize },
     /// The same special token was given twice.
     DuplicateSpecialToken { token: String },
-    /// `vocab_size` cannot even hold the 256 byte tokens plus the special tokens.
-    VocabSizeTooSmall { vocab_size: u64, minimum: u64 },
     /// A serialized buffer crossing the WASM boundary is malformed (internal or caller bug).
     MalformedBuffer { what: &'static str, offset: usize },
     /// A handle passed from JS does not name a live object.
@@ -59,11 +109,6 @@ impl fmt::Display for Error {
                     "special token {token:?} is given more than once; list each special token once"
                 )
             }
-            Error::VocabSizeTooSmall { vocab_size, minimum } => write!(
-                f,
-                "vocab size {vocab_size} is too small: it must be at least {minimum} \
-                 (256 byte tokens + the special tokens)"
-            ),
             Error::MalformedBuffer { what, offset } => {
                 write!(f, "malformed {what} buffer at byte {offset}")
             }
@@ -110,6 +155,39 @@ impl fmt::Display for Error {
     }
 }
 
+impl Error {
+    pub(crate) fn code(&self) -> ErrorCode {
+        match self {
+            Error::InvalidUtf8 { .. } => ErrorCode::InvalidUtf8,
+            Error::EmptySpecialToken { .. }
+            | Error::DuplicateSpecialToken { .. }
+            | Error::SpecialTokenIdMismatch { .. }
+            | Error::UnknownSpecialToken { .. } => ErrorCode::SpecialToken,
+            Error::DisallowedSpecialToken { .. } => ErrorCode::DisallowedSpecial,
+            Error::VocabTooLarge { .. }
+            | Error::MergeTokenNotInVocab { .. }
+            | Error::MissingByteToken { .. } => ErrorCode::Vocab,
+            Error::BadRankFile { .. } | Error::MissingRank { .. } => ErrorCode::RankFile,
+            Error::UnknownTokenId { .. } => ErrorCode::TokenId,
+            Error::MalformedBuffer { .. } | Error::BadHandle { .. } => ErrorCode::Internal,
+        }
+    }
+}
+
 impl std::error::Error for Error {}
 
 pub type Result<T> = core::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_1_to_n_in_order_with_distinct_names() {
+        for (i, c) in ErrorCode::ALL.iter().enumerate() {
+            assert_eq!(*c as u32, i as u32 + 1);
+            assert!(ErrorCode::ALL[..i].iter().all(|d| d.name() != c.name()));
+        }
+        assert_eq!(Error::InvalidUtf8 { offset: 3 }.code(), ErrorCode::InvalidUtf8);
+    }
+}

@@ -58,7 +58,7 @@ pub use count::PretokenCounts;
 pub use encode::files::{parse_merges_txt, parse_vocab_json};
 pub use encode::ranks::parse_rank_text;
 pub use encode::{Encoder, SpecialPolicy, VocabTable};
-pub use error::{Error, Result};
+pub use error::{Error, ErrorCode, Result};
 pub use pretokenize::pretokenize;
 pub use special::{Segment, SpecialTokens};
 pub use train::Trainer;

@@ -5,6 +5,7 @@
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { type ByteRange, planRanges } from "./encode-ranges.ts";
 import { fsErrorWords } from "./fs-error.ts";
+import { TokenizerError, type TokenizerErrorCode } from "./wasm.ts";
 import { allowedTokens, type SpecialOptions } from "./special-policy.ts";
 import { Tokenizer } from "./tokenizer.ts";
 import { directoryFiles, type FromFilesOptions } from "./tokenizer-files.ts";
@@ -26,7 +27,7 @@ export type ToMain =
   | { type: "inited" }
   | { type: "progress"; bytes: number }
   | { type: "ids"; index: number; ids: Uint32Array }
-  | { type: "error"; message: string };
+  | { type: "error"; message: string; code?: TokenizerErrorCode };
 
 export type EncodeFileOptions = Omit<EncodeJob, "blockBytes"> & {
   /** Worker threads; 0 encodes on the calling thread. */
@@ -77,8 +78,8 @@ export function encodeRange(
     return out.slice(0, n);
   } catch (e) {
     // The stream knows the byte offset, not the file: name it here, for every worker count.
-    if (e instanceof Error && e.message.includes("UTF-8") && !e.message.startsWith(job.input)) {
-      e.message = `${job.input}: ${e.message}`;
+    if (e instanceof TokenizerError && e.code === "invalid_utf8") {
+      throw new TokenizerError(`${job.input}: ${e.message}`, e.code);
     }
     throw e;
   } finally {
@@ -193,7 +194,9 @@ function inWorkers(
               dispatch(idle.pop() as WorkerThread<FromMain>);
             }
           } else if (msg.type === "progress") progress(msg.bytes);
-          else if (msg.type === "error") fail(new Error(msg.message));
+          else if (msg.type === "error") {
+            fail(msg.code ? new TokenizerError(msg.message, msg.code) : new Error(msg.message));
+          }
         },
         (e) => fail(new Error(`encode worker crashed: ${e.message}`)),
       );

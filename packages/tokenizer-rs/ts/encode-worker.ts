@@ -5,6 +5,7 @@
 import { type EncodeJob, encodeRange, type FromMain, type ToMain } from "./encode-file.ts";
 import { Tokenizer } from "./tokenizer.ts";
 import { directoryFiles } from "./tokenizer-files.ts";
+import { TokenizerError } from "./wasm.ts";
 import { onParentMessage, toParent } from "./worker-thread.ts";
 
 let job: EncodeJob | undefined;
@@ -25,7 +26,8 @@ onParentMessage<FromMain>((msg) => {
       throw new Error("encode worker got a range before init");
     }
   } catch (e) {
-    reply({ type: "error", message: (e as Error).message });
+    const code = e instanceof TokenizerError ? e.code : undefined;
+    reply({ type: "error", message: (e as Error).message, ...(code ? { code } : {}) });
   }
 });
 

@@ -52,7 +52,7 @@ function withAll<T>(w: WasmInstance, parts: Uint8Array[], fn: (ptrs: number[]) =
   try {
     for (const p of parts) {
       const ptr = w.core.alloc(p.length);
-      if (ptr === 0) throw new TokenizerError(`WASM could not allocate ${p.length} bytes`);
+      if (ptr === 0) throw new TokenizerError(`WASM could not allocate ${p.length} bytes`, "internal");
       ptrs.push(ptr);
       w.view(ptr, p.length).set(p);
     }
@@ -66,7 +66,7 @@ function withAll<T>(w: WasmInstance, parts: Uint8Array[], fn: (ptrs: number[]) =
 
 /** A new encoder handle, freed when `owner` is collected; 0 means the core refused, and says why. */
 function adopt(w: WasmInstance, owner: object, h: number): number {
-  if (h === 0) throw new TokenizerError(w.lastError());
+  if (h === 0) throw w.error();
   registry.register(owner, h, owner);
   return h;
 }
@@ -192,7 +192,7 @@ export function encodeRaw(
   const textLen = text.length === 0 ? 0 : utf8Length(text);
   const len = prefix.length + textLen;
   const ptr = w.core.alloc(len + policy.length);
-  if (ptr === 0) throw new TokenizerError(`WASM could not allocate ${len} bytes`);
+  if (ptr === 0) throw new TokenizerError(`WASM could not allocate ${len} bytes`, "internal");
   try {
     const mem = new Uint8Array(w.core.memory.buffer);
     mem.set(prefix, ptr);
@@ -266,7 +266,7 @@ export function encodeBytes(
   const w = instance();
   const len = prefix.length + bytes.length;
   const ptr = w.core.alloc(len + policy.length);
-  if (ptr === 0) throw new TokenizerError(`WASM could not allocate ${len} bytes`);
+  if (ptr === 0) throw new TokenizerError(`WASM could not allocate ${len} bytes`, "internal");
   try {
     const mem = new Uint8Array(w.core.memory.buffer);
     mem.set(prefix, ptr);
@@ -296,7 +296,7 @@ export function encodeBatchRaw(handle: number, texts: readonly string[], policy:
   // One allocation: [ends (4-aligned) | text | policy].
   const size = endBytes.length + total + policy.length;
   const ptr = w.core.alloc(size);
-  if (ptr === 0) throw new TokenizerError(`WASM could not allocate ${size} bytes`);
+  if (ptr === 0) throw new TokenizerError(`WASM could not allocate ${size} bytes`, "internal");
   try {
     const mem = new Uint8Array(w.core.memory.buffer);
     mem.set(endBytes, ptr);
@@ -328,7 +328,7 @@ export function decodeRaw(handle: number, ids: Uint32Array): Uint8Array {
   const x = exportsOf(w);
   const bytes = ids.length * 4;
   const ptr = w.core.alloc(bytes);
-  if (ptr === 0) throw new TokenizerError(`WASM could not allocate ${bytes} bytes`);
+  if (ptr === 0) throw new TokenizerError(`WASM could not allocate ${bytes} bytes`, "internal");
   try {
     new Uint32Array(w.core.memory.buffer, ptr, ids.length).set(ids);
     w.check(x.encoder_decode(handle, ptr, ids.length));

@@ -111,7 +111,7 @@ export class Tokenizer {
         return Tokenizer.fromLoadedRanks(f);
       } catch (e) {
         if (!(e instanceof TokenizerError)) throw e;
-        if (!f.escaped) throw new TokenizerError(`${f.path}: ${e.message}`);
+        if (!f.escaped) throw new TokenizerError(`${f.path}: ${e.message}`, e.code);
       }
       // The fast path read the JSON without parsing it; parse it properly for the exact error (or success).
       const slow = rankFileText(f.path, "tiktoken" in opts ? opts.specialTokens : undefined);
@@ -121,7 +121,7 @@ export class Tokenizer {
         if (!(e instanceof TokenizerError)) throw e;
         // Ranks with a hole that a special token fills (p50k_base: <|endoftext|> at 50256, ranks after it):
         // the core wants dense ranks, so parse in JS, where the special's bytes fill the hole.
-        if (!/rank \d+ is missing/.test(e.message)) throw new TokenizerError(`${f.path}: ${e.message}`);
+        if (!/rank \d+ is missing/.test(e.message)) throw new TokenizerError(`${f.path}: ${e.message}`, e.code);
         const ranks = parseTiktokenRanks(readFileSync(f.path, "utf8"), f.path);
         return Tokenizer.fromRanks({ tokens: ranks.tokens, specialTokens: slow.specialTokens });
       }
@@ -129,7 +129,7 @@ export class Tokenizer {
     try {
       return Tokenizer.fromVocab(f.vocab, f.merges, f.specialTokens);
     } catch (e) {
-      if (e instanceof TokenizerError) throw new TokenizerError(mergeErrorWithLine(e.message, f.mergesPath));
+      if (e instanceof TokenizerError) throw new TokenizerError(mergeErrorWithLine(e.message, f.mergesPath), e.code);
       throw e;
     }
   }

@@ -1,6 +1,6 @@
 // Shared between ts/train.ts and its Workers: the training exports of src/wasm/train.rs and the message
 // types exchanged with ts/train-worker.ts. Counts travel as one serialized buffer per Worker, never JSON.
-import { TokenizerError, type WasmInstance } from "./wasm.ts";
+import type { TokenizerErrorCode } from "./wasm.ts";
 
 export type TrainExports = {
   counter_new(ptr: number, len: number): number;
@@ -24,8 +24,4 @@ export type WorkerReply =
   | { type: "inited" }
   | { type: "counted"; bytes: number; buffer: ArrayBuffer; seq: number }
   | { type: "counts"; counts: Uint8Array }
-  | { type: "error"; message: string; seq?: number };
-
-export function wasmError(wasm: WasmInstance): TokenizerError {
-  return new TokenizerError(wasm.lastError());
-}
+  | { type: "error"; message: string; code: TokenizerErrorCode; seq?: number };

@@ -1,8 +1,8 @@
 // Worker for parallel pre-tokenization (ts/train.ts): owns one WASM instance and one counter, counts the
 // text chunks it is sent, and on "finish" sends its serialized counts back. Posts "ready" once the WASM
 // instance is up, since messages sent before a Worker installs its handler can be lost.
-import { type TrainExports, type WorkerReply, type WorkerRequest, wasmError } from "./train-protocol.ts";
-import { encodeStringList, WasmInstance } from "./wasm.ts";
+import type { TrainExports, WorkerReply, WorkerRequest } from "./train-protocol.ts";
+import { encodeStringList, TokenizerError, WasmInstance } from "./wasm.ts";
 import { onParentMessage, toParent } from "./worker-thread.ts";
 
 const wasm = await WasmInstance.create();
@@ -19,11 +19,11 @@ onParentMessage<WorkerRequest>((msg) => {
     if (msg.type === "init") {
       if (counter) ex.counter_free(counter);
       counter = wasm.withBytes(encodeStringList(msg.specials), (p, l) => ex.counter_new(p, l));
-      if (counter === 0) throw wasmError(wasm);
+      if (counter === 0) throw wasm.error();
       reply({ type: "inited" });
     } else if (msg.type === "chunk") {
       const n = wasm.withBytes(msg.bytes, (p, l) => ex.counter_add_text(counter, p, l, msg.base));
-      if (n < 0) throw wasmError(wasm);
+      if (n < 0) throw wasm.error();
       // The buffer goes back for reuse (ts/train.ts BufferPool) instead of waiting for this thread's GC.
       const buffer = msg.bytes.buffer as ArrayBuffer;
       reply({ type: "counted", bytes: msg.bytes.length, buffer, seq: msg.seq }, [buffer]);
@@ -35,7 +35,8 @@ onParentMessage<WorkerRequest>((msg) => {
       reply({ type: "counts", counts }, [counts.buffer as ArrayBuffer]);
     }
   } catch (e) {
-    reply({ type: "error", message: (e as Error).message, ...(seq !== undefined ? { seq } : {}) });
+    const code = e instanceof TokenizerError ? e.code : "internal";
+    reply({ type: "error", message: (e as Error).message, code, ...(seq !== undefined ? { seq } : {}) });
   }
 });
 

@@ -7,7 +7,7 @@ import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fsErrorWords } from "./fs-error.ts";
 import { lastSafeCut } from "./train-cuts.ts";
-import { type TrainExports, type WorkerReply, type WorkerRequest, wasmError } from "./train-protocol.ts";
+import type { TrainExports, WorkerReply, WorkerRequest } from "./train-protocol.ts";
 import { encodeStringList, TokenizerError, WasmInstance } from "./wasm.ts";
 import { spawnWorker, type WorkerThread } from "./worker-thread.ts";
 
@@ -86,11 +86,15 @@ function sources(input: TrainBpeOptions["input"]): Source[] {
     try {
       st = statSync(path);
     } catch (e) {
-      throw new TokenizerError(`cannot read input file ${path}: ${fsErrorWords(e)}`);
+      throw new TokenizerError(`cannot read input file ${path}: ${fsErrorWords(e)}`, "input");
     }
-    if (st.isDirectory()) throw new TokenizerError(`cannot read input file ${path}: is a directory; give a file`);
-    if (!st.isFile()) throw new TokenizerError(`input ${path} is not a regular file`);
-    if (st.size === 0) throw new TokenizerError(`input file ${path} is empty; give a file with text to train on`);
+    if (st.isDirectory()) {
+      throw new TokenizerError(`cannot read input file ${path}: is a directory; give a file`, "input");
+    }
+    if (!st.isFile()) throw new TokenizerError(`input ${path} is not a regular file`, "input");
+    if (st.size === 0) {
+      throw new TokenizerError(`input file ${path} is empty; give a file with text to train on`, "input");
+    }
     return { name: path, size: st.size };
   });
 }
@@ -143,7 +147,7 @@ function* chunks(srcs: Source[], blockBytes: number, specials: Uint8Array[], poo
         }
         if (source.data) buf.set(source.data.subarray(offset, offset + want), len);
         else if (want > 0 && readSync(fd, buf, len, want, offset) !== want) {
-          throw new TokenizerError(`${source.name} changed size while being read`);
+          throw new TokenizerError(`${source.name} changed size while being read`, "input");
         }
         len += want;
         offset += want;
@@ -172,8 +176,9 @@ function* chunks(srcs: Source[], blockBytes: number, specials: Uint8Array[], poo
   }
 }
 
-function utf8Error(source: Source, message: string): TokenizerError {
-  return new TokenizerError(source.data ? message : `${source.name}: ${message}`);
+/** A core error met while counting `source` (invalid UTF-8), naming the file it is in. */
+function inSource(source: Source, e: TokenizerError): TokenizerError {
+  return source.data ? e : new TokenizerError(`${source.name}: ${e.message}`, e.code);
 }
 
 /** Counts every chunk in this thread's instance, into `counter`. */
@@ -187,7 +192,7 @@ async function countHere(
   const ex = wasm.exportsAs<TrainExports>();
   for (const c of it) {
     const n = wasm.withBytes(c.bytes, (p, l) => ex.counter_add_text(counter, p, l, c.base));
-    if (n < 0) throw utf8Error(c.source, wasm.lastError());
+    if (n < 0) throw inSource(c.source, wasm.error());
     progress(c.bytes.length);
     pool.give(c.bytes.buffer as ArrayBuffer);
     await yieldToEventLoop();
@@ -245,13 +250,14 @@ async function countInWorkers(
           } else if (m.type === "counts") onCounts(m.counts);
           else if (m.type === "error") {
             const source = m.seq !== undefined ? sourceOf.get(m.seq) : undefined;
-            failure ??= source ? utf8Error(source, m.message) : new TokenizerError(m.message);
+            const e = new TokenizerError(m.message, m.code);
+            failure ??= source ? inSource(source, e) : e;
             onFail(failure);
             wake?.();
           }
         },
         (e) => {
-          failure ??= new TokenizerError(`training worker failed: ${e.message}`);
+          failure ??= new TokenizerError(`training worker failed: ${e.message}`, "internal");
           onFail(failure);
           wake?.();
         },
@@ -299,7 +305,7 @@ export async function trainBpe(opts: TrainBpeOptions): Promise<TrainBpeResult> {
   validate(opts, specials);
   const srcs = sources(opts.input);
   const bytesTotal = srcs.reduce((n, s) => n + s.size, 0);
-  if (bytesTotal === 0) throw new TokenizerError("the input is empty; give text to train on");
+  if (bytesTotal === 0) throw new TokenizerError("the input is empty; give text to train on", "input");
   const workers = opts.workers ?? (bytesTotal < SMALL_INPUT ? 0 : Math.min(availableParallelism(), 8));
   const enc = new TextEncoder();
   const specialBytes = specials.map((s) => enc.encode(s));
@@ -309,7 +315,7 @@ export async function trainBpe(opts: TrainBpeOptions): Promise<TrainBpeResult> {
   const wasm = await WasmInstance.create();
   const ex = wasm.exportsAs<TrainExports>();
   const counter = wasm.withBytes(encodeStringList(specials), (p, l) => ex.counter_new(p, l));
-  if (counter === 0) throw wasmError(wasm);
+  if (counter === 0) throw wasm.error();
   let trainer = 0;
   try {
     let bytesDone = 0;
@@ -330,7 +336,7 @@ export async function trainBpe(opts: TrainBpeOptions): Promise<TrainBpeResult> {
     const pretokenizeSeconds = seconds();
 
     trainer = ex.trainer_new(counter);
-    if (trainer === 0) throw wasmError(wasm);
+    if (trainer === 0) throw wasm.error();
     ex.counter_free(counter);
     const mergesTotal = opts.vocabSize - 256 - specials.length;
     let mergesDone = 0;
@@ -345,6 +351,7 @@ export async function trainBpe(opts: TrainBpeOptions): Promise<TrainBpeResult> {
         throw new TokenizerError(
           `vocab size ${opts.vocabSize} needs ${mergesTotal} merges, but the data allows only ${mergesDone} ` +
             `(no adjacent pair is left); use a vocab size of at most ${256 + specials.length + mergesDone} or more text`,
+          "training",
         );
       }
     }

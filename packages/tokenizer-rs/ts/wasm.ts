@@ -11,6 +11,8 @@ export type CoreExports = {
   dealloc(ptr: number, len: number): void;
   last_error_ptr(): number;
   last_error_len(): number;
+  last_error_code(): number;
+  error_code_name(code: number): number;
   result_ptr(): number;
   result_len(): number;
   unicode_class_mask(cp: number): number;
@@ -22,9 +24,52 @@ export type CoreExports = {
 const WASM_URL = new URL("../dist/tokenizer.wasm", import.meta.url);
 export const WASM_PATH = decodeURIComponent(WASM_URL.pathname);
 
-/** An error reported by the WASM core (invalid UTF-8, bad special tokens, …): the message is the user's. */
+/**
+ * What kind of failure a TokenizerError is; branch on this, never on the message's words. The core's
+ * kinds (src/error.rs `ErrorCode`, in its order: `CORE_CODES`) plus "input" for training input this
+ * wrapper cannot read and "training" for a vocab size the data cannot reach.
+ * - invalid_utf8: text or a file is not UTF-8 (the message names the byte offset)
+ * - special_token: a special-token list or policy is wrong (empty, repeated, unknown, a mismatched id)
+ * - disallowed_special: the text contains a special token the call disallows
+ * - vocab: vocab and merges do not form a tokenizer (a missing byte token, a merge outside the vocab)
+ * - file_format: a vocab.json, merges.txt or tokenizer.json file is malformed
+ * - rank_file: a tiktoken rank file is malformed, or is for an encoding this tokenizer cannot run
+ * - token_id: an id outside the vocab
+ * - internal: a bug on one side of the WASM boundary, or the WASM module is missing or out of memory
+ */
+export type TokenizerErrorCode =
+  | "invalid_utf8"
+  | "special_token"
+  | "disallowed_special"
+  | "vocab"
+  | "file_format"
+  | "rank_file"
+  | "token_id"
+  | "internal"
+  | "input"
+  | "training";
+
+/** The core's codes by number (code n is CORE_CODES[n - 1]); test/error-codes.test.ts checks the order. */
+export const CORE_CODES: readonly TokenizerErrorCode[] = [
+  "invalid_utf8",
+  "special_token",
+  "disallowed_special",
+  "vocab",
+  "file_format",
+  "rank_file",
+  "token_id",
+  "internal",
+];
+
+/** An error reported by the tokenizer (invalid UTF-8, bad special tokens, bad files, …): the message is the user's. */
 export class TokenizerError extends Error {
   override name = "TokenizerError";
+  constructor(
+    message: string,
+    readonly code: TokenizerErrorCode,
+  ) {
+    super(message);
+  }
 }
 
 let cachedModule: WebAssembly.Module | undefined;
@@ -32,6 +77,7 @@ let cachedModule: WebAssembly.Module | undefined;
 function missing(e: unknown): TokenizerError {
   return new TokenizerError(
     `cannot read ${WASM_PATH} (${(e as Error).message}); build it with \`bash packages/tokenizer-rs/scripts/build-wasm.sh\` or \`bun run setup\``,
+    "internal",
   );
 }
 
@@ -90,13 +136,15 @@ export class WasmInstance {
     return new Uint8Array(this.core.memory.buffer, ptr, len);
   }
 
-  lastError(): string {
-    return utf8Decoder.decode(this.view(this.core.last_error_ptr(), this.core.last_error_len()));
+  /** The core's last error, with its message and code. */
+  error(): TokenizerError {
+    const message = utf8Decoder.decode(this.view(this.core.last_error_ptr(), this.core.last_error_len()));
+    return new TokenizerError(message, CORE_CODES[this.core.last_error_code() - 1] ?? "internal");
   }
 
   /** Returns `status`, or throws the core's last error when it is negative (the failure convention). */
   check(status: number): number {
-    if (status < 0) throw new TokenizerError(this.lastError());
+    if (status < 0) throw this.error();
     return status;
   }
 
@@ -109,7 +157,7 @@ export class WasmInstance {
   withBytes<T>(data: Uint8Array, fn: (ptr: number, len: number) => T): T {
     const len = data.length;
     const ptr = this.core.alloc(len);
-    if (ptr === 0) throw new TokenizerError(`WASM could not allocate ${len} bytes`);
+    if (ptr === 0) throw new TokenizerError(`WASM could not allocate ${len} bytes`, "internal");
     try {
       this.view(ptr, len).set(data);
       return fn(ptr, len);

@@ -1,7 +1,8 @@
 //! The WASM boundary: plain `extern "C"` exports, no bindgen. Conventions shared by every export:
 //! - JS allocates input with `alloc(len)` / frees with `dealloc(ptr, len)` and passes (ptr, len) pairs.
 //! - A call that fails returns a negative status (or handle 0) and leaves its message for
-//!   `last_error_ptr`/`last_error_len`; no panic reaches JS (input is validated, never unwrapped).
+//!   `last_error_ptr`/`last_error_len` and its kind for `last_error_code` (`ErrorCode`); no panic reaches
+//!   JS (input is validated, never unwrapped).
 //! - Byte results go to one result buffer read through `result_ptr`/`result_len`, valid until the next call.
 //! - String lists cross as `u32 LE length + UTF-8 bytes` repeated (no JSON, no separators to escape).
 //!
@@ -10,14 +11,15 @@
 pub mod encode;
 pub mod train;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::pretokenize::pretokenize;
 use crate::unicode_tables::{is_letter, is_number, is_whitespace};
 use std::alloc::{alloc as raw_alloc, dealloc as raw_dealloc, Layout};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 thread_local! {
     static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
+    static LAST_CODE: Cell<u32> = const { Cell::new(0) };
     static RESULT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
@@ -52,6 +54,24 @@ pub extern "C" fn last_error_len() -> usize {
 }
 
 #[no_mangle]
+pub extern "C" fn last_error_code() -> u32 {
+    LAST_CODE.with(Cell::get)
+}
+
+/// The name of error code `code` (`ErrorCode::name`) into the result buffer; its length, or -1 for a code
+/// that does not exist. Lets the TS wrapper's test check its table of names against this one.
+#[no_mangle]
+pub extern "C" fn error_code_name(code: u32) -> i32 {
+    match ErrorCode::ALL.iter().find(|c| **c as u32 == code) {
+        Some(c) => {
+            set_result(c.name().as_bytes().to_vec());
+            c.name().len() as i32
+        }
+        None => -1,
+    }
+}
+
+#[no_mangle]
 pub extern "C" fn result_ptr() -> *const u8 {
     RESULT.with(|r| r.borrow().as_ptr())
 }
@@ -64,6 +84,7 @@ pub extern "C" fn result_len() -> usize {
 /// Records `e` for JS and returns the status -1.
 pub fn fail(e: &Error) -> i32 {
     LAST_ERROR.with(|slot| *slot.borrow_mut() = e.to_string());
+    LAST_CODE.with(|c| c.set(e.code() as u32));
     -1
 }
 
