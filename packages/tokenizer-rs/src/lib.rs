@@ -41,6 +41,7 @@
 //!   counts in a lazily invalidated max-heap: a stale entry is re-pushed with its current count on pop.
 
 mod count;
+mod cuts;
 mod decode;
 mod encode;
 mod error;

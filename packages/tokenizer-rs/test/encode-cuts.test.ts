@@ -1,12 +1,13 @@
-// The safe-cut rule (ts/train-cuts.ts) as parallel encoding uses it: encoding the two sides of any safe
+// The safe-cut rule (src/cuts.rs, through ts/cuts.ts) as parallel encoding uses it: encoding the two sides of any safe
 // cut and concatenating gives the ids of encoding the whole, under every special-token policy (a token
 // that is not split off may not be cut at; no token may be cut through, so a disallowed one still errors).
 // Training's use of the same rule is tested in train-parallel.test.ts.
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { Tokenizer } from "../ts/tokenizer.ts";
-import { firstSafeCut, isSafeCut } from "../ts/train-cuts.ts";
-import { PIECES, SCRIPTS, SPECIALS } from "./cut-pieces.ts";
+import { firstSafeCut } from "../ts/cuts.ts";
+import { PIECES, SCRIPTS, SPECIALS } from "./support/cut-pieces.ts";
+import { isSafeCut } from "./support/cuts.ts";
 
 const enc = new TextEncoder();
 const SPECIAL_PIECES = [...SPECIALS, "<", "|", ">", "<|eot"];

@@ -1,11 +1,12 @@
-// Parallel pre-tokenization must not change the result: safe cuts (ts/train-cuts.ts) never split a
+// Parallel pre-tokenization must not change the result: safe cuts (src/cuts.rs) never split a
 // pre-token or special token, and trainBpe gives identical merges for every worker count and block size.
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { referencePretokenCounts } from "../ts/reference-trainer.ts";
 import { trainBpe } from "../ts/train.ts";
-import { isSafeCut, lastSafeCut } from "../ts/train-cuts.ts";
-import { PIECES as BASE_PIECES, SCRIPTS, SPECIALS } from "./cut-pieces.ts";
+import { lastSafeCut } from "../ts/cuts.ts";
+import { PIECES as BASE_PIECES, SCRIPTS, SPECIALS } from "./support/cut-pieces.ts";
+import { isSafeCut } from "./support/cuts.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

@@ -1,10 +1,10 @@
 // Cutting a file into byte ranges that encode independently, for parallel encoding: cuts are the safe cuts
-// of train-cuts.ts (the rule parallel training uses): at the start of a special token that is split off,
-// or between two ASCII characters of different GPT-2 classes, never where a special-token occurrence
-// could straddle the cut. Text on either side of such a cut pre-tokenizes exactly as in the whole file,
+// of src/cuts.rs (the rule parallel training uses): at the start of a special token that is split off,
+// between two ASCII characters of different GPT-2 classes, or at ASCII whitespace after a non-space, never
+// where a special-token occurrence could straddle the cut. Text on either side of such a cut pre-tokenizes exactly as in the whole file,
 // so the ranges' ids concatenate to the whole file's ids. Ordinary prose has a cut every few bytes.
 import { closeSync, openSync, readSync } from "node:fs";
-import { firstSafeCut } from "./train-cuts.ts";
+import { firstSafeCut } from "./cuts.ts";
 
 export type ByteRange = { start: number; end: number };
 

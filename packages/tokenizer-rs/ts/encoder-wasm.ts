@@ -2,7 +2,7 @@
 // to encoders in it, and the calls that move text in as UTF-8 bytes and ids out as one Uint32Array copy.
 // Every encoder handle is freed by a FinalizationRegistry when its owner is collected, or at once by
 // `release` (Symbol.dispose); the instance itself lives as long as the thread.
-import { TokenizerError, WasmInstance } from "./wasm.ts";
+import { threadInstance as instance, TokenizerError, type WasmInstance } from "./wasm.ts";
 
 type EncodeExports = {
   encoder_from_merges(vp: number, vl: number, mp: number, ml: number, sp: number, sl: number): number;
@@ -22,19 +22,12 @@ type EncodeExports = {
   ends_ptr(): number;
 };
 
-let shared: WasmInstance | undefined;
-
-export function instance(): WasmInstance {
-  shared ??= WasmInstance.createSync();
-  return shared;
-}
-
 function exportsOf(w: WasmInstance) {
   return w.exportsAs<EncodeExports>();
 }
 
 const registry = new FinalizationRegistry<number>((handle) => {
-  if (shared) exportsOf(shared).encoder_free(handle);
+  exportsOf(instance()).encoder_free(handle);
 });
 
 const utf8 = new TextEncoder();
@@ -44,24 +37,6 @@ const hasBuffer = typeof Buffer !== "undefined";
 export function utf8Length(s: string): number {
   if (hasBuffer) return Buffer.byteLength(s, "utf8");
   return utf8.encode(s).length;
-}
-
-/** Copies several byte arrays into WASM memory for the duration of `fn`, then frees them. */
-function withAll<T>(w: WasmInstance, parts: Uint8Array[], fn: (ptrs: number[]) => T): T {
-  const ptrs: number[] = [];
-  try {
-    for (const p of parts) {
-      const ptr = w.core.alloc(p.length);
-      if (ptr === 0) throw new TokenizerError(`WASM could not allocate ${p.length} bytes`, "internal");
-      ptrs.push(ptr);
-      w.view(ptr, p.length).set(p);
-    }
-    return fn(ptrs);
-  } finally {
-    ptrs.forEach((ptr, i) => {
-      w.core.dealloc(ptr, (parts[i] as Uint8Array).length);
-    });
-  }
 }
 
 /** A new encoder handle, freed when `owner` is collected; 0 means the core refused, and says why. */
@@ -74,7 +49,7 @@ function adopt(w: WasmInstance, owner: object, h: number): number {
 /** Builds an encoder in the shared instance; the returned handle is owned by `owner`. */
 export function createFromMerges(owner: object, vocab: Uint8Array, merges: Uint8Array, specials: Uint8Array): number {
   const w = instance();
-  const h = withAll(w, [vocab, merges, specials], ([v, m, s]) =>
+  const h = w.withAll([vocab, merges, specials], ([v, m, s]) =>
     exportsOf(w).encoder_from_merges(
       v as number,
       vocab.length,
@@ -99,7 +74,7 @@ export function tryCreateFromGpt2Files(
   specials: Uint8Array,
 ): number {
   const w = instance();
-  const h = withAll(w, [vocabJson, mergesTxt, specials], ([v, m, s]) =>
+  const h = w.withAll([vocabJson, mergesTxt, specials], ([v, m, s]) =>
     exportsOf(w).encoder_from_gpt2_files(
       v as number,
       vocabJson.length,
@@ -116,7 +91,7 @@ export function tryCreateFromGpt2Files(
 export function createFromRanks(owner: object, tokens: Uint8Array, specials: Uint8Array, ids: Uint32Array): number {
   const w = instance();
   const idBytes = new Uint8Array(ids.buffer, ids.byteOffset, ids.byteLength);
-  const h = withAll(w, [tokens, specials, idBytes], ([t, s, i]) =>
+  const h = w.withAll([tokens, specials, idBytes], ([t, s, i]) =>
     exportsOf(w).encoder_from_ranks(t as number, tokens.length, s as number, specials.length, i as number, ids.length),
   );
   return adopt(w, owner, h);
@@ -135,7 +110,7 @@ export function createFromRankText(
 ): number {
   const w = instance();
   const idBytes = new Uint8Array(ids.buffer, ids.byteOffset, ids.byteLength);
-  const h = withAll(w, [text, specials, idBytes], ([t, s, i]) =>
+  const h = w.withAll([text, specials, idBytes], ([t, s, i]) =>
     exportsOf(w).encoder_from_rank_text(
       t as number,
       text.length,

@@ -1,12 +1,12 @@
 // trainBpe: byte-level BPE training (CS336 §2.5 `train_bpe`) over files or bytes. Input is read in large
-// blocks, cut at safe boundaries (ts/train-cuts.ts) and counted by N Workers that each own a WASM
+// blocks, cut at safe boundaries (src/cuts.rs) and counted by N Workers that each own a WASM
 // instance (or in this thread for small inputs); the main thread's instance merges their counts and runs
 // the merge loop (src/train.rs) in batches so progress can be reported. Ids: bytes 0..255, merges, then
 // specials (src/lib.rs). Several input files are separate documents: no pre-token spans two files.
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fsErrorWords } from "./fs-error.ts";
-import { lastSafeCut } from "./train-cuts.ts";
+import { lastSafeCut } from "./cuts.ts";
 import type { TrainExports, WorkerReply, WorkerRequest } from "./train-protocol.ts";
 import { encodeStringList, TokenizerError, WasmInstance } from "./wasm.ts";
 import { spawnWorker, type WorkerThread } from "./worker-thread.ts";

@@ -169,6 +169,32 @@ export class WasmInstance {
   withString<T>(s: string, fn: (ptr: number, len: number) => T): T {
     return this.withBytes(utf8.encode(s), fn);
   }
+
+  /** Copies several byte arrays into WASM memory for the duration of `fn(ptrs)`, then frees them. */
+  withAll<T>(parts: readonly Uint8Array[], fn: (ptrs: number[]) => T): T {
+    const ptrs: number[] = [];
+    try {
+      for (const p of parts) {
+        const ptr = this.core.alloc(p.length);
+        if (ptr === 0) throw new TokenizerError(`WASM could not allocate ${p.length} bytes`, "internal");
+        ptrs.push(ptr);
+        this.view(ptr, p.length).set(p);
+      }
+      return fn(ptrs);
+    } finally {
+      ptrs.forEach((ptr, i) => {
+        this.core.dealloc(ptr, (parts[i] as Uint8Array).length);
+      });
+    }
+  }
+}
+
+let shared: WasmInstance | undefined;
+
+/** This thread's shared instance (encoders, safe cuts, parsing), created on first use; lives as long as the thread. */
+export function threadInstance(): WasmInstance {
+  shared ??= WasmInstance.createSync();
+  return shared;
 }
 
 /** A list of byte strings in the core's `u32 LE length + bytes` layout. */

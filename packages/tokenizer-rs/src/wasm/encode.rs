@@ -3,7 +3,7 @@
 //! call as UTF-8 bytes; ids go out through one u32 buffer (`ids_ptr`/`ids_len`), valid until the next call.
 //! A policy is one byte per construction special token: bit 0 allowed (split off), bit 1 disallowed.
 
-use super::{bytes, fail, read_string_list, set_result};
+use super::{bytes, fail, read_byte_list, read_string_list, set_result};
 use crate::encode::Encoder;
 use crate::encode::SpecialPolicy;
 use crate::error::{Error, Result};
@@ -18,23 +18,6 @@ thread_local! {
 /// Past this many ids, an output buffer four times larger than what it holds is shrunk, so one huge call
 /// does not pin its memory for the life of the instance.
 const KEEP_IDS: usize = 1 << 20;
-
-/// A `u32 LE length + bytes` list whose items are raw bytes (vocab tokens need not be UTF-8).
-fn read_byte_list(b: &[u8]) -> Result<Vec<&[u8]>> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        let bad = Error::MalformedBuffer {
-            what: "byte list",
-            offset: i,
-        };
-        let head = b.get(i..i + 4).ok_or(bad.clone())?;
-        let n = u32::from_le_bytes([head[0], head[1], head[2], head[3]]) as usize;
-        out.push(b.get(i + 4..i + 4 + n).ok_or(bad)?);
-        i += 4 + n;
-    }
-    Ok(out)
-}
 
 fn register(e: Result<Encoder>) -> u32 {
     match e {

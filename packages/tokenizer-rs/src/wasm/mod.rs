@@ -11,6 +11,7 @@
 pub mod encode;
 pub mod train;
 
+use crate::cuts::find_safe_cut;
 use crate::error::{Error, ErrorCode, Result};
 use crate::pretokenize::pretokenize;
 use crate::unicode_tables::{is_letter, is_number, is_whitespace};
@@ -110,6 +111,23 @@ pub fn utf8(b: &[u8], base: u64) -> Result<&str> {
     })
 }
 
+/// A `u32 LE length + bytes` list whose items are raw bytes (vocab tokens need not be UTF-8).
+pub fn read_byte_list(b: &[u8]) -> Result<Vec<&[u8]>> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let bad = Error::MalformedBuffer {
+            what: "byte list",
+            offset: i,
+        };
+        let head = b.get(i..i + 4).ok_or(bad.clone())?;
+        let n = u32::from_le_bytes([head[0], head[1], head[2], head[3]]) as usize;
+        out.push(b.get(i + 4..i + 4 + n).ok_or(bad)?);
+        i += 4 + n;
+    }
+    Ok(out)
+}
+
 /// Decodes a `u32 LE length + bytes` list of strings.
 pub fn read_string_list(b: &[u8]) -> Result<Vec<String>> {
     let mut out = Vec::new();
@@ -161,4 +179,40 @@ pub unsafe extern "C" fn pretokenize_ends(ptr: *const u8, len: usize) -> i32 {
     }
     set_result(out);
     n
+}
+
+/// The first safe cut p with `from <= p < to` in the bytes at (ptr, len) (src/cuts.rs), or with `down` 1
+/// the last; 0 when there is none (0 is never a cut), -1 on a malformed list. `specials` (no cut passes
+/// through one) and `cut_at` (a cut may sit at their start) are byte lists.
+///
+/// # Safety
+/// Each (ptr, len) pair must describe live memory from `alloc`.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn safe_cut(
+    ptr: *const u8,
+    len: usize,
+    from: usize,
+    to: usize,
+    specials_ptr: *const u8,
+    specials_len: usize,
+    cut_at_ptr: *const u8,
+    cut_at_len: usize,
+    down: u32,
+) -> i32 {
+    let found = read_byte_list(bytes(specials_ptr, specials_len)).and_then(|specials| {
+        let cut_at = read_byte_list(bytes(cut_at_ptr, cut_at_len))?;
+        Ok(find_safe_cut(
+            bytes(ptr, len),
+            from,
+            to,
+            &specials,
+            &cut_at,
+            down != 0,
+        ))
+    });
+    match found {
+        Ok(p) => p.unwrap_or(0) as i32,
+        Err(e) => fail(&e),
+    }
 }

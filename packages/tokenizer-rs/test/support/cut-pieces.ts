@@ -1,4 +1,4 @@
-// Text pieces for the safe-cut property tests (ts/train-cuts.ts), shared by encode-cuts.test.ts (parallel
+// Text pieces for the safe-cut property tests (src/cuts.rs), shared by encode-cuts.test.ts (parallel
 // encoding) and train-parallel.test.ts (parallel training) so both rules face the same hard cases. Not a
 // test file itself; each test joins the pieces it needs in its own order.
 
