@@ -6,7 +6,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { initParameters, parameterCount, resolveModelConfig, Rng } from "@cs336-ts/model";
+import { initParameters, parameterCount, resolveModelConfig, Rng, type TrainState } from "@cs336-ts/model";
 import {
   checkTokenIds,
   createOnnxEngine,
@@ -20,7 +20,6 @@ import {
   resolveRunConfig,
   saveCheckpoint,
   trainLoop,
-  type TrainState,
   writeNpy,
 } from "@cs336-ts/trainer";
 import { manualInterrupt, streamRng } from "@cs336-ts/trainer/testing";
@@ -62,7 +61,7 @@ const zeros = () =>
   Object.fromEntries(
     Object.entries(params).map(([k, t]) => [k, { data: new Float32Array(t.data.length), shape: t.shape }]),
   );
-let state: TrainState = { params, m: zeros(), v: zeros(), adamStep: 0 };
+let state: TrainState = { params, m: zeros(), v: zeros(), step: 0 };
 const lrs = new Float32Array(K).fill(1e-3);
 const batches = Array.from({ length: Math.ceil(steps / K) }, () =>
   getBatches(train, K, config.batchSize, config.model.contextLength, rng),
@@ -110,7 +109,7 @@ await engine.dispose?.();
 // Checkpoints at CS336's TinyStories size (weights + two moments).
 const big = resolveModelConfig({});
 const p = initParameters(big, Rng.seeded(0));
-const ck = { model: big, state: { params: p, m: p, v: p, adamStep: 1 }, iteration: 1, rng: null, config: null };
+const ck = { model: big, state: { params: p, m: p, v: p, step: 1 }, iteration: 1, rng: null, config: null };
 t0 = performance.now();
 saveCheckpoint(join(dir, "big.safetensors"), { ...ck, elapsedSeconds: 0, valLoss: null });
 const save = (performance.now() - t0) / 1000;

@@ -60,7 +60,7 @@ describe("train end to end (ONNX Runtime, CPU)", () => {
     expect(val[2]!).toBeLessThan(val[0]!);
     const ck = loadCheckpoint(checkpointPath(out, 20));
     expect(ck.iteration).toBe(20);
-    expect(ck.state.adamStep).toBe(20);
+    expect(ck.state.step).toBe(20);
     expect(ck.config?.lrMax).toBe(0.01);
     expect(existsSync(runPaths(out).best)).toBe(true);
     expect(readFileSync(runPaths(out).curves, "utf8")).toContain("loss vs wall-clock time");

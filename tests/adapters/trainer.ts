@@ -26,7 +26,7 @@ export async function runSaveCheckpoint(
 ): Promise<void> {
   saveCheckpoint(path, {
     model: resolveModelConfig(config),
-    state: { params: toParams(weights), m: toParams(adam.m), v: toParams(adam.v), adamStep: adam.step },
+    state: { params: toParams(weights), m: toParams(adam.m), v: toParams(adam.v), step: adam.step },
     iteration,
     rng: null,
     config: null,
@@ -45,7 +45,7 @@ export async function runLoadCheckpoint(path: string): Promise<{
   return {
     config: ck.model,
     weights: ck.state.params,
-    adam: { m: ck.state.m, v: ck.state.v, step: ck.state.adamStep },
+    adam: { m: ck.state.m, v: ck.state.v, step: ck.state.step },
     iteration: ck.iteration,
   };
 }

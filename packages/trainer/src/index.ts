@@ -41,7 +41,6 @@ export {
   loadCheckpoint,
   readCheckpointRunConfig,
   saveCheckpoint,
-  type TrainState,
 } from "./run/checkpoint.ts";
 export { type AtomicFile, AtomicWriteError, openAtomicFile, writeFileAtomic } from "./io/atomic-file.ts";
 export { type MetricRecord, type MetricsLog, openMetrics, readMetrics } from "./run/metrics.ts";

@@ -52,7 +52,7 @@ describe("checkpoint round trip", () => {
     rng.nextUint32();
     const ck: Checkpoint = {
       model: config.model,
-      state: { params, m: params, v: params, adamStep: 3 },
+      state: { params, m: params, v: params, step: 3 },
       iteration: 3,
       rng: rng.state(),
       config,
@@ -136,7 +136,7 @@ describe("loading bad checkpoints", () => {
     const withConfig = join(dir(), "run.safetensors");
     saveCheckpoint(withConfig, {
       model: config.model,
-      state: { params, m: params, v: params, adamStep: 1 },
+      state: { params, m: params, v: params, step: 1 },
       iteration: 1,
       rng: null,
       config,

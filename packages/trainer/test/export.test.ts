@@ -21,7 +21,7 @@ const params = initParameters(config, Rng.seeded(5));
 const ckPath = join(dir, "step-7.safetensors");
 saveCheckpoint(ckPath, {
   model: config,
-  state: { params, m: zerosLikeParams(params), v: zerosLikeParams(params), adamStep: 7 },
+  state: { params, m: zerosLikeParams(params), v: zerosLikeParams(params), step: 7 },
   iteration: 7,
   rng: null,
   config: null,

@@ -2,8 +2,7 @@
 // run k optimizer steps on k batches with k learning rates (one K-step graph run), and measure the loss of
 // parameters on a batch. The ONNX Runtime backend lives in loop-onnx.ts; tests also use a host toy engine.
 // Leaves out: how the backend keeps state on the device (the loop only sees host copies once per k steps).
-import type { ParamMap } from "@cs336-ts/model";
-import type { TrainState } from "../run/checkpoint.ts";
+import type { ParamMap, TrainState } from "@cs336-ts/model";
 import type { RunConfig } from "../run/config.ts";
 
 export type StepOutput = {

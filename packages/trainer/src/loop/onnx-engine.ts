@@ -2,10 +2,18 @@
 // (forward, backward, clipping and AdamW in one Loop; one per graph-run length) and a forward-only loss graph
 // for validation, run through the model package's Session wrapper (cpu, or cuda with its install hint).
 // Leaves out: device-resident state (the Node binding copies outputs to the host; hence K steps per run).
-import { createTrainer, type ModelConfig, type ParamMap, type Trainer, type TrainHyper } from "@cs336-ts/model";
-import { emitModel, Graph, lmLoss, parameterInputs, type TensorData, transformerLm } from "@cs336-ts/model/graph";
+import {
+  createTrainer,
+  i32,
+  type ModelConfig,
+  type ParamMap,
+  paramFeeds,
+  type Trainer,
+  type TrainHyper,
+  type TrainState,
+} from "@cs336-ts/model";
+import { emitModel, Graph, lmLoss, parameterInputs, transformerLm } from "@cs336-ts/model/graph";
 import { Session, type SessionOptions } from "@cs336-ts/model/runtime";
-import type { TrainState } from "../run/checkpoint.ts";
 import type { RunConfig } from "../run/config.ts";
 import type { TrainEngine } from "./engine.ts";
 
@@ -47,20 +55,12 @@ export async function createOnnxEngine(c: RunConfig): Promise<TrainEngine> {
 
   return {
     async step(state: TrainState, lrs, x, y) {
-      const t = await trainer(lrs.length);
-      const r = await t.step({ params: state.params, m: state.m, v: state.v, step: state.adamStep }, lrs, x, y);
-      const { params, m, v, step } = r.state;
-      return { losses: r.losses, gradNorms: r.gradNorms, state: { params, m, v, adamStep: step } };
+      return (await trainer(lrs.length)).step(state, lrs, x, y);
     },
     async evalLoss(params: ParamMap, x, y) {
       evalSession ??= Session.create(emitModel(buildEvalLossGraph(c.model, B, T)), opts);
       const session = await evalSession;
-      const feeds: Record<string, TensorData> = {
-        x: { dtype: "int32", shape: [B, T], data: x },
-        y: { dtype: "int32", shape: [B, T], data: y },
-      };
-      for (const [name, t] of Object.entries(params)) feeds[name] = { dtype: "float32", shape: t.shape, data: t.data };
-      const out = await session.run(feeds, ["loss"]);
+      const out = await session.run({ x: i32(x, [B, T]), y: i32(y, [B, T]), ...paramFeeds(params) }, ["loss"]);
       return Number(out.loss!.data[0]);
     },
     async dispose() {

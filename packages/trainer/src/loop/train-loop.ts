@@ -3,9 +3,16 @@
 // checkpoint (so a resumed run continues bit for bit), validation loss over fixed batches on a schedule,
 // periodic and final checkpoints, JSONL metrics, live progress and learning curves. A non-finite loss or
 // state stops the run without writing it; an interrupt saves a checkpoint first. Leaves out: setup (loop-run.ts).
-import { type CosineSchedule, initParameters, type ParamMap, Rng, scheduleSlice } from "@cs336-ts/model";
+import {
+  type CosineSchedule,
+  initParameters,
+  type ParamMap,
+  Rng,
+  scheduleSlice,
+  type TrainState,
+} from "@cs336-ts/model";
 import { basename, resolve } from "node:path";
-import { type Checkpoint, saveCheckpoint, type TrainState } from "../run/checkpoint.ts";
+import { type Checkpoint, saveCheckpoint } from "../run/checkpoint.ts";
 import { cosineCycle, type RunConfig, tokensPerStep } from "../run/config.ts";
 import { getBatch, getBatches } from "../data/batch.ts";
 import type { TokenArray } from "../data/npy.ts";
@@ -105,7 +112,7 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
     rng = o.resume.rng ? Rng.fromState(o.resume.rng) : streamRng(c.seed, 1);
   } else {
     const params = initParameters(c.model, streamRng(c.seed, 0));
-    state = { params, m: zerosLike(params), v: zerosLike(params), adamStep: 0 };
+    state = { params, m: zerosLike(params), v: zerosLike(params), step: 0 };
     step = 0;
     rng = streamRng(c.seed, 1);
   }

@@ -13,6 +13,7 @@ import {
   resolveModelConfig,
   type RngState,
   type SafeTensor,
+  type TrainState,
   writeSafetensors,
 } from "@cs336-ts/model";
 import { writeFileAtomic } from "../io/atomic-file.ts";
@@ -20,9 +21,6 @@ import type { RunConfig } from "./config.ts";
 
 export const CHECKPOINT_FORMAT = "cs336-ts-checkpoint";
 export const CHECKPOINT_VERSION = 1;
-
-/** Everything the optimizer carries between steps. */
-export type TrainState = { params: ParamMap; m: ParamMap; v: ParamMap; adamStep: number };
 
 export type Checkpoint = {
   model: ModelConfig;
@@ -76,7 +74,7 @@ export function encodeCheckpoint(ck: Checkpoint): Uint8Array {
     format: CHECKPOINT_FORMAT,
     format_version: String(CHECKPOINT_VERSION),
     iteration: String(ck.iteration),
-    adam_step: String(ck.state.adamStep),
+    adam_step: String(ck.state.step),
     model_config: JSON.stringify(ck.model),
     elapsed_seconds: String(ck.elapsedSeconds),
     data_sha256: digest(tensors),
@@ -164,7 +162,7 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): Checkpoint 
   const valLoss = md.val_loss === undefined ? null : Number(md.val_loss);
   return {
     model,
-    state: { params, m, v, adamStep: int("adam_step") },
+    state: { params, m, v, step: int("adam_step") },
     iteration: int("iteration"),
     rng: rng as RngState | null,
     config: (json("run_config") as RunConfig | null) ?? null,

@@ -2,8 +2,7 @@
 // token_embeddings and lm_head (logits = E[x] · Lᵀ) with real cross-entropy gradients, global-norm clipping
 // and torch-style AdamW over every parameter. Deterministic, so resume tests can demand bit equality.
 // Leaves out: the Transformer blocks (their parameters get zero gradients; weight decay still applies).
-import type { ParamMap } from "@cs336-ts/model";
-import type { TrainState } from "../../src/run/checkpoint.ts";
+import type { ParamMap, TrainState } from "@cs336-ts/model";
 import type { RunConfig } from "../../src/run/config.ts";
 import type { TrainEngine } from "../../src/loop/engine.ts";
 
@@ -61,7 +60,7 @@ export function toyEngine(config: RunConfig, opts: ToyOptions = {}): TrainEngine
       const params = clone(state.params);
       const m = clone(state.m);
       const v = clone(state.v);
-      let adamStep = state.adamStep;
+      let adamStep = state.step;
       const losses = new Float32Array(k);
       const gradNorms = new Float32Array(k);
       for (let i = 0; i < k; i++) {
@@ -95,7 +94,7 @@ export function toyEngine(config: RunConfig, opts: ToyOptions = {}): TrainEngine
           if (opts.infParamsAtStep === adamStep) p.data[0] = Number.POSITIVE_INFINITY;
         }
       }
-      return { losses, gradNorms, state: { params, m, v, adamStep } };
+      return { losses, gradNorms, state: { params, m, v, step: adamStep } };
     },
     async evalLoss(params, x, y) {
       return forward(params, V, C, x, y);
