@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { initParameters, parameterCount, resolveModelConfig, Rng, type TrainState } from "@cs336-ts/model";
 import {
-  checkTokenIds,
+  scanTokenArray,
   createOnnxEngine,
   createProgress,
   getBatch,
@@ -127,7 +127,7 @@ writeNpy(
 );
 const ids = openNpy(join(dir, "ids.npy")).data;
 t0 = performance.now();
-checkTokenIds(ids, 10_000, "ids");
+scanTokenArray(ids, 10_000, "ids");
 emit({ measure: "id scan", idsPerSec: Math.round(ids.length / ((performance.now() - t0) / 1000)) });
 t0 = performance.now();
 for (let i = 0; i < 50; i++) getBatch(ids, 128, 256, rng);

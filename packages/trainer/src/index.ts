@@ -25,7 +25,7 @@ export {
   type TokenArray,
   writeNpy,
 } from "./data/npy.ts";
-export { checkTokenIds, TokenRangeError } from "./data/validate.ts";
+export { scanTokenArray, TokenRangeError } from "./data/validate.ts";
 
 export type { EngineFactory, StepOutput, TrainEngine } from "./loop/engine.ts";
 export { type Interrupt, installInterrupt } from "./loop/interrupt.ts";

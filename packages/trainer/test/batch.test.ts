@@ -8,7 +8,7 @@ import { Rng } from "@cs336-ts/model";
 import { runGetBatch } from "./support/adapters.ts";
 import { getBatch, getBatches } from "../src/data/batch.ts";
 import { openNpy, writeNpy } from "../src/data/npy.ts";
-import { checkTokenIds, TokenRangeError } from "../src/data/validate.ts";
+import { scanTokenArray, TokenRangeError } from "../src/data/validate.ts";
 
 describe("getBatch", () => {
   test("CS336 get_batch statistics: shapes, offset by one, every start uniform within 5 sigma", () => {
@@ -86,25 +86,25 @@ describe("getBatch", () => {
   });
 });
 
-describe("checkTokenIds", () => {
+describe("scanTokenArray", () => {
   test("passes when every id is below the vocab size and reports the max", () => {
     const data = Uint16Array.from({ length: 200_000 }, (_, i) => i % 1000);
-    expect(checkTokenIds(data, 1000, "x.npy")).toEqual({ length: 200_000, maxId: 999 });
+    expect(scanTokenArray(data, 1000, "x.npy")).toEqual({ length: 200_000, maxId: 999 });
     // uint16 ids always fit a vocabulary above 65535: the scan is skipped.
-    expect(checkTokenIds(data, 70_000, "x.npy")).toEqual({ length: 200_000, maxId: -1 });
+    expect(scanTokenArray(data, 70_000, "x.npy")).toEqual({ length: 200_000, maxId: -1 });
   });
 
   test("names the first offending position and value and how to fix it", () => {
     const data = new Uint32Array(150_000).fill(3);
     data[123_456] = 70_000;
     data[140_000] = 80_000;
-    expect(() => checkTokenIds(data, 10_000, "train.npy")).toThrow(TokenRangeError);
-    expect(() => checkTokenIds(data, 10_000, "train.npy")).toThrow(
+    expect(() => scanTokenArray(data, 10_000, "train.npy")).toThrow(TokenRangeError);
+    expect(() => scanTokenArray(data, 10_000, "train.npy")).toThrow(
       /train\.npy: token id 70000 at position 123456 is not in \[0, 10000\).*--vocab-size .*largest id is 80000, so at least 80001/,
     );
   });
 
   test("negative int32 ids are refused", () => {
-    expect(() => checkTokenIds(Int32Array.from([1, -2]), 10, "v.npy")).toThrow(/token id -2 at position 1/);
+    expect(() => scanTokenArray(Int32Array.from([1, -2]), 10, "v.npy")).toThrow(/token id -2 at position 1/);
   });
 });

@@ -93,6 +93,17 @@ describe("training loop", () => {
     expect(resumed.status).toBe("completed");
   });
 
+  test("a non-finite validation loss stops the run like any divergence, pointing at the last good checkpoint", async () => {
+    const f = fixture({ maxSteps: 20, checkpointEvery: 5, evalEvery: 5 });
+    const res = await run(f.preset, {}, null, { nanValFromStep: 10 });
+    expect(res.status).toBe("diverged");
+    expect(res.message).toMatch(/^training diverged: validation loss NaN at step 10; lower the learning rate/);
+    expect(res.message).toContain(`The last good checkpoint is ${checkpointPath(f.out, 5)}`);
+    expect(res.checkpoint).toBe(checkpointPath(f.out, 5));
+    expect(res.step).toBe(5);
+    expect(listCheckpoints(f.out).map((c) => c.step)).toEqual([5]);
+  });
+
   test("an update that overflows the parameters (finite loss) is caught before it is saved", async () => {
     // Graph runs end at 4, 5, 8, 10 (K=4, checkpoint every 5): step 10's update breaks the state.
     const f = fixture({ maxSteps: 20, checkpointEvery: 5, evalEvery: 0 });

@@ -11,7 +11,7 @@ export class TokenRangeError extends RangeError {
 export type IdStats = { length: number; maxId: number };
 
 /** Throws a TokenRangeError naming the first id >= vocabSize (or < 0); returns the length and max id (-1: not scanned). */
-export function checkTokenIds(data: TokenArray, vocabSize: number, source: string): IdStats {
+export function scanTokenArray(data: TokenArray, vocabSize: number, source: string): IdStats {
   // uint16 ids cannot reach a vocabulary of 65536 or more: nothing to scan.
   if (data instanceof Uint16Array && vocabSize > 0xffff) return { length: data.length, maxId: -1 };
   let maxId = 0;

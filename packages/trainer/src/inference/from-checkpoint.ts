@@ -10,7 +10,7 @@ import { createInference, type ModelConfig, type ParamMap, Rng } from "@cs336-ts
 import type { Device } from "@cs336-ts/model/runtime";
 import { Tokenizer } from "@cs336-ts/tokenizer";
 import { openNpy } from "../data/npy.ts";
-import { checkTokenIds } from "../data/validate.ts";
+import { scanTokenArray } from "../data/validate.ts";
 import { type Checkpoint, loadCheckpoint } from "../run/checkpoint.ts";
 import { type BatchLogitsModel, type EvalResult, evaluate } from "./eval.ts";
 import { type GenerateResult, generateText, type NextTokenModel } from "./generate.ts";
@@ -164,7 +164,7 @@ export async function evaluateCheckpoint(req: EvalRequest): Promise<EvalReport> 
   const { checkpoint, model } = await loadInferenceModel(req.checkpoint, runtimeOf(req));
   const tokenizer = req.tokenizer ? openTokenizer(req.tokenizer) : null;
   try {
-    checkTokenIds(data, model.vocabSize, req.data);
+    scanTokenArray(data, model.vocabSize, req.data);
     let tokenByteLength: ((id: number) => number) | undefined;
     if (tokenizer && req.tokenizer) {
       checkVocabMatch(tokenizer, model, req.tokenizer);

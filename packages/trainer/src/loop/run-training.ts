@@ -17,7 +17,7 @@ import {
 } from "../run/config.ts";
 import { checkBatchable } from "../data/batch.ts";
 import { openNpy, type TokenArray } from "../data/npy.ts";
-import { checkTokenIds } from "../data/validate.ts";
+import { scanTokenArray } from "../data/validate.ts";
 import { type LoopResult, trainLoop } from "./train-loop.ts";
 import type { EngineFactory } from "./engine.ts";
 import { type Interrupt, installInterrupt } from "./interrupt.ts";
@@ -116,7 +116,7 @@ export function openTokens(path: string, config: RunConfig, flag: string): Token
     );
   }
   const { data } = openNpy(path);
-  checkTokenIds(data, config.model.vocabSize, path);
+  scanTokenArray(data, config.model.vocabSize, path);
   checkBatchable(data.length, config.model.contextLength, path);
   return data;
 }

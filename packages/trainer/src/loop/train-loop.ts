@@ -1,50 +1,28 @@
-// The training loop (CS336 assignment 1 §5.3): K optimizer steps per graph run with the cosine learning
-// rates computed on the host, batches drawn from one seeded generator whose state goes into every
-// checkpoint (so a resumed run continues bit for bit), validation loss over fixed batches on a schedule,
-// periodic and final checkpoints, JSONL metrics, live progress and learning curves. A non-finite loss or
-// state stops the run without writing it; an interrupt saves a checkpoint first. Leaves out: setup (loop-run.ts).
+// The training loop (CS336 assignment 1 §5.3), read top to bottom in nanoGPT's train.py order: learning
+// rates → K optimizer steps in one graph run → log → evaluate and keep the best → checkpoint → stop. Batches
+// come from one seeded generator whose state goes into every checkpoint (a resumed run continues bit for
+// bit); validation uses fixed batches. A non-finite loss, state or validation loss stops the run without
+// saving it; an interrupt saves first. Every way out is built by finish(). Leaves out: setup (run-training.ts).
+import { basename, resolve } from "node:path";
 import {
   type CosineSchedule,
   initParameters,
-  type ParamMap,
+  initTrainState,
   Rng,
   scheduleSlice,
   type TrainState,
 } from "@cs336-ts/model";
-import { basename, resolve } from "node:path";
+import { type Batch, getBatch, getBatches } from "../data/batch.ts";
+import type { TokenArray } from "../data/npy.ts";
+import { writeFileAtomic } from "../io/atomic-file.ts";
 import { type Checkpoint, saveCheckpoint } from "../run/checkpoint.ts";
 import { cosineCycle, type RunConfig, tokensPerStep } from "../run/config.ts";
-import { getBatch, getBatches } from "../data/batch.ts";
-import type { TokenArray } from "../data/npy.ts";
-import type { TrainEngine } from "./engine.ts";
-import type { Interrupt } from "./interrupt.ts";
 import type { MetricsLog } from "../run/metrics.ts";
 import { renderCurves } from "../run/plot.ts";
-import type { Progress } from "./progress.ts";
-import { writeFileAtomic } from "../io/atomic-file.ts";
 import { bestValLoss, checkpointPath, pruneCheckpoints, runPaths } from "../run/run-dir.ts";
-
-/** Independent generator streams derived from the run's seed (initialization, batches, validation). */
-export function streamRng(seed: number, stream: 0 | 1 | 2): Rng {
-  return Rng.seeded(seed + stream * 2 ** 32);
-}
-
-/** Whether every parameter and moment is a finite number. */
-export function isFiniteState(s: TrainState): boolean {
-  for (const map of [s.params, s.m, s.v]) {
-    for (const t of Object.values(map)) {
-      for (let i = 0; i < t.data.length; i++) if (!Number.isFinite(t.data[i]!)) return false;
-    }
-  }
-  return true;
-}
-
-/** AdamW's moments start at zero, shaped like the parameters. */
-function zerosLike(params: ParamMap): ParamMap {
-  return Object.fromEntries(
-    Object.entries(params).map(([k, t]) => [k, { data: new Float32Array(t.data.length), shape: [...t.shape] }]),
-  );
-}
+import type { StepOutput, TrainEngine } from "./engine.ts";
+import type { Interrupt } from "./interrupt.ts";
+import type { Progress } from "./progress.ts";
 
 export type LoopOptions = {
   config: RunConfig;
@@ -72,8 +50,13 @@ export type LoopResult = {
   message: string;
 };
 
+/** Independent generator streams derived from the run's seed (initialization, batches, validation). */
+export function streamRng(seed: number, stream: 0 | 1 | 2): Rng {
+  return Rng.seeded(seed + stream * 2 ** 32);
+}
+
 /** The cosine schedule of a run config (CS336 names). */
-export function scheduleOf(c: RunConfig): CosineSchedule {
+function scheduleOf(c: RunConfig): CosineSchedule {
   return {
     maxLearningRate: c.lrMax,
     minLearningRate: c.lrMin,
@@ -95,197 +78,230 @@ export function chunkEnd(c: RunConfig, step: number): number {
   );
 }
 
-export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
+const T = (c: RunConfig) => c.model.contextLength;
+
+/** Whether an every-N schedule (0: only at the end) falls on `step`. */
+const due = (every: number, step: number, final: boolean) => (every > 0 && step % every === 0) || final;
+
+/** What the loop carries from one graph run to the next: everything a checkpoint or an exit needs. */
+type Run = {
+  o: LoopOptions;
+  c: RunConfig;
+  state: TrainState;
+  step: number;
+  rng: Rng;
+  /** Fixed validation batches: the same ones at every evaluation and across resumes. */
+  valBatches: Batch[];
+  now: () => number;
+  /** Seconds of training so far, continued across resumes. */
+  elapsed: () => number;
+  lastCheckpoint: string | null;
+  lastSavedStep: number;
+  best: number;
+  lastVal: number | null;
+};
+
+function startRun(o: LoopOptions): Run {
   const c = o.config;
   const now = o.now ?? (() => performance.now() / 1000);
-  const out = c.out;
-  const T = c.model.contextLength;
-  const perStep = tokensPerStep(c);
-  const schedule = scheduleOf(c);
-
-  let state: TrainState;
-  let step: number;
-  let rng: Rng;
-  if (o.resume) {
-    state = o.resume.state;
-    step = o.resume.iteration;
-    rng = o.resume.rng ? Rng.fromState(o.resume.rng) : streamRng(c.seed, 1);
-  } else {
-    const params = initParameters(c.model, streamRng(c.seed, 0));
-    state = { params, m: zerosLike(params), v: zerosLike(params), step: 0 };
-    step = 0;
-    rng = streamRng(c.seed, 1);
-  }
-  // Fixed validation batches: the same ones at every evaluation and across resumes.
   const valRng = streamRng(c.seed, 2);
-  const valBatches = o.val
-    ? Array.from({ length: c.evalBatches }, () => getBatch(o.val as TokenArray, c.batchSize, T, valRng))
-    : [];
-
+  const val = o.val;
   const t0 = now();
-  const elapsedBefore = o.resume?.elapsedSeconds ?? 0;
-  const elapsed = () => elapsedBefore + (now() - t0);
-  let lastCheckpoint: string | null = o.resumePath ?? null;
-  let lastSavedStep = o.resume ? o.resume.iteration : -1;
-  let best = bestValLoss(out);
-  let lastVal: number | null = o.resume?.valLoss ?? null;
-
-  const snapshot = (valLoss: number | null): Checkpoint => ({
-    model: c.model,
-    state,
-    iteration: step,
-    rng: rng.state(),
-    config: c,
-    elapsedSeconds: elapsed(),
-    valLoss,
-  });
-  const save = (valLoss: number | null) => {
-    const path = checkpointPath(out, step);
-    saveCheckpoint(path, snapshot(valLoss));
-    pruneCheckpoints(out, c.keepLast);
-    lastCheckpoint = path;
-    lastSavedStep = step;
+  const before = o.resume?.elapsedSeconds ?? 0;
+  const run = {
+    o,
+    c,
+    valBatches: val ? Array.from({ length: c.evalBatches }, () => getBatch(val, c.batchSize, T(c), valRng)) : [],
+    now,
+    elapsed: () => before + (now() - t0),
+    lastCheckpoint: o.resumePath ?? null,
+    best: bestValLoss(c.out),
   };
-  const writeCurves = () => {
-    const train = o.metrics.records.flatMap((r) =>
-      r.kind === "train" ? [{ step: r.step, time: r.time, loss: r.loss }] : [],
-    );
-    const val = o.metrics.records.flatMap((r) =>
-      r.kind === "val" ? [{ step: r.step, time: r.time, loss: r.valLoss }] : [],
-    );
-    writeFileAtomic(
-      runPaths(out).curves,
-      new TextEncoder().encode(renderCurves([{ name: basename(resolve(out)), train, val }])),
-    );
-  };
-  const evaluate = async (): Promise<number> => {
-    let sum = 0;
-    for (const b of valBatches) sum += await o.engine.evalLoss(state.params, b.x, b.y);
-    const loss = sum / valBatches.length;
-    o.metrics.append({ kind: "val", step, tokens: step * perStep, time: elapsed(), valLoss: loss });
-    lastVal = loss;
-    return loss;
-  };
-
-  if (!o.resume && valBatches.length > 0) {
-    const v = await evaluate();
-    o.progress.note(`step 0: val loss ${v.toFixed(4)}`);
+  if (o.resume) {
+    const r = o.resume;
+    const rng = r.rng ? Rng.fromState(r.rng) : streamRng(c.seed, 1);
+    return { ...run, state: r.state, step: r.iteration, rng, lastSavedStep: r.iteration, lastVal: r.valLoss };
   }
+  const params = initParameters(c.model, streamRng(c.seed, 0));
+  const state = initTrainState(params);
+  return { ...run, state, step: 0, rng: streamRng(c.seed, 1), lastSavedStep: -1, lastVal: null };
+}
 
-  while (step < c.maxSteps) {
-    const end = chunkEnd(c, step);
-    const k = end - step;
-    const lrs = scheduleSlice(schedule, step, k);
-    const { x, y } = getBatches(o.train, k, c.batchSize, T, rng);
-    const tChunk = now();
-    const startElapsed = elapsed();
-    const res = await o.engine.step(state, lrs, x, y);
-    const took = Math.max(now() - tChunk, 1e-9);
-    const tps = (k * perStep) / took;
+type Ran = StepOutput & { startElapsed: number; took: number; tokensPerSec: number };
 
-    const bad = res.losses.findIndex((l, i) => !Number.isFinite(l) || !Number.isFinite(res.gradNorms[i]!));
-    for (let i = 0; i < (bad < 0 ? k : bad + 1); i++) {
-      o.metrics.append({
-        kind: "train",
-        step: step + i + 1,
-        tokens: (step + i + 1) * perStep,
-        // The K steps of one graph run finish together; spread their times evenly over the run.
-        time: startElapsed + (took * (i + 1)) / k,
-        loss: res.losses[i]!,
-        lr: lrs[i]!,
-        gradNorm: res.gradNorms[i]!,
-        tokensPerSec: tps,
-      });
+/** K optimizer steps on K fresh batches in one graph run. */
+async function runSteps(run: Run, lrs: Float32Array): Promise<Ran> {
+  const { c, o } = run;
+  const k = lrs.length;
+  const { x, y } = getBatches(o.train, k, c.batchSize, T(c), run.rng);
+  const started = run.now();
+  const startElapsed = run.elapsed();
+  const out = await o.engine.step(run.state, lrs, x, y);
+  const took = Math.max(run.now() - started, 1e-9);
+  return { ...out, startElapsed, took, tokensPerSec: (k * tokensPerStep(c)) / took };
+}
+
+/** One metrics line per step, up to and including the first non-finite one; returns its index or -1. */
+function logSteps(run: Run, ran: Ran, lrs: Float32Array): number {
+  const k = lrs.length;
+  const bad = ran.losses.findIndex((l, i) => !Number.isFinite(l) || !Number.isFinite(ran.gradNorms[i]!));
+  for (let i = 0; i < (bad < 0 ? k : bad + 1); i++) {
+    const step = run.step + i + 1;
+    run.o.metrics.append({
+      kind: "train",
+      step,
+      tokens: step * tokensPerStep(run.c),
+      // The K steps of one graph run finish together; spread their times evenly over the run.
+      time: ran.startElapsed + (ran.took * (i + 1)) / k,
+      loss: ran.losses[i]!,
+      lr: lrs[i]!,
+      gradNorm: ran.gradNorms[i]!,
+      tokensPerSec: ran.tokensPerSec,
+    });
+  }
+  return bad;
+}
+
+/** Takes the new state and shows it on the progress line. */
+function advance(run: Run, ran: Ran, lrs: Float32Array): void {
+  const k = lrs.length;
+  run.state = ran.state;
+  run.step += k;
+  run.o.progress.update({ step: run.step, loss: ran.losses[k - 1]!, lr: lrs[k - 1]!, tokensPerSec: ran.tokensPerSec });
+}
+
+/** Mean loss over the fixed validation batches, logged and noted. */
+async function evaluate(run: Run): Promise<number> {
+  let sum = 0;
+  for (const b of run.valBatches) sum += await run.o.engine.evalLoss(run.state.params, b.x, b.y);
+  const loss = sum / run.valBatches.length;
+  const { step } = run;
+  run.o.metrics.append({ kind: "val", step, tokens: step * tokensPerStep(run.c), time: run.elapsed(), valLoss: loss });
+  run.o.progress.note(`step ${step}: val loss ${loss.toFixed(4)}`);
+  run.lastVal = loss;
+  return loss;
+}
+
+/** Whether every parameter and moment is a finite number. */
+function isFiniteState(s: TrainState): boolean {
+  for (const map of [s.params, s.m, s.v]) {
+    for (const t of Object.values(map)) {
+      for (let i = 0; i < t.data.length; i++) if (!Number.isFinite(t.data[i]!)) return false;
     }
-    if (bad >= 0) {
-      const kept = lastCheckpoint;
-      const what = Number.isFinite(res.losses[bad]!)
-        ? `gradient norm ${res.gradNorms[bad]}`
-        : `loss ${res.losses[bad]}`;
-      o.progress.note("");
-      return {
-        status: "diverged",
-        step: Math.max(lastSavedStep, 0),
-        checkpoint: kept,
-        valLoss: lastVal,
-        message:
-          `training diverged: ${what} at step ${step + bad + 1} (lr ${lrs[bad]!.toExponential(2)}); ` +
-          `lower the learning rate (--lr-max, now ${c.lrMax}) or raise --warmup-steps, and check the data. ` +
-          (kept ? `The last good checkpoint is ${kept} (resume with --resume ${kept}).` : "No checkpoint was written."),
-      };
-    }
+  }
+  return true;
+}
 
-    state = res.state;
-    step = end;
-    o.progress.update({ step, loss: res.losses[k - 1]!, lr: lrs[k - 1]!, tokensPerSec: tps });
+function snapshot(run: Run, valLoss: number | null): Checkpoint {
+  const { c } = run;
+  return {
+    model: c.model,
+    state: run.state,
+    iteration: run.step,
+    rng: run.rng.state(),
+    config: c,
+    elapsedSeconds: run.elapsed(),
+    valLoss,
+  };
+}
+
+/** A periodic checkpoint (the last keepLast are kept): the point a resume starts from. */
+function save(run: Run, valLoss: number | null): void {
+  const path = checkpointPath(run.c.out, run.step);
+  saveCheckpoint(path, snapshot(run, valLoss));
+  pruneCheckpoints(run.c.out, run.c.keepLast);
+  run.lastCheckpoint = path;
+  run.lastSavedStep = run.step;
+}
+
+function keepBest(run: Run, valLoss: number): void {
+  run.best = valLoss;
+  saveCheckpoint(runPaths(run.c.out).best, snapshot(run, valLoss));
+}
+
+function writeCurves(run: Run): void {
+  const { records } = run.o.metrics;
+  const train = records.flatMap((r) => (r.kind === "train" ? [{ step: r.step, time: r.time, loss: r.loss }] : []));
+  const val = records.flatMap((r) => (r.kind === "val" ? [{ step: r.step, time: r.time, loss: r.valLoss }] : []));
+  const svg = renderCurves([{ name: basename(resolve(run.c.out)), train, val }]);
+  writeFileAtomic(runPaths(run.c.out).curves, new TextEncoder().encode(svg));
+}
+
+/**
+ * Every way out of the loop. A diverged run ends the progress line and points back at its last good
+ * checkpoint (`cause` says what broke and how to fix it); the others write the learning curves first.
+ */
+function finish(run: Run, status: LoopResult["status"], cause = ""): LoopResult {
+  const { lastCheckpoint: kept, lastVal: valLoss } = run;
+  if (status === "diverged") {
+    run.o.progress.note("");
+    const pointer = kept
+      ? `The last good checkpoint is ${kept} (resume with --resume ${kept}).`
+      : "No checkpoint was written.";
+    const message = `training diverged: ${cause} ${pointer}`;
+    return { status, step: Math.max(run.lastSavedStep, 0), checkpoint: kept, valLoss, message };
+  }
+  writeCurves(run);
+  const { step } = run;
+  const tokens = (step * tokensPerStep(run.c)).toLocaleString("en-US");
+  const message =
+    status === "interrupted"
+      ? `interrupted at step ${step}; saved ${kept} (continue with --resume auto)`
+      : `done: ${step} steps, ${tokens} tokens in ${run.elapsed().toFixed(1)} s`;
+  return { status, step, checkpoint: kept, valLoss, message };
+}
+
+const lossCause = (run: Run, ran: Ran, lrs: Float32Array, bad: number) =>
+  `${Number.isFinite(ran.losses[bad]!) ? `gradient norm ${ran.gradNorms[bad]}` : `loss ${ran.losses[bad]}`} ` +
+  `at step ${run.step + bad + 1} (lr ${lrs[bad]!.toExponential(2)}); lower the learning rate ` +
+  `(--lr-max, now ${run.c.lrMax}) or raise --warmup-steps, and check the data.`;
+
+const stateCause = (run: Run, lrs: Float32Array) =>
+  `the parameters or AdamW moments hold NaN or infinity after step ${run.step} ` +
+  `(lr ${lrs.at(-1)!.toExponential(2)}); lower the learning rate (--lr-max, now ${run.c.lrMax}).`;
+
+export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
+  const c = o.config;
+  const run = startRun(o);
+  if (!o.resume && run.valBatches.length > 0) await evaluate(run);
+  while (run.step < c.maxSteps) {
+    const lrs = scheduleSlice(scheduleOf(c), run.step, chunkEnd(c, run.step) - run.step);
+    const ran = await runSteps(run, lrs);
+    const bad = logSteps(run, ran, lrs);
+    if (bad >= 0) return finish(run, "diverged", lossCause(run, ran, lrs, bad));
+    advance(run, ran, lrs);
+    const final = run.step === c.maxSteps;
     // A step's loss is measured before its update, so an update that overflowed shows only in the state:
-    // checked before anything is saved (a scan per checkpoint, small next to writing it).
-    let stateOk: boolean | null = null;
-    const brokenState = () => {
-      stateOk ??= isFiniteState(state);
-      if (stateOk) return null;
-      o.progress.note("");
-      return {
-        status: "diverged" as const,
-        step: Math.max(lastSavedStep, 0),
-        checkpoint: lastCheckpoint,
-        valLoss: lastVal,
-        message:
-          `training diverged: the parameters or AdamW moments hold NaN or infinity after step ${step} ` +
-          `(lr ${lrs[k - 1]!.toExponential(2)}); lower the learning rate (--lr-max, now ${c.lrMax}). ` +
-          (lastCheckpoint
-            ? `The last good checkpoint is ${lastCheckpoint} (resume with --resume ${lastCheckpoint}).`
-            : "No checkpoint was written."),
-      };
+    // scanned once per graph run, and only when something is about to be saved.
+    let finite: boolean | undefined;
+    const broken = () => {
+      finite ??= isFiniteState(run.state);
+      return !finite;
     };
 
     let valLoss: number | null = null;
-    const final = step === c.maxSteps;
-    if (valBatches.length > 0 && ((c.evalEvery > 0 && step % c.evalEvery === 0) || final)) {
-      valLoss = await evaluate();
-      o.progress.note(`step ${step}: val loss ${valLoss.toFixed(4)}`);
+    if (run.valBatches.length > 0 && due(c.evalEvery, run.step, final)) {
+      valLoss = await evaluate(run);
       if (!Number.isFinite(valLoss)) {
-        return {
-          status: "diverged",
-          step: Math.max(lastSavedStep, 0),
-          checkpoint: lastCheckpoint,
-          valLoss,
-          message: `training diverged: validation loss ${valLoss} at step ${step}; lower the learning rate (--lr-max)`,
-        };
+        return finish(
+          run,
+          "diverged",
+          `validation loss ${valLoss} at step ${run.step}; lower the learning rate (--lr-max).`,
+        );
       }
-      if (valLoss < best) {
-        const broken = brokenState();
-        if (broken) return broken;
-        best = valLoss;
-        saveCheckpoint(runPaths(out).best, snapshot(valLoss));
+      if (valLoss < run.best) {
+        if (broken()) return finish(run, "diverged", stateCause(run, lrs));
+        keepBest(run, valLoss);
       }
-      writeCurves();
+      writeCurves(run);
     }
+
     const stopping = o.interrupt.requested() && !final;
-    const due = (c.checkpointEvery > 0 && step % c.checkpointEvery === 0) || final;
-    if (due || stopping) {
-      const broken = brokenState();
-      if (broken) return broken;
+    if (due(c.checkpointEvery, run.step, final) || stopping) {
+      if (broken()) return finish(run, "diverged", stateCause(run, lrs));
+      save(run, valLoss);
     }
-    if (due) save(valLoss);
-    if (stopping) {
-      if (lastSavedStep !== step) save(valLoss);
-      writeCurves();
-      return {
-        status: "interrupted",
-        step,
-        checkpoint: lastCheckpoint,
-        valLoss: lastVal,
-        message: `interrupted at step ${step}; saved ${lastCheckpoint} (continue with --resume auto)`,
-      };
-    }
+    if (stopping) return finish(run, "interrupted");
   }
-  writeCurves();
-  return {
-    status: "completed",
-    step,
-    checkpoint: lastCheckpoint,
-    valLoss: lastVal,
-    message: `done: ${step} steps, ${(step * perStep).toLocaleString("en-US")} tokens in ${elapsed().toFixed(1)} s`,
-  };
+  return finish(run, "completed");
 }

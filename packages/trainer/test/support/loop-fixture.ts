@@ -54,13 +54,17 @@ export async function run(
   preset: string | null,
   overrides: RunConfigInput,
   resume: string | null,
-  opts: { stopAfter?: number; nanAtStep?: number; infParamsAtStep?: number } = {},
+  opts: { stopAfter?: number; nanAtStep?: number; infParamsAtStep?: number; nanValFromStep?: number } = {},
 ) {
   const plan = planRun({ preset, overrides, resume });
   let steps = 0;
   return runTraining(plan, {
     engineFactory: async (c) => {
-      const engine = toyEngine(c, { nanAtStep: opts.nanAtStep, infParamsAtStep: opts.infParamsAtStep });
+      const engine = toyEngine(c, {
+        nanAtStep: opts.nanAtStep,
+        infParamsAtStep: opts.infParamsAtStep,
+        nanValFromStep: opts.nanValFromStep,
+      });
       const step = engine.step;
       engine.step = async (s, lrs, x, y) => {
         const r = await step(s, lrs, x, y);

@@ -48,12 +48,15 @@ export type ToyOptions = {
   nanAtStep?: number;
   /** Make a parameter infinite in this step's update while its loss (measured before it) stays finite. */
   infParamsAtStep?: number;
+  /** Validation loss is NaN once this many optimizer steps have run (training losses stay finite). */
+  nanValFromStep?: number;
 };
 
 export function toyEngine(config: RunConfig, opts: ToyOptions = {}): TrainEngine {
   const V = config.model.vocabSize;
   const C = config.model.dModel;
   const n = config.batchSize * config.model.contextLength;
+  let done = 0;
   return {
     async step(state: TrainState, lrs, x, y) {
       const k = lrs.length;
@@ -94,9 +97,11 @@ export function toyEngine(config: RunConfig, opts: ToyOptions = {}): TrainEngine
           if (opts.infParamsAtStep === adamStep) p.data[0] = Number.POSITIVE_INFINITY;
         }
       }
+      done = adamStep;
       return { losses, gradNorms, state: { params, m, v, step: adamStep } };
     },
     async evalLoss(params, x, y) {
+      if (opts.nanValFromStep !== undefined && done >= opts.nanValFromStep) return Number.NaN;
       return forward(params, V, C, x, y);
     },
   };
