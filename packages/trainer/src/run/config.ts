@@ -1,12 +1,12 @@
 // The run configuration: the model (packages/model's ModelConfig) plus everything the training loop needs,
-// with a default and a comment per field, the kebab-case flag of every field (`--lr-max 3e-4`), and one
-// validation pass with messages that say how to fix the value. Presets in configs/*.json are partial
-// RunConfigs; flags override them field by field. Leaves out: architecture checks (resolveModelConfig).
+// with a default and a comment per field; one field table (FIELDS: kebab-case flag, value kind, help) that
+// parses flag values and generates the CLI's `train` flags and their help (CONFIG_FLAGS); and one validation
+// pass with messages that say how to fix the value. Presets in configs/*.json are partial RunConfigs; flags
+// override them field by field. Leaves out: architecture checks (resolveModelConfig).
 import { ConfigError, MODEL_DEFAULTS, type ModelConfig, resolveModelConfig } from "@cs336-ts/model";
+import type { Device } from "@cs336-ts/model/runtime";
 
 export { ConfigError };
-
-export type Device = "cpu" | "cuda";
 
 export type TrainingConfig = {
   /** Token array (.npy) to train on. */
@@ -94,7 +94,7 @@ export const TRAINING_DEFAULTS: Readonly<TrainingConfig> = Object.freeze({
 type Kind = "int" | "number" | "string" | "path?" | "bool" | { choices: readonly string[] };
 
 /** One settable field: where it lives, its flag and how to parse it. */
-export type FieldDef = { key: string; model: boolean; flag: string; kind: Kind; help: string };
+type FieldDef = { key: string; model: boolean; flag: string; kind: Kind; help: string };
 
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
@@ -152,8 +152,30 @@ export const FIELDS: readonly FieldDef[] = [
   ...TRAINING_FIELDS.map(([key, kind, help]) => ({ key, model: false, flag: kebab(key), kind, help })),
 ];
 
+/**
+ * A field as a command-line flag, in the shape packages/cli's FlagSpec takes. Numbers and booleans are parsed
+ * by the flag parser (a usage error); paths and choices arrive as text and go through parseFieldValue.
+ */
+export type FieldFlag =
+  | { type: "number"; integer?: boolean; help: string }
+  | { type: "boolean"; help: string }
+  | { type: "string"; help: string };
+
+function flagOf({ kind, help }: FieldDef): FieldFlag {
+  if (kind === "int") return { type: "number", integer: true, help };
+  if (kind === "number") return { type: "number", help };
+  if (kind === "bool") return { type: "boolean", help };
+  if (typeof kind === "object") return { type: "string", help: `${help}: ${kind.choices.join("|")}` };
+  return { type: "string", help };
+}
+
+/** Every field's flag, keyed by flag name: what `bun run cli train` accepts besides --config and --resume. */
+export const CONFIG_FLAGS: Readonly<Record<string, FieldFlag>> = Object.fromEntries(
+  FIELDS.map((f) => [f.flag, flagOf(f)]),
+);
+
 /** Parses a flag's string value for a field; throws ConfigError with the flag name. */
-export function parseFieldValue(field: FieldDef, raw: string): unknown {
+function parseFieldValue(field: FieldDef, raw: string): unknown {
   const k = field.kind;
   const bad = (what: string) => new ConfigError(`--${field.flag} must be ${what}, got "${raw}"`);
   if (k === "string") return raw;
@@ -209,7 +231,7 @@ export function resolveRunConfig(...layers: RunConfigInput[]): RunConfig {
 }
 
 function validateTraining(t: TrainingConfig): void {
-  const flag = (key: string) => `${key} (--${kebab(key)})`;
+  const flag = (key: string) => `${key} (--${FIELDS.find((f) => !f.model && f.key === key)?.flag})`;
   const int = (key: keyof TrainingConfig, min: number) => {
     const v = t[key];
     if (!(typeof v === "number" && Number.isSafeInteger(v) && v >= min)) {
