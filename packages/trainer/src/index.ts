@@ -5,8 +5,8 @@
 
 export {
   ConfigError,
+  CONFIG_FLAGS,
   configFromFlags,
-  FIELDS,
   type RunConfig,
   type RunConfigInput,
   resolveRunConfig,

@@ -3,24 +3,16 @@
 // progress line, and exits 0 (done), 130 (Ctrl-C, checkpoint saved) or 1 (diverged, last good checkpoint kept).
 import { parameterCount } from "@cs336-ts/model";
 import {
+  CONFIG_FLAGS,
   configFromFlags,
   createOnnxEngine,
-  FIELDS,
   planRun,
   type RunConfig,
   runPaths,
   runTraining,
 } from "@cs336-ts/trainer";
 import type { Command } from "../command.ts";
-import { type FlagSpec, type FlagSpecs, parseFlags, UsageError } from "../flags.ts";
-
-function fieldFlag(kind: (typeof FIELDS)[number]["kind"], help: string): FlagSpec {
-  if (kind === "int") return { type: "number", integer: true, help };
-  if (kind === "number") return { type: "number", help };
-  if (kind === "bool") return { type: "boolean", help };
-  if (typeof kind === "object") return { type: "string", help: `${help}: ${kind.choices.join("|")}` };
-  return { type: "string", help };
-}
+import { type FlagSpecs, parseFlags, UsageError } from "../flags.ts";
 
 const flags: FlagSpecs = {
   config: { type: "string", help: "preset file, e.g. configs/tinystories-cpu.json" },
@@ -28,7 +20,7 @@ const flags: FlagSpecs = {
     type: "string",
     help: "continue a run: a checkpoint file, a run folder (its newest checkpoint), or auto (--out's newest; fresh if none)",
   },
-  ...Object.fromEntries(FIELDS.map((f) => [f.flag, fieldFlag(f.kind, f.help)])),
+  ...CONFIG_FLAGS,
 };
 
 /** `--resume` with no value means `--resume auto`. */
