@@ -38,6 +38,7 @@ export {
   IR_VERSION,
   type ModelSummary,
   OPSET,
+  SUPPORTED_OPSETS,
   summarizeModel,
   type TensorInfo,
   usesFloat64,
