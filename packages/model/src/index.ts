@@ -31,6 +31,7 @@ export { initParameters, zerosLikeParams } from "./init.ts";
 export {
   asFloat32,
   readSafetensors,
+  type SafeArray,
   type SafeDtype,
   type SafeFile,
   type SafeTensor,

@@ -45,8 +45,8 @@ export {
 } from "../onnx/emit.ts";
 export { type AdamwGradExtras, type AdamwSlots, adamwStep } from "../optim/adamw.ts";
 export { clipByGlobalNorm, clipFactor } from "../optim/clip.ts";
-export { activeGraph, describe, Graph, GraphBuildError } from "./graph.ts";
-export { type LoopOptions, loop } from "./loop.ts";
+export { activeGraph, describe, Graph, GraphBuildError, type OutputSpec } from "./graph.ts";
+export { type LoopBodyArgs, type LoopBodyResult, type LoopOptions, loop } from "./loop.ts";
 export { OP_TYPES, type OpType } from "./op-types.ts";
 export {
   abs,
@@ -94,4 +94,14 @@ export {
   unsqueeze,
   zerosLike,
 } from "./ops-shape.ts";
-export { type Attr, type DType, type Dim, Node, type Shape, type TensorData, tensorOf, Value } from "./value.ts";
+export {
+  type Attr,
+  type DType,
+  type Dim,
+  Node,
+  type Shape,
+  type TensorArray,
+  type TensorData,
+  tensorOf,
+  Value,
+} from "./value.ts";

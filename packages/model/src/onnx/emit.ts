@@ -79,7 +79,7 @@ function outerRefs(graph: Graph, live: Set<Node>): Set<Value> {
 }
 
 /** Nodes of `graph` that some output of `graph` depends on, including through subgraph outer references. */
-export function liveNodes(graph: Graph): Set<Node> {
+function liveNodes(graph: Graph): Set<Node> {
   const live = new Set<Node>();
   const stack: Value[] = [...graph.outputs];
   while (stack.length > 0) {
