@@ -6,7 +6,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { initParameters, parameterCount, resolveModelConfig, Rng, type TrainState } from "@cs336-ts/model";
+import { initParameters, initTrainState, parameterCount, resolveModelConfig, Rng } from "@cs336-ts/model";
 import {
   scanTokenArray,
   createOnnxEngine,
@@ -57,11 +57,7 @@ const K = config.stepsPerRun;
 // Peer: the bare graph runs, batches drawn beforehand.
 const engine = await createOnnxEngine(config);
 const params = initParameters(config.model, streamRng(config.seed, 0));
-const zeros = () =>
-  Object.fromEntries(
-    Object.entries(params).map(([k, t]) => [k, { data: new Float32Array(t.data.length), shape: t.shape }]),
-  );
-let state: TrainState = { params, m: zeros(), v: zeros(), step: 0 };
+let state = initTrainState(params);
 const lrs = new Float32Array(K).fill(1e-3);
 const batches = Array.from({ length: Math.ceil(steps / K) }, () =>
   getBatches(train, K, config.batchSize, config.model.contextLength, rng),
