@@ -3,7 +3,8 @@
 // split across tokens stream out whole. The ONNX-backed path is covered in tests/e2e.test.ts.
 import { describe, expect, test } from "bun:test";
 import { Rng } from "@cs336-ts/model";
-import { bytesDecoder, generate, generateText, type NextTokenModel } from "../src/inference/generate.ts";
+import { generate, generateText, type NextTokenModel } from "../src/inference/generate.ts";
+import { bytesDecoder } from "./support/bytes-decoder.ts";
 
 /** A "successor" model: the most likely next id is (last + 1) mod V, by a margin of `margin` nats. */
 function successorModel(V: number, T: number, margin = 5) {

@@ -1,6 +1,7 @@
 // `bun run cli download tinystories|owt --out DIR`: fetch CS336's datasets with resume and a progress line.
 import { createStatusLine } from "@cs336-ts/trainer";
-import { downloadDataset, formatProgress, isDatasetName, type Split } from "../app/download/datasets.ts";
+import { downloadDataset, isDatasetName, type Split } from "../app/download/datasets.ts";
+import { formatProgress } from "../app/download/http.ts";
 import type { Command } from "../command.ts";
 import { parseFlags, UsageError } from "../flags.ts";
 

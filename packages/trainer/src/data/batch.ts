@@ -8,7 +8,7 @@ import type { TokenArray } from "./npy.ts";
 export type Batch = { x: Int32Array; y: Int32Array; batchSize: number; contextLength: number };
 
 /** Number of distinct windows of length T+1 in an array of `length` ids. */
-export function validStarts(length: number, contextLength: number): number {
+function validStarts(length: number, contextLength: number): number {
   return length - contextLength;
 }
 

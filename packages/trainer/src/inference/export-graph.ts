@@ -1,6 +1,6 @@
 // The graph `export` writes: `input_ids` int64 (batch, seq) → `logits` float32 (batch, seq, vocab), every
 // weight an initializer and RoPE positions computed inside, so model.onnx needs nothing but token ids. The
-// model package's exportInferenceModel (used in-process by generate-model.ts) takes int32 `tokens` plus a
+// model package's exportInferenceModel (used in-process by from-checkpoint.ts) takes int32 `tokens` plus a
 // `positions` input instead; export.test.ts checks that both give the same logits.
 // Leaves out: a KV cache (each call recomputes the whole context) and float16 weights.
 import { checkParamMap, type HostTensor, type ModelConfig, parameterSpecs, type ParamMap } from "@cs336-ts/model";
@@ -29,7 +29,7 @@ export const LOGITS = "logits";
  * the positions are the row sums of a lower-triangular (T, T) matrix of ones, minus one: O(T²) adds,
  * negligible next to attention's O(T²·C).
  */
-export function positionsOf(tokens: Value): Value {
+function positionsOf(tokens: Value): Value {
   const seq = tokens.shape[1] as number | string;
   const t = slice(shapeOf(tokens), [1], [2]); // (1) = [T]
   const ones = constantOfShape(concat([t, t], 0), [seq, seq], tensorOf("float32", [1], [1])); // (T, T)
@@ -38,7 +38,7 @@ export function positionsOf(tokens: Value): Value {
 }
 
 /** Builds the standalone export graph for `config` with `weights` as initializers. */
-export function buildExportGraph(config: ModelConfig, weights: ParamMap): Graph {
+function buildExportGraph(config: ModelConfig, weights: ParamMap): Graph {
   const g = new Graph("cs336_transformer_lm");
   const params: LmParams = {};
   checkParamMap("weights", config, weights);

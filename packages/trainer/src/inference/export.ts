@@ -11,7 +11,7 @@ import { exportModelBytes, INPUT_IDS, LOGITS } from "./export-graph.ts";
 export type ExportResult = { modelPath: string; sidecarPath: string; bytes: number; parameters: number };
 
 /** Where to write: `out` ending in .onnx is the file; otherwise a folder that receives model.onnx. */
-export function exportPaths(out: string): { modelPath: string; sidecarPath: string } {
+function exportPaths(out: string): { modelPath: string; sidecarPath: string } {
   const modelPath = out.endsWith(".onnx") ? resolve(out) : join(resolve(out), "model.onnx");
   return { modelPath, sidecarPath: modelPath.replace(/\.onnx$/, ".json") };
 }

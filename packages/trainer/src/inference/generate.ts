@@ -31,7 +31,7 @@ export type GenerateResult = {
 };
 
 /** Validates and returns the options; throws RangeError naming the bad value. */
-export function validateGenerate(opts: GenerateOptions, model: NextTokenModel, promptIds: readonly number[]): void {
+function validateGenerate(opts: GenerateOptions, model: NextTokenModel, promptIds: readonly number[]): void {
   validateSampling(opts);
   if (!(Number.isSafeInteger(opts.maxTokens) && opts.maxTokens >= 0)) {
     throw new RangeError(`max-tokens must be a non-negative integer, got ${opts.maxTokens}`);
@@ -97,16 +97,4 @@ export async function generateText(
   const result = await generate(model, promptIds, opts, (id) => emit(decoder.push(id)));
   emit(decoder.flush());
   return { ...result, text };
-}
-
-/**
- * A streaming decoder from each id's raw bytes: TextDecoder in stream mode holds back an incomplete UTF-8
- * sequence until its last byte arrives and replaces malformed bytes with U+FFFD, as the tokenizer's decode.
- */
-export function bytesDecoder(tokenBytes: (id: number) => Uint8Array): StreamingDecoder {
-  const utf8 = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
-  return {
-    push: (id) => utf8.decode(tokenBytes(id), { stream: true }),
-    flush: () => utf8.decode(),
-  };
 }

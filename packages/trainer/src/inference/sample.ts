@@ -96,7 +96,7 @@ export function samplingDistribution(logits: ArrayLike<number>, opts: SamplingOp
 }
 
 /** Draws one id from a (normalized) distribution with one uniform from `rng`. */
-export function drawFrom(dist: Float64Array, rng: Rng): number {
+function drawFrom(dist: Float64Array, rng: Rng): number {
   const u = rng.nextFloat();
   let cumulative = 0;
   let last = -1;

@@ -1,6 +1,6 @@
 // What the training loop needs from a model backend, kept small so the loop is testable without ONNX:
 // run k optimizer steps on k batches with k learning rates (one K-step graph run), and measure the loss of
-// parameters on a batch. The ONNX Runtime backend lives in loop-onnx.ts; tests also use a host toy engine.
+// parameters on a batch. The ONNX Runtime backend lives in onnx-engine.ts; tests also use a host toy engine.
 // Leaves out: how the backend keeps state on the device (the loop only sees host copies once per k steps).
 import type { ParamMap, TrainState } from "@cs336-ts/model";
 import type { RunConfig } from "../run/config.ts";

@@ -18,7 +18,7 @@ import type { RunConfig } from "../run/config.ts";
 import type { TrainEngine } from "./engine.ts";
 
 /** tokens, targets (B, T) int32 → mean cross-entropy; parameters are inputs named as CS336. */
-export function buildEvalLossGraph(config: ModelConfig, batch: number, seqLen: number): Graph {
+function buildEvalLossGraph(config: ModelConfig, batch: number, seqLen: number): Graph {
   const g = new Graph("eval_loss");
   const params = parameterInputs(g, config);
   const x = g.input("x", "int32", [batch, seqLen]);

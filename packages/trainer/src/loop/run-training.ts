@@ -109,7 +109,7 @@ export function planRun(args: { preset: string | null; overrides: RunConfigInput
 }
 
 /** Opens a token array and checks it against the model before training (ids in range, long enough). */
-export function openTokens(path: string, config: RunConfig, flag: string): TokenArray {
+function openTokens(path: string, config: RunConfig, flag: string): TokenArray {
   if (!existsSync(path)) {
     throw new ConfigError(
       `${flag} file ${path} not found; make it with \`bun run cli encode\` or pass ${flag} FILE.npy`,

@@ -19,8 +19,8 @@ import {
 import { writeFileAtomic } from "../io/atomic-file.ts";
 import type { RunConfig } from "./config.ts";
 
-export const CHECKPOINT_FORMAT = "cs336-ts-checkpoint";
-export const CHECKPOINT_VERSION = 1;
+const CHECKPOINT_FORMAT = "cs336-ts-checkpoint";
+const CHECKPOINT_VERSION = 1;
 
 export type Checkpoint = {
   model: ModelConfig;
@@ -68,7 +68,7 @@ function digest(tensors: Iterable<[string, SafeTensor]>): string {
 }
 
 /** Serializes a checkpoint to safetensors bytes. */
-export function encodeCheckpoint(ck: Checkpoint): Uint8Array {
+function encodeCheckpoint(ck: Checkpoint): Uint8Array {
   const tensors = [...tensorsOf(ck)];
   const metadata: Record<string, string> = {
     format: CHECKPOINT_FORMAT,
@@ -90,7 +90,7 @@ export function saveCheckpoint(path: string, ck: Checkpoint): void {
 }
 
 /** Parses and validates checkpoint bytes; `source` names the file in errors. */
-export function decodeCheckpoint(bytes: Uint8Array, source: string): Checkpoint {
+function decodeCheckpoint(bytes: Uint8Array, source: string): Checkpoint {
   const hint = "; use an earlier checkpoint from the run's checkpoints/ folder, or start a fresh run";
   const fail = (why: string) => new CheckpointError(`${source} is not a usable checkpoint: ${why}${hint}`);
   let file: ReturnType<typeof readSafetensors>;

@@ -78,7 +78,7 @@ export function bestValLoss(out: string): number {
 }
 
 /** HEAD's commit and whether the tree has changes, or nulls outside a git checkout. */
-export function gitState(cwd: string): { commit: string | null; dirty: boolean | null } {
+function gitState(cwd: string): { commit: string | null; dirty: boolean | null } {
   try {
     const head = Bun.spawnSync(["git", "rev-parse", "HEAD"], { cwd, stderr: "ignore" });
     if (head.exitCode !== 0) return { commit: null, dirty: null };

@@ -5,7 +5,8 @@
 // Leaves out: any cleaning of the text (the demo trains on the bytes as they are).
 import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { DATASETS, DownloadError, downloadDataset, type DownloadOptions } from "../download/datasets.ts";
+import { DATASETS, downloadDataset, type DownloadOptions } from "../download/datasets.ts";
+import { DownloadError } from "../download/http.ts";
 
 export type DemoCorpus = {
   /** Human-readable origin, printed by the demo. */

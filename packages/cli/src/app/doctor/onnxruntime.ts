@@ -9,11 +9,11 @@ import { add, emitModel, Graph } from "@cs336-ts/model/graph";
 import { type Device, Session } from "@cs336-ts/model/runtime";
 import type { Check } from "./checks.ts";
 
-export const CUDA_INSTALL_FIX =
+const CUDA_INSTALL_FIX =
   "ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install (or `bun run setup` on the GPU machine)";
 
 /** onnxruntime-node's folder as the model package resolves it. */
-export function ortPackageDir(): string | null {
+function ortPackageDir(): string | null {
   try {
     const req = createRequire(import.meta.resolve("@cs336-ts/model"));
     return dirname(req.resolve("onnxruntime-node/package.json"));
@@ -23,7 +23,7 @@ export function ortPackageDir(): string | null {
 }
 
 /** The CUDA provider library onnxruntime-node's install script downloads, when present. */
-export function cudaProviderLibrary(dir: string): string | null {
+function cudaProviderLibrary(dir: string): string | null {
   const bin = join(dir, "bin");
   if (!existsSync(bin)) return null;
   for (const napi of readdirSync(bin)) {

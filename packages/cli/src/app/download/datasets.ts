@@ -9,8 +9,6 @@ import { createGunzip } from "node:zlib";
 import { AtomicWriteError, openAtomicFile } from "@cs336-ts/trainer";
 import { DownloadError, type FetchOptions, fetchResumable } from "./http.ts";
 
-export { DownloadError, formatBytes, formatProgress, type Progress } from "./http.ts";
-
 export type DatasetName = "tinystories" | "owt";
 export type Split = "train" | "valid";
 
@@ -83,7 +81,7 @@ export async function downloadDataset(name: DatasetName, opts: DownloadOptions):
 }
 
 /** Streams `src` (gzip) into `dest` via a temporary file, so a failure leaves no half-written text. */
-export async function gunzipFile(src: string, dest: string): Promise<void> {
+async function gunzipFile(src: string, dest: string): Promise<void> {
   const file = openAtomicFile(dest);
   try {
     await pipeline(createReadStream(src), createGunzip(), async (chunks: AsyncIterable<Uint8Array>) => {
