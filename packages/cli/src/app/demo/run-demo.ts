@@ -4,7 +4,7 @@
 // the library calls are the same ones the CLI commands make. Leaves out: hyperparameter search and resuming
 // a demo (each run starts the model from scratch; the tokenizer and encoded data are rebuilt too).
 import { existsSync, mkdirSync, rmSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { parameterCount } from "@cs336-ts/model";
 import type { Device } from "@cs336-ts/model/runtime";
 import { saveTokenizerFiles, Tokenizer, trainBpe } from "@cs336-ts/tokenizer";
@@ -12,6 +12,7 @@ import {
   createOnnxEngine,
   dtypeForVocab,
   END_OF_TEXT,
+  type EvalReport,
   evaluateCheckpoint,
   formatDuration,
   generateWith,
@@ -20,6 +21,7 @@ import {
   loadInferenceModel,
   readPreset,
   resolveRunConfig,
+  type RunConfig,
   type RunConfigInput,
   runTraining,
   TRAINING_DEFAULTS,
@@ -97,6 +99,141 @@ export type DemoResult = {
   seconds: Record<"corpus" | "tokenizer" | "encode" | "train" | "eval" | "generate" | "total", number>;
 };
 
+const show = (p: string) => relative(process.cwd(), p) || ".";
+
+async function corpusPhase(o: DemoOptions): Promise<DemoCorpus> {
+  const c = await findCorpus({
+    corpus: o.corpus,
+    repoRoot: REPO_ROOT,
+    limits: o.limits,
+    download: o.download,
+    ...(o.downloadOptions ? { downloadOptions: o.downloadOptions } : {}),
+    log: (l) => o.log(`   ${l}`),
+  });
+  o.log(`   from ${c.source}`);
+  o.log(`   train ${kib(c.train)} KiB, validation ${kib(c.valid)} KiB`);
+  if (c.note) o.log(`   ${c.note}`);
+  return c;
+}
+
+async function tokenizerPhase(o: DemoOptions, corpus: DemoCorpus, tokDir: string): Promise<Tokenizer> {
+  const bpe = await trainBpe({
+    input: new TextEncoder().encode(corpus.train),
+    vocabSize: o.vocabSize,
+    specialTokens: [END_OF_TEXT],
+  });
+  mkdirSync(tokDir, { recursive: true });
+  saveTokenizerFiles(tokDir, bpe.vocab, bpe.merges, [END_OF_TEXT]);
+  o.log(`   ${bpe.merges.length} merges → ${show(tokDir)}/`);
+  return Tokenizer.fromDirectory(tokDir);
+}
+
+type DataPaths = { train: string; valid: string };
+
+function encodePhase(o: DemoOptions, corpus: DemoCorpus, tokenizer: Tokenizer, paths: DataPaths): void {
+  mkdirSync(dirname(paths.train), { recursive: true });
+  const dtype = dtypeForVocab(tokenizer.vocabSize);
+  for (const [name, text] of [
+    ["train", corpus.train],
+    ["valid", corpus.valid],
+  ] as const) {
+    const ids = tokenizer.encode(text);
+    writeNpy(paths[name], dtype === "uint16" ? Uint16Array.from(ids) : ids);
+    o.log(
+      `   ${name}: ${ids.length.toLocaleString("en-US")} tokens (${(text.length / ids.length).toFixed(2)} chars/token) → ${show(paths[name])}`,
+    );
+  }
+}
+
+/** The CPU preset (or o.preset) sized to the tokenizer, on the demo's data, always a fresh run. */
+function demoConfig(o: DemoOptions, vocabSize: number, paths: DataPaths, tokDir: string, runDir: string): RunConfig {
+  // The demo always trains from scratch: an earlier demo's run folder is replaced, never resumed.
+  if (existsSync(runDir)) rmSync(runDir, { recursive: true, force: true });
+  const preset = readPreset(o.preset ?? join(REPO_ROOT, "configs", "tinystories-cpu.json"));
+  // --max-steps gets a whole schedule: the cosine ends there, and warmup shrinks to at most a tenth of it.
+  const warmup = o.overrides?.warmupSteps ?? preset.warmupSteps ?? TRAINING_DEFAULTS.warmupSteps;
+  return resolveRunConfig(preset, {
+    ...o.overrides,
+    model: { ...o.overrides?.model, vocabSize },
+    train: paths.train,
+    val: paths.valid,
+    out: runDir,
+    tokenizer: tokDir,
+    seed: o.seed,
+    device: o.device,
+    ...(o.maxSteps !== null
+      ? { maxSteps: o.maxSteps, cosineSteps: null, warmupSteps: Math.min(warmup, Math.floor(o.maxSteps / 10)) }
+      : {}),
+  });
+}
+
+function trainTitle(config: RunConfig): string {
+  const m = config.model;
+  return (
+    `train ${m.numLayers} layers × ${m.dModel} wide (${(parameterCount(m) / 1e6).toFixed(2)}M parameters), ` +
+    `${config.maxSteps} steps of ${config.batchSize}×${m.contextLength} tokens on ${config.device}`
+  );
+}
+
+/** Trains to the end or the time budget; returns the checkpoint the rest of the demo uses. */
+async function trainPhase(o: DemoOptions, config: RunConfig): Promise<string> {
+  const interrupt = budgetInterrupt(o.trainSeconds, (m) => o.stderr.write(`\n${m}\n`));
+  const result = await runTraining(
+    { config, resume: null, resumePath: null, notes: [] },
+    {
+      engineFactory: createOnnxEngine,
+      argv: ["demo"],
+      stderr: o.stderr,
+      interrupt,
+    },
+  );
+  if (result.status === "interrupted" && !interrupt.budgetHit()) throw new DemoInterrupted(result.message);
+  if (result.status === "diverged" || !result.checkpoint)
+    throw new Error(`training ${result.status}: ${result.message}`);
+  if (result.status === "interrupted") {
+    o.log(
+      `   the ${formatDuration(o.trainSeconds)} training budget ran out at step ${result.step} of ${config.maxSteps} ` +
+        "(the machine is busy or slow); going on with that checkpoint",
+    );
+  } else {
+    o.log(`   ${result.message}`);
+  }
+  return result.checkpoint;
+}
+
+async function evalPhase(o: DemoOptions, checkpoint: string, data: string, tokDir: string): Promise<EvalReport> {
+  const r = await evaluateCheckpoint({
+    checkpoint,
+    data,
+    tokenizer: tokDir,
+    batchSize: 8,
+    maxTokens: o.evalTokens,
+    device: o.device,
+  });
+  o.log(
+    `   ${r.tokens.toLocaleString("en-US")} tokens: loss ${r.loss.toFixed(4)}, perplexity ${r.perplexity.toFixed(2)}` +
+      (r.bitsPerByte !== null ? `, ${r.bitsPerByte.toFixed(3)} bits/byte` : ""),
+  );
+  return r;
+}
+
+async function storyPhase(o: DemoOptions, checkpoint: string, tokenizer: Tokenizer): Promise<string> {
+  const { model } = await loadInferenceModel(checkpoint, { device: o.device });
+  try {
+    o.writeStory(`\n${o.prompt}`);
+    const r = await generateWith(
+      model,
+      tokenizer,
+      { prompt: o.prompt, maxTokens: o.storyTokens, temperature: 0.8, topP: 0.95, seed: o.seed },
+      o.writeStory,
+    );
+    o.writeStory("\n");
+    return o.prompt + r.text;
+  } finally {
+    await model.release();
+  }
+}
+
 export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const out = resolve(o.out);
   const started = performance.now();
@@ -110,143 +247,30 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     o.log(`   (${formatDuration(seconds[key])})`);
     return value;
   };
-  const show = (p: string) => relative(process.cwd(), p) || ".";
 
-  const corpus: DemoCorpus = await timed("corpus", "corpus", async () => {
-    const c = await findCorpus({
-      corpus: o.corpus,
-      repoRoot: REPO_ROOT,
-      limits: o.limits,
-      download: o.download,
-      ...(o.downloadOptions ? { downloadOptions: o.downloadOptions } : {}),
-      log: (l) => o.log(`   ${l}`),
-    });
-    o.log(`   from ${c.source}`);
-    o.log(`   train ${kib(c.train)} KiB, validation ${kib(c.valid)} KiB`);
-    if (c.note) o.log(`   ${c.note}`);
-    return c;
-  });
-
+  const corpus = await timed("corpus", "corpus", () => corpusPhase(o));
   mkdirSync(out, { recursive: true });
   const tokDir = join(out, "tokenizer");
-  const tokenizer = await timed("tokenizer", `BPE tokenizer (vocab ${o.vocabSize}, ${END_OF_TEXT})`, async () => {
-    const bpe = await trainBpe({
-      input: new TextEncoder().encode(corpus.train),
-      vocabSize: o.vocabSize,
-      specialTokens: [END_OF_TEXT],
-    });
-    mkdirSync(tokDir, { recursive: true });
-    saveTokenizerFiles(tokDir, bpe.vocab, bpe.merges, [END_OF_TEXT]);
-    o.log(`   ${bpe.merges.length} merges → ${show(tokDir)}/`);
-    return Tokenizer.fromDirectory(tokDir);
-  });
-
-  const dataDir = join(out, "data");
-  const paths = { train: join(dataDir, "train.npy"), valid: join(dataDir, "valid.npy") };
-  await timed("encode", "encode", () => {
-    mkdirSync(dataDir, { recursive: true });
-    const dtype = dtypeForVocab(tokenizer.vocabSize);
-    for (const [name, text] of [
-      ["train", corpus.train],
-      ["valid", corpus.valid],
-    ] as const) {
-      const ids = tokenizer.encode(text);
-      writeNpy(paths[name], dtype === "uint16" ? Uint16Array.from(ids) : ids);
-      o.log(
-        `   ${name}: ${ids.length.toLocaleString("en-US")} tokens (${(text.length / ids.length).toFixed(2)} chars/token) → ${show(paths[name])}`,
-      );
-    }
-  });
-
-  const runDir = join(out, "run");
-  // The demo always trains from scratch: an earlier demo's run folder is replaced, never resumed.
-  if (existsSync(runDir)) rmSync(runDir, { recursive: true, force: true });
-  const preset = readPreset(o.preset ?? join(REPO_ROOT, "configs", "tinystories-cpu.json"));
-  // --max-steps gets a whole schedule: the cosine ends there, and warmup shrinks to at most a tenth of it.
-  const warmup = o.overrides?.warmupSteps ?? preset.warmupSteps ?? TRAINING_DEFAULTS.warmupSteps;
-  const config = resolveRunConfig(preset, {
-    ...o.overrides,
-    model: { ...o.overrides?.model, vocabSize: tokenizer.vocabSize },
-    train: paths.train,
-    val: paths.valid,
-    out: runDir,
-    tokenizer: tokDir,
-    seed: o.seed,
-    device: o.device,
-    ...(o.maxSteps !== null
-      ? { maxSteps: o.maxSteps, cosineSteps: null, warmupSteps: Math.min(warmup, Math.floor(o.maxSteps / 10)) }
-      : {}),
-  });
-  const m = config.model;
-  const training = await timed(
-    "train",
-    `train ${m.numLayers} layers × ${m.dModel} wide (${(parameterCount(m) / 1e6).toFixed(2)}M parameters), ` +
-      `${config.maxSteps} steps of ${config.batchSize}×${m.contextLength} tokens on ${config.device}`,
-    async () => {
-      const interrupt = budgetInterrupt(o.trainSeconds, (m) => o.stderr.write(`\n${m}\n`));
-      const result = await runTraining(
-        { config, resume: null, resumePath: null, notes: [] },
-        {
-          engineFactory: createOnnxEngine,
-          argv: ["demo"],
-          stderr: o.stderr,
-          interrupt,
-        },
-      );
-      if (result.status === "interrupted" && !interrupt.budgetHit()) throw new DemoInterrupted(result.message);
-      if (result.status === "diverged" || !result.checkpoint)
-        throw new Error(`training ${result.status}: ${result.message}`);
-      if (result.status === "interrupted") {
-        o.log(
-          `   the ${formatDuration(o.trainSeconds)} training budget ran out at step ${result.step} of ${config.maxSteps} ` +
-            "(the machine is busy or slow); going on with that checkpoint",
-        );
-      } else {
-        o.log(`   ${result.message}`);
-      }
-      return result;
-    },
+  const tokenizer = await timed("tokenizer", `BPE tokenizer (vocab ${o.vocabSize}, ${END_OF_TEXT})`, () =>
+    tokenizerPhase(o, corpus, tokDir),
   );
-
-  const evalResult = await timed("eval", "evaluate on held-out validation text", async () => {
-    const r = await evaluateCheckpoint({
-      checkpoint: training.checkpoint as string,
-      data: paths.valid,
-      tokenizer: tokDir,
-      batchSize: 8,
-      maxTokens: o.evalTokens,
-      device: o.device,
-    });
-    o.log(
-      `   ${r.tokens.toLocaleString("en-US")} tokens: loss ${r.loss.toFixed(4)}, perplexity ${r.perplexity.toFixed(2)}` +
-        (r.bitsPerByte !== null ? `, ${r.bitsPerByte.toFixed(3)} bits/byte` : ""),
-    );
-    return r;
-  });
-
-  const story = await timed("generate", `a story (temperature 0.8, top-p 0.95, seed ${o.seed})`, async () => {
-    const { model } = await loadInferenceModel(training.checkpoint as string, { device: o.device });
-    try {
-      o.writeStory(`\n${o.prompt}`);
-      const r = await generateWith(
-        model,
-        tokenizer,
-        { prompt: o.prompt, maxTokens: o.storyTokens, temperature: 0.8, topP: 0.95, seed: o.seed },
-        o.writeStory,
-      );
-      o.writeStory("\n");
-      return o.prompt + r.text;
-    } finally {
-      await model.release();
-    }
-  });
+  const paths = { train: join(out, "data", "train.npy"), valid: join(out, "data", "valid.npy") };
+  await timed("encode", "encode", () => encodePhase(o, corpus, tokenizer, paths));
+  const config = demoConfig(o, tokenizer.vocabSize, paths, tokDir, join(out, "run"));
+  const checkpoint = await timed("train", trainTitle(config), () => trainPhase(o, config));
+  const evalResult = await timed("eval", "evaluate on held-out validation text", () =>
+    evalPhase(o, checkpoint, paths.valid, tokDir),
+  );
+  const story = await timed("generate", `a story (temperature 0.8, top-p 0.95, seed ${o.seed})`, () =>
+    storyPhase(o, checkpoint, tokenizer),
+  );
   tokenizer.dispose();
   seconds.total = (performance.now() - started) / 1000;
   o.log(
     `\ndone in ${formatDuration(seconds.total)}: validation loss ${evalResult.loss.toFixed(4)} ` +
       `(perplexity ${evalResult.perplexity.toFixed(2)}). Everything is in ${show(out)}/; try\n` +
-      `  bun run cli generate --checkpoint ${show(training.checkpoint as string)} --prompt "Once upon a time"\n` +
-      `  bun run cli eval --checkpoint ${show(training.checkpoint as string)} --data ${show(paths.valid)}`,
+      `  bun run cli generate --checkpoint ${show(checkpoint)} --prompt "Once upon a time"\n` +
+      `  bun run cli eval --checkpoint ${show(checkpoint)} --data ${show(paths.valid)}`,
   );
   return {
     corpus: corpus.source,
