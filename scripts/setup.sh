@@ -20,13 +20,22 @@ if [[ ! -f $stamp ]] || [[ -n "$(find bun.lock package.json packages/*/package.j
 fi
 
 # onnxruntime-node bundles the CPU runtime; its postinstall (blocked by bun) downloads the CUDA provider.
-# Fetch it only where a GPU is present, and only once.
+# Fetch it only where a GPU is present, and only once: first through onnxruntime-node's own installer (NuGet,
+# the CUDA 12 build); where that feed is unreachable, from PyPI's onnxruntime-gpu of the same version (the CUDA
+# 13 build), as the GPU kit does (scripts/gpu/ort-gpu-wheel.ts, install-ort-gpu.sh). `doctor` then checks the
+# CUDA libraries the installed provider itself needs.
 ort=$(bun -e 'console.log(require("path").dirname(require.resolve("onnxruntime-node/package.json", {paths:[require("path").resolve("packages/model")]})))')
 if command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1; then
-  if ! ls "$ort"/bin/napi-v*/linux/*/libonnxruntime_providers_cuda.so >/dev/null 2>&1; then
-    say "NVIDIA GPU found: installing onnxruntime-node's CUDA 12 provider"
-    (cd "$ort" && ONNXRUNTIME_NODE_INSTALL=cuda12 node script/install) >&2 ||
-      say "warning: CUDA provider download failed; --device cuda will not work (CPU is fine). Retry: cd $ort && ONNXRUNTIME_NODE_INSTALL=cuda12 node script/install"
+  bin=$(ls -d "$ort"/bin/napi-v*/linux/x64 2>/dev/null | head -n 1)
+  if [[ -n $bin && ! -f $bin/libonnxruntime_providers_cuda.so ]]; then
+    say "NVIDIA GPU found: installing onnxruntime-node's CUDA provider (its installer: NuGet, CUDA 12)"
+    js=$(command -v node || command -v bun)
+    if ! (cd "$ort" && ONNXRUNTIME_NODE_INSTALL=cuda12 "$js" script/install) >&2; then
+      say "NuGet unreachable: taking the provider from PyPI's onnxruntime-gpu of the same version (CUDA 13 build)"
+      libs=.gpu-kit/ort-gpu
+      bun scripts/gpu/ort-gpu-wheel.ts "$libs" >&2 && bash scripts/gpu/install-ort-gpu.sh "$libs" "$bin" >&2 ||
+        say "warning: no CUDA provider could be installed; --device cuda will not work (CPU is fine). See: bun run cli doctor --try-cuda"
+    fi
   fi
 fi
 
