@@ -58,10 +58,14 @@ fn main() {
         let m = std::fs::read(format!("{dir}/gpt2_merges.txt")).expect("read merges.txt");
         let sp = ["<|endoftext|>".to_string()];
         let (t_v, _) = best_of(reps, || {
-            cs336_tokenizer::parse_vocab_json(&v, &sp).expect("vocab")
+            cs336_tokenizer::read_vocab_json(&v, &sp, "vocab.json").expect("vocab")
         });
-        let (t_m, _) = best_of(reps, || cs336_tokenizer::parse_merges_txt(&m).expect("merges"));
-        let (t_all, _) = best_of(reps, || Encoder::from_gpt2_files(&v, &m, &sp).expect("build"));
+        let (t_m, _) = best_of(reps, || {
+            cs336_tokenizer::read_merges_txt(&m, "merges.txt").expect("merges")
+        });
+        let (t_all, _) = best_of(reps, || {
+            Encoder::from_gpt2_files(&v, &m, &sp, "vocab.json", "merges.txt").expect("build")
+        });
         println!(
             "vocab.json {:.2} ms, merges.txt {:.2} ms, whole GPT-2 files load {:.2} ms",
             t_v * 1e3,

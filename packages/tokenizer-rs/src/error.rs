@@ -86,6 +86,36 @@ pub enum Error {
     BadRankFile { line: usize, why: &'static str },
     /// A tiktoken rank file skips a rank (ranks double as ids, so they must be 0..n-1).
     MissingRank { rank: u32, why: &'static str },
+    /// A vocab's ids leave a gap: with `size` entries, id `missing` is absent and `found` lies beyond.
+    VocabGap { size: usize, missing: u64, found: u64 },
+    /// A vocab.json, merges.txt or tokenizer.json is malformed: `why` says how, at `line` when it has one.
+    FileFormat {
+        file: String,
+        line: Option<usize>,
+        why: String,
+    },
+    /// A merges.txt line names or produces a token that is not in the vocab.
+    MergeLineNotInVocab {
+        file: String,
+        line: usize,
+        token: String,
+    },
+    /// Special tokens asked for are not among a tokenizer.json's own (its added tokens).
+    SpecialsNotInFile {
+        file: String,
+        missing: Vec<String>,
+        own: Vec<String>,
+    },
+    /// A tiktoken encoder JSON is malformed, or encodes with a pre-tokenizer other than GPT-2's.
+    RankJson { file: String, why: String },
+    /// `error`, met while reading `file`.
+    InFile { file: String, error: Box<Error> },
+}
+
+/// Strings as a JS list is shown in messages: each JSON-quoted, joined by ", ".
+fn listed(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|s| crate::encode::quoted(s)).collect();
+    quoted.join(", ")
 }
 
 impl fmt::Display for Error {
@@ -151,11 +181,49 @@ impl fmt::Display for Error {
                 write!(f, "rank file line {line}: {why}; expected tiktoken's \"base64token rank\" lines")
             }
             Error::MissingRank { rank, why } => write!(f, "rank file: rank {rank} is missing; {why}"),
+            Error::VocabGap {
+                size,
+                missing,
+                found,
+            } => write!(
+                f,
+                "vocab ids must be 0..{} without gaps; id {missing} is missing (found {found})",
+                *size as i64 - 1
+            ),
+            Error::FileFormat { file, line, why } => match line {
+                Some(n) => write!(f, "{file} line {n}: {why}"),
+                None => write!(f, "{file}: {why}"),
+            },
+            Error::MergeLineNotInVocab { file, line, token } => write!(
+                f,
+                "{file} line {line}: the merge names or produces the token {token}, which is not in the \
+                 vocab; every merge's parts and their concatenation must be vocab entries"
+            ),
+            Error::SpecialsNotInFile { file, missing, own } => write!(
+                f,
+                "special token{} {} not in {file} (its special tokens: {}); retrain with them or drop the flag",
+                if missing.len() > 1 { "s" } else { "" },
+                listed(missing),
+                if own.is_empty() { "none".to_string() } else { listed(own) },
+            ),
+            Error::RankJson { file, why } => write!(f, "{file}: {why}"),
+            Error::InFile { file, error } => write!(f, "{file}: {error}"),
         }
     }
 }
 
 impl Error {
+    /// This error as met in `file` (no change when `file` is empty: the caller named no file).
+    pub(crate) fn in_file(self, file: &str) -> Error {
+        if file.is_empty() {
+            return self;
+        }
+        Error::InFile {
+            file: file.to_string(),
+            error: Box::new(self),
+        }
+    }
+
     pub(crate) fn code(&self) -> ErrorCode {
         match self {
             Error::InvalidUtf8 { .. } => ErrorCode::InvalidUtf8,
@@ -166,8 +234,15 @@ impl Error {
             Error::DisallowedSpecialToken { .. } => ErrorCode::DisallowedSpecial,
             Error::VocabTooLarge { .. }
             | Error::MergeTokenNotInVocab { .. }
-            | Error::MissingByteToken { .. } => ErrorCode::Vocab,
-            Error::BadRankFile { .. } | Error::MissingRank { .. } => ErrorCode::RankFile,
+            | Error::MergeLineNotInVocab { .. }
+            | Error::MissingByteToken { .. }
+            | Error::VocabGap { .. } => ErrorCode::Vocab,
+            Error::SpecialsNotInFile { .. } => ErrorCode::SpecialToken,
+            Error::FileFormat { .. } => ErrorCode::FileFormat,
+            Error::BadRankFile { .. } | Error::MissingRank { .. } | Error::RankJson { .. } => {
+                ErrorCode::RankFile
+            }
+            Error::InFile { error, .. } => error.code(),
             Error::UnknownTokenId { .. } => ErrorCode::TokenId,
             Error::MalformedBuffer { .. } | Error::BadHandle { .. } => ErrorCode::Internal,
         }

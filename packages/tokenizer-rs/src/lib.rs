@@ -56,9 +56,9 @@ mod wasm;
 // The crate's public surface: what the examples (native benches) and other Rust users need. The wasm
 // module reaches everything else from inside the crate.
 pub use count::PretokenCounts;
-pub use encode::files::{parse_merges_txt, parse_vocab_json};
+pub use encode::files::{read_merges_txt, read_vocab_json};
 pub use encode::ranks::parse_rank_text;
-pub use encode::{Encoder, SpecialPolicy, VocabTable};
+pub use encode::{Encoder, VocabTable};
 pub use error::{Error, ErrorCode, Result};
 pub use pretokenize::pretokenize;
 pub use special::{Segment, SpecialTokens};

@@ -2,7 +2,17 @@
 // is the core's (src/error.rs ErrorCode, in order), and each kind of failure arrives with its code, so
 // callers (and the wrapper itself) branch on `code`, never on the words of the message.
 import { describe, expect, test } from "bun:test";
-import { Tokenizer, TokenizerError, trainBpe } from "@cs336-ts/tokenizer";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  bytesToPrintable,
+  parseMergesTxt,
+  parseVocabJson,
+  Tokenizer,
+  TokenizerError,
+  trainBpe,
+} from "@cs336-ts/tokenizer";
 import { CORE_CODES, WasmInstance } from "../ts/wasm.ts";
 
 const b = (s: string) => new TextEncoder().encode(s);
@@ -44,6 +54,20 @@ describe("each failure arrives with its code", () => {
   test("vocab", () => {
     expect(codeOf(() => Tokenizer.fromVocab(bytes.slice(1), []))).toBe("vocab");
     expect(codeOf(() => Tokenizer.fromVocab(bytes, [[b("x"), b("y")]]))).toBe("vocab");
+  });
+  test("file_format, and vocab or special_token for files that parse but do not fit", () => {
+    expect(codeOf(() => parseMergesTxt("a b c\n"))).toBe("file_format");
+    expect(codeOf(() => parseVocabJson("{"))).toBe("file_format");
+    const dir = mkdtempSync(join(tmpdir(), "tok-codes-"));
+    writeFileSync(join(dir, "v.json"), '{"a": 0}');
+    writeFileSync(join(dir, "m.txt"), "");
+    expect(codeOf(() => Tokenizer.fromFiles({ vocab: join(dir, "v.json"), merges: join(dir, "m.txt") }))).toBe("vocab");
+    const vocab = Object.fromEntries(bytes.map((_, i) => [bytesToPrintable(Uint8Array.of(i)), i]));
+    const doc = { model: { type: "BPE", vocab, merges: [] }, added_tokens: [] };
+    writeFileSync(join(dir, "t.json"), JSON.stringify(doc));
+    expect(codeOf(() => Tokenizer.fromFiles({ tokenizerJson: join(dir, "t.json"), specialTokens: ["<x>"] }))).toBe(
+      "special_token",
+    );
   });
   test("rank_file", () => {
     expect(codeOf(() => Tokenizer.fromRankText("YQ== zero\n"))).toBe("rank_file");

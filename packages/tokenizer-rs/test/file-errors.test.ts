@@ -6,7 +6,8 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { loadTokenizerJson, loadVocabMerges, saveTokenizerFiles } from "../ts/files.ts";
+import { saveTokenizerFiles } from "../ts/files.ts";
+import { loadTokenizerJson, loadVocabMerges } from "../ts/readers.ts";
 import { Tokenizer } from "../ts/tokenizer.ts";
 import { trainBpe } from "../ts/train.ts";
 

@@ -8,15 +8,13 @@ import { join } from "node:path";
 import { missingMessage, sharedFile } from "../../../tests/shared-data.ts";
 import {
   bytesToPrintable,
-  loadTokenizerJson,
-  loadVocabMerges,
   mergesTxt,
-  parseMergesTxt,
   printableToBytes,
   saveTokenizerFiles,
   tokenizerJson,
   vocabJson,
 } from "../ts/files.ts";
+import { loadTokenizerJson, loadVocabMerges, parseMergesTxt } from "../ts/readers.ts";
 import { referencePretokenCounts } from "../ts/reference-trainer.ts";
 import { trainBpe } from "../ts/train.ts";
 

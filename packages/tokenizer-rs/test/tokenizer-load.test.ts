@@ -1,7 +1,7 @@
-// The fast loaders (files parsed inside WASM: GPT-2 vocab.json + merges.txt, and the tiktoken npm JSON
-// read as bytes) against the plain ones (ts/files.ts and JSON.parse, then Tokenizer.fromVocab/fromRankText):
-// the same vocab, byte for byte, and the same ids, for trained tokenizers with odd bytes and special
-// tokens; and files the fast path refuses still load, or fail, exactly as the plain path says.
+// Tokenizer.fromFiles (the files' bytes handed to the core) against the plain values of the same files
+// (loadVocabMerges / loadTokenizerJson, then Tokenizer.fromVocab; JSON.parse of tiktoken's npm JSON, then
+// fromRankText): the same vocab, byte for byte, and the same ids, for trained tokenizers with odd bytes
+// and special tokens; JSON reads as JSON.parse reads it, and errors name the file and line.
 import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -23,7 +23,7 @@ function fingerprint(t: Tokenizer, texts: string[]) {
 
 const TEXTS = ["", "hello wörld<|endoftext|> it's 2024!", "\u0000\u0001 tabs\there\r\n", "日本語 🙂<pad>x", " "];
 
-describe("vocab.json + merges.txt and tokenizer.json: parsed in WASM equals parsed in JS", () => {
+describe("vocab.json + merges.txt and tokenizer.json: fromFiles equals the parsed values", () => {
   test("trained tokenizers over random text with control bytes, non-ASCII and specials", async () => {
     const corpora = fc.sample(
       fc.array(fc.constantFrom("a", "ab", " the", "\u0000", "\u007f", "é", "日本", "🙂", "\n", '"q"', "\\", "<|"), {
@@ -53,7 +53,7 @@ describe("vocab.json + merges.txt and tokenizer.json: parsed in WASM equals pars
     }
   });
 
-  test("what the WASM reader refuses goes the JS way: same tokenizer, or the same error", () => {
+  test("JSON as JSON.parse reads it (5.0 ids, escapes, repeated keys); a bad merge names its line", () => {
     const vocab: Record<string, number> = {};
     const bytesToChar = (b: number) =>
       String.fromCodePoint(
@@ -73,12 +73,11 @@ describe("vocab.json + merges.txt and tokenizer.json: parsed in WASM equals pars
       return p;
     };
     const m = write("m.txt", merges);
-    // "5.0" as an id and an escaped "/" are JSON the WASM reader does not take; JSON.parse does.
+    // "256.0" is an integer id and "\/" is "/", as JSON.parse reads them.
     const odd = JSON.stringify(vocab).replace('"Ġt":256', '"Ġt":256.0').replace('"/":', '"\\/":');
     const fromOdd = Tokenizer.fromFiles({ vocab: write("odd.json", odd), merges: m });
     expect([...fromOdd.encode(" t/")]).toEqual([256, 47]);
-    // A duplicate key: JSON.parse keeps the last ("Ġt": 256, vocab of 257); the WASM reader would see
-    // ids 256 and 257 with the same bytes, so it refuses and the JS reader decides.
+    // A duplicate key: JSON.parse keeps the last ("Ġt": 256, vocab of 257), and so does the core.
     const dup = JSON.stringify(vocab).replace('"Ġt":256', '"Ġt":257,"Ġt":256');
     const fromDup = Tokenizer.fromFiles({ vocab: write("dup.json", dup), merges: m });
     expect(fromDup.vocabSize).toBe(257);

@@ -5,7 +5,7 @@ import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { runTrainBpe } from "../../../tests/adapters.ts";
 import { missingMessage, sharedFile } from "../../../tests/shared-data.ts";
-import { loadVocabMerges } from "../ts/files.ts";
+import { loadVocabMerges } from "../ts/readers.ts";
 
 const corpus = sharedFile("fixtures/cs336/corpus.en");
 const refMerges = sharedFile("fixtures/cs336/train-bpe-reference-merges.txt");

@@ -2,16 +2,21 @@
 // to encoders in it, and the calls that move text in as UTF-8 bytes and ids out as one Uint32Array copy.
 // Every encoder handle is freed by a FinalizationRegistry when its owner is collected, or at once by
 // `release` (Symbol.dispose); the instance itself lives as long as the thread.
-import { threadInstance as instance, TokenizerError, type WasmInstance } from "./wasm.ts";
+import { threadInstance as instance, readStringList, TokenizerError, type WasmInstance } from "./wasm.ts";
+
+/** A constructor export: its inputs as (ptr, length) pairs of byte parts; returns a handle, 0 on error. */
+type Make = (...ptrLens: number[]) => number;
 
 type EncodeExports = {
-  encoder_from_merges(vp: number, vl: number, mp: number, ml: number, sp: number, sl: number): number;
+  encoder_from_merges: Make;
   encoder_from_ranks(tp: number, tl: number, sp: number, sl: number, ip: number, n: number): number;
   encoder_from_rank_text(tp: number, tl: number, sp: number, sl: number, ip: number, n: number, esc: number): number;
-  encoder_from_gpt2_files(vp: number, vl: number, mp: number, ml: number, sp: number, sl: number): number;
+  encoder_from_gpt2_files: Make;
+  encoder_from_tokenizer_json: Make;
   encoder_free(h: number): void;
   encoder_live_count(): number;
   encoder_vocab_size(h: number): number;
+  encoder_special_tokens(h: number): number;
   encoder_special_ids(h: number): number;
   encoder_encode(h: number, tp: number, tl: number, pp: number, pl: number, last: number, base: number): number;
   encoder_encode_batch(h: number, tp: number, tl: number, ep: number, n: number, pp: number, pl: number): number;
@@ -46,46 +51,24 @@ function adopt(w: WasmInstance, owner: object, h: number): number {
   return h;
 }
 
-/** Builds an encoder in the shared instance; the returned handle is owned by `owner`. */
-export function createFromMerges(owner: object, vocab: Uint8Array, merges: Uint8Array, specials: Uint8Array): number {
-  const w = instance();
-  const h = w.withAll([vocab, merges, specials], ([v, m, s]) =>
-    exportsOf(w).encoder_from_merges(
-      v as number,
-      vocab.length,
-      m as number,
-      merges.length,
-      s as number,
-      specials.length,
-    ),
-  );
-  return adopt(w, owner, h);
-}
-
 /**
- * Builds an encoder from GPT-2 vocab.json + merges.txt bytes, parsed in Rust (src/encode_files.rs). Returns
- * 0 instead of throwing when the core refuses the files: the caller then loads them the JS way, whose
- * errors name file, line and token.
+ * The core's encoder constructors by source, each with the byte parts it takes, in order (lists are
+ * wasm.ts `byteList` / `encodeStringList`): merges — vocab tokens by id, merges as a flat left/right list,
+ * special tokens; gpt2Files — vocab.json and merges.txt bytes, special tokens, the two file names;
+ * tokenizerJson — the file's bytes, special tokens that must be its own, its name (src/wasm/encode.rs).
  */
-export function tryCreateFromGpt2Files(
-  owner: object,
-  vocabJson: Uint8Array,
-  mergesTxt: Uint8Array,
-  specials: Uint8Array,
-): number {
+const MAKERS = {
+  merges: "encoder_from_merges",
+  gpt2Files: "encoder_from_gpt2_files",
+  tokenizerJson: "encoder_from_tokenizer_json",
+} as const;
+
+export type EncoderSource = keyof typeof MAKERS;
+
+/** Builds an encoder in the shared instance from `parts`; the returned handle is owned by `owner`. */
+export function createEncoder(owner: object, source: EncoderSource, parts: readonly Uint8Array[]): number {
   const w = instance();
-  const h = w.withAll([vocabJson, mergesTxt, specials], ([v, m, s]) =>
-    exportsOf(w).encoder_from_gpt2_files(
-      v as number,
-      vocabJson.length,
-      m as number,
-      mergesTxt.length,
-      s as number,
-      specials.length,
-    ),
-  );
-  if (h !== 0) registry.register(owner, h, owner);
-  return h;
+  return adopt(w, owner, w.callWith(parts, exportsOf(w)[MAKERS[source]]));
 }
 
 export function createFromRanks(owner: object, tokens: Uint8Array, specials: Uint8Array, ids: Uint32Array): number {
@@ -137,6 +120,13 @@ export function liveEncoders(): number {
 export function vocabSize(handle: number): number {
   const w = instance();
   return w.check(exportsOf(w).encoder_vocab_size(handle));
+}
+
+/** The encoder's special tokens, in construction order. */
+export function specialTokens(handle: number): string[] {
+  const w = instance();
+  w.check(exportsOf(w).encoder_special_tokens(handle));
+  return readStringList(w.takeResult());
 }
 
 export function specialIds(handle: number): Uint32Array {

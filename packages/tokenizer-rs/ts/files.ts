@@ -1,10 +1,10 @@
-// Tokenizer files: GPT-2's `vocab.json` + `merges.txt` (tokens in GPT-2's printable byte alphabet,
-// `bytes_to_unicode`, as CS336's fixtures) and Hugging Face's `tokenizer.json` (BPE model, ByteLevel
-// pre-tokenizer with use_regex true and add_prefix_space false, ByteLevel decoder, specials as
+// Writing tokenizer files: GPT-2's `vocab.json` + `merges.txt` (tokens in GPT-2's printable byte
+// alphabet, `bytes_to_unicode`, as CS336's fixtures) and Hugging Face's `tokenizer.json` (BPE model,
+// ByteLevel pre-tokenizer with use_regex true and add_prefix_space false, ByteLevel decoder, specials as
 // added_tokens). Writes are atomic (temp file + rename). Special tokens are stored as their raw text.
+// Reading them is the core's (src/encode/files.rs; readers.ts for plain values).
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { readFileOrExplain } from "./fs-error.ts";
 import type { Merges, Vocab } from "./train.ts";
 
 /** GPT-2's byte → printable char table and its inverse. */
@@ -33,7 +33,6 @@ function alphabet(): { toChar: string[]; toByte: Map<string, number> } {
 
 const ALPHABET = alphabet();
 const utf8 = new TextDecoder("utf-8", { fatal: true });
-const utf8Enc = new TextEncoder();
 
 /** Token bytes in GPT-2's printable alphabet, e.g. " the" → "Ġthe". */
 export function bytesToPrintable(b: Uint8Array): string {
@@ -167,92 +166,4 @@ export function saveTokenizerFiles(dir: string, vocab: Vocab, merges: Merges, sp
   writeFileAtomic(paths.merges, texts[1] as string);
   writeFileAtomic(paths.tokenizer, texts[2] as string);
   return paths;
-}
-
-function readText(path: string, what: string): string {
-  return readFileOrExplain(path, what).toString("utf8");
-}
-
-function tokenBytes(token: string, specials: ReadonlySet<string>, where: string): Uint8Array {
-  if (specials.has(token)) return utf8Enc.encode(token);
-  const b = printableToBytes(token);
-  if (b === null) {
-    throw new Error(
-      `${where}: token ${JSON.stringify(token)} is not in GPT-2's byte alphabet (is it a special token? pass it as one)`,
-    );
-  }
-  return b;
-}
-
-/** Parses vocab.json text into id → bytes. Special tokens given are read as raw text. */
-export function parseVocabJson(text: string, specialTokens: readonly string[] = [], name = "vocab.json"): Vocab {
-  let obj: unknown;
-  try {
-    obj = JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${name} is not valid JSON: ${(e as Error).message}`);
-  }
-  if (typeof obj !== "object" || obj === null || Array.isArray(obj))
-    throw new Error(`${name} must be a JSON object {token: id}`);
-  const specials = new Set(specialTokens);
-  const vocab: Vocab = new Map();
-  for (const [token, id] of Object.entries(obj)) {
-    if (!Number.isInteger(id) || (id as number) < 0)
-      throw new Error(`${name}: id of ${JSON.stringify(token)} is not a non-negative integer`);
-    if (vocab.has(id as number)) throw new Error(`${name}: id ${id} is used twice`);
-    vocab.set(id as number, tokenBytes(token, specials, name));
-  }
-  return vocab;
-}
-
-/** Parses merges.txt text (one "left right" per line; a leading "#version" line is skipped). */
-export function parseMergesTxt(text: string, name = "merges.txt"): Merges {
-  const merges: Merges = [];
-  const lines = text.split("\n");
-  lines.forEach((raw, i) => {
-    const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
-    if (line === "" || (i === 0 && line.startsWith("#version"))) return;
-    const parts = line.split(" ");
-    if (parts.length !== 2 || parts[0] === "" || parts[1] === "") {
-      throw new Error(`${name} line ${i + 1}: expected "left right", got ${JSON.stringify(line)}`);
-    }
-    const where = `${name} line ${i + 1}`;
-    merges.push([tokenBytes(parts[0] as string, new Set(), where), tokenBytes(parts[1] as string, new Set(), where)]);
-  });
-  return merges;
-}
-
-export function loadVocabMerges(vocabPath: string, mergesPath: string, specialTokens: readonly string[] = []) {
-  return {
-    vocab: parseVocabJson(readText(vocabPath, "vocab file"), specialTokens, vocabPath),
-    merges: parseMergesTxt(readText(mergesPath, "merges file"), mergesPath),
-  };
-}
-
-/** Loads a Hugging Face tokenizer.json with a byte-level BPE model; specials are its added_tokens. */
-export function loadTokenizerJson(path: string): { vocab: Vocab; merges: Merges; specialTokens: string[] } {
-  let doc: {
-    model?: { type?: string; vocab?: Record<string, number>; merges?: Array<string | [string, string]> };
-    added_tokens?: Array<{ id?: number; content: string; special?: boolean }>;
-  };
-  // Read outside the try: an unreadable file is not a JSON error.
-  const text = readText(path, "tokenizer file");
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${path} is not valid JSON: ${(e as Error).message}`);
-  }
-  if (doc.model?.type !== "BPE" || !doc.model.vocab || !doc.model.merges) {
-    throw new Error(
-      `${path}: expected a Hugging Face tokenizer.json with a BPE model (model.type "BPE", vocab, merges)`,
-    );
-  }
-  const specialTokens = (doc.added_tokens ?? []).map((t) => t.content);
-  const vocab = parseVocabJson(JSON.stringify(doc.model.vocab), specialTokens, path);
-  // HF files may keep added tokens out of model.vocab; their ids live on the added_tokens entries.
-  for (const t of doc.added_tokens ?? []) {
-    if (Number.isInteger(t.id) && !vocab.has(t.id as number)) vocab.set(t.id as number, utf8Enc.encode(t.content));
-  }
-  const mergeLines = doc.model.merges.map((m) => (typeof m === "string" ? m : m.join(" ")));
-  return { vocab, merges: parseMergesTxt(mergeLines.join("\n"), path), specialTokens };
 }

@@ -14,16 +14,13 @@ export type { TiktokenRanks } from "./tiktoken-ranks.ts";
 export { parseTiktokenRanks, RankFileError } from "./tiktoken-ranks.ts";
 export {
   bytesToPrintable,
-  loadTokenizerJson,
-  loadVocabMerges,
   mergesTxt,
-  parseMergesTxt,
-  parseVocabJson,
   printableToBytes,
   saveTokenizerFiles,
   tokenizerJson,
   vocabJson,
 } from "./files.ts";
+export { loadTokenizerJson, loadVocabMerges, parseMergesTxt, parseVocabJson } from "./readers.ts";
 export type { FromFilesOptions } from "./tokenizer-files.ts";
 export type { EncodeFileOptions, EncodeFileResult } from "./encode-file.ts";
 export { encodeFile } from "./encode-file.ts";

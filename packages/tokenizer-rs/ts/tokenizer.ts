@@ -4,7 +4,7 @@
 // Loading from files lives in tokenizer-files.ts; the special-token policy in special-policy.ts.
 import { readFileSync } from "node:fs";
 import {
-  createFromMerges,
+  createEncoder,
   createFromRankText,
   createFromRanks,
   decodeRaw,
@@ -12,7 +12,7 @@ import {
   encodeRaw,
   release,
   specialIds,
-  tryCreateFromGpt2Files,
+  specialTokens,
   tokenBytes,
   vocabSize,
 } from "./encoder-wasm.ts";
@@ -22,11 +22,10 @@ import { encodeChunks, encodeChunksSync, type StreamCore, StreamEncoder } from "
 import { parseTiktokenRanks, type TiktokenRanks } from "./tiktoken-ranks.ts";
 import {
   directoryFiles,
-  gpt2FileBytes,
+  encoderFromFiles,
   type FromFilesOptions,
   type LoadedRanks,
-  loadFiles,
-  mergeErrorWithLine,
+  loadRankFile,
   rankFileText,
 } from "./tokenizer-files.ts";
 import { byteList, encodeStringList, TokenizerError } from "./wasm.ts";
@@ -63,10 +62,11 @@ export class Tokenizer {
   readonly specialTokenIds: ReadonlyMap<string, number>;
   #handle: number;
 
-  private constructor(handle: number, specials: readonly string[]) {
+  private constructor(handle: number) {
     this.#handle = handle;
     this.vocabSize = vocabSize(handle);
-    this.specialTokens = Object.freeze([...specials]);
+    const specials = specialTokens(handle);
+    this.specialTokens = Object.freeze(specials);
     const ids = specialIds(handle);
     this.specialTokenIds = new Map(specials.map((s, i) => [s, ids[i] as number]));
   }
@@ -79,8 +79,8 @@ export class Tokenizer {
     const flat: Uint8Array[] = [];
     for (const m of merges) flat.push(m[0], m[1]);
     const owner = {};
-    const h = createFromMerges(owner, byteList(denseVocab(vocab)), byteList(flat), encodeStringList(specialTokens));
-    return Tokenizer.adopt(owner, h, specialTokens);
+    const parts = [byteList(denseVocab(vocab)), byteList(flat), encodeStringList(specialTokens)];
+    return Tokenizer.adopt(owner, createEncoder(owner, "merges", parts));
   }
 
   /** From tiktoken ranks (see tiktoken-ranks.ts): a token's rank is its id and its merge priority. */
@@ -89,7 +89,7 @@ export class Tokenizer {
     const ids = Uint32Array.from(names.map((n) => ranks.specialTokens[n] as number));
     const owner = {};
     const h = createFromRanks(owner, byteList(ranks.tokens), encodeStringList(names), ids);
-    return Tokenizer.adopt(owner, h, names);
+    return Tokenizer.adopt(owner, h);
   }
 
   /**
@@ -97,16 +97,12 @@ export class Tokenizer {
    * (Hugging Face), or `{ tiktoken }` (a `.tiktoken` file or the tiktoken npm package's encoders/*.json).
    */
   static fromFiles(opts: FromFilesOptions): Tokenizer {
-    // Fast path: vocab and merges parsed in Rust. Anything it refuses goes the JS way below, for the message.
-    const files = gpt2FileBytes(opts);
-    if (files) {
+    if (!("tiktoken" in opts)) {
       const owner = {};
-      const specials = encodeStringList(files.specialTokens);
-      const h = tryCreateFromGpt2Files(owner, files.vocab, files.merges, specials);
-      if (h !== 0) return Tokenizer.adopt(owner, h, files.specialTokens);
+      return Tokenizer.adopt(owner, encoderFromFiles(owner, opts));
     }
-    const f = loadFiles(opts);
-    if (f.kind === "rankText") {
+    const f = loadRankFile(opts);
+    {
       try {
         return Tokenizer.fromLoadedRanks(f);
       } catch (e) {
@@ -125,12 +121,6 @@ export class Tokenizer {
         const ranks = parseTiktokenRanks(readFileSync(f.path, "utf8"), f.path);
         return Tokenizer.fromRanks({ tokens: ranks.tokens, specialTokens: slow.specialTokens });
       }
-    }
-    try {
-      return Tokenizer.fromVocab(f.vocab, f.merges, f.specialTokens);
-    } catch (e) {
-      if (e instanceof TokenizerError) throw new TokenizerError(mergeErrorWithLine(e.message, f.mergesPath), e.code);
-      throw e;
     }
   }
 
@@ -153,15 +143,15 @@ export class Tokenizer {
     const text = typeof f.lines === "string" ? new TextEncoder().encode(f.lines) : f.lines;
     const owner = {};
     const h = createFromRankText(owner, text, encodeStringList(names), ids, f.escaped);
-    return Tokenizer.adopt(owner, h, names);
+    return Tokenizer.adopt(owner, h);
   }
 
   // The finalizer is registered on `owner`, a stand-in object, so that the Tokenizer can be
   // constructed after the handle exists; the Tokenizer keeps `owner` alive by holding it.
-  private static adopt(owner: object, handle: number, specials: readonly string[]): Tokenizer {
+  private static adopt(owner: object, handle: number): Tokenizer {
     let t: Tokenizer;
     try {
-      t = new Tokenizer(handle, specials);
+      t = new Tokenizer(handle);
     } catch (e) {
       release(owner, handle);
       throw e;

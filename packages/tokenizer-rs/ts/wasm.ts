@@ -170,6 +170,11 @@ export class WasmInstance {
     return this.withBytes(utf8.encode(s), fn);
   }
 
+  /** Calls `fn` with each part copied into WASM memory, passed as (ptr, length) pairs; frees them after. */
+  callWith(parts: readonly Uint8Array[], fn: (...ptrLens: number[]) => number): number {
+    return this.withAll(parts, (ptrs) => fn(...ptrs.flatMap((p, i) => [p, (parts[i] as Uint8Array).length])));
+  }
+
   /** Copies several byte arrays into WASM memory for the duration of `fn(ptrs)`, then frees them. */
   withAll<T>(parts: readonly Uint8Array[], fn: (ptrs: number[]) => T): T {
     const ptrs: number[] = [];
@@ -215,4 +220,16 @@ export function byteList(items: readonly Uint8Array[]): Uint8Array {
 /** Encodes strings as the core's string list: `u32 LE byte length + UTF-8 bytes`, repeated. */
 export function encodeStringList(list: readonly string[]): Uint8Array {
   return byteList(list.map((s) => utf8.encode(s)));
+}
+
+/** The strings of a core string list (`u32 LE length + UTF-8 bytes`, repeated). */
+export function readStringList(b: Uint8Array): string[] {
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const out: string[] = [];
+  for (let off = 0; off < b.length; ) {
+    const n = dv.getUint32(off, true);
+    out.push(utf8Decoder.decode(b.subarray(off + 4, off + 4 + n)));
+    off += 4 + n;
+  }
+  return out;
 }

@@ -1,14 +1,16 @@
 // The training step as one graph (DESIGN.md "Model"): (params, m, v, step, lrs[K], x[K,B,T], y[K,B,T]) →
 // (losses[K], grad_norms[K], params', m', v'), an ONNX Loop whose body runs forward, our autodiff backward,
-// global-norm clipping and AdamW, so parameters and moments cross the host boundary once per K steps.
-// Also the plain loss-and-gradients graph (one batch, no update) used by checks. Leaves out: gradient accumulation.
+// global-norm clipping and AdamW, so parameters and moments cross the host boundary once per K steps. With
+// gradient accumulation (A > 1, x[K,A,B,T]) each step's body runs an inner Loop over A micro-batches and
+// averages their gradients before one clip and update. Also the plain loss-and-gradients graph (one batch).
 
 import { type ModelConfig, parameterSpecs } from "../config.ts";
 import { grad } from "../autodiff/gradient.ts";
-import { Graph } from "../graph/graph.ts";
-import { add } from "../graph/ops-elementwise.ts";
+import { activeGraph, Graph } from "../graph/graph.ts";
+import { add, mul } from "../graph/ops-elementwise.ts";
 import { gather } from "../graph/ops-index.ts";
 import { loop } from "../graph/loop.ts";
+import { zerosLike } from "../graph/ops-shape.ts";
 import type { Value } from "../graph/value.ts";
 import { lmLoss, lmLossWithGradient, parameterInputs, transformerLm } from "../nn/lm.ts";
 import { type AdamwHyper, adamwStep } from "../optim/adamw.ts";
@@ -30,11 +32,13 @@ export const trainNames = {
   gradNorms: "grad_norms",
 } as const;
 
-export type TrainShape = { k: number; batch: number; seqLen: number };
+/** accum: micro-batches of `batch` sequences per optimizer step (gradient accumulation); default 1. */
+export type TrainShape = { k: number; batch: number; seqLen: number; accum?: number };
 
-/** The K-step training graph for `config` with batches of shape [batch, seqLen]. */
+/** The K-step training graph for `config` with (micro-)batches of shape [batch, seqLen]. */
 export function buildTrainStepGraph(config: ModelConfig, hp: TrainHyper, shape: TrainShape): Graph {
   const { k, batch, seqLen } = shape;
+  const accum = shape.accum ?? 1;
   const g = new Graph("train_step");
   const names = parameterSpecs(config).map((s) => s.name);
   const params = parameterInputs(g, config);
@@ -42,8 +46,10 @@ export function buildTrainStepGraph(config: ModelConfig, hp: TrainHyper, shape: 
   const v = names.map((n) => g.input(trainNames.v(n), "float32", params[n]!.shape));
   const step = g.input(trainNames.step, "int64", []); // optimizer steps taken before this run
   const lrs = g.input(trainNames.lrs, "float32", [k]);
-  const xs = g.input(trainNames.x, "int32", [k, batch, seqLen]);
-  const ys = g.input(trainNames.y, "int32", [k, batch, seqLen]);
+  // A = 1 keeps the plain [K, B, T] layout (and the graph without an inner Loop).
+  const batchDims = accum > 1 ? [k, accum, batch, seqLen] : [k, batch, seqLen];
+  const xs = g.input(trainNames.x, "int32", batchDims);
+  const ys = g.input(trainNames.y, "int32", batchDims);
   const n = names.length;
 
   const result = loop(
@@ -51,9 +57,12 @@ export function buildTrainStepGraph(config: ModelConfig, hp: TrainHyper, shape: 
     ({ iter, carried }) => {
       const p = carried.slice(0, n);
       const byName = Object.fromEntries(names.map((nm, i) => [nm, p[i]!]));
-      const x = gather(xs, iter); // (B, T)
-      const y = gather(ys, iter); // (B, T)
-      const { loss, grads } = lossAndGrads(transformerLm(x, byName, config), y, p); // (B, T, V) logits
+      const x = gather(xs, iter); // (B, T), or (A, B, T) with accumulation
+      const y = gather(ys, iter);
+      const { loss, grads } =
+        accum > 1
+          ? g.scope("accum", () => accumulatedLossAndGrads(config, byName, p, x, y, accum))
+          : lossAndGrads(transformerLm(x, byName, config), y, p); // (B, T, V) logits
       // Clipping's factor is folded into AdamW's moment updates, and g² is shared by the norm and v.
       const clip = g.scope("clip", () => clipFactor(grads, hp.maxGradNorm));
       const t = add(step, add(iter, 1)); // this update's step number, 1-based
@@ -74,6 +83,29 @@ export function buildTrainStepGraph(config: ModelConfig, hp: TrainHyper, shape: 
   g.output(trainNames.losses, result.scans[0]!);
   g.output(trainNames.gradNorms, result.scans[1]!);
   return g;
+}
+
+/**
+ * The mean loss and gradients over A micro-batches x, y (A, B, T), one at a time in an inner Loop so only one
+ * micro-batch's activations are alive: the mean of the micro-batch means, which is the mean over all A·B·T
+ * tokens, so the step equals one step on the concatenated batch of A·B sequences.
+ */
+function accumulatedLossAndGrads(
+  config: ModelConfig,
+  byName: Record<string, Value>,
+  p: Value[],
+  xs: Value,
+  ys: Value,
+  accum: number,
+): { loss: Value; grads: Value[] } {
+  const zero = activeGraph("accum", xs).scalar(0, "float32");
+  const sums = loop({ tripCount: accum, carried: [zero, ...p.map((w) => zerosLike(w))], name: "micro" }, (a) => {
+    const [lossSum, ...gradSums] = a.carried;
+    const mb = lossAndGrads(transformerLm(gather(xs, a.iter), byName, config), gather(ys, a.iter), p); // (B, T)
+    return { carried: [add(lossSum!, mb.loss), ...gradSums.map((s, i) => add(s, mb.grads[i]!))] };
+  });
+  const [lossSum, ...gradSums] = sums.carried;
+  return { loss: mul(lossSum!, 1 / accum), grads: gradSums.map((s) => mul(s, 1 / accum)) };
 }
 
 /** Mean loss and its gradients: the cross-entropy's first backward step built directly (lmLossWithGradient). */

@@ -27,8 +27,10 @@ export type TrainState = { params: ParamMap; m: ParamMap; v: ParamMap; step: num
 export type TrainerOptions = {
   /** optimizer steps per graph run (the Loop's trip count) */
   k: number;
-  /** sequences per step */
+  /** sequences per micro-batch (per step without accumulation) */
   batch: number;
+  /** micro-batches averaged into each optimizer step (gradient accumulation); default 1 */
+  gradAccumSteps?: number;
   /** tokens per sequence; default the context length */
   seqLen?: number;
   device?: Device;
@@ -49,8 +51,9 @@ export type Trainer = {
   readonly config: ModelConfig;
   readonly k: number;
   readonly batch: number;
+  readonly gradAccumSteps: number;
   readonly seqLen: number;
-  /** K steps: lrs [K], x and y [K, batch, seqLen] token ids (targets are x shifted by one). */
+  /** K steps: lrs [K], x and y [K, gradAccumSteps, batch, seqLen] token ids (targets are x shifted by one). */
   step(state: TrainState, lrs: ArrayLike<number>, x: Int32Array, y: Int32Array): Promise<StepResult>;
   /** Flushes the profile trace (trainers created with `profilePrefix`; a no-op otherwise). */
   endProfiling(): void;
@@ -74,12 +77,14 @@ export async function createTrainer(config: ModelConfig, hp: TrainHyper, opts: T
   const seqLen = opts.seqLen ?? config.contextLength;
   positiveInt("k (steps per run)", opts.k);
   positiveInt("batch size", opts.batch);
+  const accum = opts.gradAccumSteps ?? 1;
+  positiveInt("gradient accumulation steps", accum);
   positiveInt("sequence length", seqLen);
   if (seqLen > config.contextLength) {
     throw new RangeError(`sequence length ${seqLen} exceeds the context length ${config.contextLength}`);
   }
   const { k, batch } = opts;
-  const bytes = emitModel(buildTrainStepGraph(config, hp, { k, batch, seqLen }));
+  const bytes = emitModel(buildTrainStepGraph(config, hp, { k, batch, seqLen, accum }));
   const session = await Session.create(bytes, {
     device: opts.device ?? "cpu",
     ...(opts.deviceId !== undefined && { deviceId: opts.deviceId }),
@@ -88,12 +93,18 @@ export async function createTrainer(config: ModelConfig, hp: TrainHyper, opts: T
     ...(opts.profilePrefix !== undefined && { profilePrefix: opts.profilePrefix }),
   });
   const names = parameterSpecs(config).map((s) => s.name);
-  const perRun = k * batch * seqLen;
+  const perRun = k * accum * batch * seqLen;
+  const idShape = accum > 1 ? [k, accum, batch, seqLen] : [k, batch, seqLen];
+  const sizeText =
+    accum > 1
+      ? `k·gradAccumSteps·batch·seqLen = ${k}·${accum}·${batch}·${seqLen}`
+      : `k·batch·seqLen = ${k}·${batch}·${seqLen}`;
 
   return {
     config,
     k,
     batch,
+    gradAccumSteps: accum,
     seqLen,
     async step(state, lrs, x, y) {
       if (lrs.length !== k) throw new RangeError(`expected ${k} learning rates (one per step), got ${lrs.length}`);
@@ -102,9 +113,7 @@ export async function createTrainer(config: ModelConfig, hp: TrainHyper, opts: T
         ["y", y],
       ] as const) {
         if (ids.length !== perRun) {
-          throw new RangeError(
-            `${what} must hold k·batch·seqLen = ${k}·${batch}·${seqLen} = ${perRun} ids, got ${ids.length}`,
-          );
+          throw new RangeError(`${what} must hold ${sizeText} = ${perRun} ids, got ${ids.length}`);
         }
         checkTokenIds(what, ids, config.vocabSize);
       }
@@ -116,8 +125,8 @@ export async function createTrainer(config: ModelConfig, hp: TrainHyper, opts: T
       const out = await session.run({
         [trainNames.step]: tensorOf("int64", [], [state.step]),
         [trainNames.lrs]: tensorOf("float32", [k], Array.from(lrs)),
-        [trainNames.x]: i32(x, [k, batch, seqLen]),
-        [trainNames.y]: i32(y, [k, batch, seqLen]),
+        [trainNames.x]: i32(x, idShape),
+        [trainNames.y]: i32(y, idShape),
         ...paramFeeds(state.params),
         ...paramFeeds(state.m, trainNames.m),
         ...paramFeeds(state.v, trainNames.v),

@@ -8,12 +8,14 @@ mod cache;
 pub(crate) mod files;
 mod hash;
 mod index;
+mod json;
 mod merge;
 pub(crate) mod ranks;
 mod rules;
 mod stream;
 
-pub use stream::SpecialPolicy;
+pub(crate) use json::quoted;
+pub(crate) use stream::SpecialPolicy;
 
 use crate::error::{Error, Result};
 use crate::pretokenize::pretokenize;
@@ -66,6 +68,10 @@ impl VocabTable {
 
     /// From bytes already laid out flat (token i is `bytes[ends[i-1]..ends[i]]`) by this crate's own
     /// parsers, so `ends` ascend by construction and the load skips a validation pass over every token.
+    pub(crate) fn into_parts(self) -> (Vec<u8>, Vec<u32>) {
+        (self.bytes, self.ends)
+    }
+
     pub(crate) fn from_trusted(bytes: Vec<u8>, ends: Vec<u32>) -> Result<VocabTable> {
         if ends.len() >= u32::MAX as usize || bytes.len() >= u32::MAX as usize {
             return Err(Error::VocabTooLarge {
@@ -110,26 +116,20 @@ impl Encoder {
     ) -> Result<Encoder> {
         let table = VocabTable::from_tokens(vocab)?;
         let pairs = merges.iter().map(|(l, r)| (l.as_ref(), r.as_ref()));
-        Encoder::from_merge_pairs(table, pairs, merges.len(), specials, false)
+        Encoder::from_merge_pairs(table, None, pairs, merges.len(), specials)
     }
 
-    /// `from_merges` over a vocab already in a table (the file loaders build one without copies); with
-    /// `unique`, two ids with the same bytes are an error.
+    /// `from_merges` over a vocab already in a table (the file loaders build one without copies), with
+    /// its token index when the caller has one.
     pub(crate) fn from_merge_pairs<'m>(
         mut table: VocabTable,
+        index: Option<TokenIndex>,
         merges: impl Iterator<Item = (&'m [u8], &'m [u8])>,
         count: usize,
         specials: &[String],
-        unique: bool,
     ) -> Result<Encoder> {
         let mut pairs = PairMap::with_capacity(count);
-        let index = TokenIndex::build(&table);
-        if unique && index.duplicates() > 0 {
-            return Err(Error::MalformedBuffer {
-                what: "vocab (the same token twice)",
-                offset: index.duplicates(),
-            });
-        }
+        let index = index.unwrap_or_else(|| TokenIndex::build(&table));
         {
             let id_of = |b: &[u8], merge: usize| {
                 index.get(&table, b).ok_or_else(|| Error::MergeTokenNotInVocab {

@@ -27,6 +27,7 @@ impl SpecialPolicy {
     }
 
     /// From token names; `None` for `allowed` means all of them, for `disallowed` none.
+    #[cfg(test)]
     pub fn from_names(
         enc: &Encoder,
         allowed: Option<&[String]>,

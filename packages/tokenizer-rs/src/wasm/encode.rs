@@ -151,11 +151,23 @@ pub unsafe extern "C" fn encoder_from_rank_text(
     register(build())
 }
 
-/// From GPT-2 `vocab.json` + `merges.txt` file bytes (src/encode/files.rs); specials as a string list.
+/// The names of the files a loader reads, for its messages: a string list of `count` names.
+fn file_names<const N: usize>(b: &[u8]) -> Result<[String; N]> {
+    let names = read_string_list(b)?;
+    let n = names.len();
+    names.try_into().map_err(|_| Error::MalformedBuffer {
+        what: "file names",
+        offset: n,
+    })
+}
+
+/// From GPT-2 `vocab.json` + `merges.txt` file bytes (src/encode/files.rs); specials and the two file
+/// names (for messages) as string lists.
 ///
 /// # Safety
 /// Each (ptr, len) pair must describe live memory from `alloc`.
 #[no_mangle]
+#[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn encoder_from_gpt2_files(
     vocab_ptr: *const u8,
     vocab_len: usize,
@@ -163,14 +175,36 @@ pub unsafe extern "C" fn encoder_from_gpt2_files(
     merges_len: usize,
     specials_ptr: *const u8,
     specials_len: usize,
+    names_ptr: *const u8,
+    names_len: usize,
 ) -> u32 {
     let build = || -> Result<Encoder> {
         let specials = read_string_list(bytes(specials_ptr, specials_len))?;
-        Encoder::from_gpt2_files(
-            bytes(vocab_ptr, vocab_len),
-            bytes(merges_ptr, merges_len),
-            &specials,
-        )
+        let [vocab_file, merges_file] = file_names(bytes(names_ptr, names_len))?;
+        let (vocab, merges) = (bytes(vocab_ptr, vocab_len), bytes(merges_ptr, merges_len));
+        Encoder::from_gpt2_files(vocab, merges, &specials, &vocab_file, &merges_file)
+    };
+    register(build())
+}
+
+/// From a Hugging Face `tokenizer.json`'s bytes; `asked` (a string list) are special tokens that must be
+/// among its added tokens, `name` (a one-item list) the file's name for messages.
+///
+/// # Safety
+/// Each (ptr, len) pair must describe live memory from `alloc`.
+#[no_mangle]
+pub unsafe extern "C" fn encoder_from_tokenizer_json(
+    text_ptr: *const u8,
+    text_len: usize,
+    asked_ptr: *const u8,
+    asked_len: usize,
+    name_ptr: *const u8,
+    name_len: usize,
+) -> u32 {
+    let build = || -> Result<Encoder> {
+        let asked = read_string_list(bytes(asked_ptr, asked_len))?;
+        let [file] = file_names(bytes(name_ptr, name_len))?;
+        Encoder::from_tokenizer_json(bytes(text_ptr, text_len), &asked, &file)
     };
     register(build())
 }
@@ -193,6 +227,20 @@ pub extern "C" fn encoder_live_count() -> u32 {
 #[no_mangle]
 pub extern "C" fn encoder_vocab_size(handle: u32) -> i32 {
     status(with_encoder(handle, |e| Ok(e.vocab_size() as i32)))
+}
+
+/// Special tokens in construction order, as a string list in the result buffer; returns their count.
+#[no_mangle]
+pub extern "C" fn encoder_special_tokens(handle: u32) -> i32 {
+    status(with_encoder(handle, |e| {
+        let mut out = Vec::new();
+        for t in e.special_tokens() {
+            out.extend_from_slice(&(t.len() as u32).to_le_bytes());
+            out.extend_from_slice(t.as_bytes());
+        }
+        set_result(out);
+        Ok(e.special_tokens().len() as i32)
+    }))
 }
 
 /// Special-token ids in construction order, into the ids buffer.

@@ -9,6 +9,7 @@
 //! Only this module and its children use `unsafe`, and only to turn (ptr, len) pairs into slices.
 
 pub mod encode;
+pub mod files;
 pub mod train;
 
 use crate::cuts::find_safe_cut;

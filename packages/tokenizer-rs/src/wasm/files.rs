@@ -1,0 +1,125 @@
+//! WASM exports that read tokenizer files without building an encoder, for the wrapper's public parse
+//! functions (`parseVocabJson`, `parseMergesTxt`, `loadTokenizerJson`): what a file holds goes back in the
+//! result buffer as one `Parts` block, read by ts/readers.ts. All numbers u32 LE:
+//! vocab count n, n ids, n × (length, token bytes); merge count m, m × (length, left, length, right);
+//! special-token count k, k × (length, UTF-8), k ids (0 where a file gives none).
+
+use super::{bytes, fail, read_string_list, set_result};
+use crate::encode::files::{read_merges_txt, read_tokenizer_json, read_vocab_json, Merges, Vocab};
+use crate::error::Result;
+
+#[derive(Default)]
+struct Parts(Vec<u8>);
+
+impl Parts {
+    fn int(&mut self, n: usize) {
+        self.0.extend_from_slice(&(n as u32).to_le_bytes());
+    }
+
+    fn item(&mut self, b: &[u8]) {
+        self.int(b.len());
+        self.0.extend_from_slice(b);
+    }
+
+    fn vocab(&mut self, v: Option<&Vocab>) {
+        let Some(v) = v else { return self.int(0) };
+        self.int(v.len());
+        v.entries().for_each(|(id, _)| self.int(id as usize));
+        v.entries().for_each(|(_, t)| self.item(t));
+    }
+
+    fn merges(&mut self, m: Option<&Merges>) {
+        let Some(m) = m else { return self.int(0) };
+        self.int(m.len());
+        for (l, r) in m.pairs() {
+            self.item(l);
+            self.item(r);
+        }
+    }
+
+    fn specials(&mut self, names: &[String], ids: &[u32]) {
+        self.int(names.len());
+        names.iter().for_each(|s| self.item(s.as_bytes()));
+        (0..names.len()).for_each(|i| self.int(ids.get(i).copied().unwrap_or(0) as usize));
+    }
+
+    /// Puts the parts in the result buffer; returns the status.
+    fn done(self) -> i32 {
+        let n = self.0.len() as i32;
+        set_result(self.0);
+        n
+    }
+}
+
+fn finish(r: Result<Parts>) -> i32 {
+    r.map_or_else(|e| fail(&e), Parts::done)
+}
+
+/// vocab.json bytes with its special tokens (read as raw text) and its name (one-item list) → vocab.
+///
+/// # Safety
+/// Each (ptr, len) pair must describe live memory from `alloc`.
+#[no_mangle]
+pub unsafe extern "C" fn parse_vocab_json(
+    text_ptr: *const u8,
+    text_len: usize,
+    specials_ptr: *const u8,
+    specials_len: usize,
+    name_ptr: *const u8,
+    name_len: usize,
+) -> i32 {
+    finish((|| {
+        let specials = read_string_list(bytes(specials_ptr, specials_len))?;
+        let name = read_string_list(bytes(name_ptr, name_len))?.concat();
+        let v = read_vocab_json(bytes(text_ptr, text_len), &specials, &name)?;
+        let mut p = Parts::default();
+        p.vocab(Some(&v));
+        p.merges(None);
+        p.specials(&[], &[]);
+        Ok(p)
+    })())
+}
+
+/// merges.txt bytes and its name (one-item list) → merges.
+///
+/// # Safety
+/// Each (ptr, len) pair must describe live memory from `alloc`.
+#[no_mangle]
+pub unsafe extern "C" fn parse_merges_txt(
+    text_ptr: *const u8,
+    text_len: usize,
+    name_ptr: *const u8,
+    name_len: usize,
+) -> i32 {
+    finish((|| {
+        let name = read_string_list(bytes(name_ptr, name_len))?.concat();
+        let m = read_merges_txt(bytes(text_ptr, text_len), &name)?;
+        let mut p = Parts::default();
+        p.vocab(None);
+        p.merges(Some(&m));
+        p.specials(&[], &[]);
+        Ok(p)
+    })())
+}
+
+/// tokenizer.json bytes and its name (one-item list) → vocab (added tokens included), merges, specials.
+///
+/// # Safety
+/// Each (ptr, len) pair must describe live memory from `alloc`.
+#[no_mangle]
+pub unsafe extern "C" fn parse_tokenizer_json(
+    text_ptr: *const u8,
+    text_len: usize,
+    name_ptr: *const u8,
+    name_len: usize,
+) -> i32 {
+    finish((|| {
+        let name = read_string_list(bytes(name_ptr, name_len))?.concat();
+        let t = read_tokenizer_json(bytes(text_ptr, text_len), &name)?;
+        let mut p = Parts::default();
+        p.vocab(Some(&t.vocab));
+        p.merges(Some(&t.merges));
+        p.specials(&t.specials, &[]);
+        Ok(p)
+    })())
+}
