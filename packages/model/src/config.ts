@@ -15,7 +15,7 @@ export type ModelConfig = {
   numLayers: number;
   /** Attention heads; dModel / numHeads is the head size. */
   numHeads: number;
-  /** Feed-forward hidden width (CS336: about 8/3 dModel for SwiGLU, 4 dModel for the SiLU ablation). */
+  /** Feed-forward hidden width (CS336: about 8/3 dModel for SwiGLU, 4 dModel for the SiLU ablation); "auto" in input. */
   dFf: number;
   /** RoPE base Θ. */
   ropeTheta: number;
@@ -31,7 +31,17 @@ export type ModelConfig = {
   eps: number;
 };
 
-export type ModelConfigInput = Partial<ModelConfig>;
+/** A config before resolution: any subset of fields; dFf may be "auto" (see `autoDff`). */
+export type ModelConfigInput = Omit<Partial<ModelConfig>, "dFf"> & { dFf?: number | "auto" };
+
+/**
+ * d_ff for `dFf: "auto"`: CS336's 8/3·dModel rounded to a multiple of 64 for SwiGLU, and for the SiLU ablation
+ * 3/2 of that, so its two d_ff×C matrices hold as many parameters as SwiGLU's three (the fair comparison).
+ */
+export function autoDff(dModel: number, ffn: ModelConfig["ffn"]): number {
+  const swiglu = Math.max(64, Math.round(((8 / 3) * dModel) / 64) * 64);
+  return ffn === "silu" ? Math.round((3 * swiglu) / 2) : swiglu;
+}
 
 /** CS336's TinyStories model. */
 export const MODEL_DEFAULTS: Readonly<ModelConfig> = Object.freeze({
@@ -68,9 +78,11 @@ export function resolveModelConfig(input: ModelConfigInput = {}): ModelConfig {
   }
   const defined = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
   const c: ModelConfig = { ...MODEL_DEFAULTS, ...defined };
+  if ((c.dFf as unknown) === "auto") c.dFf = autoDff(c.dModel, c.ffn);
   for (const f of INT_FIELDS) {
     const v = c[f];
-    if (!Number.isSafeInteger(v) || v < 1) throw new ConfigError(`${f} must be a positive integer, got ${v}`);
+    const or = f === "dFf" ? ' or "auto"' : "";
+    if (!Number.isSafeInteger(v) || v < 1) throw new ConfigError(`${f} must be a positive integer${or}, got ${v}`);
   }
   for (const [f, allowed] of Object.entries(CHOICES) as [keyof typeof CHOICES, readonly string[]][]) {
     if (!allowed.includes(c[f])) {

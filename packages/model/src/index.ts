@@ -1,9 +1,29 @@
-// @cs336-ts/model: what it takes to build, train, run and save a CS336 Transformer LM: the config, seeded
-// initialization, the training and inference graphs with their host runners, the schedule, AdamW settings,
-// safetensors and host tensors. Building graphs of your own: "@cs336-ts/model/graph"; sessions and devices:
-// "@cs336-ts/model/runtime"; what only tests and benches use: "@cs336-ts/model/testing". An explicit list.
+// @cs336-ts/model: what it takes to build, train, run and save a CS336 Transformer LM: the config and its
+// resource accounting, seeded initialization, the training and inference graphs with their host runners, the
+// schedule, AdamW settings, safetensors and host tensors. Building graphs of your own: "@cs336-ts/model/graph";
+// sessions and devices: "@cs336-ts/model/runtime"; what only tests and benches use: "@cs336-ts/model/testing".
+// An explicit list.
 
 export {
+  type ActivationRow,
+  activationRows,
+  COMPONENTS,
+  type Component,
+  type ForwardFlops,
+  forwardFlops,
+  GPT2_SIZES,
+  gpt2Config,
+  type MatmulCost,
+  maxBatchSize,
+  type ParamGroup,
+  parameterGroups,
+  type TrainingMemory,
+  trainingMemory,
+  trainingSeconds,
+  trainStepFlops,
+} from "./accounting.ts";
+export {
+  autoDff,
   ConfigError,
   MODEL_DEFAULTS,
   type ModelConfig,
