@@ -1,8 +1,9 @@
 // NumPy `.npy` (format 1.0) for 1-D token arrays: a streaming, atomic writer (io/atomic-file.ts: temp file,
-// header patched with the final length, every byte checked, fsync, rename) and a memory-mapped reader, so a
-// corpus is never held in memory whole.
+// header patched with the final length, every byte checked, fsync, rename) and a reader that maps the file
+// read-only (map-file.ts), so a corpus is never held in memory whole and may sit on a read-only mount.
 // Only little-endian uint16/uint32/int32, C order, 1-D — what `encode` writes and `train` reads.
 import { openAtomicFile } from "../io/atomic-file.ts";
+import { mapFile } from "./map-file.ts";
 
 export type NpyDtype = "uint16" | "uint32" | "int32";
 export type TokenArray = Uint16Array | Uint32Array | Int32Array;
@@ -130,11 +131,11 @@ export function parseNpyHeader(bytes: Uint8Array, source: string): { dtype: NpyD
   return { dtype, length, offset };
 }
 
-/** Memory-maps a 1-D token array (Bun.mmap): pages are read on demand, the file is never copied whole. */
+/** Memory-maps a 1-D token array read-only: pages are read on demand, the file is never copied whole. */
 export function openNpy(path: string): { dtype: NpyDtype; data: TokenArray } {
   let bytes: Uint8Array;
   try {
-    bytes = Bun.mmap(path, { shared: false });
+    bytes = mapFile(path);
   } catch (e) {
     throw new NpyError(
       `cannot open ${path}: ${(e as Error).message}; check the path (make one with \`bun run cli encode\`)`,

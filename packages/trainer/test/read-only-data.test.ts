@@ -1,0 +1,66 @@
+// Token arrays the trainer may not write to: a file of mode 0444 opened by a user who does not own it, and
+// files on a read-only mount. Training and evaluation only read them, so both must work. Root ignores mode
+// bits, so the 0444 case runs in a child as `nobody`; the read-only mount needs root (mount -o remount,ro).
+// Each case skips with a message where the machine cannot set it up.
+import { afterAll, describe, expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openNpy, writeNpy } from "../src/data/npy.ts";
+import { scanTokenArray } from "../src/data/validate.ts";
+import { fixture, run } from "./support/loop-fixture.ts";
+
+const isRoot = process.getuid?.() === 0;
+const dir = mkdtempSync(join(tmpdir(), "ro-data-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const ids = Uint16Array.from({ length: 5000 }, (_, i) => (i * 7) % 24);
+const idSum = ids.reduce((a, b) => a + b, 0);
+
+describe("read-only token arrays", () => {
+  test("a 0444 file owned by someone else opens (no write access asked for)", () => {
+    const path = join(dir, "shared", "tokens.npy");
+    mkdirSync(join(dir, "shared"));
+    writeNpy(path, ids);
+    chmodSync(path, 0o444);
+    expect([...openNpy(path).data.subarray(0, 5)]).toEqual([...ids.subarray(0, 5)]);
+    if (!isRoot) {
+      console.warn("skipped the other-user case: it needs root to run a child as nobody");
+      return;
+    }
+    chmodSync(dir, 0o755);
+    chmodSync(join(dir, "shared"), 0o755);
+    const child = join(import.meta.dir, "support", "open-npy-child.ts");
+    const p = spawnSync(process.execPath, [child, path], { uid: 65534, gid: 65534, cwd: "/" });
+    expect(p.status).toBe(0);
+    expect(JSON.parse(p.stdout.toString())).toEqual({ length: ids.length, sum: idSum });
+  });
+
+  test("token arrays on a read-only mount can be trained on and scanned", async () => {
+    if (!isRoot) {
+      console.warn("skipped: a read-only tmpfs needs root (mount -t tmpfs; mount -o remount,ro)");
+      return;
+    }
+    const mnt = join(dir, "ro");
+    mkdirSync(mnt);
+    const mounted = spawnSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt]);
+    if (mounted.status !== 0) {
+      console.warn(`skipped: cannot mount a tmpfs here (${mounted.stderr.toString().trim()})`);
+      return;
+    }
+    try {
+      const f = fixture({ maxSteps: 4, evalEvery: 2, checkpointEvery: 4 });
+      writeNpy(join(mnt, "train.npy"), ids);
+      writeNpy(join(mnt, "val.npy"), ids.subarray(0, 1000));
+      expect(spawnSync("mount", ["-o", "remount,ro", mnt]).status).toBe(0);
+      const { data } = openNpy(join(mnt, "val.npy"));
+      expect(scanTokenArray(data, 24, "val.npy")).toEqual({ length: 1000, maxId: 23 });
+      const r = await run(f.preset, { train: join(mnt, "train.npy"), val: join(mnt, "val.npy") }, null);
+      expect(r.status).toBe("completed");
+      expect(r.step).toBe(4);
+    } finally {
+      spawnSync("umount", ["-l", mnt]); // lazy: the test's own mapping keeps the mount busy until collected
+    }
+  });
+});
