@@ -1,6 +1,7 @@
 // Generation loop against test doubles (no ONNX): greedy equals argmax chains, end-of-text stops without
-// being emitted, the context handed to the model is the last T ids, seeds replay, and UTF-8 characters
-// split across tokens stream out whole. The ONNX-backed path is covered in tests/e2e.test.ts.
+// being emitted, the context handed to the model is the last T ids (however long the run; nothing is sized
+// by max-tokens), seeds replay, and UTF-8 characters split across tokens stream out whole. The ONNX-backed
+// path is covered in tests/e2e.test.ts.
 import { describe, expect, test } from "bun:test";
 import { Rng } from "@cs336-ts/model";
 import { generate, generateText, type NextTokenModel } from "../src/inference/generate.ts";
@@ -49,6 +50,19 @@ describe("generate", () => {
       [13, 14, 15],
       [14, 15, 16],
     ]);
+  });
+
+  test("past 2T tokens the context is still exactly the last T ids", async () => {
+    const { model, contexts } = successorModel(50, 3);
+    const r = await generate(model, [10, 11, 12, 13, 14], { ...base, maxTokens: 20, rng: Rng.seeded(0) });
+    const all = [10, 11, 12, 13, 14, ...r.ids];
+    expect(contexts).toEqual(r.ids.map((_, i) => all.slice(2 + i, 5 + i)));
+  });
+
+  test("a huge max-tokens allocates nothing up front (the run stops at end-of-text)", async () => {
+    const { model } = successorModel(10, 4);
+    const r = await generate(model, [1], { ...base, maxTokens: 1e12, endOfText: 5, rng: Rng.seeded(0) });
+    expect(r).toEqual({ ids: [2, 3, 4], stoppedAt: "end-of-text" });
   });
 
   test("sampling replays for a seed and follows the temperature", async () => {

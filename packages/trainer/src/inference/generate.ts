@@ -60,20 +60,26 @@ export async function generate(
 ): Promise<GenerateResult> {
   validateGenerate(opts, model, promptIds);
   const T = model.contextLength;
-  // One buffer holding the prompt and everything sampled; each step hands the model its last T ids.
-  const all = new Int32Array(promptIds.length + opts.maxTokens);
-  all.set(promptIds);
-  let length = promptIds.length;
+  // The model only ever sees the last T ids, so only those are kept: a buffer of 2T whose last T - 1 ids
+  // move to the front when it is full. Nothing is sized by maxTokens, which may be huge.
+  const recent = new Int32Array(2 * T);
+  const prompt = promptIds.slice(-T);
+  recent.set(prompt);
+  let length = prompt.length;
   const ids: number[] = [];
   for (let step = 0; step < opts.maxTokens; step++) {
-    const context = all.subarray(Math.max(0, length - T), length);
+    const context = recent.subarray(Math.max(0, length - T), length);
     const logits = await model.lastLogits(context);
     if (logits.length !== model.vocabSize) {
       throw new Error(`the model returned ${logits.length} logits, expected vocabSize ${model.vocabSize}`);
     }
     const next = sampleToken(logits, opts, opts.rng);
     if (next === opts.endOfText) return { ids, stoppedAt: "end-of-text" };
-    all[length++] = next;
+    if (length === recent.length) {
+      recent.copyWithin(0, length - T + 1, length);
+      length = T - 1;
+    }
+    recent[length++] = next;
     ids.push(next);
     onToken?.(next);
   }
