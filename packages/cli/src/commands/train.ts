@@ -36,7 +36,7 @@ function describe(c: RunConfig): string {
   const params = parameterCount(model);
   const lines = [
     `model  ${JSON.stringify(model)}`,
-    `       ${(params / 1e6).toFixed(2)}M parameters, ${(c.maxSteps * c.batchSize * model.contextLength).toLocaleString("en-US")} tokens`,
+    `       ${(params / 1e6).toFixed(2)}M parameters, ${(c.maxSteps * c.batchSize * c.gradAccumSteps * model.contextLength).toLocaleString("en-US")} tokens`,
     ...Object.entries(rest).map(([k, v]) => `${k.padEnd(16)}${JSON.stringify(v)}`),
   ];
   return `resolved config (saved to ${runPaths(c.out).config} when training starts):\n  ${lines.join("\n  ")}\n`;

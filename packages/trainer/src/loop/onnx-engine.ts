@@ -1,6 +1,7 @@
 // The ONNX Runtime backend of the training loop: packages/model's host trainer over the K-step training graph
 // (forward, backward, clipping and AdamW in one Loop; one per graph-run length) and a forward-only loss graph
-// for validation, run through the model package's Session wrapper (cpu, or cuda with its install hint).
+// for validation, run through the model package's Session wrapper (cpu, or cuda with its install hint). With
+// gradient accumulation each step's x and y hold gradAccumSteps micro-batches of batchSize.
 // Leaves out: device-resident state (the Node binding copies outputs to the host; hence K steps per run).
 import {
   createTrainer,
@@ -44,7 +45,7 @@ export async function createOnnxEngine(c: RunConfig): Promise<TrainEngine> {
   const trainer = (k: number) => {
     let t = trainers.get(k);
     if (!t) {
-      t = createTrainer(c.model, hp, { k, batch: B, device: c.device, ...threads });
+      t = createTrainer(c.model, hp, { k, batch: B, gradAccumSteps: c.gradAccumSteps, device: c.device, ...threads });
       trainers.set(k, t);
     }
     return t;

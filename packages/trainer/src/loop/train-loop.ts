@@ -133,7 +133,7 @@ type Ran = StepOutput & { startElapsed: number; took: number; tokensPerSec: numb
 async function runSteps(run: Run, lrs: Float32Array): Promise<Ran> {
   const { c, o } = run;
   const k = lrs.length;
-  const { x, y } = getBatches(o.train, k, c.batchSize, T(c), run.rng);
+  const { x, y } = getBatches(o.train, k * c.gradAccumSteps, c.batchSize, T(c), run.rng); // [K, A, B, T]
   const started = run.now();
   const startElapsed = run.elapsed();
   const out = await o.engine.step(run.state, lrs, x, y);

@@ -3,7 +3,13 @@
 // parses flag values and generates the CLI's `train` flags and their help (CONFIG_FLAGS); and one validation
 // pass with messages that say how to fix the value. Presets in configs/*.json are partial RunConfigs; flags
 // override them field by field. Leaves out: architecture checks (resolveModelConfig).
-import { ConfigError, MODEL_DEFAULTS, type ModelConfig, resolveModelConfig } from "@cs336-ts/model";
+import {
+  ConfigError,
+  MODEL_DEFAULTS,
+  type ModelConfig,
+  type ModelConfigInput,
+  resolveModelConfig,
+} from "@cs336-ts/model";
 import type { Device } from "@cs336-ts/model/runtime";
 
 export { ConfigError };
@@ -17,9 +23,11 @@ export type TrainingConfig = {
   out: string;
   /** Tokenizer folder (vocab.json + merges.txt) whose sha256 the run records; null records none. */
   tokenizer: string | null;
-  /** Sequences per optimizer step (B). */
+  /** Sequences per micro-batch (B); an optimizer step sees batchSize * gradAccumSteps sequences. */
   batchSize: number;
-  /** Total optimizer steps; tokens seen = maxSteps * batchSize * contextLength. */
+  /** Micro-batches averaged into each optimizer step (gradient accumulation, A); memory is that of one. */
+  gradAccumSteps: number;
+  /** Total optimizer steps; tokens seen = maxSteps * batchSize * gradAccumSteps * contextLength. */
   maxSteps: number;
   /** Peak learning rate, reached at the end of warmup. */
   lrMax: number;
@@ -62,7 +70,7 @@ export type TrainingConfig = {
 export type RunConfig = { model: ModelConfig } & TrainingConfig;
 
 /** A preset or checkpoint config before defaults: any subset of fields. */
-export type RunConfigInput = { model?: Partial<ModelConfig> } & Partial<TrainingConfig>;
+export type RunConfigInput = { model?: ModelConfigInput } & Partial<TrainingConfig>;
 
 export const TRAINING_DEFAULTS: Readonly<TrainingConfig> = Object.freeze({
   train: "data/tinystories/train.npy",
@@ -70,6 +78,7 @@ export const TRAINING_DEFAULTS: Readonly<TrainingConfig> = Object.freeze({
   out: "runs/default",
   tokenizer: null,
   batchSize: 32,
+  gradAccumSteps: 1,
   maxSteps: 1000,
   lrMax: 1e-3,
   lrMin: 1e-4,
@@ -91,7 +100,7 @@ export const TRAINING_DEFAULTS: Readonly<TrainingConfig> = Object.freeze({
   threads: 0,
 });
 
-type Kind = "int" | "number" | "string" | "path?" | "bool" | { choices: readonly string[] };
+type Kind = "int" | "int|auto" | "number" | "string" | "path?" | "bool" | { choices: readonly string[] };
 
 /** One settable field: where it lives, its flag and how to parse it. */
 type FieldDef = { key: string; model: boolean; flag: string; kind: Kind; help: string };
@@ -104,7 +113,7 @@ const MODEL_FIELDS: [keyof ModelConfig, Kind, string][] = [
   ["dModel", "int", "residual width"],
   ["numLayers", "int", "Transformer blocks"],
   ["numHeads", "int", "attention heads (must divide d-model)"],
-  ["dFf", "int", "feed-forward hidden width"],
+  ["dFf", "int|auto", "feed-forward hidden width; auto: 8/3·d-model to a multiple of 64 (SwiGLU), 3/2 of that (SiLU)"],
   ["ropeTheta", "number", "RoPE base"],
   ["norm", { choices: ["pre", "post", "none"] }, "RMSNorm placement"],
   ["positional", { choices: ["rope", "none"] }, "positional encoding"],
@@ -118,7 +127,8 @@ const TRAINING_FIELDS: [keyof TrainingConfig, Kind, string][] = [
   ["val", "path?", "validation token array (.npy); 'none' to skip validation"],
   ["out", "string", "run folder"],
   ["tokenizer", "path?", "tokenizer folder (vocab.json + merges.txt) to record the hash of"],
-  ["batchSize", "int", "sequences per step"],
+  ["batchSize", "int", "sequences per micro-batch (per step without accumulation)"],
+  ["gradAccumSteps", "int", "micro-batches averaged into each optimizer step"],
   ["maxSteps", "int", "total optimizer steps"],
   ["lrMax", "number", "peak learning rate"],
   ["lrMin", "number", "final learning rate"],
@@ -179,6 +189,11 @@ function parseFieldValue(field: FieldDef, raw: string): unknown {
   const k = field.kind;
   const bad = (what: string) => new ConfigError(`--${field.flag} must be ${what}, got "${raw}"`);
   if (k === "string") return raw;
+  if (k === "int|auto") {
+    if (raw === "auto") return raw;
+    if (!Number.isSafeInteger(Number(raw)) || raw.trim() === "") throw bad('an integer or "auto"');
+    return Number(raw);
+  }
   if (k === "path?") return raw === "none" || raw === "" ? null : raw;
   if (k === "bool") {
     if (raw === "true" || raw === "false") return raw === "true";
@@ -211,7 +226,7 @@ export function configFromFlags(values: ReadonlyMap<string, unknown>): RunConfig
 /** Layers overrides (later wins) onto defaults, validates everything once, and returns a RunConfig. */
 export function resolveRunConfig(...layers: RunConfigInput[]): RunConfig {
   const known = new Set<string>(["model", ...Object.keys(TRAINING_DEFAULTS)]);
-  const modelIn: Partial<ModelConfig> = {};
+  const modelIn: ModelConfigInput = {};
   const trainIn: Record<string, unknown> = {};
   for (const layer of layers) {
     for (const [key, value] of Object.entries(layer)) {
@@ -251,6 +266,7 @@ function validateTraining(t: TrainingConfig): void {
     if (t[key] !== null && typeof t[key] !== "string") throw new ConfigError(`${flag(key)} must be a path or null`);
   }
   int("batchSize", 1);
+  int("gradAccumSteps", 1);
   int("maxSteps", 1);
   int("warmupSteps", 0);
   int("stepsPerRun", 1);
@@ -290,9 +306,9 @@ export function cosineCycle(c: RunConfig): number {
   return c.cosineSteps ?? c.maxSteps;
 }
 
-/** Tokens processed per optimizer step. */
+/** Tokens processed per optimizer step (every micro-batch of it). */
 export function tokensPerStep(c: RunConfig): number {
-  return c.batchSize * c.model.contextLength;
+  return c.batchSize * c.gradAccumSteps * c.model.contextLength;
 }
 
 /** Model fields that differ between two configs, as "field: a -> b" (empty when the shapes agree). */
