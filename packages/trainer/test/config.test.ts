@@ -79,6 +79,18 @@ describe("resolveRunConfig", () => {
     expect(() => parsePreset("[1]", "x.json")).toThrow(/x\.json must hold a JSON object/);
     expect(() => readPreset("configs/nope.json")).toThrow(/config file configs\/nope\.json not found/);
   });
+
+  test("presets: a number beyond float64 (1e999 parses as Infinity) is named as written, not as null", () => {
+    expect(() => parsePreset('{ "lrMax": 1e999 }', "x.json")).toThrow(
+      /x\.json: lrMax must be a finite number, got 1e999/,
+    );
+    expect(() => parsePreset('{ "model": { "ropeTheta": -2E+400 } }', "x.json")).toThrow(
+      /x\.json: model\.ropeTheta must be a finite number, got -2E\+400/,
+    );
+    expect(() => resolveRunConfig({ lrMax: Number.POSITIVE_INFINITY })).toThrow(
+      /lrMax \(--lr-max\) must be a positive number, got Infinity/,
+    );
+  });
 });
 
 describe("shipped presets", () => {

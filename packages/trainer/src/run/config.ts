@@ -245,18 +245,21 @@ export function resolveRunConfig(...layers: RunConfigInput[]): RunConfig {
   return { model, ...t };
 }
 
+/** A value as the user wrote it: JSON, except numbers, whose NaN and Infinity JSON.stringify prints as null. */
+const show = (v: unknown) => (typeof v === "number" ? String(v) : JSON.stringify(v));
+
 function validateTraining(t: TrainingConfig): void {
   const flag = (key: string) => `${key} (--${FIELDS.find((f) => !f.model && f.key === key)?.flag})`;
   const int = (key: keyof TrainingConfig, min: number) => {
     const v = t[key];
     if (!(typeof v === "number" && Number.isSafeInteger(v) && v >= min)) {
-      throw new ConfigError(`${flag(key)} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+      throw new ConfigError(`${flag(key)} must be an integer >= ${min}, got ${show(v)}`);
     }
   };
   const num = (key: keyof TrainingConfig, ok: (v: number) => boolean, what: string) => {
     const v = t[key];
     if (!(typeof v === "number" && Number.isFinite(v) && ok(v))) {
-      throw new ConfigError(`${flag(key)} must be ${what}, got ${JSON.stringify(v)}`);
+      throw new ConfigError(`${flag(key)} must be ${what}, got ${show(v)}`);
     }
   };
   for (const key of ["train", "out"] as const) {
@@ -297,7 +300,7 @@ function validateTraining(t: TrainingConfig): void {
     );
   }
   if (t.device !== "cpu" && t.device !== "cuda") {
-    throw new ConfigError(`device (--device) must be "cpu" or "cuda", got ${JSON.stringify(t.device)}`);
+    throw new ConfigError(`device (--device) must be "cpu" or "cuda", got ${show(t.device)}`);
   }
 }
 
@@ -330,7 +333,24 @@ export function parsePreset(text: string, source: string): RunConfigInput {
     throw new ConfigError(`${source} must hold a JSON object of config fields`);
   }
   const { $comment: _, ...fields } = value as Record<string, unknown>;
+  rejectNonFinite(fields, text, source, "");
   return fields as RunConfigInput;
+}
+
+/**
+ * JSON.parse reads a number beyond float64's range (1e999) as Infinity, which every later message would show
+ * as JSON's `null`: refuse it here, quoting the number as the file writes it.
+ */
+function rejectNonFinite(value: unknown, text: string, source: string, at: string): void {
+  if (typeof value === "number" && !Number.isFinite(value)) {
+    const key = (at.split(".").at(-1) ?? "").replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const literals = [...text.matchAll(new RegExp(`"${key}"\\s*:\\s*(-?[0-9][0-9.eE+-]*)`, "g"))].map((m) => m[1]);
+    const written = literals.find((l) => l !== undefined && !Number.isFinite(Number(l))) ?? String(value);
+    throw new ConfigError(`${source}: ${at} must be a finite number, got ${written}`);
+  }
+  if (typeof value === "object" && value !== null) {
+    for (const [k, v] of Object.entries(value)) rejectNonFinite(v, text, source, at === "" ? k : `${at}.${k}`);
+  }
 }
 
 function near(key: string, keys: string[]): string {
