@@ -1,7 +1,9 @@
 // Adapters for the trainer area (see tests/adapters.ts): get_batch and checkpoint save/load, each a thin
-// conversion onto packages/trainer (getBatch with a seeded Rng; the safetensors checkpoint format).
-import { type ParamMap, resolveModelConfig, Rng } from "@cs336-ts/model";
-import { getBatch, loadCheckpoint, saveCheckpoint } from "@cs336-ts/trainer";
+// conversion: getBatch with a seeded Rng, and the model package's state file, which like CS336's
+// save_checkpoint holds any named tensors with their AdamW state (the trainer's run checkpoints are stricter).
+import { readFileSync } from "node:fs";
+import { decodeStateFile, encodeStateFile, Rng } from "@cs336-ts/model";
+import { getBatch, writeFileAtomic } from "@cs336-ts/trainer";
 import type { IntTensor, ModelConfig, Weights } from "../adapters.ts";
 
 export function runGetBatch(
@@ -14,9 +16,6 @@ export function runGetBatch(
   return { x: { data: b.x, shape: [batchSize, contextLength] }, y: { data: b.y, shape: [batchSize, contextLength] } };
 }
 
-const toParams = (w: Weights): ParamMap =>
-  Object.fromEntries(Object.entries(w).map(([k, t]) => [k, { data: t.data, shape: t.shape }]));
-
 export async function runSaveCheckpoint(
   config: ModelConfig,
   weights: Weights,
@@ -24,15 +23,10 @@ export async function runSaveCheckpoint(
   iteration: number,
   path: string,
 ): Promise<void> {
-  saveCheckpoint(path, {
-    model: resolveModelConfig(config),
-    state: { params: toParams(weights), m: toParams(adam.m), v: toParams(adam.v), step: adam.step },
-    iteration,
-    rng: null,
-    config: null,
-    elapsedSeconds: 0,
-    valLoss: null,
-  });
+  writeFileAtomic(
+    path,
+    encodeStateFile({ tensors: weights, m: adam.m, v: adam.v, step: adam.step, iteration, config }),
+  );
 }
 
 export async function runLoadCheckpoint(path: string): Promise<{
@@ -41,11 +35,11 @@ export async function runLoadCheckpoint(path: string): Promise<{
   adam: { m: Weights; v: Weights; step: number };
   iteration: number;
 }> {
-  const ck = loadCheckpoint(path);
+  const s = decodeStateFile(readFileSync(path), path);
   return {
-    config: ck.model,
-    weights: ck.state.params,
-    adam: { m: ck.state.m, v: ck.state.v, step: ck.state.step },
-    iteration: ck.iteration,
+    config: s.config as ModelConfig,
+    weights: s.tensors,
+    adam: { m: s.m, v: s.v, step: s.step },
+    iteration: s.iteration,
   };
 }

@@ -58,6 +58,7 @@ export {
   SafetensorsError,
   writeSafetensors,
 } from "./io/safetensors.ts";
+export { decodeStateFile, encodeStateFile, type StateFile, StateFileError } from "./io/state-file.ts";
 export { ADAMW_DEFAULTS, type AdamwHyper, validateAdamw } from "./optim/adamw.ts";
 export { type CosineSchedule, cosineLr, scheduleSlice, validateSchedule } from "./optim/schedule.ts";
 export { Rng, type RngState } from "./random.ts";
