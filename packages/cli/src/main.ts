@@ -1,6 +1,7 @@
 #!/usr/bin/env bun
-// `bun run cli <command> [flags]`: dispatches to a command module. Errors become one clear line and exit 2;
-// DEBUG=1 adds the stack trace.
+// `bun run cli <command> [flags]`: dispatches to a command module; `help [command]` and `--version` answer
+// here. Errors become one clear line and exit 2; DEBUG=1 adds the stack trace.
+import pkg from "../package.json" with { type: "json" };
 import { commandHelp } from "./command.ts";
 import { commands } from "./commands/index.ts";
 import { UsageError } from "./flags.ts";
@@ -8,11 +9,16 @@ import { UsageError } from "./flags.ts";
 function topHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length), 4) + 2;
   const rows = commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`).join("\n");
-  return `usage: bun run cli <command> [flags]\n\ncommands:\n${rows}\n\nRun \`bun run cli <command> --help\` for a command's flags.\n`;
+  return `usage: bun run cli <command> [flags]\n\ncommands:\n${rows}\n\nRun \`bun run cli help <command>\` (or \`<command> --help\`) for a command's flags; \`--version\` prints the version.\n`;
 }
 
 async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  if (argv[0] === "--version" || argv[0] === "-v") {
+    process.stdout.write(`cs336 ${pkg.version}\n`);
+    return 0;
+  }
+  // `help train` is `train --help`.
+  const [name, ...rest] = argv[0] === "help" && argv.length > 1 ? [argv[1]!, "--help"] : argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     process.stdout.write(topHelp());
     return name === undefined ? 2 : 0;
