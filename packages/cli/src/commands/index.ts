@@ -26,6 +26,11 @@ export const commands: CommandEntry[] = [
     load: async () => (await import("./encode.ts")).default,
   },
   {
+    name: "account",
+    summary: "parameters, FLOPs, memory and training time of a model (CS336 accounting)",
+    load: async () => (await import("./account.ts")).default,
+  },
+  {
     name: "train",
     summary: "train a Transformer LM on token arrays",
     load: async () => (await import("./train.ts")).default,
