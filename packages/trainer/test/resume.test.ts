@@ -10,7 +10,7 @@ import { manualInterrupt } from "../src/loop/interrupt.ts";
 import { planRun, runTraining } from "../src/loop/run-training.ts";
 import { readMetrics } from "../src/run/metrics.ts";
 import { checkpointPath, latestCheckpoint, listCheckpoints, runPaths } from "../src/run/run-dir.ts";
-import { fixture, run } from "./support/loop-fixture.ts";
+import { fixture, run, V } from "./support/loop-fixture.ts";
 import { toyEngine } from "./support/toy-engine.ts";
 
 const trainLosses = (out: string) =>
@@ -19,10 +19,13 @@ const valLosses = (out: string) =>
   readMetrics(runPaths(out).metrics).flatMap((r) => (r.kind === "val" ? [[r.step, r.valLoss]] : []));
 
 /** A stand-in tokenizer folder: only its two files' bytes matter to the run's sha256. */
+/** vocab.json of a stand-in tokenizer with the fixture model's vocabulary size (train refuses any other). */
+const VOCAB = JSON.stringify(Object.fromEntries(Array.from({ length: V }, (_, id) => [`t${id}`, id])));
+
 function tokenizerDir(parent: string, name: string, merges: string): string {
   const dir = join(parent, name);
   mkdirSync(dir);
-  writeFileSync(join(dir, "vocab.json"), '{"a": 0}');
+  writeFileSync(join(dir, "vocab.json"), VOCAB);
   writeFileSync(join(dir, "merges.txt"), merges);
   return dir;
 }
@@ -124,7 +127,7 @@ describe("resume", () => {
     const t2 = tokenizerDir(a.dir, "tok2", "b a\n");
     await run(a.preset, { maxSteps: 10, tokenizer: t1 }, null);
     const info = JSON.parse(readFileSync(runPaths(a.out).info, "utf8"));
-    const expected = new Bun.CryptoHasher("sha256").update('{"a": 0}').update("a b\n").digest("hex");
+    const expected = new Bun.CryptoHasher("sha256").update(VOCAB).update("a b\n").digest("hex");
     expect(info.tokenizerSha256).toBe(expected);
     expect(info.fromStep).toBe(0);
     await run(a.preset, { maxSteps: 20, tokenizer: t1 }, "auto");

@@ -2,9 +2,22 @@
 // until writeSync has taken every byte (a full disk shows first as a short write), fsync the file, rename it
 // over the destination, then fsync the folder so the rename itself survives a crash. A failure removes the
 // temporary file and throws an AtomicWriteError naming the destination; the old file, if any, is untouched.
+// Logs that grow (metrics.jsonl) are appended a whole record at a time instead (openAppendFile). A writer
+// killed with -9 leaves its `.tmp-<pid>` file; removeStaleTempFiles clears those of dead processes.
 // Leaves out: locking (two writers of one path each publish a whole file; the last rename wins).
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
-import { dirname } from "node:path";
+import {
+  closeSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from "node:fs";
+import { dirname, join } from "node:path";
 
 export class AtomicWriteError extends Error {
   override name = "AtomicWriteError";
@@ -124,4 +137,90 @@ export function writeFileAtomic(path: string, bytes: Uint8Array): void {
   const file = openAtomicFile(path);
   file.write(bytes);
   file.commit();
+}
+
+/** A file that only grows, a whole record at a time: a failed append leaves the file as it was before it. */
+export type AppendFile = {
+  readonly path: string;
+  /** Appends all of `bytes` or nothing (a short write is cut back off) and throws an AtomicWriteError. */
+  append(bytes: Uint8Array): void;
+  /** fsync: every record appended so far survives a crash. */
+  sync(): void;
+  close(): void;
+};
+
+export function openAppendFile(path: string): AppendFile {
+  let fd: number | null;
+  try {
+    fd = openSync(path, "a");
+  } catch (e) {
+    throw new AtomicWriteError(path, e);
+  }
+  const open = () => {
+    if (fd === null) throw new AtomicWriteError(path, new Error("the file is already closed"));
+    return fd;
+  };
+  return {
+    path,
+    append(bytes) {
+      const f = open();
+      const before = fstatSync(f).size;
+      try {
+        writeAll(f, bytes, null);
+      } catch (e) {
+        try {
+          ftruncateSync(f, before);
+        } catch {}
+        throw new AtomicWriteError(path, e);
+      }
+    },
+    sync() {
+      try {
+        fsyncSync(open());
+      } catch (e) {
+        throw e instanceof AtomicWriteError ? e : new AtomicWriteError(path, e);
+      }
+    },
+    close() {
+      if (fd !== null) closeSync(fd);
+      fd = null;
+    },
+  };
+}
+
+const TEMP_NAME = /\.tmp-(\d+)$/;
+
+/** Whether a process with this id runs on this machine (EPERM: it does, owned by someone else). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code === "EPERM";
+  }
+}
+
+/**
+ * Removes the temporary files (`NAME.tmp-<pid>`) in `dir` whose writer is no longer running — what a writer
+ * killed with -9 leaves behind, as large as the file it was writing. Returns what it removed.
+ */
+export function removeStaleTempFiles(dir: string): { path: string; bytes: number }[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: { path: string; bytes: number }[] = [];
+  for (const name of names) {
+    const pid = Number(TEMP_NAME.exec(name)?.[1] ?? Number.NaN);
+    if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid || processAlive(pid)) continue;
+    const path = join(dir, name);
+    try {
+      const bytes = statSync(path).size;
+      rmSync(path);
+      removed.push({ path, bytes });
+    } catch {}
+  }
+  return removed;
 }

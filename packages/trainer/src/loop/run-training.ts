@@ -1,6 +1,7 @@
 // Setting up a training run: resolve the config (preset, then flags; a checkpoint's config when resuming
 // without a preset), find and validate the checkpoint to resume, refuse a different architecture, open and
-// check the token arrays (ids within the vocabulary, long enough for a window), prepare the run folder, then
+// check the token arrays (ids within the vocabulary, long enough for a window) and the tokenizer (vocabulary
+// size, and on resume its hash), lock and prepare the run folder (clearing temp files of killed runs), then
 // hand everything to trainLoop. Every failure here happens before any training time is spent.
 // Leaves out: the engine itself (passed in as a factory).
 import { existsSync, readFileSync, statSync } from "node:fs";
@@ -19,9 +20,10 @@ import { checkBatchable } from "../data/batch.ts";
 import { openNpy, type TokenArray } from "../data/npy.ts";
 import { scanTokenArray } from "../data/validate.ts";
 import { type LoopResult, trainLoop } from "./train-loop.ts";
-import type { EngineFactory } from "./engine.ts";
+import type { EngineFactory, TrainEngine } from "./engine.ts";
 import { type Interrupt, installInterrupt } from "./interrupt.ts";
-import { openMetrics } from "../run/metrics.ts";
+import { removeStaleTempFiles } from "../io/atomic-file.ts";
+import { type MetricsLog, openMetrics } from "../run/metrics.ts";
 import { createProgress } from "./progress.ts";
 import {
   dropCheckpointsAfter,
@@ -30,8 +32,15 @@ import {
   prepareRunDir,
   type RunInfo,
   runPaths,
-  tokenizerHash,
 } from "../run/run-dir.ts";
+import { lockRunFolder } from "../run/run-lock.ts";
+import {
+  checkVocabSize,
+  OVERRIDE_FLAG,
+  TokenizerMismatchError,
+  tokenizerHash,
+  tokenizerVocabSize,
+} from "../run/tokenizer-match.ts";
 
 export type RunPlan = { config: RunConfig; resume: Checkpoint | null; resumePath: string | null; notes: string[] };
 
@@ -123,41 +132,21 @@ function openTokens(path: string, config: RunConfig, flag: string): TokenArray {
 
 export type RunOutcome = LoopResult & { info: RunInfo };
 
-/** Runs a planned training run to completion, interruption or divergence. */
-export async function runTraining(
-  plan: RunPlan,
-  o: {
-    engineFactory: EngineFactory;
-    argv: string[];
-    stderr: { write(s: string): void; isTTY: boolean };
-    interrupt?: Interrupt;
-  },
-): Promise<RunOutcome> {
+export type RunOptions = {
+  engineFactory: EngineFactory;
+  argv: string[];
+  stderr: { write(s: string): void; isTTY: boolean };
+  interrupt?: Interrupt;
+  /** Train with a tokenizer whose vocabulary size or hash does not match (a warning instead of an error). */
+  allowTokenizerMismatch?: boolean;
+};
+
+/**
+ * Runs a planned training run to completion, interruption or divergence. The run folder is locked first;
+ * anything that fails before the folder is prepared leaves it as it was (a folder this call created goes).
+ */
+export async function runTraining(plan: RunPlan, o: RunOptions): Promise<RunOutcome> {
   const { config } = plan;
-  const train = openTokens(config.train, config, "--train");
-  const val = config.val ? openTokens(config.val, config, "--val") : null;
-  const previous = plan.resume ? readPreviousInfo(config.out) : null;
-  const tokenizerSha256 = config.tokenizer ? tokenizerHash(config.tokenizer) : null;
-  if (previous?.tokenizerSha256 && tokenizerSha256 && tokenizerSha256 !== previous.tokenizerSha256) {
-    throw new ConfigError(
-      `the tokenizer in ${config.tokenizer} differs from the one this run started with (sha256 ` +
-        `${previous.tokenizerSha256.slice(0, 12)}…); resume with the same tokenizer and data`,
-    );
-  }
-  // The engine compiles first, so a missing CUDA provider (or a graph error) leaves no run folder behind.
-  const engine = await o.engineFactory(config);
-  let info: RunInfo;
-  try {
-    info = prepareRunDir(
-      config,
-      o.argv,
-      tokenizerSha256,
-      plan.resume ? { fromStep: plan.resume.iteration, previous } : null,
-    );
-  } catch (e) {
-    await engine.dispose?.();
-    throw e;
-  }
   const progress = createProgress({
     totalSteps: config.maxSteps,
     startStep: plan.resume?.iteration ?? 0,
@@ -165,16 +154,35 @@ export async function runTraining(
     isTTY: o.stderr.isTTY,
     write: (s) => o.stderr.write(s),
   });
-  const dropped = plan.resume ? dropCheckpointsAfter(config.out, plan.resume.iteration) : [];
-  if (dropped.length > 0) {
-    progress.note(
-      `resuming at step ${plan.resume?.iteration} abandons the later checkpoints of this folder; deleted ` +
-        `${dropped.map((p) => basename(p)).join(", ")} (resume into another --out to keep a run's later checkpoints)`,
-    );
-  }
-  const interrupt = o.interrupt ?? installInterrupt((m) => progress.note(m));
+  const note = (m: string) => progress.note(m);
+  const lock = lockRunFolder(config.out, note);
+  const interrupt = o.interrupt ?? installInterrupt(note);
+  let engine: TrainEngine | undefined;
+  let metrics: MetricsLog | undefined;
+  let info: RunInfo | undefined;
   try {
-    const metrics = openMetrics(runPaths(config.out).metrics, plan.resume?.iteration ?? null);
+    removeKilledRunTemps(config.out, note);
+    const train = openTokens(config.train, config, "--train");
+    const val = config.val ? openTokens(config.val, config, "--val") : null;
+    const previous = plan.resume ? readPreviousInfo(config.out) : null;
+    const tokenizerSha256 = checkRunTokenizer(plan, previous, o.allowTokenizerMismatch === true, note);
+    // The engine compiles before the folder is prepared, so a missing CUDA provider (or a graph error)
+    // leaves no run folder behind.
+    engine = await o.engineFactory(config);
+    info = prepareRunDir(
+      config,
+      o.argv,
+      tokenizerSha256,
+      plan.resume ? { fromStep: plan.resume.iteration, previous } : null,
+    );
+    const dropped = plan.resume ? dropCheckpointsAfter(config.out, plan.resume.iteration) : [];
+    if (dropped.length > 0) {
+      note(
+        `resuming at step ${plan.resume?.iteration} abandons the later checkpoints of this folder; deleted ` +
+          `${dropped.map((p) => basename(p)).join(", ")} (resume into another --out to keep a run's later checkpoints)`,
+      );
+    }
+    metrics = openMetrics(runPaths(config.out).metrics, plan.resume?.iteration ?? null);
     const result = await trainLoop({
       config,
       engine,
@@ -185,13 +193,62 @@ export async function runTraining(
       metrics,
       progress,
       interrupt,
+      tokenizerSha256,
     });
-    progress.done();
     return { ...result, info };
+  } catch (e) {
+    if (info === undefined) lock.abandon();
+    throw e;
   } finally {
+    progress.done();
+    metrics?.close?.();
     interrupt.dispose();
-    await engine.dispose?.();
+    await engine?.dispose?.();
+    lock.release();
   }
+}
+
+/** Temporary files of writers killed with -9 (each as large as the checkpoint it was writing). */
+function removeKilledRunTemps(out: string, note: (m: string) => void): void {
+  for (const dir of [out, runPaths(out).checkpoints]) {
+    for (const t of removeStaleTempFiles(dir)) {
+      note(`removed ${t.path} (${(t.bytes / 2 ** 20).toFixed(1)} MiB), a temporary file left by a killed process`);
+    }
+  }
+}
+
+/**
+ * The run's tokenizer hash (null without --tokenizer), once its vocabulary size matches the model's and, on
+ * resume, its hash matches the one the run started with; either mismatch is refused unless allowed.
+ */
+function checkRunTokenizer(
+  plan: RunPlan,
+  previous: RunInfo | null,
+  allow: boolean,
+  note: (m: string) => void,
+): string | null {
+  const dir = plan.config.tokenizer;
+  if (!dir) return null;
+  const sha = tokenizerHash(dir);
+  const size = tokenizerVocabSize(dir);
+  const warning = checkVocabSize(dir, { tokenizer: size, model: plan.config.model.vocabSize }, allow, {
+    model: "the model's vocab size (--vocab-size) is",
+    fix: plan.resume ? "resume with the run's tokenizer" : `set --vocab-size ${size}`,
+  });
+  if (warning) note(warning);
+  const started = plan.resume?.tokenizerSha256 ?? previous?.tokenizerSha256 ?? null;
+  if (started && sha !== started) {
+    const message =
+      `the tokenizer in ${dir} differs from the one this run started with (sha256 ${started.slice(0, 12)}…, now ` +
+      `${sha.slice(0, 12)}…)`;
+    if (!allow) {
+      throw new TokenizerMismatchError(
+        `${message}; resume with the same tokenizer and data, or ${OVERRIDE_FLAG} to use this one anyway`,
+      );
+    }
+    note(`warning: ${message}; going on because of ${OVERRIDE_FLAG}`);
+  }
+  return sha;
 }
 
 function readPreviousInfo(out: string): RunInfo | null {

@@ -2,7 +2,9 @@
 // rates → K optimizer steps in one graph run → log → evaluate and keep the best → checkpoint → stop. Batches
 // come from one seeded generator whose state goes into every checkpoint (a resumed run continues bit for
 // bit); validation uses fixed batches. A non-finite loss, state or validation loss stops the run without
-// saving it; an interrupt saves first. Every way out is built by finish(). Leaves out: setup (run-training.ts).
+// saving it; an interrupt saves first. Every way out is built by finish(), and a file that cannot be written
+// (a full disk) by writeFailure(), which points at the checkpoint left intact. Leaves out: setup
+// (run-training.ts).
 import { basename, resolve } from "node:path";
 import {
   type CosineSchedule,
@@ -14,14 +16,14 @@ import {
 } from "@cs336-ts/model";
 import { type Batch, getBatch, getBatches } from "../data/batch.ts";
 import type { TokenArray } from "../data/npy.ts";
-import { writeFileAtomic } from "../io/atomic-file.ts";
+import { AtomicWriteError, writeFileAtomic } from "../io/atomic-file.ts";
 import { type Checkpoint, saveCheckpoint } from "../run/checkpoint.ts";
 import { cosineCycle, type RunConfig, tokensPerStep } from "../run/config.ts";
 import type { MetricsLog } from "../run/metrics.ts";
 import { renderCurves } from "../run/plot.ts";
-import { bestValLoss, checkpointPath, pruneCheckpoints, runPaths } from "../run/run-dir.ts";
+import { bestValLoss, checkpointPath, latestCheckpoint, pruneCheckpoints, runPaths } from "../run/run-dir.ts";
 import type { StepOutput, TrainEngine } from "./engine.ts";
-import type { Interrupt } from "./interrupt.ts";
+import type { Interrupt, StopReason } from "./interrupt.ts";
 import type { Progress } from "./progress.ts";
 
 export type LoopOptions = {
@@ -35,6 +37,8 @@ export type LoopOptions = {
   metrics: MetricsLog;
   progress: Progress;
   interrupt: Interrupt;
+  /** The run's tokenizer sha256, recorded in every checkpoint (generate and eval check it). */
+  tokenizerSha256?: string | null;
   /** Seconds on a monotonic clock (tests pass a fake one). */
   now?: () => number;
 };
@@ -48,7 +52,14 @@ export type LoopResult = {
   /** The last validation loss measured, if any. */
   valLoss: number | null;
   message: string;
+  /** For "interrupted": what asked the run to stop (null: a stand-in interrupt, read as Ctrl-C). */
+  stoppedBy?: StopReason | null;
 };
+
+/** A file of the run could not be written (a full disk); the message names it and the checkpoint to resume. */
+export class RunWriteError extends Error {
+  override name = "RunWriteError";
+}
 
 /** Independent generator streams derived from the run's seed (initialization, batches, validation). */
 export function streamRng(seed: number, stream: 0 | 1 | 2): Rng {
@@ -202,12 +213,15 @@ function snapshot(run: Run, valLoss: number | null): Checkpoint {
     config: c,
     elapsedSeconds: run.elapsed(),
     valLoss,
+    ...(run.o.tokenizerSha256 ? { tokenizerSha256: run.o.tokenizerSha256 } : {}),
   };
 }
 
 /** A periodic checkpoint (the last keepLast are kept): the point a resume starts from. */
 function save(run: Run, valLoss: number | null): void {
   const path = checkpointPath(run.c.out, run.step);
+  // The log on disk reaches the checkpoint: a resume cuts it back to this step, never short of it.
+  run.o.metrics.sync?.();
   saveCheckpoint(path, snapshot(run, valLoss));
   pruneCheckpoints(run.c.out, run.c.keepLast);
   run.lastCheckpoint = path;
@@ -244,11 +258,31 @@ function finish(run: Run, status: LoopResult["status"], cause = ""): LoopResult 
   writeCurves(run);
   const { step } = run;
   const tokens = (step * tokensPerStep(run.c)).toLocaleString("en-US");
+  const stoppedBy = run.o.interrupt.reason?.() ?? null;
+  const by = stoppedBy === null || stoppedBy === "SIGINT" ? "" : ` (${stoppedBy})`;
   const message =
     status === "interrupted"
-      ? `interrupted at step ${step}; saved ${kept} (continue with --resume auto)`
+      ? `interrupted${by} at step ${step}; saved ${kept} (continue with --resume auto)`
       : `done: ${step} steps, ${tokens} tokens in ${run.elapsed().toFixed(1)} s`;
-  return { status, step, checkpoint: kept, valLoss, message };
+  return { status, step, checkpoint: kept, valLoss, message, ...(status === "interrupted" ? { stoppedBy } : {}) };
+}
+
+const WHY: Record<string, string> = {
+  ENOSPC: "the disk is full",
+  EDQUOT: "the disk quota is used up",
+  EFBIG: "the file size limit is reached",
+};
+
+/** A run file that could not be written: what and why, and that the last checkpoint is whole. */
+function writeFailure(run: Run, e: AtomicWriteError): RunWriteError {
+  const why = e.code && WHY[e.code] ? ` (${WHY[e.code]})` : "";
+  const kept = run.lastCheckpoint;
+  const resume = kept && latestCheckpoint(run.c.out) === kept ? "--resume auto" : `--resume ${kept}`;
+  const pointer = kept
+    ? `Training stopped at step ${run.step}; the last checkpoint, ${kept} (step ${Math.max(run.lastSavedStep, 0)}), ` +
+      `is intact: free some space and continue with ${resume}.`
+    : `Training stopped at step ${run.step}, before its first checkpoint: free some space and start again.`;
+  return new RunWriteError(`${e.message}${why}. ${pointer}`, { cause: e });
 }
 
 const lossCause = (run: Run, ran: Ran, lrs: Float32Array, bad: number) =>
@@ -261,8 +295,16 @@ const stateCause = (run: Run, lrs: Float32Array) =>
   `(lr ${lrs.at(-1)!.toExponential(2)}); lower the learning rate (--lr-max, now ${run.c.lrMax}).`;
 
 export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
-  const c = o.config;
   const run = startRun(o);
+  try {
+    return await loop(run);
+  } catch (e) {
+    throw e instanceof AtomicWriteError ? writeFailure(run, e) : e;
+  }
+}
+
+async function loop(run: Run): Promise<LoopResult> {
+  const { c, o } = run;
   if (!o.resume && run.valBatches.length > 0) await evaluate(run);
   while (run.step < c.maxSteps) {
     const lrs = scheduleSlice(scheduleOf(c), run.step, chunkEnd(c, run.step) - run.step);

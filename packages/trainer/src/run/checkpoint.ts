@@ -1,6 +1,7 @@
 // Checkpoints: one safetensors file holding the weights under their CS336 names, AdamW's moments as
 // `m.<name>` / `v.<name>`, and in `__metadata__` the format version, the step, AdamW's step count, the data
-// generator's state, the model and run configs (JSON) and a sha256 of the tensor bytes. Written atomically
+// generator's state, the model and run configs (JSON), the tokenizer's sha256 (when the run names one) and a
+// sha256 of the tensor bytes. Written atomically
 // (io/atomic-file.ts); the loader names exactly what is wrong with a corrupt, truncated or foreign file.
 // Leaves out: retention (run-dir.ts) and sharding (one file is fine up to a few GB).
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
@@ -35,6 +36,8 @@ export type Checkpoint = {
   elapsedSeconds: number;
   /** Validation loss at this step, when one was measured. */
   valLoss: number | null;
+  /** sha256 of the run's tokenizer folder (run/tokenizer-match.ts), when the run names one. */
+  tokenizerSha256?: string | null;
 };
 
 export class CheckpointError extends Error {
@@ -82,6 +85,7 @@ function encodeCheckpoint(ck: Checkpoint): Uint8Array {
   if (ck.rng) metadata.rng_state = JSON.stringify(ck.rng);
   if (ck.config) metadata.run_config = JSON.stringify(ck.config);
   if (ck.valLoss !== null) metadata.val_loss = String(ck.valLoss);
+  if (ck.tokenizerSha256) metadata.tokenizer_sha256 = ck.tokenizerSha256;
   return writeSafetensors(tensors, metadata);
 }
 
@@ -168,6 +172,7 @@ function decodeCheckpoint(bytes: Uint8Array, source: string): Checkpoint {
     config: (json("run_config") as RunConfig | null) ?? null,
     elapsedSeconds: Number.isFinite(elapsed) ? elapsed : 0,
     valLoss: valLoss !== null && Number.isFinite(valLoss) ? valLoss : null,
+    ...(md.tokenizer_sha256 ? { tokenizerSha256: md.tokenizer_sha256 } : {}),
   };
 }
 

@@ -1,9 +1,10 @@
 // JSONL metrics of a run: one line per optimizer step ({"kind":"train", step, tokens, time, loss, lr,
 // gradNorm, tokensPerSec}) and one per validation ({"kind":"val", step, tokens, time, valLoss}); `time` is
-// wall-clock seconds of training, continued across resumes. Appended line by line so a crash loses at most
-// the line being written. Leaves out: rotation and compression (a 100k-step run is a few MB).
-import { appendFileSync, existsSync, readFileSync } from "node:fs";
-import { writeFileAtomic } from "../io/atomic-file.ts";
+// wall-clock seconds of training, continued across resumes. Appended a whole line at a time (a failed write
+// is cut back off, io/atomic-file.ts) and fsynced with each checkpoint, so the log on disk always reaches the
+// newest checkpoint. Leaves out: rotation and compression (a 100k-step run is a few MB).
+import { existsSync, readFileSync } from "node:fs";
+import { openAppendFile, writeFileAtomic } from "../io/atomic-file.ts";
 
 export type TrainRecord = {
   kind: "train";
@@ -38,6 +39,9 @@ export function readMetrics(path: string): MetricRecord[] {
 export type MetricsLog = {
   readonly records: MetricRecord[];
   append(r: MetricRecord): void;
+  /** fsync what was appended (before a checkpoint that a resume would truncate the log back to). */
+  sync?(): void;
+  close?(): void;
 };
 
 /**
@@ -53,11 +57,15 @@ export function openMetrics(path: string, resumeStep: number | null): MetricsLog
     records = all.filter((r) => r.step <= resumeStep);
     writeFileAtomic(path, new TextEncoder().encode(records.map((r) => `${JSON.stringify(r)}\n`).join("")));
   }
+  const file = openAppendFile(path);
+  const enc = new TextEncoder();
   return {
     records,
     append(r) {
+      file.append(enc.encode(`${JSON.stringify(r)}\n`));
       records.push(r);
-      appendFileSync(path, `${JSON.stringify(r)}\n`);
     },
+    sync: () => file.sync(),
+    close: () => file.close(),
   };
 }

@@ -1,8 +1,8 @@
 // The run folder: config.json (the resolved config), run.json (git commit, tokenizer sha256, start time, per
-// session when resumed),
-// metrics.jsonl, curves.svg and checkpoints/ with `step-NNNNNNN.safetensors` files (the last N kept) and
-// `best.safetensors` (lowest validation loss). Leaves out: locking against two runs sharing a folder.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+// session when resumed), metrics.jsonl, curves.svg and checkpoints/ with `step-NNNNNNN.safetensors` files
+// (the last N kept) and `best.safetensors` (lowest validation loss).
+// Leaves out: the lock that keeps a folder to one run (run-lock.ts).
+import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../io/atomic-file.ts";
 import { readCheckpointMetadata } from "./checkpoint.ts";
@@ -90,19 +90,6 @@ function gitState(cwd: string): { commit: string | null; dirty: boolean | null }
   } catch {
     return { commit: null, dirty: null };
   }
-}
-
-/** sha256 over vocab.json then merges.txt of a tokenizer folder. */
-export function tokenizerHash(dir: string): string {
-  const h = new Bun.CryptoHasher("sha256");
-  for (const name of ["vocab.json", "merges.txt"]) {
-    const p = join(dir, name);
-    if (!existsSync(p) || !statSync(p).isFile()) {
-      throw new Error(`tokenizer folder ${dir} has no ${name}; pass the folder written by \`bun run cli train-bpe\``);
-    }
-    h.update(readFileSync(p));
-  }
-  return h.digest("hex");
 }
 
 /**

@@ -1,6 +1,8 @@
-// Child process for the Ctrl-C tests: trains the toy engine (slowed to ~20 ms a step so a signal lands
-// mid-run) with the real SIGINT handler, and exits as `bun run cli train` does: 0 done, 130 interrupted.
+// Child process for the signal tests: trains the toy engine (slowed to STEP_MS a step so a signal lands
+// mid-run) with the real signal handlers, and exits as `bun run cli train` does: 0 done, 128 + the signal's
+// number when interrupted (130 SIGINT, 143 SIGTERM, 129 SIGHUP).
 // argv: PRESET_PATH; env STEP_MS: milliseconds per step
+import { exitCodeOf } from "../../src/loop/interrupt.ts";
 import { planRun, runTraining } from "../../src/loop/run-training.ts";
 import { toyEngine } from "./toy-engine.ts";
 
@@ -19,4 +21,5 @@ const result = await runTraining(plan, {
   stderr: { write: (s) => process.stderr.write(s), isTTY: false },
 });
 process.stdout.write(`${result.status} ${result.step}\n`);
-process.exitCode = result.status === "completed" ? 0 : result.status === "interrupted" ? 130 : 1;
+process.exitCode =
+  result.status === "completed" ? 0 : result.status === "interrupted" ? exitCodeOf(result.stoppedBy) : 1;

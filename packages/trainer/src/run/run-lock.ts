@@ -1,0 +1,140 @@
+// One training process per run folder: `<out>/.lock` holds the owner's pid, host and start time. It is
+// written to a temporary file and published with link(2), which fails when the name exists, so two processes
+// can never both take it and a reader never sees half of it. A lock whose pid no longer runs on this host
+// (kill -9, a crash, a power cut) is stale and is cleared with a message; any other is refused, naming the
+// folder and the process. Released on every way out: return, error, process.exit (an 'exit' handler).
+// Leaves out: locks over NFS from other hosts (refused, with how to clear one by hand).
+import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync } from "node:fs";
+import { hostname } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { processAlive, writeFileAtomic } from "../io/atomic-file.ts";
+import { ConfigError } from "./config.ts";
+
+export class RunLockError extends Error {
+  override name = "RunLockError";
+}
+
+export type RunLock = {
+  readonly path: string;
+  /** Removes the lock (only if it is still ours). Safe to call twice. */
+  release(): void;
+  /** Releases, and removes the run folder again if this lock created it and it is still empty. */
+  abandon(): void;
+};
+
+type Holder = { pid: number; hostname: string; startedAt: string };
+
+function readHolder(path: string): Holder | null {
+  try {
+    const h = JSON.parse(readFileSync(path, "utf8")) as Holder;
+    return Number.isSafeInteger(h.pid) && typeof h.hostname === "string" ? h : null;
+  } catch {
+    return null;
+  }
+}
+
+const sameHolder = (a: Holder | null, b: Holder | null) =>
+  a !== null && b !== null && a.pid === b.pid && a.hostname === b.hostname && a.startedAt === b.startedAt;
+
+/** Creates `out` when needed; a path that is a file, or under one, is a ConfigError saying so. */
+function makeFolder(out: string): string | undefined {
+  if (existsSync(out) && !statSync(out).isDirectory()) {
+    throw new ConfigError(`--out ${out} is a file, not a folder; pass a folder for the run (e.g. runs/NAME)`);
+  }
+  try {
+    return mkdirSync(out, { recursive: true });
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const why =
+      code === "ENOTDIR" || code === "EEXIST"
+        ? "a part of the path is a file"
+        : code === "EACCES" || code === "EPERM" || code === "EROFS"
+          ? "no permission to write there"
+          : (e as Error).message;
+    throw new ConfigError(`cannot create the run folder ${out}: ${why}; choose another --out`);
+  }
+}
+
+/** Takes the lock of run folder `out`; `note` reports a stale lock it cleared. Throws RunLockError if held. */
+export function lockRunFolder(out: string, note: (message: string) => void): RunLock {
+  const created = makeFolder(out);
+  const path = join(out, ".lock");
+  const me: Holder = { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString() };
+  const temp = `${path}.tmp-${process.pid}`;
+  writeFileAtomic(temp, new TextEncoder().encode(`${JSON.stringify(me)}\n`));
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        linkSync(temp, path);
+        break;
+      } catch (e) {
+        if ((e as { code?: string }).code !== "EEXIST" || attempt >= 3) throw e;
+      }
+      const holder = readHolder(path);
+      if (holder === null) {
+        throw new RunLockError(
+          `run folder ${out} is locked by a process this one cannot identify (${path} is unreadable); if no ` +
+            `training runs there, delete ${path}`,
+        );
+      }
+      const stale = holder.hostname === me.hostname && !processAlive(holder.pid);
+      if (!stale) {
+        const where = holder.hostname === me.hostname ? "" : ` on host ${holder.hostname}`;
+        throw new RunLockError(
+          `run folder ${out} is in use by another training process (pid ${holder.pid}${where}, started ` +
+            `${holder.startedAt}); wait for it to finish or choose another --out` +
+            (where ? ` (if that process is gone, delete ${path})` : ""),
+        );
+      }
+      clearStale(path, holder);
+      note(`removed a stale lock on ${out}: pid ${holder.pid} (started ${holder.startedAt}) is no longer running`);
+    }
+  } finally {
+    rmSync(temp, { force: true });
+  }
+  let held = true;
+  const release = () => {
+    if (!held) return;
+    held = false;
+    process.off("exit", release);
+    if (sameHolder(readHolder(path), me)) rmSync(path, { force: true });
+  };
+  process.on("exit", release);
+  return {
+    path,
+    release,
+    abandon() {
+      release();
+      if (created === undefined) return;
+      // Empty folders this lock created, innermost first; rmdir refuses anything that holds a file.
+      for (let p = resolve(out); ; p = dirname(p)) {
+        try {
+          rmdirSync(p);
+        } catch {
+          return;
+        }
+        if (p === resolve(created)) return;
+      }
+    },
+  };
+}
+
+/**
+ * Removes a stale lock without racing another process clearing it: the lock is renamed away (only one
+ * rename of it can succeed) and deleted only if it is still the stale one; a fresh lock taken meanwhile is
+ * linked back.
+ */
+function clearStale(path: string, stale: Holder): void {
+  const grabbed = `${path}.stale-${process.pid}`;
+  try {
+    renameSync(path, grabbed);
+  } catch {
+    return;
+  }
+  if (!sameHolder(readHolder(grabbed), stale)) {
+    try {
+      linkSync(grabbed, path);
+    } catch {}
+  }
+  rmSync(grabbed, { force: true });
+}
