@@ -44,7 +44,7 @@ export {
 } from "./run/checkpoint.ts";
 export { type AtomicFile, AtomicWriteError, openAtomicFile, writeFileAtomic } from "./io/atomic-file.ts";
 export { type MetricRecord, type MetricsLog, openMetrics, readMetrics } from "./run/metrics.ts";
-export { loadRunSeries, type RunSeries, renderCurves } from "./run/plot.ts";
+export { CURVE_AXES, type CurveAxis, loadRunSeries, type RunSeries, renderCurves } from "./run/plot.ts";
 export { checkpointPath, latestCheckpoint, listCheckpoints, type RunInfo, runPaths } from "./run/run-dir.ts";
 
 export { type EvalResult, EvaluationError } from "./inference/eval.ts";

@@ -1,5 +1,6 @@
-// Learning curves: nice ticks, a well-formed two-panel SVG with one color per run and a legend, thinning of
-// long runs, and the `plot` command over run folders (including its errors).
+// Learning curves: nice ticks, a well-formed two-panel SVG with one color per run and a legend, one panel
+// against a chosen axis (tokens), thinning of long runs, and the `plot` command over run folders (including
+// its errors).
 import { describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -63,6 +64,28 @@ describe("plot", () => {
     expect(svg).not.toContain("NaN");
   });
 
+  test("one panel against tokens: a batch-size sweep on a fair axis", () => {
+    const small = series("batch 16", 0.01, 100);
+    const big = series("batch 64", 0.04, 100);
+    for (const p of [...small.train, ...small.val]) p.tokens = p.step * 16 * 8;
+    for (const p of [...big.train, ...big.val]) p.tokens = p.step * 64 * 8;
+    const svg = renderCurves([small, big], { x: "tokens" });
+    expect(svg).toContain('width="460"');
+    expect(svg).toContain("loss vs tokens");
+    expect(svg).not.toContain("loss vs step");
+    expect(svg).not.toContain("wall-clock");
+    expect(svg.match(/<path /g)?.length).toBe(4);
+    // 100 steps of 64×8 tokens: the axis runs to 51,200 tokens, shown in thousands.
+    expect(svg).toContain(">50k</text>");
+    const lastX = (d: string) => Number(/L([\d.]+),[\d.]+"?$/.exec(d)?.[1]);
+    const paths = [...svg.matchAll(/<path d="([^"]+)"/g)].map((m) => m[1]!);
+    // The small batch's curve ends at a quarter of the big one's tokens.
+    expect(lastX(paths[0]!) - 56).toBeCloseTo((lastX(paths[2]!) - 56) / 4, 0);
+    // Points without a token count (series built by hand) are left out of a tokens axis.
+    expect(renderCurves([series("no tokens", 0.01, 10)], { x: "tokens" })).not.toContain("<path ");
+    expect(renderCurves([small], { x: "time" })).toContain("loss vs wall-clock time");
+  });
+
   test("non-finite points of a diverged run are left out, not drawn", () => {
     const s = series("nan", 0.01, 50);
     s.train.push({ step: 51, time: 26, loss: Number.NaN }, { step: 52, time: 26.5, loss: Number.POSITIVE_INFINITY });
@@ -118,6 +141,18 @@ describe("plot", () => {
     });
     expect(intoNewFolder.exitCode).toBe(0);
     expect(readFileSync(nested, "utf8")).toContain("a (lr 0.001)");
+    const byTokens = join(d, "tokens.svg");
+    const tokens = Bun.spawnSync(
+      ["bun", "packages/cli/src/main.ts", "plot", join(d, "a"), join(d, "b"), "--x", "tokens", "--out", byTokens],
+      { cwd: ROOT },
+    );
+    expect(tokens.exitCode).toBe(0);
+    expect(readFileSync(byTokens, "utf8")).toContain("loss vs tokens");
+    const badAxis = Bun.spawnSync(["bun", "packages/cli/src/main.ts", "plot", join(d, "a"), "--x", "epochs"], {
+      cwd: ROOT,
+    });
+    expect(badAxis.exitCode).toBe(2);
+    expect(badAxis.stderr.toString()).toContain('error: --x must be one of step, tokens, time, got "epochs"');
     const bad = Bun.spawnSync(["bun", "packages/cli/src/main.ts", "plot", join(d, "nope")], { cwd: ROOT });
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr.toString()).toMatch(/error: .*nope has no metrics\.jsonl/);

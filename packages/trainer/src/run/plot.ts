@@ -1,14 +1,18 @@
-// Learning curves as a hand-written SVG: two panels, loss against step and loss against wall-clock time,
-// train loss as a thin line and validation loss as a thicker line with dots, one color per run, a legend,
-// and axes with "nice" ticks (1-2-5 steps). Several runs overlay for learning-rate sweeps.
+// Learning curves as a hand-written SVG: by default two panels, loss against step and loss against
+// wall-clock time, or one panel against a chosen axis (step, tokens — the fair axis when batch sizes
+// differ — or time); train loss as a thin line and validation loss as a thicker line with dots, one color
+// per run, a legend, and axes with "nice" ticks (1-2-5 steps). Several runs overlay for sweeps.
 // Leaves out: interactivity and log scales (loss curves read fine on a linear axis once clipped).
 import { existsSync, readFileSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { readMetrics } from "./metrics.ts";
 import { runPaths } from "./run-dir.ts";
 
-export type Point = { step: number; time: number; loss: number };
+/** `tokens` is absent in series built by hand; such points are left out of a tokens axis. */
+export type Point = { step: number; time: number; loss: number; tokens?: number };
 export type RunSeries = { name: string; train: Point[]; val: Point[] };
+export type CurveAxis = "step" | "tokens" | "time";
+export const CURVE_AXES: readonly CurveAxis[] = ["step", "tokens", "time"];
 
 const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"];
 const W = 460; // one panel
@@ -29,6 +33,7 @@ export function niceTicks(lo: number, hi: number, target = 6): number[] {
 function fmt(v: number): string {
   if (v === 0) return "0";
   const a = Math.abs(v);
+  if (a >= 1e9) return `${Number((v / 1e9).toPrecision(3))}G`;
   if (a >= 1e6) return `${Number((v / 1e6).toPrecision(3))}M`;
   if (a >= 1e4) return `${Number((v / 1e3).toPrecision(3))}k`;
   return String(Number(v.toPrecision(4)));
@@ -49,11 +54,20 @@ function thin(points: Point[], max: number): Point[] {
   return points.filter((_, i) => i % every === 0 || i === points.length - 1);
 }
 
-function panel(runs: RunSeries[], x: "step" | "time", ox: number, yLo: number, yHi: number): string {
+const TITLES: Record<CurveAxis, string> = {
+  step: "loss vs step",
+  tokens: "loss vs tokens",
+  time: "loss vs wall-clock time",
+};
+
+function panel(input: RunSeries[], x: CurveAxis, ox: number, yLo: number, yHi: number): string {
+  const has = (p: Point) => Number.isFinite(p[x]);
+  const runs = input.map((r) => ({ ...r, train: r.train.filter(has), val: r.val.filter(has) }));
+  const at = (p: Point) => p[x] as number;
   const all = runs.flatMap((r) => [...r.train, ...r.val]);
   // At least one step / one second, so an empty or one-point run still gets whole-number ticks.
-  const xMaxRaw = Math.max(1, ...all.map((p) => p[x]));
-  const unit = x === "time" ? timeUnit(xMaxRaw) : { div: 1, label: "step" };
+  const xMaxRaw = Math.max(1, ...all.map(at));
+  const unit = x === "time" ? timeUnit(xMaxRaw) : { div: 1, label: x };
   const xTicks = niceTicks(0, xMaxRaw / unit.div);
   const xHi = Math.max(xMaxRaw / unit.div, xTicks.at(-1) ?? 1);
   const yTicks = niceTicks(yLo, yHi);
@@ -62,8 +76,7 @@ function panel(runs: RunSeries[], x: "step" | "time", ox: number, yLo: number, y
   const sx = (v: number) => ox + M.left + (v / unit.div / xHi) * pw;
   const sy = (v: number) => M.top + (1 - (Math.min(Math.max(v, yLo), yHi) - yLo) / (yHi - yLo)) * ph;
   const parts: string[] = [];
-  const title = x === "step" ? "loss vs step" : "loss vs wall-clock time";
-  parts.push(`<text x="${ox + M.left + pw / 2}" y="20" text-anchor="middle" font-weight="bold">${title}</text>`);
+  parts.push(`<text x="${ox + M.left + pw / 2}" y="20" text-anchor="middle" font-weight="bold">${TITLES[x]}</text>`);
   for (const t of yTicks) {
     const y = sy(t).toFixed(1);
     parts.push(`<line x1="${ox + M.left}" x2="${ox + M.left + pw}" y1="${y}" y2="${y}" stroke="#e5e5e5"/>`);
@@ -82,7 +95,7 @@ function panel(runs: RunSeries[], x: "step" | "time", ox: number, yLo: number, y
   runs.forEach((r, i) => {
     const color = COLORS[i % COLORS.length];
     const path = (pts: Point[]) =>
-      pts.map((p, j) => `${j === 0 ? "M" : "L"}${sx(p[x]).toFixed(1)},${sy(p.loss).toFixed(1)}`).join("");
+      pts.map((p, j) => `${j === 0 ? "M" : "L"}${sx(at(p)).toFixed(1)},${sy(p.loss).toFixed(1)}`).join("");
     if (r.train.length > 0) {
       parts.push(
         `<path d="${path(thin(r.train, 1500))}" fill="none" stroke="${color}" stroke-width="1" opacity="0.45"/>`,
@@ -91,15 +104,16 @@ function panel(runs: RunSeries[], x: "step" | "time", ox: number, yLo: number, y
     if (r.val.length > 0) {
       parts.push(`<path d="${path(r.val)}" fill="none" stroke="${color}" stroke-width="2.2"/>`);
       for (const p of thin(r.val, 200)) {
-        parts.push(`<circle cx="${sx(p[x]).toFixed(1)}" cy="${sy(p.loss).toFixed(1)}" r="2.6" fill="${color}"/>`);
+        parts.push(`<circle cx="${sx(at(p)).toFixed(1)}" cy="${sy(p.loss).toFixed(1)}" r="2.6" fill="${color}"/>`);
       }
     }
   });
   return parts.join("\n");
 }
 
-/** Renders the two-panel SVG for one or more runs. */
-export function renderCurves(input: RunSeries[]): string {
+/** Renders the SVG for one or more runs: panels against step and time, or one against `opts.x`. */
+export function renderCurves(input: RunSeries[], opts: { x?: CurveAxis } = {}): string {
+  const axes: CurveAxis[] = opts.x ? [opts.x] : ["step", "time"];
   // A diverged run logs NaN/inf (null in JSON): such points are left out rather than drawn at the axis.
   const ok = (p: Point) => Number.isFinite(p.loss) && Number.isFinite(p.step) && Number.isFinite(p.time);
   const runs = input.map((r) => ({ ...r, train: r.train.filter(ok), val: r.val.filter(ok) }));
@@ -131,14 +145,13 @@ export function renderCurves(input: RunSeries[]): string {
   const yk = H + 14 + 18 * runs.length;
   legend.push(
     `<text x="${M.left}" y="${yk}" dominant-baseline="middle" fill="#555">` +
-      "thin line: train loss (every step) · thick line with dots: validation loss</text>",
+      `thin line: train loss${axes.length > 1 ? " (every step)" : ""} · thick line with dots: validation loss</text>`,
   );
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${height}" viewBox="0 0 ${2 * W} ${height}" ` +
-      `font-family="Helvetica, Arial, sans-serif" font-size="11">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${axes.length * W}" height="${height}" ` +
+      `viewBox="0 0 ${axes.length * W} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    panel(runs, "step", 0, yLo, yHi),
-    panel(runs, "time", W, yLo, yHi),
+    ...axes.map((x, i) => panel(runs, x, i * W, yLo, yHi)),
     ...legend,
     "</svg>",
     "",
@@ -161,7 +174,11 @@ export function loadRunSeries(dir: string): RunSeries {
   }
   return {
     name,
-    train: records.flatMap((r) => (r.kind === "train" ? [{ step: r.step, time: r.time, loss: r.loss }] : [])),
-    val: records.flatMap((r) => (r.kind === "val" ? [{ step: r.step, time: r.time, loss: r.valLoss }] : [])),
+    train: records.flatMap((r) =>
+      r.kind === "train" ? [{ step: r.step, tokens: r.tokens, time: r.time, loss: r.loss }] : [],
+    ),
+    val: records.flatMap((r) =>
+      r.kind === "val" ? [{ step: r.step, tokens: r.tokens, time: r.time, loss: r.valLoss }] : [],
+    ),
   };
 }
