@@ -202,9 +202,10 @@ export function processAlive(pid: number): boolean {
 
 /**
  * Removes the temporary files (`NAME.tmp-<pid>`) in `dir` whose writer is no longer running — what a writer
- * killed with -9 leaves behind, as large as the file it was writing. Returns what it removed.
+ * killed with -9 leaves behind, as large as the file it was writing — only those of the names in `only` when
+ * given (a folder this project does not own). Returns what it removed.
  */
-export function removeStaleTempFiles(dir: string): { path: string; bytes: number }[] {
+export function removeStaleTempFiles(dir: string, only?: readonly string[]): { path: string; bytes: number }[] {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -213,7 +214,9 @@ export function removeStaleTempFiles(dir: string): { path: string; bytes: number
   }
   const removed: { path: string; bytes: number }[] = [];
   for (const name of names) {
-    const pid = Number(TEMP_NAME.exec(name)?.[1] ?? Number.NaN);
+    const m = TEMP_NAME.exec(name);
+    const pid = Number(m?.[1] ?? Number.NaN);
+    if (!m || (only && !only.includes(name.slice(0, m.index)))) continue;
     if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid || processAlive(pid)) continue;
     const path = join(dir, name);
     try {
