@@ -163,6 +163,12 @@ describe("tiny model end to end", () => {
     const greedy = run(["generate", "--checkpoint", checkpoint, "--prompt", ending, "--temperature", "0"]);
     expect(greedy.out).toBe(`${ending}\n`);
     expect(greedy.err).toMatch(/\[0 tokens in .*stopped at end-of-text\]/);
+    // --top-k 1 leaves only the argmax, whatever the temperature: greedy's text.
+    const greedyStory = run([...args, "--temperature", "0", "--threads", "1"]);
+    const topOne = run([...args, "--temperature", "1.5", "--top-k", "1", "--seed", "8", "--threads", "1"]);
+    expect(topOne.code).toBe(0);
+    expect(topOne.out).toBe(greedyStory.out);
+    expect(a.out).not.toBe(greedyStory.out);
   });
 
   test("cli eval reports loss, perplexity and bits per byte", () => {
@@ -218,6 +224,7 @@ describe("bad input exits 2 with a clear message", () => {
     });
     for (const [flag, value, why] of [
       ["--top-p", "1.5", /--top-p must be in \(0, 1\]/],
+      ["--top-k", "-2", /--top-k must be >= 0/],
       ["--temperature", "-1", /--temperature must be >= 0/],
       ["--max-tokens", "2.5", /must be an integer/],
       ["--device", "tpu", /--device must be cpu or cuda/],

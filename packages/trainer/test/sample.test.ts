@@ -1,9 +1,17 @@
-// Sampling: temperature → 0 is greedy, top-p keeps exactly the smallest set reaching p (ties by lower id),
-// and seeded draws follow the filtered distribution. Reference: CS336 assignment 1 §6 (decoding).
+// Sampling: temperature → 0 is greedy, top-k keeps the k most likely ids, top-p keeps exactly the smallest
+// set reaching p (ties by lower id; after top-k, of the renormalized rest), and seeded draws follow the
+// filtered distribution. Reference: CS336 assignment 1 §6 (decoding).
 import { describe, expect, test } from "bun:test";
 import { Rng } from "@cs336-ts/model";
 import fc from "fast-check";
-import { argmax, nucleus, sampleToken, samplingDistribution, softmaxWithTemperature } from "../src/inference/sample.ts";
+import {
+  argmax,
+  nucleus,
+  sampleToken,
+  samplingDistribution,
+  softmaxWithTemperature,
+  topK,
+} from "../src/inference/sample.ts";
 
 const logitsOf = (probs: number[]) => probs.map((p) => Math.log(p));
 
@@ -94,6 +102,41 @@ describe("top-p", () => {
     expect(dist[2]).toBe(0);
     expect(dist[1]).toBeCloseTo(0.5 / 0.75, 12);
     expect(dist[3]).toBeCloseTo(0.25 / 0.75, 12);
+  });
+});
+
+describe("top-k", () => {
+  test("keeps the k most likely ids (ties by lower id), renormalized", () => {
+    const probs = [0.1, 0.3, 0.05, 0.3, 0.25];
+    expect([...topK(Float64Array.from(probs), 3)]).toEqual([1, 3, 4]);
+    expect([...topK(Float64Array.from(probs), 2)]).toEqual([1, 3]);
+    const dist = samplingDistribution(logitsOf(probs), { temperature: 1, topP: 1, topK: 3 });
+    expect([dist[0], dist[2]]).toEqual([0, 0]);
+    expect(dist[1]).toBeCloseTo(0.3 / 0.85, 12);
+    expect(dist[4]).toBeCloseTo(0.25 / 0.85, 12);
+    // 0 and k >= V keep everything.
+    const all = samplingDistribution(logitsOf(probs), { temperature: 1, topP: 1 });
+    expect(samplingDistribution(logitsOf(probs), { temperature: 1, topP: 1, topK: 0 })).toEqual(all);
+    expect(samplingDistribution(logitsOf(probs), { temperature: 1, topP: 1, topK: 9 })).toEqual(all);
+  });
+
+  test("top-p applies to what top-k kept, renormalized; k = 1 is greedy", () => {
+    // After k = 3: 0.3/0.85, 0.3/0.85, 0.25/0.85 = 0.353, 0.353, 0.294. p = 0.7 needs the first two
+    // (0.706); on the unfiltered distribution 0.6 < 0.7 would have needed the third as well.
+    const probs = [0.1, 0.3, 0.05, 0.3, 0.25];
+    const dist = samplingDistribution(logitsOf(probs), { temperature: 1, topP: 0.7, topK: 3 });
+    expect([...dist].map((q) => Number(q.toFixed(12)))).toEqual([0, 0.5, 0, 0.5, 0]);
+    const rng = Rng.seeded(3);
+    const logits = logitsOf([0.2, 0.25, 0.5, 0.05]);
+    for (let i = 0; i < 50; i++) expect(sampleToken(logits, { temperature: 1.5, topP: 1, topK: 1 }, rng)).toBe(2);
+  });
+
+  test("a negative or fractional k is refused", () => {
+    const rng = Rng.seeded(0);
+    expect(() => sampleToken([1, 2], { temperature: 1, topP: 1, topK: -1 }, rng)).toThrow(
+      /top-k must be an integer >= 0/,
+    );
+    expect(() => sampleToken([1, 2], { temperature: 1, topP: 1, topK: 1.5 }, rng)).toThrow(/top-k/);
   });
 });
 

@@ -11,6 +11,12 @@ const flags = {
   "max-tokens": { type: "number", integer: true, help: "most tokens to sample", default: 256 },
   temperature: { type: "number", help: "softmax temperature; 0 = greedy", default: 0.8 },
   "top-p": { type: "number", help: "nucleus mass in (0, 1]; 1 = off", default: 0.95 },
+  "top-k": {
+    type: "number",
+    integer: true,
+    help: "sample from the k most likely tokens (before top-p); 0 = off",
+    default: 0,
+  },
   seed: { type: "number", integer: true, help: "sampling seed", default: 0 },
   ...runtimeFlags,
 } as const;
@@ -18,7 +24,8 @@ const flags = {
 const command: Command = {
   name: "generate",
   summary: "sample text from a checkpoint",
-  usage: "generate --checkpoint PATH --tokenizer DIR --prompt TEXT [--max-tokens N --temperature T --top-p P --seed S]",
+  usage:
+    "generate --checkpoint PATH --tokenizer DIR --prompt TEXT [--max-tokens N --temperature T --top-p P --top-k K --seed S]",
   flags,
   async run(argv) {
     const f = parseFlags(argv, flags);
@@ -28,6 +35,8 @@ const command: Command = {
     const topP = f["top-p"] as number;
     if (temperature < 0) throw new UsageError(`--temperature must be >= 0 (0 = greedy), got ${temperature}`);
     if (!(topP > 0 && topP <= 1)) throw new UsageError(`--top-p must be in (0, 1], got ${topP}`);
+    const topK = f["top-k"] as number;
+    if (topK < 0) throw new UsageError(`--top-k must be >= 0 (0 = off), got ${topK}`);
     if ((f["max-tokens"] as number) < 0) throw new UsageError("--max-tokens must be >= 0");
     const checkpoint = f.checkpoint as string;
     let tokenizer = f.tokenizer;
@@ -45,6 +54,7 @@ const command: Command = {
         maxTokens: f["max-tokens"] as number,
         temperature,
         topP,
+        topK,
         seed: f.seed as number,
         device,
         threads: f.threads as number,

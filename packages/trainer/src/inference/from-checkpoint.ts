@@ -87,6 +87,8 @@ export type GenerateRequest = {
   maxTokens: number;
   temperature: number;
   topP: number;
+  /** The k most likely ids only (0 or absent: off). */
+  topK?: number;
   seed: number;
 };
 
@@ -115,6 +117,7 @@ export async function generateWith(
     {
       temperature: req.temperature,
       topP: req.topP,
+      topK: req.topK ?? 0,
       maxTokens: req.maxTokens,
       rng: Rng.seeded(req.seed),
       endOfText: eot,

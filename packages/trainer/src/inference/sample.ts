@@ -1,7 +1,8 @@
-// Sampling the next token from one row of logits (CS336 §6 "decoding"): temperature scaling, then nucleus
-// (top-p) filtering (Holtzman et al. 2020), then one draw from a seeded generator. Temperature 0 is greedy.
+// Sampling the next token from one row of logits (CS336 §6 "decoding"): temperature scaling, then top-k
+// (the k most likely ids), then nucleus (top-p) filtering (Holtzman et al. 2020) of what is left — the order
+// Hugging Face's warpers apply them in — then one draw from a seeded generator. Temperature 0 is greedy.
 // Probabilities are computed in float64 so filtering decisions do not depend on float32 rounding.
-// Leaves out: top-k, repetition penalties and beam search (CS336 asks for none of them).
+// Leaves out: repetition penalties and beam search (CS336 asks for neither).
 import type { Rng } from "@cs336-ts/model";
 
 export type SamplingOptions = {
@@ -9,6 +10,8 @@ export type SamplingOptions = {
   temperature: number;
   /** Nucleus mass in (0, 1]; 1 keeps every token. */
   topP: number;
+  /** Keep only the k most likely ids before top-p; 0 or absent keeps every id. */
+  topK?: number;
 };
 
 /** Below this temperature, exp(logit / T) overflows for ordinary logits: treat it as greedy. */
@@ -21,6 +24,10 @@ export function validateSampling(opts: SamplingOptions): void {
   }
   if (!(opts.topP > 0 && opts.topP <= 1)) {
     throw new RangeError(`top-p must be in (0, 1] (1 = no filtering), got ${opts.topP}`);
+  }
+  const k = opts.topK ?? 0;
+  if (!(Number.isSafeInteger(k) && k >= 0)) {
+    throw new RangeError(`top-k must be an integer >= 0 (0 = no filtering), got ${k}`);
   }
 }
 
@@ -77,7 +84,26 @@ export function nucleus(probs: Float64Array, p: number): Int32Array {
   return order.slice(0, k);
 }
 
-/** The distribution a draw is made from: temperature, then top-p, renormalized (zeros outside the nucleus). */
+/** The k most likely ids, ties broken by lower id (so the set is unique), in that order. */
+export function topK(probs: Float64Array, k: number): Int32Array {
+  const order = Int32Array.from(probs.keys());
+  order.sort((a, b) => (probs[b] as number) - (probs[a] as number) || a - b);
+  return order.slice(0, k);
+}
+
+/** `probs` restricted to `kept` and renormalized (zeros elsewhere). */
+function restrict(probs: Float64Array, kept: Int32Array): Float64Array {
+  const out = new Float64Array(probs.length);
+  let mass = 0;
+  for (const id of kept) mass += probs[id] as number;
+  for (const id of kept) out[id] = (probs[id] as number) / mass;
+  return out;
+}
+
+/**
+ * The distribution a draw is made from: temperature, then top-k, then top-p of the renormalized rest
+ * (zeros outside what is kept).
+ */
 export function samplingDistribution(logits: ArrayLike<number>, opts: SamplingOptions): Float64Array {
   validateSampling(opts);
   if (opts.temperature < GREEDY_BELOW) {
@@ -85,14 +111,10 @@ export function samplingDistribution(logits: ArrayLike<number>, opts: SamplingOp
     onehot[argmax(logits)] = 1;
     return onehot;
   }
-  const probs = softmaxWithTemperature(logits, opts.temperature);
-  if (opts.topP >= 1) return probs;
-  const kept = nucleus(probs, opts.topP);
-  const out = new Float64Array(probs.length);
-  let mass = 0;
-  for (const id of kept) mass += probs[id] as number;
-  for (const id of kept) out[id] = (probs[id] as number) / mass;
-  return out;
+  let probs = softmaxWithTemperature(logits, opts.temperature);
+  const k = opts.topK ?? 0;
+  if (k > 0 && k < probs.length) probs = restrict(probs, topK(probs, k));
+  return opts.topP >= 1 ? probs : restrict(probs, nucleus(probs, opts.topP));
 }
 
 /** Draws one id from a (normalized) distribution with one uniform from `rng`. */
