@@ -24,7 +24,7 @@ import { manualInterrupt } from "../src/loop/interrupt.ts";
 import { planRun, runTraining } from "../src/loop/run-training.ts";
 import { type Checkpoint, saveCheckpoint } from "../src/run/checkpoint.ts";
 import { resolveRunConfig } from "../src/run/config.ts";
-import { openMetrics } from "../src/run/metrics.ts";
+import { type MetricRecord, openMetrics } from "../src/run/metrics.ts";
 import { checkpointPath, listCheckpoints } from "../src/run/run-dir.ts";
 import { fixture } from "./support/loop-fixture.ts";
 import { toyEngine } from "./support/toy-engine.ts";
@@ -129,11 +129,11 @@ describe("a full disk", () => {
   onTmpfs("a metrics line that does not fit", (dir) => {
     const path = join(dir, "metrics.jsonl");
     const log = openMetrics(path, null);
-    const line = { kind: "val", step: 1, tokens: 0, time: 0, valLoss: 1 } as const;
+    const line: MetricRecord = { kind: "val", step: 1, tokens: 0, time: 0, valLoss: 1 };
     log.append(line);
     fill(dir, 0);
     // A line larger than any space left: the kernel takes part of it, then refuses the rest.
-    expectNoSpace(() => log.append({ ...line, step: 2, pad: " ".repeat(3 << 20) } as typeof line), path);
+    expectNoSpace(() => log.append({ ...line, step: 2, pad: " ".repeat(3 << 20) } as MetricRecord), path);
     log.close?.();
     expect(readFileSync(path, "utf8")).toBe(`${JSON.stringify(line)}\n`);
   });
