@@ -26,9 +26,15 @@ export {
   writeNpy,
 } from "./data/npy.ts";
 export { scanTokenArray, TokenRangeError } from "./data/validate.ts";
+export {
+  type DocumentSample,
+  measureTokenizer,
+  sampleDocuments,
+  type TokenizerMeasure,
+} from "./data/tokenizer-study.ts";
 
 export type { EngineFactory, StepOutput, TrainEngine } from "./loop/engine.ts";
-export { type Interrupt, installInterrupt } from "./loop/interrupt.ts";
+export { exitCodeOf, type Interrupt, installInterrupt, type StopReason } from "./loop/interrupt.ts";
 export { createOnnxEngine } from "./loop/onnx-engine.ts";
 export { createProgress, type Progress, type ProgressInfo } from "./loop/progress.ts";
 export { createStatusLine, formatDuration, type StatusLine, type StatusStream } from "./io/status-line.ts";
@@ -42,7 +48,13 @@ export {
   readCheckpointRunConfig,
   saveCheckpoint,
 } from "./run/checkpoint.ts";
-export { type AtomicFile, AtomicWriteError, openAtomicFile, writeFileAtomic } from "./io/atomic-file.ts";
+export {
+  type AtomicFile,
+  AtomicWriteError,
+  openAtomicFile,
+  removeStaleTempFiles,
+  writeFileAtomic,
+} from "./io/atomic-file.ts";
 export { type MetricRecord, type MetricsLog, openMetrics, readMetrics } from "./run/metrics.ts";
 export { CURVE_AXES, type CurveAxis, loadRunSeries, type RunSeries, renderCurves } from "./run/plot.ts";
 export { checkpointPath, latestCheckpoint, listCheckpoints, type RunInfo, runPaths } from "./run/run-dir.ts";
@@ -61,5 +73,6 @@ export {
   type InferenceModel,
   type InferenceOptions,
   loadInferenceModel,
+  type TokenizerPolicy,
 } from "./inference/from-checkpoint.ts";
 export type { GenerateResult } from "./inference/generate.ts";

@@ -26,6 +26,11 @@ export const commands: CommandEntry[] = [
     load: async () => (await import("./encode.ts")).default,
   },
   {
+    name: "tokstats",
+    summary: "compare tokenizers on sampled documents: bytes/token and encode throughput",
+    load: async () => (await import("./tokstats.ts")).default,
+  },
+  {
     name: "account",
     summary: "parameters, FLOPs, memory and training time of a model (CS336 accounting)",
     load: async () => (await import("./account.ts")).default,
