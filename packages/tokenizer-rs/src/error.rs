@@ -107,7 +107,7 @@ pub enum Error {
         own: Vec<String>,
     },
     /// A tiktoken encoder JSON is malformed, or encodes with a pre-tokenizer other than GPT-2's.
-    RankJson { file: String, why: String },
+    RankJson { why: String },
     /// `error`, met while reading `file`.
     InFile { file: String, error: Box<Error> },
 }
@@ -206,7 +206,7 @@ impl fmt::Display for Error {
                 listed(missing),
                 if own.is_empty() { "none".to_string() } else { listed(own) },
             ),
-            Error::RankJson { file, why } => write!(f, "{file}: {why}"),
+            Error::RankJson { why } => f.write_str(why),
             Error::InFile { file, error } => write!(f, "{file}: {error}"),
         }
     }

@@ -9,7 +9,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { loadTokenizerJson, loadVocabMerges, saveTokenizerFiles, Tokenizer, trainBpe } from "@cs336-ts/tokenizer";
-import { splitRankFile } from "../ts/tiktoken-ranks.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "tok-load-"));
 const SPECIALS = ["<|endoftext|>", "<pad>"];
@@ -93,12 +92,15 @@ describe("vocab.json + merges.txt and tokenizer.json: fromFiles equals the parse
 describe("tiktoken's npm JSON: read as bytes equals JSON.parse", () => {
   test("GPT-2 from the package: same vocab and ids either way", () => {
     const fast = Tokenizer.fromFiles({ tiktoken: GPT2_JSON });
-    const f = splitRankFile(readFileSync(GPT2_JSON, "utf8"));
-    const plain = Tokenizer.fromRankText(f.lines, f.specialTokens);
+    const f = JSON.parse(readFileSync(GPT2_JSON, "utf8")) as {
+      bpe_ranks: string;
+      special_tokens: Record<string, number>;
+    };
+    const plain = Tokenizer.fromRankText(f.bpe_ranks, f.special_tokens);
     expect(fingerprint(fast, TEXTS)).toEqual(fingerprint(plain, TEXTS));
   });
 
-  test("a JSON the byte reader cannot take (an escaped slash) loads the slow way; a broken one names the file", () => {
+  test("other escapes in bpe_ranks (an escaped slash) are read; a broken token names the file and line", () => {
     const ranks = Array.from({ length: 256 }, (_, i) => Buffer.from([i]).toString("base64"));
     const json = (body: string) => JSON.stringify({ special_tokens: { "<|e|>": 257 }, bpe_ranks: body });
     const good = `! 0 ${ranks.join(" ")} ${Buffer.from("ab").toString("base64")}`;

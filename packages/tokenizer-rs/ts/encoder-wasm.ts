@@ -9,8 +9,8 @@ type Make = (...ptrLens: number[]) => number;
 
 type EncodeExports = {
   encoder_from_merges: Make;
-  encoder_from_ranks(tp: number, tl: number, sp: number, sl: number, ip: number, n: number): number;
-  encoder_from_rank_text(tp: number, tl: number, sp: number, sl: number, ip: number, n: number, esc: number): number;
+  encoder_from_ranks: Make;
+  encoder_from_rank_file: Make;
   encoder_from_gpt2_files: Make;
   encoder_from_tokenizer_json: Make;
   encoder_free(h: number): void;
@@ -53,12 +53,16 @@ function adopt(w: WasmInstance, owner: object, h: number): number {
 
 /**
  * The core's encoder constructors by source, each with the byte parts it takes, in order (lists are
- * wasm.ts `byteList` / `encodeStringList`): merges — vocab tokens by id, merges as a flat left/right list,
- * special tokens; gpt2Files — vocab.json and merges.txt bytes, special tokens, the two file names;
- * tokenizerJson — the file's bytes, special tokens that must be its own, its name (src/wasm/encode.rs).
+ * wasm.ts `byteList`, `encodeStringList`, `idList`; src/wasm/encode.rs): merges — vocab tokens by id,
+ * merges as a flat left/right list, special tokens; ranks — tokens by rank, special tokens, their ids;
+ * rankFile — a tiktoken rank file's bytes, special tokens, their ids, the file's name (or none);
+ * gpt2Files — vocab.json and merges.txt bytes, special tokens, the two file names; tokenizerJson — the
+ * file's bytes, special tokens that must be its own, its name.
  */
 const MAKERS = {
   merges: "encoder_from_merges",
+  ranks: "encoder_from_ranks",
+  rankFile: "encoder_from_rank_file",
   gpt2Files: "encoder_from_gpt2_files",
   tokenizerJson: "encoder_from_tokenizer_json",
 } as const;
@@ -69,42 +73,6 @@ export type EncoderSource = keyof typeof MAKERS;
 export function createEncoder(owner: object, source: EncoderSource, parts: readonly Uint8Array[]): number {
   const w = instance();
   return adopt(w, owner, w.callWith(parts, exportsOf(w)[MAKERS[source]]));
-}
-
-export function createFromRanks(owner: object, tokens: Uint8Array, specials: Uint8Array, ids: Uint32Array): number {
-  const w = instance();
-  const idBytes = new Uint8Array(ids.buffer, ids.byteOffset, ids.byteLength);
-  const h = w.withAll([tokens, specials, idBytes], ([t, s, i]) =>
-    exportsOf(w).encoder_from_ranks(t as number, tokens.length, s as number, specials.length, i as number, ids.length),
-  );
-  return adopt(w, owner, h);
-}
-
-/**
- * Builds an encoder from tiktoken rank text (parsed in Rust: the fast path for loading GPT-2); `escaped`
- * when `text` is the still-escaped body of a JSON string (tiktoken-ranks.ts `rankJsonBody`).
- */
-export function createFromRankText(
-  owner: object,
-  text: Uint8Array,
-  specials: Uint8Array,
-  ids: Uint32Array,
-  escaped = false,
-): number {
-  const w = instance();
-  const idBytes = new Uint8Array(ids.buffer, ids.byteOffset, ids.byteLength);
-  const h = w.withAll([text, specials, idBytes], ([t, s, i]) =>
-    exportsOf(w).encoder_from_rank_text(
-      t as number,
-      text.length,
-      s as number,
-      specials.length,
-      i as number,
-      ids.length,
-      escaped ? 1 : 0,
-    ),
-  );
-  return adopt(w, owner, h);
 }
 
 /** Frees the handle now (idempotence is the caller's job) and stops the finalizer from freeing it again. */

@@ -2,7 +2,7 @@
 // loader and instance in wasm.ts, the string-list codec, writeFileAtomic, the pure-TS reference trainer
 // that tests compare against); the package's own tests import them from ../ts/ by path.
 export type { TokenizerErrorCode } from "./wasm.ts";
-export { TokenizerError } from "./wasm.ts";
+export { RankFileError, TokenizerError } from "./wasm.ts";
 export type { Merges, TrainBpeOptions, TrainBpeResult, TrainProgress, TrainStats, Vocab } from "./train.ts";
 export { trainBpe } from "./train.ts";
 export type { MergesInput, VocabInput } from "./tokenizer.ts";
@@ -10,8 +10,6 @@ export { Tokenizer } from "./tokenizer.ts";
 export type { SpecialOptions } from "./special-policy.ts";
 export { StreamEncoder } from "./streaming.ts";
 export { IncrementalDecoder } from "./incremental-decoder.ts";
-export type { TiktokenRanks } from "./tiktoken-ranks.ts";
-export { parseTiktokenRanks, RankFileError } from "./tiktoken-ranks.ts";
 export {
   bytesToPrintable,
   mergesTxt,
@@ -20,7 +18,8 @@ export {
   tokenizerJson,
   vocabJson,
 } from "./files.ts";
-export { loadTokenizerJson, loadVocabMerges, parseMergesTxt, parseVocabJson } from "./readers.ts";
+export type { TiktokenRanks } from "./readers.ts";
+export { loadTokenizerJson, loadVocabMerges, parseMergesTxt, parseTiktokenRanks, parseVocabJson } from "./readers.ts";
 export type { FromFilesOptions } from "./tokenizer-files.ts";
 export type { EncodeFileOptions, EncodeFileResult } from "./encode-file.ts";
 export { encodeFile } from "./encode-file.ts";

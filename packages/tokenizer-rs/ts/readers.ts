@@ -1,14 +1,26 @@
-// Reading tokenizer files into plain values (CS336's vocab Map and merges list): GPT-2 vocab.json +
-// merges.txt and Hugging Face tokenizer.json. The core parses them (src/encode/files.rs, the one reader of
-// these formats, whose errors name the file, line and token); this module reads the files and turns the
-// core's parts (src/wasm/files.rs) into Maps and arrays. Tokenizer.fromFiles hands the bytes straight to
-// the core instead, with no detour through these values.
+// Reading tokenizer files into plain values (CS336's vocab Map and merges list, tiktoken's tokens by
+// rank): GPT-2 vocab.json + merges.txt, Hugging Face tokenizer.json and tiktoken rank files. The core
+// parses them (src/encode/files.rs, rank_file.rs: the one reader of these formats, whose errors name the
+// file, line and token); this module reads the files and turns the core's parts (src/wasm/files.rs) into
+// Maps and arrays. Tokenizer.fromFiles hands the bytes straight to the core instead.
 import { readFileOrExplain } from "./fs-error.ts";
 import type { Merges, Vocab } from "./train.ts";
 import { encodeStringList, threadInstance } from "./wasm.ts";
 
 type Parse = (...ptrLens: number[]) => number;
-type ParseExports = { parse_vocab_json: Parse; parse_merges_txt: Parse; parse_tokenizer_json: Parse };
+type ParseExports = {
+  parse_vocab_json: Parse;
+  parse_merges_txt: Parse;
+  parse_tokenizer_json: Parse;
+  parse_rank_file: Parse;
+};
+
+export type TiktokenRanks = {
+  /** tokens[rank] = the token's bytes. */
+  tokens: Uint8Array[];
+  /** Special token → id (ids come after the ranked tokens, or fill a hole between them). */
+  specialTokens: Record<string, number>;
+};
 
 /** What a file holds: vocab (id → bytes, in file order), merges, and its special tokens with their ids. */
 type Parts = { vocab: Vocab; merges: Merges; specialTokens: string[]; specialIds: number[] };
@@ -74,4 +86,20 @@ export function loadTokenizerJson(path: string): { vocab: Vocab; merges: Merges;
     encodeStringList([path]),
   ]);
   return { vocab, merges, specialTokens };
+}
+
+/**
+ * Reads a tiktoken rank file's text, either format: `.tiktoken` lines (`base64token rank`) or the JSON the
+ * tiktoken npm package ships (`bpe_ranks`, `special_tokens`, and a `pat_str` that must be GPT-2's). A rank
+ * missing between others is filled by the special token with that id (p50k_base's <|endoftext|>).
+ * Errors are RankFileErrors, named by `source` when given.
+ */
+export function parseTiktokenRanks(text: string, source = ""): TiktokenRanks {
+  const none = encodeStringList([]);
+  const parts = parse("parse_rank_file", [utf8.encode(text), none, new Uint8Array(0), encodeStringList([source])]);
+  const specialTokens: Record<string, number> = {};
+  parts.specialTokens.forEach((s, i) => {
+    specialTokens[s] = parts.specialIds[i] as number;
+  });
+  return { tokens: [...parts.vocab.values()], specialTokens };
 }

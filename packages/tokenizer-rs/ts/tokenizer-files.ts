@@ -1,37 +1,35 @@
 // Where a Tokenizer's data comes from on disk, one path per kind of file, decided by the options given:
-// GPT-2 `vocab.json` + `merges.txt` or a Hugging Face `tokenizer.json`, read here and handed to the core
-// as bytes (src/encode/files.rs parses them and names file and line in its errors), or a tiktoken rank
-// file (tiktoken-ranks.ts). Also the directory layout `train-bpe` writes, for the CLI.
+// GPT-2 `vocab.json` + `merges.txt`, a Hugging Face `tokenizer.json` or a tiktoken rank file (`.tiktoken`
+// or the npm package's JSON, told apart by the core from the content), read here and handed to the core
+// as bytes; it parses them and names file and line in its errors. Also the directory layout `train-bpe`
+// writes, for the CLI.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { createEncoder } from "./encoder-wasm.ts";
 import { readFileOrExplain } from "./fs-error.ts";
-import { rankJsonBody, splitRankFile } from "./tiktoken-ranks.ts";
-import { encodeStringList } from "./wasm.ts";
+import { encodeStringList, idList } from "./wasm.ts";
 
 export type FromFilesOptions =
   | { vocab: string; merges: string; specialTokens?: readonly string[] }
   | { tokenizerJson: string; specialTokens?: readonly string[] }
   | { tiktoken: string; specialTokens?: Readonly<Record<string, number>> };
 
-export type LoadedRanks = {
-  kind: "rankText";
-  /** Rank lines, or (escaped) the body of the npm JSON's `bpe_ranks` string as bytes. */
-  lines: string | Uint8Array;
-  escaped: boolean;
-  specialTokens: Record<string, number>;
-  path: string;
-};
-
-function readText(path: string, what: string): string {
-  return new TextDecoder().decode(readFileOrExplain(path, what));
+/** `{ name: id }` as the core's two lists: names, and ids (u32 LE). */
+export function specialParts(specials: Readonly<Record<string, number>>): [Uint8Array, Uint8Array] {
+  const names = Object.keys(specials);
+  return [encodeStringList(names), idList(names.map((n) => specials[n] as number))];
 }
 
 /**
- * The encoder for vocab.json + merges.txt or a tokenizer.json, built by the core from the files' bytes
- * (src/encode/files.rs, which words every error with the file's name and line); owned by `owner`.
+ * The encoder for `opts`, built by the core from the files' bytes (src/encode/files.rs, rank_file.rs,
+ * which word every error with the file's name and line); owned by `owner`.
  */
-export function encoderFromFiles(owner: object, opts: Exclude<FromFilesOptions, { tiktoken: string }>): number {
+export function encoderFromFiles(owner: object, opts: FromFilesOptions): number {
+  if ("tiktoken" in opts) {
+    const text = readFileOrExplain(opts.tiktoken, "rank file");
+    const parts = [text, ...specialParts(opts.specialTokens ?? {}), encodeStringList([opts.tiktoken])];
+    return createEncoder(owner, "rankFile", parts);
+  }
   const specials = encodeStringList(opts.specialTokens ?? []);
   if ("tokenizerJson" in opts) {
     const text = readFileOrExplain(opts.tokenizerJson, "tokenizer file");
@@ -40,34 +38,6 @@ export function encoderFromFiles(owner: object, opts: Exclude<FromFilesOptions, 
   const vocab = readFileOrExplain(opts.vocab, "vocab file");
   const merges = readFileOrExplain(opts.merges, "merges file");
   return createEncoder(owner, "gpt2Files", [vocab, merges, specials, encodeStringList([opts.vocab, opts.merges])]);
-}
-
-/** A rank file as text: the fallback when the fast path (`rankJsonBody`) does not apply or fails. */
-export function rankFileText(path: string, specialTokens?: Readonly<Record<string, number>>): LoadedRanks {
-  const f = splitRankFile(readText(path, "rank file"), path);
-  return {
-    kind: "rankText",
-    lines: f.lines,
-    escaped: false,
-    specialTokens: { ...f.specialTokens, ...specialTokens },
-    path,
-  };
-}
-
-export function loadRankFile(opts: {
-  tiktoken: string;
-  specialTokens?: Readonly<Record<string, number>>;
-}): LoadedRanks {
-  const bytes = readFileOrExplain(opts.tiktoken, "rank file");
-  const json = bytes[0] === 0x7b ? rankJsonBody(bytes, opts.tiktoken) : null;
-  if (!json) return rankFileText(opts.tiktoken, opts.specialTokens);
-  return {
-    kind: "rankText",
-    lines: json.body,
-    escaped: true,
-    specialTokens: { ...json.specialTokens, ...opts.specialTokens },
-    path: opts.tiktoken,
-  };
 }
 
 /**

@@ -2,11 +2,8 @@
 // (`encodeIterable`, `stream`) and an incremental decoder. Each Tokenizer owns one encoder inside the
 // thread's shared WASM instance, freed when the Tokenizer is garbage-collected or disposed (`using`).
 // Loading from files lives in tokenizer-files.ts; the special-token policy in special-policy.ts.
-import { readFileSync } from "node:fs";
 import {
   createEncoder,
-  createFromRankText,
-  createFromRanks,
   decodeRaw,
   encodeBatchRaw,
   encodeRaw,
@@ -19,16 +16,9 @@ import {
 import { IncrementalDecoder } from "./incremental-decoder.ts";
 import { resolvePolicy, type SpecialOptions } from "./special-policy.ts";
 import { encodeChunks, encodeChunksSync, type StreamCore, StreamEncoder } from "./streaming.ts";
-import { parseTiktokenRanks, type TiktokenRanks } from "./tiktoken-ranks.ts";
-import {
-  directoryFiles,
-  encoderFromFiles,
-  type FromFilesOptions,
-  type LoadedRanks,
-  loadRankFile,
-  rankFileText,
-} from "./tokenizer-files.ts";
-import { byteList, encodeStringList, TokenizerError } from "./wasm.ts";
+import type { TiktokenRanks } from "./readers.ts";
+import { directoryFiles, encoderFromFiles, type FromFilesOptions, specialParts } from "./tokenizer-files.ts";
+import { byteList, encodeStringList } from "./wasm.ts";
 
 /** Id → token bytes, as a Map (CS336's `vocab`) or an array indexed by id. Ids must be 0..n-1. */
 export type VocabInput = ReadonlyMap<number, Uint8Array> | readonly Uint8Array[];
@@ -83,13 +73,11 @@ export class Tokenizer {
     return Tokenizer.adopt(owner, createEncoder(owner, "merges", parts));
   }
 
-  /** From tiktoken ranks (see tiktoken-ranks.ts): a token's rank is its id and its merge priority. */
+  /** From tiktoken ranks (see `parseTiktokenRanks`): a token's rank is its id and its merge priority. */
   static fromRanks(ranks: TiktokenRanks): Tokenizer {
-    const names = Object.keys(ranks.specialTokens);
-    const ids = Uint32Array.from(names.map((n) => ranks.specialTokens[n] as number));
     const owner = {};
-    const h = createFromRanks(owner, byteList(ranks.tokens), encodeStringList(names), ids);
-    return Tokenizer.adopt(owner, h);
+    const parts = [byteList(ranks.tokens), ...specialParts(ranks.specialTokens)];
+    return Tokenizer.adopt(owner, createEncoder(owner, "ranks", parts));
   }
 
   /**
@@ -97,31 +85,8 @@ export class Tokenizer {
    * (Hugging Face), or `{ tiktoken }` (a `.tiktoken` file or the tiktoken npm package's encoders/*.json).
    */
   static fromFiles(opts: FromFilesOptions): Tokenizer {
-    if (!("tiktoken" in opts)) {
-      const owner = {};
-      return Tokenizer.adopt(owner, encoderFromFiles(owner, opts));
-    }
-    const f = loadRankFile(opts);
-    {
-      try {
-        return Tokenizer.fromLoadedRanks(f);
-      } catch (e) {
-        if (!(e instanceof TokenizerError)) throw e;
-        if (!f.escaped) throw new TokenizerError(`${f.path}: ${e.message}`, e.code);
-      }
-      // The fast path read the JSON without parsing it; parse it properly for the exact error (or success).
-      const slow = rankFileText(f.path, "tiktoken" in opts ? opts.specialTokens : undefined);
-      try {
-        return Tokenizer.fromLoadedRanks(slow);
-      } catch (e) {
-        if (!(e instanceof TokenizerError)) throw e;
-        // Ranks with a hole that a special token fills (p50k_base: <|endoftext|> at 50256, ranks after it):
-        // the core wants dense ranks, so parse in JS, where the special's bytes fill the hole.
-        if (!/rank \d+ is missing/.test(e.message)) throw new TokenizerError(`${f.path}: ${e.message}`, e.code);
-        const ranks = parseTiktokenRanks(readFileSync(f.path, "utf8"), f.path);
-        return Tokenizer.fromRanks({ tokens: ranks.tokens, specialTokens: slow.specialTokens });
-      }
-    }
+    const owner = {};
+    return Tokenizer.adopt(owner, encoderFromFiles(owner, opts));
   }
 
   /** From a directory as `train-bpe` writes it (tokenizer.json, or vocab.json + merges.txt). */
@@ -131,19 +96,14 @@ export class Tokenizer {
 
   /**
    * From tiktoken rank text: `.tiktoken` lines (`base64token rank`) or the `bpe_ranks` string of the
-   * tiktoken npm package's encoders/*.json. Parsed inside WASM, the fastest way to load GPT-2.
+   * tiktoken npm package's encoders/*.json (or that whole JSON). Parsed inside WASM, the fastest way to
+   * load GPT-2.
    */
   static fromRankText(lines: string | Uint8Array, specialTokens: Readonly<Record<string, number>> = {}): Tokenizer {
-    return Tokenizer.fromLoadedRanks({ lines, escaped: false, specialTokens });
-  }
-
-  private static fromLoadedRanks(f: Pick<LoadedRanks, "lines" | "escaped" | "specialTokens">): Tokenizer {
-    const names = Object.keys(f.specialTokens);
-    const ids = Uint32Array.from(names.map((n) => f.specialTokens[n] as number));
-    const text = typeof f.lines === "string" ? new TextEncoder().encode(f.lines) : f.lines;
+    const text = typeof lines === "string" ? new TextEncoder().encode(lines) : lines;
     const owner = {};
-    const h = createFromRankText(owner, text, encodeStringList(names), ids, f.escaped);
-    return Tokenizer.adopt(owner, h);
+    const parts = [text, ...specialParts(specialTokens), encodeStringList([""])];
+    return Tokenizer.adopt(owner, createEncoder(owner, "rankFile", parts));
   }
 
   // The finalizer is registered on `owner`, a stand-in object, so that the Tokenizer can be

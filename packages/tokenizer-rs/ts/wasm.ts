@@ -72,6 +72,14 @@ export class TokenizerError extends Error {
   }
 }
 
+/** A tiktoken rank file the core cannot read: malformed, or for an encoding it cannot run (code "rank_file"). */
+export class RankFileError extends TokenizerError {
+  override name = "RankFileError";
+  constructor(message: string) {
+    super(message, "rank_file");
+  }
+}
+
 let cachedModule: WebAssembly.Module | undefined;
 
 function missing(e: unknown): TokenizerError {
@@ -139,7 +147,8 @@ export class WasmInstance {
   /** The core's last error, with its message and code. */
   error(): TokenizerError {
     const message = utf8Decoder.decode(this.view(this.core.last_error_ptr(), this.core.last_error_len()));
-    return new TokenizerError(message, CORE_CODES[this.core.last_error_code() - 1] ?? "internal");
+    const code = CORE_CODES[this.core.last_error_code() - 1] ?? "internal";
+    return code === "rank_file" ? new RankFileError(message) : new TokenizerError(message, code);
   }
 
   /** Returns `status`, or throws the core's last error when it is negative (the failure convention). */
@@ -214,6 +223,16 @@ export function byteList(items: readonly Uint8Array[]): Uint8Array {
     out.set(it, off + 4);
     off += 4 + it.length;
   }
+  return out;
+}
+
+/** Numbers as the core's id list: one u32 LE each. */
+export function idList(ids: readonly number[]): Uint8Array {
+  const out = new Uint8Array(4 * ids.length);
+  const dv = new DataView(out.buffer);
+  ids.forEach((id, i) => {
+    dv.setUint32(4 * i, id, true);
+  });
   return out;
 }
 

@@ -6,7 +6,7 @@
 //! of a merge and the token, in the words the wrapper's own loaders used.
 
 use super::index::TokenIndex;
-use super::json::{quoted, Json, Syntax};
+use super::json::{lossy, quoted, Json, Syntax};
 use super::{Encoder, VocabTable};
 use crate::error::{Error, Result};
 use crate::fxhash::FxHashMap;
@@ -101,10 +101,16 @@ impl Vocab {
     /// The table by id, which must be 0..n-1 (the wrapper's `fromVocab` rule), and the index built while
     /// reading when it still fits (ids in file order, the usual case).
     fn into_table(self) -> Result<(VocabTable, Option<TokenIndex>)> {
-        let n = self.ids.len();
         if self.ids.iter().enumerate().all(|(k, &id)| id as usize == k) {
             return Ok((VocabTable::from_trusted(self.bytes, self.ends)?, self.index));
         }
+        Ok((self.by_id()?, None))
+    }
+
+    /// The tokens placed by id, for a file that does not list them in id order.
+    #[inline(never)]
+    fn by_id(&self) -> Result<VocabTable> {
+        let n = self.ids.len();
         let mut slot = vec![u32::MAX; n];
         for (k, &id) in self.ids.iter().enumerate() {
             match slot.get_mut(id as usize) {
@@ -127,7 +133,7 @@ impl Vocab {
             bytes.extend_from_slice(tokens[k as usize]);
             ends.push(bytes.len() as u32);
         }
-        Ok((VocabTable::from_trusted(bytes, ends)?, None))
+        VocabTable::from_trusted(bytes, ends)
     }
 }
 
@@ -143,28 +149,31 @@ struct Member {
     key_at: usize,
 }
 
-/// A value that should be an id: Some when it is a non-negative integer (Number.isInteger(n) && n >= 0)
-/// that fits 32 bits.
-fn read_id(r: &mut Json) -> core::result::Result<Option<u32>, Syntax> {
-    if !matches!(r.peek(), Some(b'-' | b'0'..=b'9')) {
-        r.skip()?;
-        return Ok(None);
-    }
-    let n = r.number()?;
-    Ok((n.fract() == 0.0 && (0.0..=u32::MAX as f64).contains(&n)).then_some(n as u32))
-}
-
-/// The key whose opening quote is at `at`, unescaped.
-fn key_text(s: &[u8], at: usize) -> String {
-    let mut key = String::new();
-    let _ = Json::new(&s[at..]).string(&mut key);
-    key
-}
-
 /// `vocab.json` ({token: id}) as the wrapper's loader read it: JSON.parse (the last of duplicate keys
 /// wins, at the first one's place), then every member in order: the id must be a non-negative integer
-/// used once, the token special or in the alphabet. `specials` are read as raw text.
+/// used once, the token special or in the alphabet. `specials` are read as raw text. The loops are small
+/// out-of-line functions: this runs before the engine has optimized anything, and its optimizing tier
+/// recompiles whichever function holds a hot loop (bench/RESULTS.md, encode).
 pub fn read_vocab_json(s: &[u8], specials: &[String], file: &str) -> Result<Vocab> {
+    let (table, members) = read_members(s, specials, file)?;
+    let index = TokenIndex::build(&table);
+    // Equal keys have equal tokens, so unless two tokens are equal no key repeats.
+    if index.duplicates() > 0 {
+        return resolve_repeated_keys(s, table, &members, file);
+    }
+    let ids = checked_ids(s, &members, 0..members.len(), file)?;
+    let (bytes, ends) = table.into_parts();
+    Ok(Vocab {
+        bytes,
+        ends,
+        ids,
+        index: Some(index),
+    })
+}
+
+/// The object's members in file order, their tokens in one table.
+#[inline(never)]
+fn read_members(s: &[u8], specials: &[String], file: &str) -> Result<(VocabTable, Vec<Member>)> {
     let mut bytes = Vec::with_capacity(s.len() / 2);
     let mut ends = Vec::with_capacity(s.len() / 12);
     let mut members = Vec::with_capacity(s.len() / 12);
@@ -178,7 +187,7 @@ pub fn read_vocab_json(s: &[u8], specials: &[String], file: &str) -> Result<Voca
         let key_at = r.key_at();
         let special = specials.iter().any(|t| t == key);
         let key_ok = token_bytes(key, special, &mut bytes);
-        let id = read_id(r).map_err(not_json(file))?;
+        let id = r.id().map_err(not_json(file))?;
         ends.push(bytes.len() as u32);
         members.push(Member {
             id,
@@ -189,52 +198,73 @@ pub fn read_vocab_json(s: &[u8], specials: &[String], file: &str) -> Result<Voca
         Ok(())
     })?;
     r.end().map_err(not_json(file))?;
-    let table = VocabTable::from_trusted(bytes, ends)?;
-    let index = TokenIndex::build(&table);
-    // Equal keys have equal tokens, so unless two tokens are equal no key repeats.
-    let order = (index.duplicates() > 0).then(|| last_of_each_key(&table, &members));
+    Ok((VocabTable::from_trusted(bytes, ends)?, members))
+}
+
+/// The ids of `members[order]`, checked in that order as the wrapper's loader did: each a non-negative
+/// integer, used once, for a token that is special or in the alphabet.
+#[inline(never)]
+fn checked_ids(
+    s: &[u8],
+    members: &[Member],
+    order: impl Iterator<Item = usize>,
+    file: &str,
+) -> Result<Vec<u32>> {
     let mut ids = Vec::with_capacity(members.len());
     let mut seen = vec![false; members.len()];
     let mut beyond = std::collections::HashSet::new();
-    for k in order.clone().unwrap_or_else(|| (0..members.len()).collect()) {
+    for k in order {
         let m = &members[k];
         let Some(id) = m.id else {
-            let why = format!(
-                "id of {} is not a non-negative integer",
-                quoted(&key_text(s, m.key_at))
-            );
-            return Err(malformed(file, None, why));
+            return Err(member_error(s, m, file, "not_id"));
         };
         let fresh = match seen.get_mut(id as usize) {
             Some(x) => !std::mem::replace(x, true),
-            None => beyond.insert(id),
+            None => first_beyond(&mut beyond, id),
         };
         if !fresh {
             return Err(malformed(file, None, format!("id {id} is used twice")));
         }
         if !m.key_ok {
-            return Err(malformed(file, None, outside_alphabet(&key_text(s, m.key_at))));
+            return Err(member_error(s, m, file, "alphabet"));
         }
         ids.push(id);
     }
-    let (bytes, ends) = table.into_parts();
-    let Some(order) = order else {
-        return Ok(Vocab {
-            bytes,
-            ends,
-            ids,
-            index: Some(index),
-        });
+    Ok(ids)
+}
+
+/// Whether `id`, beyond the member count (a vocab with gaps), is seen for the first time.
+#[cold]
+#[inline(never)]
+fn first_beyond(seen: &mut std::collections::HashSet<u32>, id: u32) -> bool {
+    seen.insert(id)
+}
+
+#[cold]
+#[inline(never)]
+fn member_error(s: &[u8], m: &Member, file: &str, kind: &str) -> Error {
+    let mut key = String::new();
+    let _ = Json::new(&s[m.key_at..]).string(&mut key);
+    let why = match kind {
+        "not_id" => format!("id of {} is not a non-negative integer", quoted(&key)),
+        _ => outside_alphabet(&key),
     };
+    malformed(file, None, why)
+}
+
+/// `read_vocab_json` for a file where two tokens are equal: keys may repeat, so resolve them first.
+#[inline(never)]
+fn resolve_repeated_keys(s: &[u8], table: VocabTable, members: &[Member], file: &str) -> Result<Vocab> {
+    let order = last_of_each_key(&table, members);
+    let ids = checked_ids(s, members, order.iter().copied(), file)?;
     let mut vocab = Vocab {
-        bytes: Vec::with_capacity(bytes.len()),
+        bytes: Vec::new(),
         ends: Vec::with_capacity(order.len()),
         ids: Vec::with_capacity(order.len()),
         index: None,
     };
     for (k, id) in order.into_iter().zip(ids) {
-        let start = if k == 0 { 0 } else { ends[k - 1] as usize };
-        vocab.push(id, &bytes[start..ends[k] as usize]);
+        vocab.push(id, table.get(k as u32).unwrap_or_default());
     }
     Ok(vocab)
 }
@@ -295,28 +325,37 @@ pub fn read_merges_txt(s: &[u8], file: &str) -> Result<Merges> {
         if line.is_empty() || (n == 0 && line.starts_with(b"#version")) {
             continue;
         }
-        let text = String::from_utf8_lossy(line);
+        let text = lossy(line);
         let mut parts = text.split(' ');
         let (Some(l), Some(r), None) = (parts.next(), parts.next(), parts.next()) else {
-            let why = format!("expected \"left right\", got {}", quoted(&text));
-            return Err(malformed(file, Some(n + 1), why));
+            return Err(merge_line_error(file, n + 1, &text, None));
         };
         if l.is_empty() || r.is_empty() {
-            let why = format!("expected \"left right\", got {}", quoted(&text));
-            return Err(malformed(file, Some(n + 1), why));
+            return Err(merge_line_error(file, n + 1, &text, None));
         }
         let start = m.bytes.len() as u32;
         if !token_bytes(l, false, &mut m.bytes) {
-            return Err(malformed(file, Some(n + 1), outside_alphabet(l)));
+            return Err(merge_line_error(file, n + 1, &text, Some(l)));
         }
         let mid = m.bytes.len() as u32;
         if !token_bytes(r, false, &mut m.bytes) {
-            return Err(malformed(file, Some(n + 1), outside_alphabet(r)));
+            return Err(merge_line_error(file, n + 1, &text, Some(r)));
         }
         m.spans.push((start, mid, m.bytes.len() as u32));
         m.lines.push(n as u32 + 1);
     }
     Ok(m)
+}
+
+/// A merges.txt line that is not `left right` (or, with `token`, whose token is outside the alphabet).
+#[cold]
+#[inline(never)]
+fn merge_line_error(file: &str, line: usize, text: &str, token: Option<&str>) -> Error {
+    let why = match token {
+        Some(t) => outside_alphabet(t),
+        None => format!("expected \"left right\", got {}", quoted(text)),
+    };
+    malformed(file, Some(line), why)
 }
 
 /// What a Hugging Face `tokenizer.json` holds for a byte-level BPE: its model's vocab (plus added tokens
@@ -454,7 +493,7 @@ fn read_added_token(r: &mut Json, i: usize, file: &str) -> Result<(String, Optio
                 r.string(&mut c).map_err(not_json(file))?;
                 content = Some(c);
             }
-            "id" => id = read_id(r).map_err(not_json(file))?,
+            "id" => id = r.id().map_err(not_json(file))?,
             _ => r.skip().map_err(not_json(file))?,
         }
         Ok(())

@@ -35,6 +35,47 @@ impl fmt::Display for Syntax {
 
 pub(crate) type Parsed<T> = core::result::Result<T, Syntax>;
 
+/// Bytes that end a run of plain string characters: the quote, the backslash, control characters.
+const STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 0x20 {
+        t[c] = true;
+        c += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
+/// Length of the run of plain string characters at the start of `s`. Out of line and small: a GPT-2
+/// vocab or rank file spends its load here, before the engine has optimized anything, and the
+/// optimizing tier recompiles whichever function holds a hot loop (bench/RESULTS.md, encode).
+#[inline(never)]
+fn plain_run(s: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    // Eight bytes at a time while none is a stop byte (the classic "has a zero / smaller byte" tests:
+    // exact for whether one exists), then byte by byte to find it.
+    while i + 8 <= s.len() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&s[i..i + 8]);
+        let w = u64::from_le_bytes(word);
+        let (q, b) = (w ^ (ONES * b'"' as u64), w ^ (ONES * b'\\' as u64));
+        let stop =
+            (q.wrapping_sub(ONES) & !q) | (b.wrapping_sub(ONES) & !b) | (w.wrapping_sub(ONES * 0x20) & !w);
+        if stop & HIGH != 0 {
+            break;
+        }
+        i += 8;
+    }
+    while i < s.len() && !STOP[s[i] as usize] {
+        i += 1;
+    }
+    i
+}
+
 pub(crate) struct Json<'a> {
     s: &'a [u8],
     i: usize,
@@ -62,6 +103,7 @@ impl<'a> Json<'a> {
         }
     }
 
+    #[cold]
     fn fail<T>(&self, expected: &'static str) -> Parsed<T> {
         Err(Syntax {
             at: self.i,
@@ -154,11 +196,8 @@ impl<'a> Json<'a> {
         out.clear();
         self.eat(b'"', "a string")?;
         loop {
-            let run = self.s[self.i..]
-                .iter()
-                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
-                .unwrap_or(self.s.len() - self.i);
-            out.push_str(&String::from_utf8_lossy(&self.s[self.i..self.i + run]));
+            let run = plain_run(&self.s[self.i..]);
+            out.push_str(&lossy(&self.s[self.i..self.i + run]));
             self.i += run;
             match self.s.get(self.i) {
                 Some(b'"') => {
@@ -177,6 +216,7 @@ impl<'a> Json<'a> {
     }
 
     /// One escape after its backslash.
+    #[inline(never)]
     fn escape(&mut self) -> Parsed<char> {
         let c = match self.s.get(self.i) {
             Some(b'"') => '"',
@@ -229,11 +269,7 @@ impl<'a> Json<'a> {
         let start = self.i;
         let mut only_line_ends = true;
         loop {
-            let run = self.s[self.i..]
-                .iter()
-                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
-                .unwrap_or(self.s.len() - self.i);
-            self.i += run;
+            self.i += plain_run(&self.s[self.i..]);
             match self.s.get(self.i) {
                 Some(b'"') => {
                     self.i += 1;
@@ -251,6 +287,9 @@ impl<'a> Json<'a> {
     }
 
     /// The number at the cursor (JSON's grammar: `-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?`), as a double.
+    /// Out of line, as `skip` is: float parsing is a lot of code, and a hot loop that inlined it would
+    /// cost the engine's optimizing tier that much more to compile.
+    #[inline(never)]
     pub fn number(&mut self) -> Parsed<f64> {
         self.ws();
         let start = self.i;
@@ -288,7 +327,33 @@ impl<'a> Json<'a> {
         Ok(text.parse().unwrap_or(f64::NAN))
     }
 
+    /// A value that should be an id: Some for a non-negative integer (Number.isInteger(n) && n >= 0) that
+    /// fits 32 bits, None for any other value (read past).
+    pub fn id(&mut self) -> Parsed<Option<u32>> {
+        if !matches!(self.peek(), Some(b'-' | b'0'..=b'9')) {
+            self.skip()?;
+            return Ok(None);
+        }
+        // Plain digits (every id in a real file) fold straight into an integer: parsing a double is
+        // most of a vocab.json load in the engine's first tier.
+        let digits = self.s[self.i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        let after = self.s.get(self.i + digits);
+        if (1..=9).contains(&digits)
+            && (digits == 1 || self.s[self.i] != b'0')
+            && !matches!(after, Some(b'.' | b'e' | b'E'))
+        {
+            let n = self.s[self.i..self.i + digits]
+                .iter()
+                .fold(0u32, |n, &d| n * 10 + (d - b'0') as u32);
+            self.i += digits;
+            return Ok(Some(n));
+        }
+        let n = self.number()?;
+        Ok((n.fract() == 0.0 && (0.0..=u32::MAX as f64).contains(&n)).then_some(n as u32))
+    }
+
     /// Skips the value at the cursor, checking its syntax.
+    #[inline(never)]
     pub fn skip(&mut self) -> Parsed<()> {
         match self.peek() {
             Some(b'{') => self.object(|e| e, |_, r| r.skip()),
@@ -321,6 +386,21 @@ impl<'a> Json<'a> {
             || rest.starts_with(b"\"\"")
             || Json::new(rest).number().is_ok_and(|n| n == 0.0)
     }
+}
+
+/// `b` as text, invalid UTF-8 as U+FFFD. Valid text (all of it, in practice) takes `from_utf8`'s fast
+/// ASCII path; the lossy decoder checks byte by byte, which showed in a cold vocab.json load.
+pub(crate) fn lossy(b: &[u8]) -> std::borrow::Cow<'_, str> {
+    match core::str::from_utf8(b) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => std::borrow::Cow::Owned(replaced(b)),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn replaced(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
 }
 
 /// `s` as JSON.stringify writes a string: in quotes, with `"`, `\` and control characters escaped.
@@ -385,5 +465,18 @@ mod tests {
         assert_eq!((body, simple), (&br"YQ== 0\nYg== 1\r\n"[..], true));
         assert!(!Json::new(br#""a\/b""#).raw_string().unwrap().1);
         assert_eq!(quoted("a\"\\\n\u{1}é"), r#""a\"\\\n\u0001é""#);
+    }
+
+    #[test]
+    fn plain_runs_stop_at_the_first_quote_backslash_or_control_byte() {
+        let text = b"abcdefghijklmnopqrstuvwxyz\xc3\xa9\x7f~ ";
+        for stop in [b'"', b'\\', 0x00, 0x1f, b'\n'] {
+            for at in 0..text.len() {
+                let mut s = text.to_vec();
+                s.insert(at, stop);
+                assert_eq!(plain_run(&s), at, "{stop} at {at}");
+            }
+        }
+        assert_eq!(plain_run(text), text.len());
     }
 }

@@ -10,6 +10,7 @@ mod hash;
 mod index;
 mod json;
 mod merge;
+pub(crate) mod rank_file;
 pub(crate) mod ranks;
 mod rules;
 mod stream;

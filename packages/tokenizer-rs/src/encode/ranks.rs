@@ -1,6 +1,8 @@
 //! tiktoken rank text, parsed in Rust because it dominates load time in JS: `.tiktoken` files
 //! (`base64token rank` per line) and the `bpe_ranks` string of the tiktoken npm package's encoders
-//! (`! firstRank tok tok …` per line, consecutive ranks). Ranks must be dense: a rank is the token's id.
+//! (`! firstRank tok tok …` per line, consecutive ranks). Ranks must be dense, since a rank is the
+//! token's id, except where a special token's id fills the hole (p50k_base's `<|endoftext|>` sits at
+//! 50256, between ranks): the special token's bytes then take that rank.
 
 use crate::encode::VocabTable;
 use crate::error::{Error, Result};
@@ -213,11 +215,12 @@ fn split_line(t: &[u8], escaped: bool, line: usize) -> Result<(&[u8], &[u8])> {
 /// Tokens indexed by rank, from either format, as one flat table (no allocation per token: this is
 /// the whole load of a GPT-2 tokenizer from ranks).
 pub fn parse_rank_text(text: &[u8]) -> Result<VocabTable> {
-    parse_rank_lines(text, false)
+    parse_rank_lines(text, false, &[])
 }
 
-/// `parse_rank_text` over a JSON string's body (see `lines`).
-pub fn parse_rank_lines(text: &[u8], escaped: bool) -> Result<VocabTable> {
+/// `parse_rank_text` over a JSON string's body when `escaped` (see `line_end`); a missing rank that one
+/// of `fill`'s special tokens has as its id takes that token's bytes.
+pub(crate) fn parse_rank_lines(text: &[u8], escaped: bool, fill: &[(String, u32)]) -> Result<VocabTable> {
     let mut d = Decoded {
         bytes: Vec::with_capacity(text.len() * 3 / 4),
         ends: Vec::with_capacity(text.len() / 8),
@@ -259,28 +262,36 @@ pub fn parse_rank_lines(text: &[u8], escaped: bool) -> Result<VocabTable> {
     let Some(late) = d.late else {
         return VocabTable::from_trusted(d.bytes, d.ends);
     };
-    // Ranks out of file order (allowed by the .tiktoken format): sort, then check they are 0..n-1.
+    // Ranks out of file order (allowed by the .tiktoken format) or with holes: sort, then check they
+    // are 0..n-1, holes filled by special tokens.
     let starts: Vec<u32> = std::iter::once(0).chain(d.ends.iter().copied()).collect();
     let mut order: Vec<usize> = (0..late.len()).collect();
     order.sort_by_key(|&i| late[i]);
     let mut bytes = Vec::with_capacity(d.bytes.len());
     let mut ends = Vec::with_capacity(order.len());
-    for (want, &i) in order.iter().enumerate() {
+    let mut want = 0u32;
+    for &i in &order {
         let ((rank, line), end) = (late[i], d.ends[i]);
-        if (rank as usize) < want {
+        if rank < want {
             return Err(Error::BadRankFile {
                 line: line as usize,
                 why: "a rank appears twice",
             });
         }
-        if rank as usize > want {
-            return Err(Error::MissingRank {
-                rank: want as u32,
-                why: "ranks must be dense (0..n-1)",
-            });
+        while rank > want {
+            let Some((special, _)) = fill.iter().find(|&&(_, id)| id == want) else {
+                return Err(Error::MissingRank {
+                    rank: want,
+                    why: "ranks must be dense (0..n-1)",
+                });
+            };
+            bytes.extend_from_slice(special.as_bytes());
+            ends.push(bytes.len() as u32);
+            want += 1;
         }
         bytes.extend_from_slice(&d.bytes[starts[i] as usize..end as usize]);
         ends.push(bytes.len() as u32);
+        want += 1;
     }
     VocabTable::from_trusted(bytes, ends)
 }
@@ -307,13 +318,13 @@ mod tests {
             parse_rank_text(b"Y*== 0\n"),
             Err(Error::BadRankFile { line: 1, .. })
         ));
-        let escaped = parse_rank_lines(b"! 0 YQ== Yg==\\n! 2 YWI=\\n", true).unwrap();
+        let escaped = parse_rank_lines(b"! 0 YQ== Yg==\\n! 2 YWI=\\n", true, &[]).unwrap();
         assert_eq!(
             tokens(&escaped),
             vec![b"a".to_vec(), b"b".to_vec(), b"ab".to_vec()]
         );
         assert!(matches!(
-            parse_rank_lines(b"! 0 YQ== Yg==\\n! 2 YW\\/I=", true),
+            parse_rank_lines(b"! 0 YQ== Yg==\\n! 2 YW\\/I=", true, &[]),
             Err(Error::BadRankFile { line: 2, .. })
         ));
         assert!(matches!(
@@ -334,6 +345,20 @@ mod tests {
         assert!(matches!(
             parse_rank_text(b"YQ== 0\nYQ== 0\n"),
             Err(Error::BadRankFile { line: 2, .. })
+        ));
+    }
+
+    #[test]
+    fn a_special_token_fills_the_hole_at_its_id() {
+        let eot = [("<e>".to_string(), 1u32)];
+        for text in [&b"YQ== 0\nYg== 2\n"[..], b"! 0 YQ==\n! 2 Yg==\n"] {
+            let t = parse_rank_lines(text, false, &eot).unwrap();
+            assert_eq!(tokens(&t), vec![b"a".to_vec(), b"<e>".to_vec(), b"b".to_vec()]);
+        }
+        let other = [("<e>".to_string(), 5u32)];
+        assert!(matches!(
+            parse_rank_lines(b"YQ== 0\nYg== 2\n", false, &other),
+            Err(Error::MissingRank { rank: 1, .. })
         ));
     }
 }

@@ -3,7 +3,7 @@
 //! call as UTF-8 bytes; ids go out through one u32 buffer (`ids_ptr`/`ids_len`), valid until the next call.
 //! A policy is one byte per construction special token: bit 0 allowed (split off), bit 1 disallowed.
 
-use super::{bytes, fail, read_byte_list, read_string_list, set_result};
+use super::{bytes, fail, read_byte_list, read_specials, read_string_list, set_result};
 use crate::encode::Encoder;
 use crate::encode::SpecialPolicy;
 use crate::error::{Error, Result};
@@ -84,69 +84,49 @@ pub unsafe extern "C" fn encoder_from_merges(
     register(build())
 }
 
-/// Special tokens as a string list beside their ids (one u32 each), paired up.
+/// From tiktoken ranks: tokens by rank as a byte list, special tokens (string list) and their ids.
 ///
 /// # Safety
-/// (specials_ptr, specials_len) must describe live memory from `alloc`; `ids_ptr` holds `ids_count` u32s.
-unsafe fn read_specials(
-    specials_ptr: *const u8,
-    specials_len: usize,
-    ids_ptr: *const u32,
-    ids_count: usize,
-) -> Result<Vec<(String, u32)>> {
-    let names = read_string_list(bytes(specials_ptr, specials_len))?;
-    let ids: &[u32] = if ids_count == 0 {
-        &[]
-    } else {
-        core::slice::from_raw_parts(ids_ptr, ids_count)
-    };
-    if ids.len() != names.len() {
-        return Err(Error::MalformedBuffer {
-            what: "special-token ids",
-            offset: ids.len(),
-        });
-    }
-    Ok(names.into_iter().zip(ids.iter().copied()).collect())
-}
-
-/// # Safety
-/// Each (ptr, len) pair must describe live memory from `alloc`; `ids_ptr` holds one u32 per special token.
+/// Each (ptr, len) pair must describe live memory from `alloc`.
 #[no_mangle]
 pub unsafe extern "C" fn encoder_from_ranks(
     tokens_ptr: *const u8,
     tokens_len: usize,
     specials_ptr: *const u8,
     specials_len: usize,
-    ids_ptr: *const u32,
-    ids_count: usize,
+    ids_ptr: *const u8,
+    ids_len: usize,
 ) -> u32 {
     let build = || -> Result<Encoder> {
         let tokens = read_byte_list(bytes(tokens_ptr, tokens_len))?;
-        let specials = read_specials(specials_ptr, specials_len, ids_ptr, ids_count)?;
+        let specials = read_specials(bytes(specials_ptr, specials_len), bytes(ids_ptr, ids_len))?;
         Encoder::from_ranks(&tokens, &specials)
     };
     register(build())
 }
 
-/// Like `encoder_from_ranks`, from tiktoken rank text (`.tiktoken` lines or the npm package's `bpe_ranks`);
-/// with `escaped` 1 the text is the body of the JSON string `bpe_ranks` as it sits in the file.
+/// From a tiktoken rank file's bytes, `.tiktoken` lines or the npm package's encoder JSON (see
+/// src/encode/rank_file.rs), with the caller's special tokens and ids and the file's name (one-item list,
+/// empty for none) for messages.
 ///
 /// # Safety
-/// Each (ptr, len) pair must describe live memory from `alloc`; `ids_ptr` holds one u32 per special token.
+/// Each (ptr, len) pair must describe live memory from `alloc`.
 #[no_mangle]
-pub unsafe extern "C" fn encoder_from_rank_text(
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn encoder_from_rank_file(
     text_ptr: *const u8,
     text_len: usize,
     specials_ptr: *const u8,
     specials_len: usize,
-    ids_ptr: *const u32,
-    ids_count: usize,
-    escaped: u32,
+    ids_ptr: *const u8,
+    ids_len: usize,
+    name_ptr: *const u8,
+    name_len: usize,
 ) -> u32 {
     let build = || -> Result<Encoder> {
-        let tokens = crate::encode::ranks::parse_rank_lines(bytes(text_ptr, text_len), escaped != 0)?;
-        let specials = read_specials(specials_ptr, specials_len, ids_ptr, ids_count)?;
-        Encoder::from_rank_table(tokens, &specials)
+        let specials = read_specials(bytes(specials_ptr, specials_len), bytes(ids_ptr, ids_len))?;
+        let [file] = file_names(bytes(name_ptr, name_len))?;
+        Encoder::from_rank_file(bytes(text_ptr, text_len), &specials, &file)
     };
     register(build())
 }

@@ -1,11 +1,13 @@
 //! WASM exports that read tokenizer files without building an encoder, for the wrapper's public parse
-//! functions (`parseVocabJson`, `parseMergesTxt`, `loadTokenizerJson`): what a file holds goes back in the
-//! result buffer as one `Parts` block, read by ts/readers.ts. All numbers u32 LE:
+//! functions (`parseVocabJson`, `parseMergesTxt`, `loadTokenizerJson`, `parseTiktokenRanks`): what a file
+//! holds goes back in the result buffer as one `Parts` block, read by ts/readers.ts. All numbers u32 LE:
 //! vocab count n, n ids, n × (length, token bytes); merge count m, m × (length, left, length, right);
 //! special-token count k, k × (length, UTF-8), k ids (0 where a file gives none).
 
-use super::{bytes, fail, read_string_list, set_result};
+use super::{bytes, fail, read_specials, read_string_list, set_result};
 use crate::encode::files::{read_merges_txt, read_tokenizer_json, read_vocab_json, Merges, Vocab};
+use crate::encode::rank_file::read_rank_file;
+use crate::encode::VocabTable;
 use crate::error::Result;
 
 #[derive(Default)]
@@ -26,6 +28,13 @@ impl Parts {
         self.int(v.len());
         v.entries().for_each(|(id, _)| self.int(id as usize));
         v.entries().for_each(|(_, t)| self.item(t));
+    }
+
+    /// Tokens by rank (id = rank).
+    fn ranked(&mut self, t: &VocabTable) {
+        self.int(t.len());
+        (0..t.len()).for_each(|id| self.int(id));
+        (0..t.len() as u32).for_each(|id| self.item(t.get(id).unwrap_or_default()));
     }
 
     fn merges(&mut self, m: Option<&Merges>) {
@@ -120,6 +129,36 @@ pub unsafe extern "C" fn parse_tokenizer_json(
         p.vocab(Some(&t.vocab));
         p.merges(Some(&t.merges));
         p.specials(&t.specials, &[]);
+        Ok(p)
+    })())
+}
+
+/// A tiktoken rank file's bytes with the caller's special tokens (string list and u32 LE ids) and its
+/// name (one-item list, empty for none) → tokens by rank (holes filled by special tokens), specials.
+///
+/// # Safety
+/// Each (ptr, len) pair must describe live memory from `alloc`.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn parse_rank_file(
+    text_ptr: *const u8,
+    text_len: usize,
+    specials_ptr: *const u8,
+    specials_len: usize,
+    ids_ptr: *const u8,
+    ids_len: usize,
+    name_ptr: *const u8,
+    name_len: usize,
+) -> i32 {
+    finish((|| {
+        let given = read_specials(bytes(specials_ptr, specials_len), bytes(ids_ptr, ids_len))?;
+        let name = read_string_list(bytes(name_ptr, name_len))?.concat();
+        let f = read_rank_file(bytes(text_ptr, text_len), &given, &name)?;
+        let mut p = Parts::default();
+        p.ranked(&f.tokens);
+        p.merges(None);
+        let (names, ids): (Vec<String>, Vec<u32>) = f.specials.into_iter().unzip();
+        p.specials(&names, &ids);
         Ok(p)
     })())
 }

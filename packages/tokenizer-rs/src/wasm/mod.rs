@@ -149,6 +149,21 @@ pub fn read_string_list(b: &[u8]) -> Result<Vec<String>> {
     Ok(out)
 }
 
+/// Special tokens as a string list beside their ids (u32 LE each), paired up.
+pub fn read_specials(names: &[u8], ids: &[u8]) -> Result<Vec<(String, u32)>> {
+    let names = read_string_list(names)?;
+    if ids.len() != 4 * names.len() {
+        return Err(Error::MalformedBuffer {
+            what: "special-token ids",
+            offset: ids.len(),
+        });
+    }
+    let ids = ids
+        .chunks_exact(4)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    Ok(names.into_iter().zip(ids).collect())
+}
+
 /// Bit mask of the Unicode classes of code point `cp` as the scanner sees them: 1 letter, 2 number,
 /// 4 whitespace; 8 when `cp` is not a Unicode scalar value. Exists so JS can check the tables.
 #[no_mangle]

@@ -1,0 +1,227 @@
+//! tiktoken rank files, whole: a `.tiktoken` file (rank lines only) or the JSON the `tiktoken` npm package
+//! ships (`encoders/gpt2.json`: `bpe_ranks` lines, `special_tokens`, `pat_str`). The `bpe_ranks` string is
+//! decoded straight from the file's bytes when its only escapes are line ends (every shipped file), so
+//! GPT-2's 0.5 MB of ranks is never copied. A file whose `pat_str` is another pre-tokenizer pattern
+//! (cl100k_base, o200k_base) is refused rather than encoded wrongly: this tokenizer implements GPT-2's.
+
+use super::json::{quoted, Json, Syntax};
+use super::ranks::parse_rank_lines;
+use super::{Encoder, VocabTable};
+use crate::error::{Error, Result};
+
+/// The GPT-2 pre-tokenizer pattern as tiktoken writes it (gpt2, r50k_base, p50k_base, p50k_edit).
+const GPT2_PAT_STR: &str = r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";
+
+/// Tokens by rank (holes filled by special tokens) and the special tokens with their ids.
+pub(crate) struct RankFile {
+    pub tokens: VocabTable,
+    pub specials: Vec<(String, u32)>,
+}
+
+fn bad(why: String) -> Error {
+    Error::RankJson { why }
+}
+
+fn not_json(e: Syntax) -> Error {
+    bad(format!("not valid JSON ({e})"))
+}
+
+/// `(name, id)` pairs: the file's first, in its order, then `given` (a name already there takes the
+/// given id in place), as JavaScript's `{ ...file, ...given }` orders them.
+fn merged(file: Vec<(String, u32)>, given: &[(String, u32)]) -> Vec<(String, u32)> {
+    let mut out = file;
+    for (name, id) in given {
+        match out.iter_mut().find(|(n, _)| n == name) {
+            Some(slot) => slot.1 = *id,
+            None => out.push((name.clone(), *id)),
+        }
+    }
+    out
+}
+
+/// A rank file (either kind, told apart by a leading `{`) with the caller's special tokens `given`;
+/// errors name `file` (unless empty).
+pub(crate) fn read_rank_file(text: &[u8], given: &[(String, u32)], file: &str) -> Result<RankFile> {
+    read(text, given).map_err(|e| e.in_file(file))
+}
+
+fn read(text: &[u8], given: &[(String, u32)]) -> Result<RankFile> {
+    if text.iter().find(|c| !c.is_ascii_whitespace()) != Some(&b'{') {
+        let tokens = parse_rank_lines(text, false, given)?;
+        return Ok(RankFile {
+            tokens,
+            specials: given.to_vec(),
+        });
+    }
+    // (offset of the string's quote, its body as written, whether its only escapes are line ends)
+    let mut ranks: Option<(usize, &[u8], bool)> = None;
+    // pat_str as messages show it, when it is not GPT-2's.
+    let mut other_pattern: Option<String> = None;
+    let mut own: Vec<(String, u32)> = Vec::new();
+    let mut no_id: Option<String> = None;
+    let mut r = Json::new(text);
+    r.object(not_json, |key, r| {
+        r.peek();
+        let at = r.at();
+        match key {
+            "bpe_ranks" if r.peek() == Some(b'"') => {
+                let (body, simple) = r.raw_string().map_err(not_json)?;
+                ranks = Some((at, body, simple));
+            }
+            "pat_str" if r.peek() == Some(b'"') => {
+                let mut p = String::new();
+                r.string(&mut p).map_err(not_json)?;
+                other_pattern = (p != GPT2_PAT_STR).then(|| quoted(&p.chars().take(60).collect::<String>()));
+            }
+            "pat_str" => {
+                r.skip().map_err(not_json)?;
+                let raw = String::from_utf8_lossy(&text[at..r.at()]);
+                other_pattern = Some(quoted(&raw.chars().take(60).collect::<String>()));
+            }
+            "special_tokens" if r.peek() == Some(b'{') => {
+                (own, no_id) = (Vec::new(), None);
+                r.object(not_json, |name, r| {
+                    match r.id().map_err(not_json)? {
+                        Some(id) => own.push((name.to_string(), id)),
+                        None => no_id = no_id.take().or_else(|| Some(name.to_string())),
+                    }
+                    Ok(())
+                })?;
+            }
+            "bpe_ranks" => {
+                ranks = None;
+                r.skip().map_err(not_json)?;
+            }
+            _ => r.skip().map_err(not_json)?,
+        }
+        Ok(())
+    })?;
+    r.end().map_err(not_json)?;
+    let Some((at, body, simple)) = ranks else {
+        return Err(bad(
+            "expected a \"bpe_ranks\" string, as tiktoken's encoders/*.json have".into(),
+        ));
+    };
+    if let Some(p) = other_pattern {
+        return Err(bad(format!(
+            "this encoding splits text with a different pre-tokenizer pattern than GPT-2's (pat_str {p}…), \
+             and this tokenizer implements only GPT-2's; supported: gpt2, r50k_base, p50k_base, p50k_edit \
+             (cl100k_base and o200k_base are not)"
+        )));
+    }
+    if let Some(name) = no_id {
+        return Err(bad(format!("special token {} has no id", quoted(&name))));
+    }
+    let specials = merged(own, given);
+    let tokens = if simple {
+        parse_rank_lines(body, true, &specials)?
+    } else {
+        // Other escapes (a `\/`, say): unescape the string first.
+        let mut unescaped = String::new();
+        Json::new(&text[at..]).string(&mut unescaped).map_err(not_json)?;
+        parse_rank_lines(unescaped.as_bytes(), false, &specials)?
+    };
+    Ok(RankFile { tokens, specials })
+}
+
+impl Encoder {
+    /// From a tiktoken rank file's bytes (see `read_rank_file`) and the caller's special tokens.
+    pub(crate) fn from_rank_file(text: &[u8], given: &[(String, u32)], file: &str) -> Result<Encoder> {
+        let f = read_rank_file(text, given, file)?;
+        Encoder::from_rank_table(f.tokens, &f.specials)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn npm(ranks: &str, extra: &str) -> String {
+        format!(
+            "{{\"pat_str\": {}, \"bpe_ranks\": \"{ranks}\"{extra}}}",
+            quoted(GPT2_PAT_STR)
+        )
+    }
+
+    fn ids_of(f: &RankFile) -> Vec<Vec<u8>> {
+        (0..f.tokens.len() as u32)
+            .map(|i| f.tokens.get(i).unwrap().to_vec())
+            .collect()
+    }
+
+    #[test]
+    fn npm_json_escapes_specials_and_holes() {
+        let json = npm(
+            "! 0 YQ== Yg==\\n! 3 YWI=\\n",
+            ", \"special_tokens\": {\"<e>\": 2}",
+        );
+        let f = read_rank_file(json.as_bytes(), &[("<x>".into(), 4)], "f.json").unwrap();
+        let want: Vec<Vec<u8>> = vec![b"a".to_vec(), b"b".to_vec(), b"<e>".to_vec(), b"ab".to_vec()];
+        assert_eq!(ids_of(&f), want);
+        assert_eq!(f.specials, vec![("<e>".into(), 2), ("<x>".into(), 4)]);
+        let slash = npm(
+            "! 0 YQ== Yg==\\n! 3 YW\\/I=",
+            ", \"special_tokens\": {\"<e>\": 2}",
+        );
+        assert_eq!(
+            ids_of(&read_rank_file(slash.as_bytes(), &[], "s").unwrap())[3],
+            b"ao\xc8".to_vec()
+        );
+    }
+
+    /// Base64 of one byte: the 256 single-byte tokens of a real rank file.
+    fn b64(b: u8) -> String {
+        const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        format!(
+            "{}{}==",
+            A[(b >> 2) as usize] as char,
+            A[((b & 3) << 4) as usize] as char
+        )
+    }
+
+    #[test]
+    fn the_encoder_uses_filled_holes_and_given_specials() {
+        // Bytes 0..255, a hole at 256 for "<e>", then "ab" at 257 (p50k_base's shape in miniature).
+        let bytes: Vec<String> = (0..=255u8).map(b64).collect();
+        let json = npm(
+            &format!("! 0 {}\\n! 257 YWI=", bytes.join(" ")),
+            ", \"special_tokens\": {\"<e>\": 256}",
+        );
+        let mut e = Encoder::from_rank_file(json.as_bytes(), &[("<x>".into(), 258)], "f.json").unwrap();
+        assert_eq!(e.encode("ab<e><x>c"), vec![257, 256, 258, 99]);
+    }
+
+    #[test]
+    fn errors_name_the_file() {
+        let cases = [
+            ("{", "f.json: not valid JSON (the text ends where a string was expected)"),
+            ("{\"x\": 1}", "f.json: expected a \"bpe_ranks\" string, as tiktoken's encoders/*.json have"),
+            (
+                "{\"bpe_ranks\": \"! 0 YQ==\", \"special_tokens\": {\"<e>\": \"1\"}}",
+                "f.json: special token \"<e>\" has no id",
+            ),
+            (
+                "{\"bpe_ranks\": \"! 0 Y*==\"}",
+                "f.json: rank file line 1: a token is not base64; expected tiktoken's \"base64token rank\" lines",
+            ),
+        ];
+        for (text, want) in cases {
+            let got = read_rank_file(text.as_bytes(), &[], "f.json").err().unwrap();
+            assert_eq!(got.to_string(), want, "{text}");
+        }
+        let cl100k = "{\"pat_str\": \"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\\\r\\\\n\\\\p{L}\\\\p{N}]?\\\\p{L}+\", \"bpe_ranks\": \"\"}";
+        let msg = read_rank_file(cl100k.as_bytes(), &[], "c.json")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            msg.starts_with("c.json: this encoding splits text with a different pre-tokenizer pattern"),
+            "{msg}"
+        );
+        assert!(msg.contains("(pat_str \"(?i:'s|"), "{msg}");
+        assert_eq!(
+            read_rank_file(b"YQ== x", &[], "").err().unwrap().to_string(),
+            "rank file line 1: a rank is not a non-negative integer; expected tiktoken's \"base64token rank\" lines"
+        );
+    }
+}
