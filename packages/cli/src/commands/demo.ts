@@ -59,9 +59,9 @@ const command: Command = {
     }).catch((e: unknown) => {
       if (!(e instanceof DemoInterrupted)) throw e;
       process.stdout.write(`demo interrupted: ${e.message}\n`);
-      return null;
+      return e.exitCode;
     });
-    if (r === null) return 130;
+    if (typeof r === "number") return r;
     const phases = Object.entries(r.seconds)
       .filter(([k]) => k !== "total")
       .map(([k, s]) => `${k} ${formatDuration(s)}`)

@@ -14,6 +14,10 @@ const flags = {
   "batch-size": { type: "number", integer: true, help: "windows of context-length tokens per model call", default: 8 },
   "max-tokens": { type: "number", integer: true, help: "score at most this many tokens (default: all)" },
   json: { type: "boolean", help: "print the result as one JSON line", default: false },
+  "allow-tokenizer-mismatch": {
+    type: "boolean",
+    help: "use a --tokenizer other than the run's (different hash or vocabulary size) for bits/byte, with a warning",
+  },
   ...runtimeFlags,
 } as const;
 
@@ -44,6 +48,8 @@ const command: Command = {
       ...(f["max-tokens"] !== undefined ? { maxTokens: f["max-tokens"] } : {}),
       device,
       threads: f.threads as number,
+      allowTokenizerMismatch: f["allow-tokenizer-mismatch"] === true,
+      warn: (m) => process.stderr.write(`${m}\n`),
       // Only a terminal gets the running count, erased once the result is printed.
       onProgress: status.isTTY ? (done, total) => status.show(`eval ${done}/${total} tokens`) : undefined,
     });

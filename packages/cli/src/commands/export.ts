@@ -18,6 +18,7 @@ const command: Command = {
     const f = parseFlags(argv, flags);
     noPositionals(f);
     const r = exportCheckpoint(f.checkpoint as string, f.out as string);
+    for (const t of r.removedTemps) process.stderr.write(`removed ${t}, a temporary file left by a killed export\n`);
     const mb = (r.bytes / 2 ** 20).toFixed(1);
     process.stdout.write(
       `wrote ${r.modelPath} (${mb} MiB, ${r.parameters.toLocaleString("en-US")} parameters)\n` +

@@ -1,4 +1,5 @@
-// `bun run cli generate --checkpoint PATH --tokenizer DIR --prompt TEXT`: stream a sampled continuation.
+// `bun run cli generate --checkpoint PATH --tokenizer DIR --prompt TEXT`: stream a sampled continuation. The
+// prompt is echoed before the sample; an error after that starts on a line of its own.
 import { generateFromCheckpoint } from "@cs336-ts/trainer";
 import type { Command } from "../command.ts";
 import { parseFlags, UsageError } from "../flags.ts";
@@ -18,6 +19,10 @@ const flags = {
     default: 0,
   },
   seed: { type: "number", integer: true, help: "sampling seed", default: 0 },
+  "allow-tokenizer-mismatch": {
+    type: "boolean",
+    help: "use a --tokenizer other than the run's (different hash or vocabulary size), with a warning",
+  },
   ...runtimeFlags,
 } as const;
 
@@ -37,7 +42,10 @@ const command: Command = {
     if (!(topP > 0 && topP <= 1)) throw new UsageError(`--top-p must be in (0, 1], got ${topP}`);
     const topK = f["top-k"] as number;
     if (topK < 0) throw new UsageError(`--top-k must be >= 0 (0 = off), got ${topK}`);
-    if ((f["max-tokens"] as number) < 0) throw new UsageError("--max-tokens must be >= 0");
+    const maxTokens = f["max-tokens"] as number;
+    if (maxTokens < 0) throw new UsageError("--max-tokens must be >= 0");
+    if (!Number.isSafeInteger(maxTokens))
+      throw new UsageError(`--max-tokens must be at most 2^53 - 1, got ${maxTokens}`);
     const checkpoint = f.checkpoint as string;
     let tokenizer = f.tokenizer;
     if (tokenizer === undefined) {
@@ -46,22 +54,34 @@ const command: Command = {
       tokenizer = recorded.dir;
     }
     const prompt = f.prompt as string;
+    let lastChar = "\n";
+    const out = (text: string) => {
+      if (text === "") return;
+      process.stdout.write(text);
+      lastChar = text.at(-1) as string;
+    };
     const report = await generateFromCheckpoint(
       {
         checkpoint,
         tokenizer,
         prompt,
-        maxTokens: f["max-tokens"] as number,
+        maxTokens,
         temperature,
         topP,
         topK,
         seed: f.seed as number,
         device,
         threads: f.threads as number,
+        allowTokenizerMismatch: f["allow-tokenizer-mismatch"] === true,
+        warn: (m) => process.stderr.write(`${m}\n`),
       },
-      (text) => process.stdout.write(text),
-      () => process.stdout.write(prompt),
-    );
+      out,
+      () => out(prompt),
+    ).catch((e) => {
+      // The terminal shows stdout and stderr on one screen: end the echoed text before the error.
+      if (lastChar !== "\n") process.stdout.write("\n");
+      throw e;
+    });
     process.stdout.write("\n");
     const rate = report.ids.length / Math.max(report.seconds, 1e-9);
     process.stderr.write(

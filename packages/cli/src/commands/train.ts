@@ -1,11 +1,13 @@
 // `bun run cli train --config configs/NAME.json [--train FILE.npy --val FILE.npy --out runs/NAME] [--flag v…]`:
 // a preset, then one kebab-case flag per config field; prints the resolved config once, trains with a live
-// progress line, and exits 0 (done), 130 (Ctrl-C, checkpoint saved) or 1 (diverged, last good checkpoint kept).
+// progress line, and exits 0 (done), 128 + the signal when stopped (checkpoint saved: 130 Ctrl-C, 143 SIGTERM,
+// 129 SIGHUP or `bun run` gone) or 1 (diverged, last good checkpoint kept).
 import { parameterCount } from "@cs336-ts/model";
 import {
   CONFIG_FLAGS,
   configFromFlags,
   createOnnxEngine,
+  exitCodeOf,
   planRun,
   type RunConfig,
   runPaths,
@@ -20,8 +22,15 @@ const flags: FlagSpecs = {
     type: "string",
     help: "continue a run: a checkpoint file, a run folder (its newest checkpoint), or auto (--out's newest; fresh if none)",
   },
+  "allow-tokenizer-mismatch": {
+    type: "boolean",
+    help: "train with a --tokenizer whose vocabulary size or (on resume) hash differs from the run's, with a warning",
+  },
   ...CONFIG_FLAGS,
 };
+
+/** Flags that steer the command rather than set a config field. */
+const COMMAND_FLAGS = new Set(["config", "resume", "allow-tokenizer-mismatch"]);
 
 /** `--resume` with no value means `--resume auto`. */
 function normalizeResume(argv: string[]): string[] {
@@ -53,7 +62,7 @@ const command: Command = {
     if (f._.length > 0)
       throw new UsageError(`unexpected arguments: ${f._.join(" ")} (flags take the form --name value)`);
     const values = new Map<string, unknown>();
-    for (const name of f.given) if (name !== "config" && name !== "resume") values.set(name, f[name]);
+    for (const name of f.given) if (!COMMAND_FLAGS.has(name)) values.set(name, f[name]);
     const plan = planRun({
       preset: (f.config as string | undefined) ?? null,
       overrides: configFromFlags(values),
@@ -65,6 +74,7 @@ const command: Command = {
       engineFactory: createOnnxEngine,
       argv: ["train", ...argv],
       stderr: { write: (s) => process.stderr.write(s), isTTY: process.stderr.isTTY === true },
+      allowTokenizerMismatch: f["allow-tokenizer-mismatch"] === true,
     });
     const out = result.status === "diverged" ? process.stderr : process.stdout;
     out.write(`${result.message}\n`);
@@ -75,7 +85,7 @@ const command: Command = {
     }
     if (result.status === "completed")
       process.stdout.write(`checkpoint ${result.checkpoint}\ncurves ${runPaths(plan.config.out).curves}\n`);
-    return result.status === "completed" ? 0 : result.status === "interrupted" ? 130 : 1;
+    return result.status === "completed" ? 0 : result.status === "interrupted" ? exitCodeOf(result.stoppedBy) : 1;
   },
 };
 

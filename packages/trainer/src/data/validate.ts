@@ -10,8 +10,11 @@ export class TokenRangeError extends RangeError {
 
 export type IdStats = { length: number; maxId: number };
 
-/** Throws a TokenRangeError naming the first id >= vocabSize (or < 0); returns the length and max id (-1: not scanned). */
-export function scanTokenArray(data: TokenArray, vocabSize: number, source: string): IdStats {
+/**
+ * Throws a TokenRangeError naming the first id >= vocabSize (or < 0); returns the length and max id (-1: not
+ * scanned). `fix` replaces the training advice (re-encode, or --vocab-size) for callers without that flag.
+ */
+export function scanTokenArray(data: TokenArray, vocabSize: number, source: string, fix?: string): IdStats {
   // uint16 ids cannot reach a vocabulary of 65536 or more: nothing to scan.
   if (data instanceof Uint16Array && vocabSize > 0xffff) return { length: data.length, maxId: -1 };
   let maxId = 0;
@@ -30,13 +33,14 @@ export function scanTokenArray(data: TokenArray, vocabSize: number, source: stri
       for (let i = start; i < end; i++) {
         const v = data[i]!;
         if (v >= vocabSize || v < 0) {
+          const bad = `${source}: token id ${v} at position ${i} is not in [0, ${vocabSize})`;
+          if (fix !== undefined) throw new TokenRangeError(`${bad}; ${fix}`);
           // The first offender need not be the largest id: the hint names the smallest vocabulary that fits all.
           const top = v < 0 ? -1 : largestId(data);
           const most = top < 0 ? "" : ` (its largest id is ${top}, so at least ${top + 1})`;
           throw new TokenRangeError(
-            `${source}: token id ${v} at position ${i} is not in [0, ${vocabSize}); the array was encoded with a ` +
-              `different tokenizer than the model's vocabulary: re-encode it with the run's tokenizer, or set ` +
-              `--vocab-size to the tokenizer's vocabulary size${most}`,
+            `${bad}; the array was encoded with a different tokenizer than the model's vocabulary: re-encode it ` +
+              `with the run's tokenizer, or set --vocab-size to the tokenizer's vocabulary size${most}`,
           );
         }
       }

@@ -1,8 +1,9 @@
 // A checkpoint loaded into the model package's inference runner (packages/model's createInference: weights as
 // initializers, symbolic batch and length), and the library calls of `generate` and `eval` on it: the
 // next-token logits of one context, logits of a batch of windows, a tokenizer folder checked against the
-// model, a prompt streamed through the tokenizer's incremental decoder, and loss / perplexity / bits per byte
-// of a token array. An empty prompt starts from <|endoftext|> (an unconditional sample), as CS336's training
+// model (its vocabulary size, and its sha256 against the one the run recorded: run/tokenizer-match.ts), a
+// prompt streamed through the tokenizer's incremental decoder, and loss / perplexity / bits per byte of a
+// token array. An empty prompt starts from <|endoftext|> (an unconditional sample), as CS336's training
 // data separates stories so. Leaves out: a KV cache (generation reruns the cropped context each step),
 // chat templates and batching several prompts.
 import { existsSync } from "node:fs";
@@ -12,6 +13,7 @@ import { Tokenizer } from "@cs336-ts/tokenizer";
 import { openNpy } from "../data/npy.ts";
 import { scanTokenArray } from "../data/validate.ts";
 import { type Checkpoint, loadCheckpoint } from "../run/checkpoint.ts";
+import { checkTokenizerHash, checkVocabSize, recordedTokenizer } from "../run/tokenizer-match.ts";
 import { type BatchLogitsModel, type EvalResult, evaluate } from "./eval.ts";
 import { type GenerateResult, generateText, type NextTokenModel } from "./generate.ts";
 
@@ -67,14 +69,42 @@ function openTokenizer(dir: string): Tokenizer {
   return Tokenizer.fromDirectory(dir);
 }
 
-/** Refuses a tokenizer whose ids do not match the model's embedding rows. */
-function checkVocabMatch(tokenizer: Tokenizer, model: InferenceModel, tokenizerDir: string): void {
-  if (tokenizer.vocabSize !== model.vocabSize) {
-    throw new Error(
-      `the tokenizer in ${tokenizerDir} has ${tokenizer.vocabSize} tokens but the model was trained with vocab size ` +
-        `${model.vocabSize}; use the tokenizer the training data was encoded with`,
-    );
-  }
+/** What to do with a tokenizer other than the run's: refuse it (the default), or warn and go on. */
+export type TokenizerPolicy = { allowTokenizerMismatch?: boolean; warn?: (message: string) => void };
+
+/**
+ * Refuses a tokenizer whose ids do not match the model's embedding rows, or whose sha256 is not the one the
+ * checkpoint's run recorded (ids that mean other text); with allowTokenizerMismatch each is a warning.
+ */
+function checkTokenizer(
+  tokenizer: Tokenizer,
+  tokenizerDir: string,
+  model: InferenceModel,
+  checkpointPath: string,
+  policy: TokenizerPolicy,
+): void {
+  const allow = policy.allowTokenizerMismatch === true;
+  const warnings = [
+    checkVocabSize(tokenizerDir, { tokenizer: tokenizer.vocabSize, model: model.vocabSize }, allow, {
+      model: "the model was trained with vocab size",
+      fix: "use the tokenizer the training data was encoded with",
+    }),
+    checkTokenizerHash(tokenizerDir, recordedTokenizer(checkpointPath), allow),
+  ];
+  for (const w of warnings) if (w) (policy.warn ?? console.warn)(w);
+}
+
+/** Ids the tokenizer cannot decode (a model with a padded vocabulary) are never sampled. */
+function onlyDecodable(model: InferenceModel, tokenizerVocab: number): InferenceModel {
+  if (tokenizerVocab >= model.vocabSize) return model;
+  return {
+    ...model,
+    async lastLogits(context) {
+      const logits = (await model.lastLogits(context)).slice();
+      logits.fill(Number.NEGATIVE_INFINITY, tokenizerVocab);
+      return logits;
+    },
+  };
 }
 
 const runtimeOf = (o: InferenceOptions): InferenceOptions => ({
@@ -111,7 +141,7 @@ export async function generateWith(
   }
   const started = performance.now();
   const result = await generateText(
-    model,
+    onlyDecodable(model, tokenizer.vocabSize),
     promptIds,
     tokenizer.decoder(),
     {
@@ -129,7 +159,7 @@ export async function generateWith(
 
 /** The `generate` command's library call: checkpoint + tokenizer folder → streamed text. */
 export async function generateFromCheckpoint(
-  opts: GenerateRequest & InferenceOptions & { checkpoint: string; tokenizer: string },
+  opts: GenerateRequest & InferenceOptions & TokenizerPolicy & { checkpoint: string; tokenizer: string },
   write: (text: string) => void,
   /** Called once everything is loaded and checked, right before sampling (e.g. to echo the prompt). */
   onStart?: () => void,
@@ -137,7 +167,7 @@ export async function generateFromCheckpoint(
   const tokenizer = openTokenizer(opts.tokenizer);
   const { model } = await loadInferenceModel(opts.checkpoint, runtimeOf(opts));
   try {
-    checkVocabMatch(tokenizer, model, opts.tokenizer);
+    checkTokenizer(tokenizer, opts.tokenizer, model, opts.checkpoint, opts);
     onStart?.();
     return await generateWith(model, tokenizer, opts, write);
   } finally {
@@ -146,14 +176,15 @@ export async function generateFromCheckpoint(
   }
 }
 
-export type EvalRequest = InferenceOptions & {
-  checkpoint: string;
-  data: string;
-  tokenizer?: string | null;
-  batchSize: number;
-  maxTokens?: number;
-  onProgress?: (done: number, total: number) => void;
-};
+export type EvalRequest = InferenceOptions &
+  TokenizerPolicy & {
+    checkpoint: string;
+    data: string;
+    tokenizer?: string | null;
+    batchSize: number;
+    maxTokens?: number;
+    onProgress?: (done: number, total: number) => void;
+  };
 
 export type EvalReport = EvalResult & { iteration: number; contextLength: number; dataTokens: number };
 
@@ -167,12 +198,19 @@ export async function evaluateCheckpoint(req: EvalRequest): Promise<EvalReport> 
   const { checkpoint, model } = await loadInferenceModel(req.checkpoint, runtimeOf(req));
   const tokenizer = req.tokenizer ? openTokenizer(req.tokenizer) : null;
   try {
-    scanTokenArray(data, model.vocabSize, req.data);
+    scanTokenArray(
+      data,
+      model.vocabSize,
+      req.data,
+      "the array was encoded with a tokenizer other than this model's: evaluate it with a checkpoint trained on " +
+        "that tokenizer's ids, or re-encode the text with the run's tokenizer",
+    );
     let tokenByteLength: ((id: number) => number) | undefined;
     if (tokenizer && req.tokenizer) {
-      checkVocabMatch(tokenizer, model, req.tokenizer);
+      checkTokenizer(tokenizer, req.tokenizer, model, req.checkpoint, req);
       const lengths = Int32Array.from({ length: tokenizer.vocabSize }, (_, id) => tokenizer.tokenBytes(id).length);
-      tokenByteLength = (id) => lengths[id] as number;
+      // An id past the tokenizer (allowed mismatch) has no bytes to count.
+      tokenByteLength = (id) => lengths[id] ?? 0;
     }
     const result = await evaluate(model, data, {
       batchSize: req.batchSize,

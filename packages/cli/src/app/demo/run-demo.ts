@@ -13,6 +13,7 @@ import {
   dtypeForVocab,
   END_OF_TEXT,
   type EvalReport,
+  exitCodeOf,
   evaluateCheckpoint,
   formatDuration,
   generateWith,
@@ -70,9 +71,15 @@ export const DEMO_DEFAULTS = {
   trainSeconds: 420,
 } as const;
 
-/** Ctrl-C during the demo's training: the checkpoint is saved, then the demo stops (exit 130). */
+/** A signal during the demo's training: the checkpoint is saved, then the demo stops (exit 130 for Ctrl-C). */
 export class DemoInterrupted extends Error {
   override name = "DemoInterrupted";
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
 }
 
 /** Ctrl-C (saves a checkpoint, then stops) or the time budget running out (the demo goes on). */
@@ -86,6 +93,7 @@ function budgetInterrupt(seconds: number, note: (m: string) => void): Interrupt 
       return sigint.requested() || hit;
     },
     budgetHit: () => hit && !sigint.requested(),
+    reason: () => sigint.reason?.() ?? null,
     dispose: () => sigint.dispose(),
   };
 }
@@ -187,7 +195,9 @@ async function trainPhase(o: DemoOptions, config: RunConfig): Promise<string> {
       interrupt,
     },
   );
-  if (result.status === "interrupted" && !interrupt.budgetHit()) throw new DemoInterrupted(result.message);
+  if (result.status === "interrupted" && !interrupt.budgetHit()) {
+    throw new DemoInterrupted(result.message, exitCodeOf(result.stoppedBy));
+  }
   if (result.status === "diverged" || !result.checkpoint)
     throw new Error(`training ${result.status}: ${result.message}`);
   if (result.status === "interrupted") {
