@@ -1,7 +1,7 @@
-// @cs336-ts/trainer: the library behind `train`, `generate`, `eval`, `export` and `plot` — the run config,
-// token arrays, the training loop and its ONNX engine, checkpoints and the run folder, metrics and learning
-// curves, and inference from a checkpoint. An explicit list: what is not named here is internal. Test-only
-// helpers are behind "@cs336-ts/trainer/testing".
+// @cs336-ts/trainer: the library behind `train`, `sweep`, `generate`, `eval`, `export`, `plot` and `tokstats`
+// — the run config, token arrays, the training loop and its ONNX engine, checkpoints and the run folder,
+// metrics and learning curves, sweeps, inference from a checkpoint and the tokenizer study. An explicit list:
+// what is not named here is internal. Test-only helpers are behind "@cs336-ts/trainer/testing".
 
 export {
   ConfigError,
@@ -58,6 +58,9 @@ export {
 export { type MetricRecord, type MetricsLog, openMetrics, readMetrics } from "./run/metrics.ts";
 export { CURVE_AXES, type CurveAxis, loadRunSeries, type RunSeries, renderCurves } from "./run/plot.ts";
 export { checkpointPath, latestCheckpoint, listCheckpoints, type RunInfo, runPaths } from "./run/run-dir.ts";
+export { describeValues, planSweep, type SweepField, type SweepMode, type SweepRun } from "./sweep/plan.ts";
+export { runSweep, type SweepOptions, type SweepResult, sweepPaths } from "./sweep/run-sweep.ts";
+export { type SweepRow, type SweepStatus, sweepTable } from "./sweep/summary.ts";
 
 export { type EvalResult, EvaluationError } from "./inference/eval.ts";
 export { type ExportResult, exportCheckpoint } from "./inference/export.ts";

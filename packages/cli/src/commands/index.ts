@@ -41,6 +41,11 @@ export const commands: CommandEntry[] = [
     load: async () => (await import("./train.ts")).default,
   },
   {
+    name: "sweep",
+    summary: "train a grid or list of configs into one folder, with a summary table and one plot",
+    load: async () => (await import("./sweep.ts")).default,
+  },
+  {
     name: "eval",
     summary: "loss, perplexity and bits per byte of a checkpoint on a token array",
     load: async () => (await import("./eval.ts")).default,

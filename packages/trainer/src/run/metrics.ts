@@ -1,5 +1,5 @@
 // JSONL metrics of a run: one line per optimizer step ({"kind":"train", step, tokens, time, loss, lr,
-// gradNorm, tokensPerSec}) and one per validation ({"kind":"val", step, tokens, time, valLoss}); `time` is
+// gradNorm, tokensPerSec, and mfu when the run knows its device's peak}) and one per validation ({"kind":"val", step, tokens, time, valLoss}); `time` is
 // wall-clock seconds of training, continued across resumes. Appended a whole line at a time (a failed write
 // is cut back off, io/atomic-file.ts) and fsynced with each checkpoint, so the log on disk always reaches the
 // newest checkpoint. Leaves out: rotation and compression (a 100k-step run is a few MB).
@@ -15,6 +15,8 @@ export type TrainRecord = {
   lr: number;
   gradNorm: number;
   tokensPerSec: number;
+  /** Model FLOPs utilization of the graph run this step was part of (0..1), when a peak was given. */
+  mfu?: number;
 };
 export type ValRecord = { kind: "val"; step: number; tokens: number; time: number; valLoss: number };
 export type MetricRecord = TrainRecord | ValRecord;
