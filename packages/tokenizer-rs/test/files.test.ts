@@ -5,7 +5,6 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { missingMessage, sharedFile } from "../../../tests/shared-data.ts";
 import {
   bytesToPrintable,
   mergesTxt,
@@ -15,8 +14,9 @@ import {
   vocabJson,
 } from "../ts/files.ts";
 import { loadTokenizerJson, loadVocabMerges, parseMergesTxt } from "../ts/readers.ts";
-import { referencePretokenCounts } from "../ts/reference-trainer.ts";
 import { trainBpe } from "../ts/train.ts";
+import { referencePretokenCounts } from "./support/reference-trainer.ts";
+import { missingMessage, sharedFile } from "./support/shared-data.ts";
 
 const refVocab = sharedFile("fixtures/cs336/train-bpe-reference-vocab.json");
 const refMerges = sharedFile("fixtures/cs336/train-bpe-reference-merges.txt");

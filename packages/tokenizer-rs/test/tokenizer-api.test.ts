@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as api from "@cs336-ts/tokenizer";
 import { parseTiktokenRanks, Tokenizer } from "@cs336-ts/tokenizer";
-import { liveEncoders, wasmMemoryBytes } from "../ts/encoder-wasm.ts";
+import { liveEncoders, wasmMemoryBytes } from "./support/wasm-memory.ts";
 import { mergesTxt, vocabJson } from "../ts/files.ts";
 
 const enc = new TextEncoder();

@@ -1,9 +1,9 @@
 // Conformance: the WASM trainer (trainBpe, in-thread and with Workers) and the slow reference trainer
-// (ts/reference-trainer.ts) must produce identical merges and vocabularies on corpora that stress the
+// (test/support/reference-trainer.ts) must produce identical merges and vocabularies on corpora that stress the
 // pre-tokenizer and tie-breaking: special tokens, Unicode, digits, whitespace runs, CRLF.
 import { describe, expect, test } from "bun:test";
-import { referenceTrainBpe } from "../ts/reference-trainer.ts";
 import { type Merges, trainBpe, type Vocab } from "../ts/train.ts";
+import { referenceTrainBpe } from "./support/reference-trainer.ts";
 
 const enc = new TextEncoder();
 

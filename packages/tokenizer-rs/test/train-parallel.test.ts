@@ -2,11 +2,11 @@
 // pre-token or special token, and trainBpe gives identical merges for every worker count and block size.
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { referencePretokenCounts } from "../ts/reference-trainer.ts";
 import { trainBpe } from "../ts/train.ts";
 import { lastSafeCut } from "../ts/cuts.ts";
 import { PIECES as BASE_PIECES, SCRIPTS, SPECIALS } from "./support/cut-pieces.ts";
 import { isSafeCut } from "./support/cuts.ts";
+import { referencePretokenCounts } from "./support/reference-trainer.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

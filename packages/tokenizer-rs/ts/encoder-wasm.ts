@@ -14,7 +14,6 @@ type EncodeExports = {
   encoder_from_gpt2_files: Make;
   encoder_from_tokenizer_json: Make;
   encoder_free(h: number): void;
-  encoder_live_count(): number;
   encoder_vocab_size(h: number): number;
   encoder_special_tokens(h: number): number;
   encoder_special_ids(h: number): number;
@@ -39,7 +38,7 @@ const utf8 = new TextEncoder();
 const hasBuffer = typeof Buffer !== "undefined";
 
 /** UTF-8 length of `s` (lone surrogates count as U+FFFD, as TextEncoder writes them). */
-export function utf8Length(s: string): number {
+function utf8Length(s: string): number {
   if (hasBuffer) return Buffer.byteLength(s, "utf8");
   return utf8.encode(s).length;
 }
@@ -67,7 +66,7 @@ const MAKERS = {
   tokenizerJson: "encoder_from_tokenizer_json",
 } as const;
 
-export type EncoderSource = keyof typeof MAKERS;
+type EncoderSource = keyof typeof MAKERS;
 
 /** Builds an encoder in the shared instance from `parts`; the returned handle is owned by `owner`. */
 export function createEncoder(owner: object, source: EncoderSource, parts: readonly Uint8Array[]): number {
@@ -79,10 +78,6 @@ export function createEncoder(owner: object, source: EncoderSource, parts: reado
 export function release(owner: object, handle: number): void {
   registry.unregister(owner);
   exportsOf(instance()).encoder_free(handle);
-}
-
-export function liveEncoders(): number {
-  return exportsOf(instance()).encoder_live_count();
 }
 
 export function vocabSize(handle: number): number {
@@ -275,9 +270,4 @@ export function tokenBytes(handle: number, id: number): Uint8Array {
   const w = instance();
   w.check(exportsOf(w).encoder_token_bytes(handle, id));
   return w.takeResult();
-}
-
-/** Bytes of WASM memory of the shared instance (for memory tests and benchmarks). */
-export function wasmMemoryBytes(): number {
-  return instance().core.memory.buffer.byteLength;
 }

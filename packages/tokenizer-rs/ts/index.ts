@@ -1,6 +1,6 @@
 // Public API of @cs336-ts/tokenizer: one export line per module. Internals stay unexported (the WASM
-// loader and instance in wasm.ts, the string-list codec, writeFileAtomic, the pure-TS reference trainer
-// that tests compare against); the package's own tests import them from ../ts/ by path.
+// loader and instance in wasm.ts, the string-list codec, writeFileAtomic); the package's own tests
+// import them from ../ts/ by path, and the slow reference trainer they compare against lives with them.
 export type { TokenizerErrorCode } from "./wasm.ts";
 export { RankFileError, TokenizerError } from "./wasm.ts";
 export type { Merges, TrainBpeOptions, TrainBpeResult, TrainProgress, TrainStats, Vocab } from "./train.ts";

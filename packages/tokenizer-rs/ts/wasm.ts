@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 
 /** Exports every part of the crate relies on (src/wasm/mod.rs). */
-export type CoreExports = {
+type CoreExports = {
   memory: WebAssembly.Memory;
   alloc(len: number): number;
   dealloc(ptr: number, len: number): void;
@@ -22,7 +22,7 @@ export type CoreExports = {
 // Read through the URL (fs takes file URLs); the path is for messages. Neither node:url nor
 // node:fs/promises is imported up front: each costs Bun several ms of a cold load.
 const WASM_URL = new URL("../dist/tokenizer.wasm", import.meta.url);
-export const WASM_PATH = decodeURIComponent(WASM_URL.pathname);
+const WASM_PATH = decodeURIComponent(WASM_URL.pathname);
 
 /**
  * What kind of failure a TokenizerError is; branch on this, never on the message's words. The core's
@@ -89,7 +89,7 @@ function missing(e: unknown): TokenizerError {
   );
 }
 
-export function compileModuleSync(): WebAssembly.Module {
+function compileModuleSync(): WebAssembly.Module {
   if (cachedModule) return cachedModule;
   let bytes: Uint8Array;
   try {
@@ -101,7 +101,7 @@ export function compileModuleSync(): WebAssembly.Module {
   return cachedModule;
 }
 
-export async function compileModule(): Promise<WebAssembly.Module> {
+async function compileModule(): Promise<WebAssembly.Module> {
   if (cachedModule) return cachedModule;
   let bytes: Uint8Array;
   try {

@@ -15,7 +15,7 @@ const load = (): Threads => {
 export type WorkerName = "encode-worker" | "train-worker";
 
 /** The entry file of a Worker, next to the module that spawns it (source or bundle). */
-export function workerEntry(name: WorkerName): URL {
+function workerEntry(name: WorkerName): URL {
   return new URL(`./${name}${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url);
 }
 

@@ -2,7 +2,7 @@
 // fast WASM trainer against: the GPT-2 regex from JavaScript's engine, special tokens split by a regex,
 // and after every merge every pair count is recomputed from scratch. Same id layout as trainBpe. For
 // small corpora only (tests); no streaming, no Workers, no incremental anything.
-import type { Merges, Vocab } from "./train.ts";
+import type { Merges, Vocab } from "../../ts/train.ts";
 
 const GPT2 = /'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
 
