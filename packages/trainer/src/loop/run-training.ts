@@ -117,6 +117,22 @@ export function planRun(args: { preset: string | null; overrides: RunConfigInput
   return { config, resume, resumePath, notes };
 }
 
+/**
+ * Refuses batches too large to allocate before anything is compiled or written: a graph run's K·A·B·T ids
+ * fill one Int32Array for inputs and one for targets, and past 2^31 ids the allocation fails with a bare
+ * "Out of memory" (or ORT cannot index the tensor).
+ */
+function checkGraphRunSize(c: RunConfig): void {
+  const ids = c.stepsPerRun * c.gradAccumSteps * c.batchSize * c.model.contextLength;
+  if (ids > 2 ** 31 - 1) {
+    throw new ConfigError(
+      `one graph run would hold ${ids.toExponential(2)} token ids in each of its input and target arrays ` +
+        `(--steps-per-run ${c.stepsPerRun} × --grad-accum-steps ${c.gradAccumSteps} × --batch-size ${c.batchSize} × ` +
+        `--context-length ${c.model.contextLength}), more than 2^31 - 1; lower --batch-size or --steps-per-run`,
+    );
+  }
+}
+
 /** Opens a token array and checks it against the model before training (ids in range, long enough). */
 function openTokens(path: string, config: RunConfig, flag: string): TokenArray {
   if (!existsSync(path)) {
@@ -155,6 +171,7 @@ export async function runTraining(plan: RunPlan, o: RunOptions): Promise<RunOutc
     write: (s) => o.stderr.write(s),
   });
   const note = (m: string) => progress.note(m);
+  checkGraphRunSize(config);
   const lock = lockRunFolder(config.out, note);
   const interrupt = o.interrupt ?? installInterrupt(note);
   let engine: TrainEngine | undefined;
