@@ -1,44 +1,52 @@
 //! Byte-level BPE tokenizer core (CS336 assignment 1, §2): GPT-2 pre-tokenization, special-token
-//! splitting, pre-token counting and BPE training. Plain Rust with no dependencies; `wasm` holds the only
-//! `extern "C"` boundary, so `cargo test` needs no JavaScript.
+//! splitting, BPE training, encoding and decoding, and the one reader of the tokenizer file formats
+//! (vocab.json, merges.txt, tokenizer.json, tiktoken ranks). Plain Rust with no dependencies; `wasm` holds
+//! the only `extern "C"` boundary, so `cargo test` needs no JavaScript.
 //!
 //! Vocab ids (this crate, its files and the TS wrapper): ids 0..=255 are the single bytes (id = byte
 //! value), then one id per merge in creation order (256, 257, …), then the special tokens in the order
 //! given. `vocab_size` counts all three. CS336's reference vocab lists `<|endoftext|>` first, but its test
 //! compares vocab *values* and merges, which do not depend on this choice; GPT-2 also puts specials last.
 //!
-//! Performance notes — training (2-core shared VM, heavily loaded by other jobs, so figures are ranges
-//! from interleaved runs; callgrind instruction counts where timings were too noisy; bench/RESULTS.md).
-//! Tools: `cargo run --release --example pretok-bench -- FILE --merges N` (native, per phase) and
-//! `bun examples/wasm-pretok-bench.ts FILE [--merges N] A.wasm B.wasm` (one WASM instance = one Worker).
-//! - Counting was the bottleneck, not the scanner: `HashMap<Box<[u8]>, u64>` chased a pointer to every
-//!   key. `pretoken_table` keeps keys up to 15 bytes inside 24-byte open-addressing slots (longer ones in
-//!   an arena), reads a pre-token as two unaligned words straight from the text and masks them, so a seen
-//!   pre-token costs one slot probe and no allocation. Split+scan+count: native 37 → 167 MB/s (TinyStories
-//!   2 MiB), 21 → 78 MB/s (mixed 45 MB, loaded); WASM 31-53 → 99-129 MB/s (TinyStories); callgrind
-//!   162M → 53M instructions on 2 MiB.
-//! - Counting bypasses `SpecialTokens::split` (8 instructions/byte: a `Vec` lookup per byte) with
-//!   `count::SpecialFinder`: same leftmost-longest semantics (tested against `split`), SWAR search for the
-//!   specials' shared first byte, ~1 instruction/byte.
-//! - Scanner: a 256-entry byte-class table (no `< 0x80` branch; only bytes >= 0x80 decode a char) and
-//!   ASCII letter runs tested 8 bytes at a time (SWAR). The table alone changed little (the old scanner
-//!   already had an ASCII table); SWAR added 3-6% instructions yet ran 5-30% faster natively and in WASM
-//!   (WASM on 4 MB mixed: 118-145 → 155-158 MB/s) — fewer mispredicted loop exits.
-//! - Merging serialized counts: keys arrive in hash order, which piles them into one probe run of a
-//!   smaller table (quadratic: 2.2 s for 163k keys); `reserve` first makes it ~30 ms.
-//! - No gain: `-C target-feature=+simd128` for the WASM build (Bun runs it; same speed within noise —
-//!   nothing here auto-vectorizes), so the build stays baseline wasm32 (bulk-memory is already on by
-//!   default). Not tried: a BMP class table for non-ASCII text (binary search stays; the corpora here are
-//!   99.9% ASCII), explicit SIMD scanning.
-//! - Merge loop (mixed 45 MB, 29,743 merges): only the pairs beside each merge site are updated (not the
-//!   whole word twice), a pair's count and word list share one map entry, and word metadata is one
-//!   struct (random visits: one cache miss instead of four). Native 1.30 → 0.82-0.99 s; WASM 4.5-5.7 →
-//!   2.2-3.2 s. Still memory-bound: ~1.6M word visits (47% stale index entries) and ~1.4M pair updates,
-//!   each a cache miss in multi-MB maps. WASM stays ~2.5x native here (dlmalloc, no SIMD hash probing).
-//! - Pair counts use an in-crate Fx-style hasher (`fxhash::FxHasher`): keys are pairs we produce
-//!   ourselves, so HashDoS resistance (std's SipHash) buys nothing and costs ~2x.
-//! - The merge loop touches only words containing the merged pair (pair→words index) and keeps pair
-//!   counts in a lazily invalidated max-heap: a stale entry is re-pushed with its current count on pop.
+//! Performance notes. The decisions and why; what each bought, measured, is in bench/RESULTS.md
+//! (train-bpe, encode).
+//!
+//! Pre-tokenization is a hand-written scanner of the GPT-2 pattern, not a regex engine: the pattern is
+//! small and fixed, a scanner needs no backtracking and no crate, and it can classify bytes through one
+//! 256-entry table and step over ASCII letter runs eight bytes at a time. `\p{L}`, `\p{N}` and `\s` come
+//! from tables generated from JavaScript's own regex engine, so the wrapper's tests can check every code
+//! point against it.
+//!
+//! Parallelism is the wrapper's: Workers that each own a WASM instance, not WASM threads, which Bun does not
+//! run dependably (SharedArrayBuffer). Input is cut only at safe cuts (`cuts`), so each range pre-tokenizes
+//! as it would in the whole text; a Worker sends its pre-token counts back as one serialized buffer, never
+//! per token.
+//!
+//! Counting keys short pre-tokens inside their hash-table slots (`pretoken_table`): a seen pre-token costs
+//! one probe and no allocation, where a map of boxed keys chased a pointer per key. Special tokens are
+//! found by a first-byte search (`count::SpecialFinder`), not by splitting every byte through a list.
+//!
+//! The merge loop updates only what a merge changes: a pair → words index finds the words holding the
+//! merged pair, only the pairs beside each merge site are recounted, and pair counts sit in a max-heap
+//! that is invalidated lazily (a stale entry is re-pushed with its current count when it surfaces). A
+//! pair's count and word list share one map entry and a word's metadata is one struct, because every visit
+//! is a cache miss in a table of megabytes.
+//!
+//! Hashing uses an in-crate Fx-style hasher (`fxhash`) for pair counts and the encoder's tables: every key
+//! is an id pair or text the caller already controls, so SipHash's resistance to hash flooding buys
+//! nothing and would cost about twice as much per lookup.
+//!
+//! Encoding caches each encoder's pre-tokens (`encode::cache`): natural text repeats a small set of them,
+//! so most skip the merge loop; short keys and their ids live inline in the slot, a small direct-mapped
+//! table of recent hits sits in front, and the cache is emptied wholesale when full (cheaper than LRU).
+//! A rank-based vocab builds no pair table at load: as tiktoken does, a merge is a lookup of the joined
+//! bytes among the ranked tokens.
+//!
+//! Loading runs before the engine has optimized anything, so the file readers (rank text, vocab.json,
+//! merges.txt) decode in one pass straight from the file's bytes into flat tables, and keep their hot
+//! loops in small out-of-line functions: the engine's optimizing tier recompiles whichever function holds
+//! a hot loop, at a cost that grows with its size. The build is baseline wasm32: `simd128` gave nothing,
+//! since nothing here auto-vectorizes.
 
 mod count;
 mod cuts;
@@ -53,13 +61,13 @@ mod train;
 mod unicode_tables;
 mod wasm;
 
-// The crate's public surface: what the examples (native benches) and other Rust users need. The wasm
-// module reaches everything else from inside the crate.
+// The crate's public surface: what the examples (native benches) need. The wasm module and the tests
+// reach everything else from inside the crate.
 pub use count::PretokenCounts;
 pub use encode::files::{read_merges_txt, read_vocab_json};
 pub use encode::ranks::parse_rank_text;
 pub use encode::{Encoder, VocabTable};
-pub use error::{Error, ErrorCode, Result};
+pub use error::{Error, Result};
 pub use pretokenize::pretokenize;
 pub use special::{Segment, SpecialTokens};
 pub use train::Trainer;
