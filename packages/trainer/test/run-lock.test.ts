@@ -61,6 +61,20 @@ describe("run folder lock", () => {
     expect(existsSync(join(f.out, ".lock"))).toBe(false);
   });
 
+  test("a folder in use is named as such even when it already holds checkpoints (fresh start or resume)", async () => {
+    const f = fixture({ maxSteps: 4 });
+    await run(f.preset, {}, null);
+    const live = Bun.spawn(["sleep", "30"]);
+    try {
+      writeFileSync(join(f.out, ".lock"), JSON.stringify({ pid: live.pid, hostname: hostname(), startedAt: "t0" }));
+      const inUse = `run folder ${f.out} is in use by another training process (pid ${live.pid}, started t0)`;
+      expect(() => planRun({ preset: f.preset, overrides: {}, resume: null })).toThrow(inUse);
+      expect(() => planRun({ preset: f.preset, overrides: { maxSteps: 8 }, resume: "auto" })).toThrow(inUse);
+    } finally {
+      live.kill();
+    }
+  });
+
   test("a lock left by a dead process is cleared with a message; the lock goes when the run ends", async () => {
     const f = fixture({ maxSteps: 4 });
     mkdirSync(f.out);

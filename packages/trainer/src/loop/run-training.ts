@@ -33,7 +33,7 @@ import {
   type RunInfo,
   runPaths,
 } from "../run/run-dir.ts";
-import { lockRunFolder } from "../run/run-lock.ts";
+import { checkRunFolderFree, lockRunFolder } from "../run/run-lock.ts";
 import {
   checkVocabSize,
   OVERRIDE_FLAG,
@@ -89,6 +89,8 @@ export function planRun(args: { preset: string | null; overrides: RunConfigInput
     config = { ...config, tokenizer: recordedTokenizer };
     notes.push(`tokenizer ${recordedTokenizer} taken from ${resumePath}`);
   }
+  // A folder another run is training in: say so, rather than that it holds checkpoints.
+  checkRunFolderFree(config.out);
   if (resume) {
     const diff = architectureDiff(resume.model, config.model);
     if (diff.length > 0) {

@@ -55,6 +55,33 @@ function makeFolder(out: string): string | undefined {
   }
 }
 
+/** Why `out` is in use by `holder` (a live process, or one on another host); null for a stale lock. */
+function inUse(out: string, holder: Holder | null): RunLockError | null {
+  const path = join(out, ".lock");
+  if (holder === null) {
+    return new RunLockError(
+      `run folder ${out} is locked by a process this one cannot identify (${path} is unreadable); if no ` +
+        `training runs there, delete ${path}`,
+    );
+  }
+  const here = holder.hostname === hostname();
+  if (here && !processAlive(holder.pid)) return null;
+  const where = here ? "" : ` on host ${holder.hostname}`;
+  return new RunLockError(
+    `run folder ${out} is in use by another training process (pid ${holder.pid}${where}, started ` +
+      `${holder.startedAt}); wait for it to finish or choose another --out` +
+      (here ? "" : ` (if that process is gone, delete ${path})`),
+  );
+}
+
+/** Throws the RunLockError of a folder another run holds (checked early, before other refusals). */
+export function checkRunFolderFree(out: string): void {
+  const path = join(out, ".lock");
+  if (!existsSync(path)) return;
+  const refusal = inUse(out, readHolder(path));
+  if (refusal) throw refusal;
+}
+
 /** Takes the lock of run folder `out`; `note` reports a stale lock it cleared. Throws RunLockError if held. */
 export function lockRunFolder(out: string, note: (message: string) => void): RunLock {
   const created = makeFolder(out);
@@ -71,21 +98,8 @@ export function lockRunFolder(out: string, note: (message: string) => void): Run
         if ((e as { code?: string }).code !== "EEXIST" || attempt >= 3) throw e;
       }
       const holder = readHolder(path);
-      if (holder === null) {
-        throw new RunLockError(
-          `run folder ${out} is locked by a process this one cannot identify (${path} is unreadable); if no ` +
-            `training runs there, delete ${path}`,
-        );
-      }
-      const stale = holder.hostname === me.hostname && !processAlive(holder.pid);
-      if (!stale) {
-        const where = holder.hostname === me.hostname ? "" : ` on host ${holder.hostname}`;
-        throw new RunLockError(
-          `run folder ${out} is in use by another training process (pid ${holder.pid}${where}, started ` +
-            `${holder.startedAt}); wait for it to finish or choose another --out` +
-            (where ? ` (if that process is gone, delete ${path})` : ""),
-        );
-      }
+      const refusal = inUse(out, holder);
+      if (refusal || holder === null) throw refusal;
       clearStale(path, holder);
       note(`removed a stale lock on ${out}: pid ${holder.pid} (started ${holder.startedAt}) is no longer running`);
     }
