@@ -2,7 +2,7 @@
 // fixtures load and re-serialize identically), and our tokenizer.json loads in Hugging Face `tokenizers`
 // and encodes text exactly as a direct rank-based BPE over the same merges.
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -12,6 +12,7 @@ import {
   saveTokenizerFiles,
   tokenizerJson,
   vocabJson,
+  writeFileAtomic,
 } from "../ts/files.ts";
 import { loadTokenizerJson, loadVocabMerges, parseMergesTxt } from "../ts/readers.ts";
 import { trainBpe } from "../ts/train.ts";
@@ -55,6 +56,20 @@ describe("files", () => {
     expect(vocab.size).toBe(500);
     expect(merges.length).toBe(243);
     expect(mergesTxt(merges)).toBe(readFileSync(refMerges as string, "utf8"));
+  });
+
+  test("writeFileAtomic replaces the file whole and leaves no temporary file, also when it fails", () => {
+    const dir = mkdtempSync(join(tmpdir(), "files-atomic-"));
+    const path = join(dir, "vocab.json");
+    const text = `{"é": 0, "🙂": 1}\n`.repeat(50_000);
+    writeFileSync(path, "old");
+    writeFileAtomic(path, text);
+    expect(readFileSync(path, "utf8")).toBe(text);
+    // The rename fails (a non-empty folder is in the way) after the temporary file was written.
+    mkdirSync(join(dir, "taken"));
+    writeFileSync(join(dir, "taken", "x"), "x");
+    expect(() => writeFileAtomic(join(dir, "taken"), "y")).toThrow();
+    expect(readdirSync(dir).sort()).toEqual(["taken", "vocab.json"]);
   });
 
   test("a special token with another token's bytes is refused, not written as a duplicate key", () => {

@@ -3,7 +3,7 @@
 // ByteLevel pre-tokenizer with use_regex true and add_prefix_space false, ByteLevel decoder, specials as
 // added_tokens). Writes are atomic (temp file + rename). Special tokens are stored as their raw text.
 // Reading them is the core's (src/encode/files.rs; readers.ts for plain values).
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Merges, Vocab } from "./train.ts";
 
@@ -52,17 +52,46 @@ export function printableToBytes(s: string): Uint8Array | null {
   return Uint8Array.from(out);
 }
 
-/** Writes `text` to `path` atomically: a temporary file in the same folder, then rename. */
+/**
+ * Writes `text` to `path` atomically: a temporary file in the same folder, written until every byte is
+ * taken (a full disk shows first as a short write), fsynced, renamed over `path`, and then the folder
+ * fsynced so the rename itself survives a crash. On failure the temporary file is removed and `path` is
+ * left as it was. (The application's writer is the trainer's; this package depends on nothing.)
+ */
 export function writeFileAtomic(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
+  const bytes = new TextEncoder().encode(text);
+  let fd = -1;
   try {
-    writeFileSync(tmp, text);
+    fd = openSync(tmp, "w");
+    for (let at = 0; at < bytes.length; ) {
+      const n = writeSync(fd, bytes, at, bytes.length - at);
+      if (n <= 0) throw new Error(`cannot write ${path}: wrote ${at} of ${bytes.length} bytes (is the disk full?)`);
+      at += n;
+    }
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = -1;
     renameSync(tmp, path);
   } catch (e) {
+    if (fd >= 0) closeSync(fd);
     rmSync(tmp, { force: true });
     throw e;
   }
+  fsyncFolder(dirname(path));
+}
+
+/** Best effort: some filesystems and platforms refuse fsync on a folder; the rename happened either way. */
+function fsyncFolder(dir: string): void {
+  try {
+    const fd = openSync(dir, "r");
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {}
 }
 
 function isSpecial(bytes: Uint8Array, specials: ReadonlySet<string>): string | null {
