@@ -9,6 +9,7 @@ import { parameterCount } from "@cs336-ts/model";
 import type { Device } from "@cs336-ts/model/runtime";
 import { saveTokenizerFiles, Tokenizer, trainBpe } from "@cs336-ts/tokenizer";
 import {
+  checkRunFolderFree,
   createOnnxEngine,
   dtypeForVocab,
   END_OF_TEXT,
@@ -155,7 +156,9 @@ function encodePhase(o: DemoOptions, corpus: DemoCorpus, tokenizer: Tokenizer, p
 
 /** The CPU preset (or o.preset) sized to the tokenizer, on the demo's data, always a fresh run. */
 function demoConfig(o: DemoOptions, vocabSize: number, paths: DataPaths, tokDir: string, runDir: string): RunConfig {
-  // The demo always trains from scratch: an earlier demo's run folder is replaced, never resumed.
+  // The demo always trains from scratch: an earlier demo's run folder is replaced, never resumed — unless a
+  // demo still training there holds it.
+  checkRunFolderFree(runDir);
   if (existsSync(runDir)) rmSync(runDir, { recursive: true, force: true });
   const preset = readPreset(o.preset ?? join(REPO_ROOT, "configs", "tinystories-cpu.json"));
   // --max-steps gets a whole schedule: the cosine ends there, and warmup shrinks to at most a tenth of it.
