@@ -61,6 +61,7 @@ export { checkpointPath, latestCheckpoint, listCheckpoints, type RunInfo, runPat
 export { describeValues, planSweep, type SweepField, type SweepMode, type SweepRun } from "./sweep/plan.ts";
 export { runSweep, type SweepOptions, type SweepResult, sweepPaths } from "./sweep/run-sweep.ts";
 export { type SweepRow, type SweepStatus, sweepTable } from "./sweep/summary.ts";
+export { checkRunFolderFree, RunLockError } from "./run/run-lock.ts";
 
 export { type EvalResult, EvaluationError } from "./inference/eval.ts";
 export { type ExportResult, exportCheckpoint } from "./inference/export.ts";
