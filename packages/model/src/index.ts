@@ -63,11 +63,18 @@ export { ADAMW_DEFAULTS, type AdamwHyper, validateAdamw } from "./optim/adamw.ts
 export { type CosineSchedule, cosineLr, scheduleSlice, validateSchedule } from "./optim/schedule.ts";
 export { Rng, type RngState } from "./random.ts";
 export {
+  buildCachedInferenceGraph,
+  type CachedInference,
+  createCachedInference,
+  type KvCache,
+} from "./train/cached-inference.ts";
+export {
   buildInferenceGraph,
   createInference,
   exportInferenceModel,
   type Inference,
   type InferenceGraphOptions,
+  type InferenceOptions,
 } from "./train/inference.ts";
 export {
   buildLossAndGradsGraph,

@@ -24,8 +24,26 @@ describe("entry points", () => {
 
   test("each entry exports what its users need", () => {
     const want: Record<keyof typeof entries, string[]> = {
-      ".": ["resolveModelConfig", "initParameters", "Rng", "createTrainer", "initTrainState", "createInference"],
-      "./graph": ["Graph", "grad", "GRAD_RULES", "loop", "emitModel", "linear", "transformerLm", "adamwStep"],
+      ".": [
+        "resolveModelConfig",
+        "initParameters",
+        "Rng",
+        "createTrainer",
+        "initTrainState",
+        "createInference",
+        "createCachedInference",
+      ],
+      "./graph": [
+        "Graph",
+        "grad",
+        "GRAD_RULES",
+        "loop",
+        "emitModel",
+        "linear",
+        "transformerLm",
+        "transformerLmCached",
+        "adamwStep",
+      ],
       "./runtime": ["Session", "runGraph"],
       "./testing": ["hostEmbedding", "hostLmLogits", "runAdamwSteps", "clipGradients", "readTrace"],
     };

@@ -5,6 +5,8 @@
 export { GRAD_RULES, type GradContext, type GradRule, grad } from "../autodiff/gradient.ts";
 export {
   type AttentionWeights,
+  type KvSlot,
+  type LayerKv,
   multiheadSelfAttention,
   type RopeAngles,
   scaledDotProductAttention,
@@ -30,6 +32,7 @@ export {
   parameterInputs,
   transformerLayer,
   transformerLm,
+  transformerLmCached,
 } from "../nn/lm.ts";
 export { applyRope, headRopeAngles, type RopeTables, rope, ropeTables } from "../nn/rope.ts";
 export {

@@ -239,11 +239,14 @@ export function pad(x: Value, pads: readonly number[], value = 0): Value {
   return g.addNode("Pad", [x, int64s(g, pads), cv], { mode: { s: "constant" } }, [{ dtype: x.dtype, shape }])[0]!;
 }
 
-/** Keeps the upper (or lower) triangle of the last two axes, offset by diagonal k. */
-export function trilu(x: Value, upper: boolean, k = 0): Value {
+/** Keeps the upper (or lower) triangle of the last two axes, offset by diagonal k (a number, or an int64 scalar). */
+export function trilu(x: Value, upper: boolean, k: number | Value = 0): Value {
   const g = activeGraph("Trilu", x);
   if (x.rank < 2) throw g.error("Trilu", `needs rank >= 2, got ${describe(x)}`);
-  const kv = g.constant(tensorOf("int64", [], [k]));
+  if (typeof k !== "number" && (k.dtype !== "int64" || k.rank !== 0)) {
+    throw g.error("Trilu", `k must be an int64 scalar, got ${describe(k)}`);
+  }
+  const kv = typeof k === "number" ? g.constant(tensorOf("int64", [], [k])) : k;
   return g.addNode("Trilu", [x, kv], { upper: { i: upper ? 1 : 0 } }, [{ dtype: x.dtype, shape: x.shape }])[0]!;
 }
 

@@ -1,10 +1,12 @@
 // Causal scaled dot-product attention and multi-head self-attention with RoPE (Vaswani et al. 2017;
 // CS336 assignment 1 §3.5.4–3.5.5). Q, K and V come from one fused [3C, C] projection (one GEMM instead of
-// three); the causal mask is an additive 0/-inf table, a constant when T is static. Leaves out: dropout,
-// KV caching, grouped-query attention and fused attention kernels.
+// three); the causal mask is an additive 0/-inf table, a constant when T is static. With a KV cache the new
+// keys and values are appended to the cached ones, so decoding runs the same code as training.
+// Leaves out: dropout, grouped-query attention and fused attention kernels.
 
 import { activeGraph, describe } from "../graph/graph.ts";
-import { add, mul, where } from "../graph/ops-elementwise.ts";
+import { add, mul, sub, where } from "../graph/ops-elementwise.ts";
+import { gather } from "../graph/ops-index.ts";
 import { matMul, softmax } from "../graph/ops-reduce.ts";
 import {
   concat,
@@ -22,18 +24,26 @@ import { type Dim, type Value, tensorOf } from "../graph/value.ts";
 import { dense } from "./layers.ts";
 import { applyRope } from "./rope.ts";
 
-/** 0 on and below the diagonal, -inf above: scores (..., Tq, Tk) + mask is causal (query i sees keys ≤ i). */
+/**
+ * 0 where query i may see key j, -inf elsewhere: scores (..., Tq, Tk) + mask is causal. The queries are the
+ * last Tq of the Tk keys (query i sits at key Tk - Tq + i), so with a KV cache of P keys query i sees keys
+ * ≤ P + i; without one Tq = Tk and this is the plain lower triangle.
+ */
 function causalMask(scores: Value): Value {
   const g = activeGraph("attention", scores);
   const tq = scores.shape[scores.rank - 2]!;
   const tk = scores.shape[scores.rank - 1]!;
   if (typeof tq === "number" && typeof tk === "number") {
     const m = new Float32Array(tq * tk);
-    for (let i = 0; i < tq; i++) for (let j = i + 1; j < tk; j++) m[i * tk + j] = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < tq; i++) for (let j = tk - tq + i + 1; j < tk; j++) m[i * tk + j] = Number.NEGATIVE_INFINITY;
     return g.constant(tensorOf(scores.dtype, [tq, tk], m));
   }
-  const full = constantOfShape(slice(shapeOf(scores), [-2], [END]), [tq, tk], tensorOf(scores.dtype, [1], [-Infinity]));
-  return trilu(full, true, 1); // keeps the strict upper triangle of -inf, zeros elsewhere
+  const dims = slice(shapeOf(scores), [-2], [END]); // [Tq, Tk]
+  const full = constantOfShape(dims, [tq, tk], tensorOf(scores.dtype, [1], [-Infinity]));
+  // Trilu keeps the -inf strictly above diagonal k = Tk - Tq + 1, zeros elsewhere.
+  const at = (i: number) => gather(dims, g.constant(tensorOf("int64", [], [i]))); // an int64 scalar
+  const k = tq === tk ? 1 : add(sub(at(1), at(0)), 1);
+  return trilu(full, true, k);
 }
 
 /**
@@ -66,9 +76,23 @@ export function scaledDotProductAttention(q: Value, k: Value, v: Value, mask?: V
 export type AttentionWeights = { q: Value; k: Value; v: Value; o: Value };
 /** cos/sin from `ropeAngles`, shaped to broadcast against (B, H, T, d/2, 1); omit for NoPE. */
 export type RopeAngles = { cos: Value; sin: Value };
+/** One layer's keys and values, (B, H, P, dh) each; keys already rotated by RoPE at their positions. */
+export type LayerKv = { keys: Value; values: Value };
+/** A layer's KV cache: attention reads `past` and sets `present` to past + this call's T (B, H, P + T, dh). */
+export type KvSlot = { past: LayerKv; present?: LayerKv };
 
-/** Causal multi-head self-attention: x (B, T, C) → (B, T, C), numHeads heads of size C / numHeads. */
-export function multiheadSelfAttention(x: Value, w: AttentionWeights, numHeads: number, rope?: RopeAngles): Value {
+/**
+ * Causal multi-head self-attention: x (B, T, C) → (B, T, C), numHeads heads of size C / numHeads. With a
+ * cache the T new tokens follow the slot's P cached ones (RoPE angles must then be those of positions
+ * P..P+T-1) and attend to all P + T keys.
+ */
+export function multiheadSelfAttention(
+  x: Value,
+  w: AttentionWeights,
+  numHeads: number,
+  rope?: RopeAngles,
+  cache?: KvSlot,
+): Value {
   const g = activeGraph("attention", x);
   const c = x.shape[2];
   if (x.rank !== 3 || typeof c !== "number" || c % numHeads !== 0) {
@@ -82,6 +106,11 @@ export function multiheadSelfAttention(x: Value, w: AttentionWeights, numHeads: 
   if (rope) {
     q = applyRope(q, rope.cos, rope.sin);
     k = applyRope(k, rope.cos, rope.sin);
+  }
+  if (cache) {
+    k = concat([cache.past.keys, k], 2); // (B, H, P + T, dh)
+    v = concat([cache.past.values, v], 2);
+    cache.present = { keys: k, values: v };
   }
   const y = scaledDotProductAttention(q, k, v, "causal"); // (B, H, T, dh)
   return dense(reshape(transpose(y, [0, 2, 1, 3]), [b, t, c]), w.o); // (B, T, C)

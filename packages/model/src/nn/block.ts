@@ -5,7 +5,7 @@
 import { add } from "../graph/ops-elementwise.ts";
 import type { Value } from "../graph/value.ts";
 import type { ModelConfig } from "../config.ts";
-import { type AttentionWeights, multiheadSelfAttention, type RopeAngles } from "./attention.ts";
+import { type AttentionWeights, type KvSlot, multiheadSelfAttention, type RopeAngles } from "./attention.ts";
 import { type FfnWeights, rmsNorm, siluFfn, swiglu } from "./layers.ts";
 
 export type BlockWeights = { attn: AttentionWeights; ffn: FfnWeights; ln1?: Value; ln2?: Value };
@@ -31,9 +31,9 @@ export function blockWeights(params: Record<string, Value>, layer: number, c: Bl
   return { attn, ffn, ln1: p("ln1.weight"), ln2: p("ln2.weight") };
 }
 
-/** x (B, T, C) → (B, T, C). */
-export function transformerBlock(x: Value, w: BlockWeights, c: BlockConfig, rope?: RopeAngles): Value {
-  const attn = (h: Value) => multiheadSelfAttention(h, w.attn, c.numHeads, rope);
+/** x (B, T, C) → (B, T, C); with `cache`, x follows the cached tokens (see multiheadSelfAttention). */
+export function transformerBlock(x: Value, w: BlockWeights, c: BlockConfig, rope?: RopeAngles, cache?: KvSlot): Value {
+  const attn = (h: Value) => multiheadSelfAttention(h, w.attn, c.numHeads, rope, cache);
   const ffn = (h: Value) => (c.ffn === "swiglu" ? swiglu(h, w.ffn as Required<FfnWeights>) : siluFfn(h, w.ffn));
   const norm = (h: Value, gain: Value | undefined) => rmsNorm(h, gain!, c.eps);
   switch (c.norm) {

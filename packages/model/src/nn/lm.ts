@@ -1,17 +1,18 @@
 // The Transformer language model of CS336 assignment 1 §3.5: token embedding → numLayers blocks → final
 // RMSNorm → LM head, with the config's ablations (norm placement, NoPE, SiLU FFN, tied embeddings), and the
-// mean cross-entropy loss used for training. Parameters are graph Values keyed by their CS336 names.
-// Leaves out: the softmax over logits (callers take logits), KV caching.
+// mean cross-entropy loss used for training, and the same stack run on new tokens after a KV cache (decoding).
+// Parameters are graph Values keyed by their CS336 names. Leaves out: the softmax over logits (callers take
+// logits).
 
 import { type ModelConfig, parameterSpecs } from "../config.ts";
 import { activeGraph, describe, type Graph } from "../graph/graph.ts";
 import { cast, mul, neg } from "../graph/ops-elementwise.ts";
-import { gatherND, scatterND } from "../graph/ops-index.ts";
+import { gather, gatherND, scatterND } from "../graph/ops-index.ts";
 import { logSoftmax, reduceMean, softmax } from "../graph/ops-reduce.ts";
 import { concat, reshape } from "../graph/ops-shape.ts";
 import { sameShape } from "../graph/shape.ts";
 import { type Dim, tensorOf, type Value } from "../graph/value.ts";
-import type { RopeAngles } from "./attention.ts";
+import type { KvSlot, LayerKv, RopeAngles } from "./attention.ts";
 import { blockWeights, transformerBlock } from "./block.ts";
 import { crossEntropy, dense, embedding, rmsNorm } from "./layers.ts";
 import { headRopeAngles, ropeTables } from "./rope.ts";
@@ -99,15 +100,65 @@ export function transformerLm(tokens: Value, params: LmParams, config: ModelConf
       ),
     );
   }
-  const rope = pos ? (lmRope(config, pos) ?? undefined) : undefined;
+  return lmHead(g, lmTrunk(tokens, params, config, pos), params, config); // (B, T, V)
+}
+
+/**
+ * The LM on tokens (B, T) that follow `past` (per layer keys/values (B, H, P, dh), P symbolic or 0 at run
+ * time): logits of the last position only (B, V), which is all decoding needs, and each layer's keys and
+ * values extended to P + T. `positions` (T) must be P..P+T-1 (RoPE models; NoPE ignores it).
+ */
+export function transformerLmCached(
+  tokens: Value,
+  params: LmParams,
+  config: ModelConfig,
+  positions: Value | undefined,
+  past: readonly LayerKv[],
+): { logits: Value; present: LayerKv[] } {
+  const g = activeGraph("transformerLmCached", tokens);
+  checkParams(g, config, params);
+  if (tokens.rank !== 2 || (tokens.dtype !== "int64" && tokens.dtype !== "int32")) {
+    throw g.error("transformerLmCached", `tokens must be int (B, T), got ${describe(tokens)}`);
+  }
+  if (past.length !== config.numLayers) {
+    throw g.error("transformerLmCached", `needs ${config.numLayers} layers of cache, got ${past.length}`);
+  }
+  if (config.positional === "rope" && !positions) {
+    throw g.error("transformerLmCached", "a RoPE model needs the positions P..P+T-1 of the new tokens");
+  }
+  const slots: KvSlot[] = past.map((p) => ({ past: p }));
+  const x = lmTrunk(tokens, params, config, positions, slots); // (B, T, C)
+  const last = gather(x, g.constant(tensorOf("int64", [], [-1])), 1); // (B, C): the last position
+  const present = slots.map((s, i) => {
+    if (!s.present) throw g.error("transformerLmCached", `layer ${i} did not use its cache`);
+    return s.present;
+  });
+  return { logits: lmHead(g, last, params, config), present };
+}
+
+/** Embedding, the blocks and the final norm: tokens (B, T) → hidden states (B, T, C). */
+function lmTrunk(
+  tokens: Value,
+  params: LmParams,
+  config: ModelConfig,
+  positions: Value | undefined,
+  cache?: readonly KvSlot[],
+): Value {
+  const g = activeGraph("transformerLm", tokens);
+  const rope = positions ? (lmRope(config, positions) ?? undefined) : undefined;
   let x = g.scope("token_embeddings", () => embedding(params["token_embeddings.weight"]!, tokens)); // (B, T, C)
   for (let i = 0; i < config.numLayers; i++) {
     const w = blockWeights(params, i, config);
-    x = g.scope(`layers.${i}`, () => transformerBlock(x, w, config, rope)); // (B, T, C)
+    x = g.scope(`layers.${i}`, () => transformerBlock(x, w, config, rope, cache?.[i])); // (B, T, C)
   }
   if (config.norm !== "none") x = g.scope("ln_final", () => rmsNorm(x, params["ln_final.weight"]!, config.eps));
+  return x;
+}
+
+/** The LM head (tied or not): hidden (..., C) → logits (..., V). */
+function lmHead(g: Graph, x: Value, params: LmParams, config: ModelConfig): Value {
   const head = config.tiedEmbeddings ? params["token_embeddings.weight"]! : params["lm_head.weight"]!;
-  return g.scope("lm_head", () => dense(x, head)); // (B, T, V)
+  return g.scope("lm_head", () => dense(x, head));
 }
 
 /**

@@ -1,7 +1,7 @@
 // The inference graph: tokens (B, T) → logits (B, T, V), with symbolic B and T, a `positions` (T) input when
 // the model uses RoPE, and weights either as graph inputs (fed per run) or as initializers (a standalone
-// model file, what `export` writes). `createInference` wraps it for the host. Leaves out: KV caching, so
-// each decoding step recomputes the whole prefix.
+// model file, what `export` writes). `createInference` wraps it for the host. Decoding one token at a time
+// uses the KV-cache graph of cached-inference.ts instead, which shares this file's weights and session options.
 
 import { type ModelConfig, parameterSpecs } from "../config.ts";
 import { Graph } from "../graph/graph.ts";
@@ -9,7 +9,7 @@ import { tensorOf, type Value } from "../graph/value.ts";
 import { checkParamMap, checkTokenIds, f32, i32, type ParamMap, toHost } from "../host-tensors.ts";
 import { transformerLm } from "../nn/lm.ts";
 import { emitModel } from "../onnx/emit.ts";
-import { type Device, Session } from "../runtime/session.ts";
+import { type Device, Session, type SessionOptions } from "../runtime/session.ts";
 
 export type InferenceGraphOptions = {
   /** store these weights inside the model as initializers; otherwise they are graph inputs */
@@ -19,15 +19,21 @@ export type InferenceGraphOptions = {
   seqLen?: number;
 };
 
+/** The parameters of `config` in `g`: initializers holding `weights`, or graph inputs without them. */
+export function inferenceParams(g: Graph, config: ModelConfig, weights?: ParamMap): Record<string, Value> {
+  if (weights) checkParamMap("weights", config, weights);
+  const params: Record<string, Value> = {};
+  for (const s of parameterSpecs(config)) {
+    const w = weights?.[s.name];
+    params[s.name] = w ? g.initializer(s.name, f32(w)) : g.input(s.name, "float32", s.shape);
+  }
+  return params;
+}
+
 /** tokens int32 (B, T) [+ positions int64 (T)] → logits float32 (B, T, V). */
 export function buildInferenceGraph(config: ModelConfig, opts: InferenceGraphOptions = {}): Graph {
   const g = new Graph("transformer_lm");
-  if (opts.weights) checkParamMap("weights", config, opts.weights);
-  const params: Record<string, Value> = {};
-  for (const s of parameterSpecs(config)) {
-    const w = opts.weights?.[s.name];
-    params[s.name] = w ? g.initializer(s.name, f32(w)) : g.input(s.name, "float32", s.shape);
-  }
+  const params = inferenceParams(g, config, opts.weights);
   const t = opts.seqLen ?? "T";
   const tokens = g.input("tokens", "int32", [opts.batch ?? "B", t]);
   const positions = config.positional === "rope" ? g.input("positions", "int64", [t]) : undefined;
@@ -46,17 +52,24 @@ export type Inference = {
   release(): Promise<void>;
 };
 
+export type InferenceOptions = { device?: Device; deviceId?: number; intraOpThreads?: number };
+
+/** The session options of an inference runner. */
+export function inferenceSessionOptions(opts: InferenceOptions): SessionOptions {
+  return {
+    device: opts.device ?? "cpu",
+    ...(opts.deviceId !== undefined && { deviceId: opts.deviceId }),
+    ...(opts.intraOpThreads !== undefined && { intraOpThreads: opts.intraOpThreads }),
+  };
+}
+
 /** Loads the inference graph with `weights` as initializers. */
 export async function createInference(
   config: ModelConfig,
   weights: ParamMap,
-  opts: { device?: Device; deviceId?: number; intraOpThreads?: number } = {},
+  opts: InferenceOptions = {},
 ): Promise<Inference> {
-  const session = await Session.create(exportInferenceModel(config, weights), {
-    device: opts.device ?? "cpu",
-    ...(opts.deviceId !== undefined && { deviceId: opts.deviceId }),
-    ...(opts.intraOpThreads !== undefined && { intraOpThreads: opts.intraOpThreads }),
-  });
+  const session = await Session.create(exportInferenceModel(config, weights), inferenceSessionOptions(opts));
   return {
     async logits(tokens, [b, t]) {
       checkInferenceInput(config, tokens, [b, t]);
@@ -74,7 +87,7 @@ export async function createInference(
 }
 
 /** Shape, length and id checks for a (B, T) token batch. */
-function checkInferenceInput(config: ModelConfig, tokens: ArrayLike<number>, [b, t]: [number, number]): void {
+export function checkInferenceInput(config: ModelConfig, tokens: ArrayLike<number>, [b, t]: [number, number]): void {
   if (!(Number.isSafeInteger(b) && b >= 1 && Number.isSafeInteger(t) && t >= 1) || tokens.length !== b * t) {
     throw new RangeError(`tokens: shape [${b}, ${t}] needs ${b * t} ids, got ${tokens.length}`);
   }
