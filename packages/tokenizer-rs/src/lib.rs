@@ -64,8 +64,9 @@ mod wasm;
 // The crate's public surface: what the examples (native benches) need. The wasm module and the tests
 // reach everything else from inside the crate.
 pub use count::PretokenCounts;
-pub use encode::files::{read_merges_txt, read_vocab_json};
+pub use encode::files::read_merges_txt;
 pub use encode::ranks::parse_rank_text;
+pub use encode::vocab_json::read_vocab_json;
 pub use encode::{Encoder, VocabTable};
 pub use error::{Error, Result};
 pub use pretokenize::pretokenize;

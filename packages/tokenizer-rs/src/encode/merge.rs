@@ -1,13 +1,22 @@
 //! BPE merge by rank inside one pre-token (CS336 §2.6 "Encoding"; tiktoken's `byte_pair_merge`): start from
 //! the byte tokens, repeatedly merge the adjacent pair with the lowest rank (leftmost on ties) until no
 //! adjacent pair has a merge. `merge_reference` is the slow, obviously-correct version the fast ones are
-//! tested against; the fast path picks a linear min-scan for short pieces and a heap for long ones.
+//! tested against; the fast path picks a linear min-scan for short pieces, a heap for longer ones, and
+//! rank buckets for pieces of `LONG_PIECE` bytes and more (merge/long.rs).
 //! Merges are looked up through a closure `(left id, right id) → Option<Merge>`, so the same loops serve
 //! eager merge tables and rank-based tokenizers whose pair merges are derived lazily (rules.rs).
+
+mod long;
+
+pub use long::merge_long;
 
 use crate::encode::hash::Merge;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+
+/// Pieces longer than this skip the byte-id copy and the heap for `merge_long` (merge/long.rs): its
+/// buckets beat the heap once the heap outgrows the caches, and its memory is a quarter of the copy's.
+pub const LONG_PIECE: usize = 1 << 12;
 
 /// Pieces longer than this use the O(n log n) heap merge; shorter ones the O(n²) scan, which wins on
 /// the short words that dominate text (fewer branches, everything in one cache line or two).

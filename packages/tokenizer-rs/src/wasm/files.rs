@@ -5,8 +5,10 @@
 //! special-token count k, k × (length, UTF-8), k ids (0 where a file gives none).
 
 use super::{bytes, fail, read_specials, read_string_list, set_result};
-use crate::encode::files::{read_merges_txt, read_tokenizer_json, read_vocab_json, Merges, Vocab};
+use crate::encode::files::{read_merges_txt, Merges};
 use crate::encode::rank_file::read_rank_file;
+use crate::encode::tokenizer_json::read_tokenizer_json;
+use crate::encode::vocab_json::{read_vocab_json, Vocab};
 use crate::encode::VocabTable;
 use crate::error::Result;
 

@@ -1,0 +1,197 @@
+//! Hugging Face `tokenizer.json` for a byte-level BPE: `model` must be `{"type": "BPE", "vocab": {...},
+//! "merges": [...]}` (each merge `"left right"` or `["left", "right"]`); `added_tokens` are its special
+//! tokens, and those kept out of `model.vocab` join it with their ids. Other members are skipped.
+
+use super::files::{malformed, not_json, read_merges_txt, Merges};
+use super::json::Json;
+use super::vocab_json::{read_vocab_json, Vocab};
+use crate::error::Result;
+
+/// What a Hugging Face `tokenizer.json` holds for a byte-level BPE: its model's vocab (plus added tokens
+/// kept out of it, with their ids), merges, and special tokens (its added tokens, in order).
+pub(crate) struct TokenizerJson {
+    pub vocab: Vocab,
+    pub merges: Merges,
+    pub specials: Vec<String>,
+}
+
+/// Reads `tokenizer.json`: `model` must be `{"type": "BPE", "vocab": {...}, "merges": [...]}`, each merge
+/// `"left right"` or `["left", "right"]`; other members are skipped.
+pub(crate) fn read_tokenizer_json(s: &[u8], file: &str) -> Result<TokenizerJson> {
+    let mut model_type: Option<String> = None;
+    let mut vocab_at: Option<usize> = None;
+    let mut merges: Option<String> = None;
+    let mut added: Vec<(String, Option<u32>)> = Vec::new();
+    let mut r = Json::new(s);
+    let shape = || {
+        let why =
+            "expected a Hugging Face tokenizer.json with a BPE model (model.type \"BPE\", vocab, merges)";
+        malformed(file, None, why.into())
+    };
+    if r.peek() != Some(b'{') {
+        r.skip().map_err(not_json(file))?;
+        r.end().map_err(not_json(file))?;
+        return Err(shape());
+    }
+    r.object(not_json(file), |key, r| match key {
+        "model" => {
+            (model_type, vocab_at, merges) = (None, None, None);
+            if r.peek() != Some(b'{') {
+                return r.skip().map_err(not_json(file));
+            }
+            r.object(not_json(file), |key, r| {
+                match key {
+                    "type" if r.peek() == Some(b'"') => {
+                        let mut t = String::new();
+                        r.string(&mut t).map_err(not_json(file))?;
+                        model_type = Some(t);
+                        return Ok(());
+                    }
+                    "vocab" => vocab_at = (!r.is_falsy()).then_some(r.at()),
+                    "merges" if r.peek() == Some(b'[') => {
+                        merges = Some(read_merge_list(r, file)?);
+                        return Ok(());
+                    }
+                    "type" => model_type = None,
+                    "merges" => merges = None,
+                    _ => {}
+                }
+                r.skip().map_err(not_json(file))
+            })
+        }
+        "added_tokens" => {
+            added.clear();
+            if r.peek() != Some(b'[') {
+                return r.skip().map_err(not_json(file));
+            }
+            r.array(not_json(file), |i, r| {
+                added.push(read_added_token(r, i, file)?);
+                Ok(())
+            })
+        }
+        _ => r.skip().map_err(not_json(file)),
+    })?;
+    r.end().map_err(not_json(file))?;
+    let (Some("BPE"), Some(vocab_at), Some(merges)) = (model_type.as_deref(), vocab_at, merges) else {
+        return Err(shape());
+    };
+    let specials: Vec<String> = added.iter().map(|(t, _)| t.clone()).collect();
+    let mut span = Json::new(&s[vocab_at..]);
+    span.skip().map_err(not_json(file))?;
+    let mut vocab = read_vocab_json(&s[vocab_at..vocab_at + span.at()], &specials, file)?;
+    // HF files may keep added tokens out of model.vocab; their ids live on the added_tokens entries.
+    for (content, id) in &added {
+        if let Some(id) = *id {
+            if !vocab.has_id(id) {
+                vocab.push(id, content.as_bytes());
+            }
+        }
+    }
+    let merges = read_merges_txt(merges.as_bytes(), file)?;
+    Ok(TokenizerJson {
+        vocab,
+        merges,
+        specials,
+    })
+}
+
+/// The merges array as merges.txt text (one per line, a pair joined by a space): the form the wrapper's
+/// loader parsed it in.
+fn read_merge_list(r: &mut Json, file: &str) -> Result<String> {
+    let mut text = String::new();
+    let mut item = String::new();
+    let bad = || {
+        let why = "model.merges must hold \"left right\" strings or [left, right] pairs of strings";
+        malformed(file, None, why.into())
+    };
+    r.array(not_json(file), |i, r| {
+        if i > 0 {
+            text.push('\n');
+        }
+        match r.peek() {
+            Some(b'"') => {
+                r.string(&mut item).map_err(not_json(file))?;
+                text.push_str(&item);
+                Ok(())
+            }
+            Some(b'[') => r.array(not_json(file), |j, r| {
+                if r.peek() != Some(b'"') {
+                    return Err(bad());
+                }
+                r.string(&mut item).map_err(not_json(file))?;
+                if j > 0 {
+                    text.push(' ');
+                }
+                text.push_str(&item);
+                Ok(())
+            }),
+            _ => Err(bad()),
+        }
+    })?;
+    Ok(text)
+}
+
+/// One `added_tokens` entry: its content and, when it is a non-negative integer, its id.
+fn read_added_token(r: &mut Json, i: usize, file: &str) -> Result<(String, Option<u32>)> {
+    let mut content: Option<String> = None;
+    let mut id = None;
+    r.object(not_json(file), |key, r| {
+        match key {
+            "content" if r.peek() == Some(b'"') => {
+                let mut c = String::new();
+                r.string(&mut c).map_err(not_json(file))?;
+                content = Some(c);
+            }
+            "id" => id = r.id().map_err(not_json(file))?,
+            _ => r.skip().map_err(not_json(file))?,
+        }
+        Ok(())
+    })?;
+    let content = content
+        .ok_or_else(|| malformed(file, None, format!("added_tokens[{i}] has no \"content\" string")))?;
+    Ok((content, id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::files::test_files::{byte_vocab, err, tokens};
+    use super::super::Encoder;
+    use super::*;
+
+    #[test]
+    fn tokenizer_json_model_added_tokens_and_specials() {
+        let vocab = byte_vocab("\"Ġt\": 256, \"<|eot|>\": 257");
+        let doc = format!(
+            r#"{{"version": "1.0", "added_tokens": [{{"id": 257, "content": "<|eot|>", "special": true}},
+               {{"id": 258, "content": "<pad>"}}], "model": {{"type": "BPE", "dropout": null,
+               "vocab": {vocab}, "merges": [["Ġ", "t"]]}}}}"#
+        );
+        let t = read_tokenizer_json(doc.as_bytes(), "tok.json").unwrap();
+        assert_eq!(t.specials, vec!["<|eot|>", "<pad>"]);
+        assert_eq!(tokens(&t.vocab)[258], (258, b"<pad>".to_vec()));
+        let mut e = Encoder::from_tokenizer_json(doc.as_bytes(), &["<pad>".into()], "tok.json").unwrap();
+        assert_eq!(e.encode(" t<pad><|eot|>"), vec![256, 258, 257]);
+        assert_eq!(
+            err(Encoder::from_tokenizer_json(
+                doc.as_bytes(),
+                &["<x>".into(), "<y>".into()],
+                "tok.json"
+            )),
+            "special tokens \"<x>\", \"<y>\" not in tok.json (its special tokens: \"<|eot|>\", \"<pad>\"); \
+             retrain with them or drop the flag"
+        );
+        let shape = "tok.json: expected a Hugging Face tokenizer.json with a BPE model (model.type \"BPE\", \
+                     vocab, merges)";
+        for bad in [
+            r#"{"model": {"type": "WordPiece", "vocab": {}, "merges": []}}"#,
+            r#"{"model": null}"#,
+            "[]",
+        ] {
+            assert_eq!(
+                err(read_tokenizer_json(bad.as_bytes(), "tok.json")),
+                shape,
+                "{bad}"
+            );
+        }
+    }
+}
