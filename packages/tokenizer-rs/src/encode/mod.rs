@@ -26,7 +26,7 @@ use crate::special::SpecialTokens;
 use cache::PieceCache;
 use hash::{Merge, PairMap};
 use index::TokenIndex;
-use merge::{merge_in_place, merge_slices};
+use merge::{merge_in_place, merge_long, merge_slices, LONG_PIECE};
 use rules::MergeRules;
 use stream::AllowedMatcher;
 
@@ -230,6 +230,11 @@ impl Encoder {
         if piece.len() == 1 {
             out.push(self.byte_ids[piece[0] as usize]);
             return;
+        }
+        if piece.len() > LONG_PIECE {
+            let (rules, vocab) = (&mut self.rules, &self.vocab);
+            let mut table = |l, r| rules.get(vocab, l, r);
+            return merge_long(piece, &self.byte_ids, vocab, &mut table, out);
         }
         if let Some(ids) = self.cache.get(piece) {
             out.extend_from_slice(ids);
