@@ -122,7 +122,8 @@ describe("cached inference graph and runner", () => {
     const kv = await createCachedInference(config, weights);
     try {
       const { cache } = await kv.extend(Int32Array.from([1, 2, 3]), kv.emptyCache(1));
-      const copy = (c: KvCache) => c.layers.map((l) => [Array.from(l.keys.data), Array.from(l.values.data)]);
+      const copy = (c: KvCache) =>
+        c.layers.map((l) => [[...(l.keys.data as Float32Array)], [...(l.values.data as Float32Array)]]);
       const before = copy(cache);
       const a = await kv.extend(Int32Array.of(4), cache);
       const b = await kv.extend(Int32Array.of(5), cache);

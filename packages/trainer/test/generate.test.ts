@@ -1,10 +1,11 @@
 // Generation loop against test doubles (no ONNX): greedy equals argmax chains, end-of-text stops without
 // being emitted, the context handed to the model is the last T ids (however long the run; nothing is sized
-// by max-tokens), seeds replay, and UTF-8 characters split across tokens stream out whole. The ONNX-backed
-// path is covered in tests/e2e.test.ts.
+// by max-tokens), seeds replay, a KV cache is prefilled once and fed one id per step until the window slides,
+// and UTF-8 characters split across tokens stream out whole. The ONNX-backed paths: generate-kv.test.ts and
+// tests/e2e.test.ts.
 import { describe, expect, test } from "bun:test";
 import { Rng } from "@cs336-ts/model";
-import { generate, generateText, type NextTokenModel } from "../src/inference/generate.ts";
+import { type CachedContext, generate, generateText, type NextTokenModel } from "../src/inference/generate.ts";
 import { bytesDecoder } from "./support/bytes-decoder.ts";
 
 /** A "successor" model: the most likely next id is (last + 1) mod V, by a margin of `margin` nats. */
@@ -99,6 +100,73 @@ describe("generate", () => {
     await expect(generate(model, [9], opts)).rejects.toThrow(/token id 9 not in \[0, 8\).*tokenizer does not match/);
     await expect(generate(model, [1], { ...opts, maxTokens: -1 })).rejects.toThrow(/max-tokens/);
     await expect(generate(model, [1], { ...opts, temperature: -2 })).rejects.toThrow(/temperature/);
+  });
+});
+
+/** The successor model with a KV cache double: records each append, answers from the ids fed so far. */
+function cachedSuccessorModel(V: number, T: number) {
+  const { model, contexts } = successorModel(V, T);
+  const appends: number[][] = [];
+  const cached: NextTokenModel = {
+    ...model,
+    cachedContext(): CachedContext {
+      let fed: number[] = [];
+      return {
+        get length() {
+          return fed.length;
+        },
+        async append(ids) {
+          appends.push([...ids]);
+          fed = [...fed, ...ids];
+          if (fed.length > T) throw new Error(`fed ${fed.length} ids past the context length ${T}`);
+          return model.lastLogits(Int32Array.from(fed));
+        },
+        reset() {
+          appends.push([]);
+          fed = [];
+        },
+      };
+    },
+  };
+  return { model: cached, contexts, appends };
+}
+
+describe("generate with a KV cache", () => {
+  test("prefills the prompt once, then feeds one id per step", async () => {
+    const { model, appends } = cachedSuccessorModel(20, 8);
+    const r = await generate(model, [3, 4], { ...base, maxTokens: 4, rng: Rng.seeded(0) });
+    expect(r.ids).toEqual([5, 6, 7, 8]);
+    expect(appends).toEqual([[], [3, 4], [5], [6], [7]]); // [] is a reset
+  });
+
+  test("once the context is full each step re-prefills the last T ids, as the uncached path sees them", async () => {
+    const T = 3;
+    const plain = successorModel(50, T);
+    const kv = cachedSuccessorModel(50, T);
+    const opts = { ...base, maxTokens: 6, rng: Rng.seeded(0) };
+    const a = await generate(plain.model, [10, 11], opts);
+    const b = await generate(kv.model, [10, 11], { ...opts, rng: Rng.seeded(0) });
+    expect(b.ids).toEqual(a.ids);
+    expect(kv.contexts).toEqual(plain.contexts); // every model call saw the uncached path's context
+    expect(kv.appends).toEqual([
+      [],
+      [10, 11],
+      [12],
+      [],
+      [11, 12, 13],
+      [],
+      [12, 13, 14],
+      [],
+      [13, 14, 15],
+      [],
+      [14, 15, 16],
+    ]);
+  });
+
+  test("a prompt longer than T is cut to its last T ids before the prefill", async () => {
+    const { model, appends } = cachedSuccessorModel(50, 3);
+    await generate(model, [1, 2, 3, 4, 5], { ...base, maxTokens: 1, rng: Rng.seeded(0) });
+    expect(appends).toEqual([[], [3, 4, 5]]);
   });
 });
 

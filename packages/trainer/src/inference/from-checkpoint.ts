@@ -1,13 +1,20 @@
-// A checkpoint loaded into the model package's inference runner (packages/model's createInference: weights as
-// initializers, symbolic batch and length), and the library calls of `generate` and `eval` on it: the
-// next-token logits of one context, logits of a batch of windows, a tokenizer folder checked against the
-// model (its vocabulary size, and its sha256 against the one the run recorded: run/tokenizer-match.ts), a
-// prompt streamed through the tokenizer's incremental decoder, and loss / perplexity / bits per byte of a
-// token array. An empty prompt starts from <|endoftext|> (an unconditional sample), as CS336's training
-// data separates stories so. Leaves out: a KV cache (generation reruns the cropped context each step),
-// chat templates and batching several prompts.
+// A checkpoint loaded into the model package's inference runners (weights as initializers: the KV-cache graph
+// for generation, the full-logits graph for eval), and the library calls of `generate` and `eval` on it: the
+// next-token logits of one context, incremental decoding with a KV cache, logits of a batch of windows, a
+// tokenizer folder checked against the model (its vocabulary size, and its sha256 against the one the run
+// recorded: run/tokenizer-match.ts), a prompt streamed through the tokenizer's incremental decoder, and loss /
+// perplexity / bits per byte of a token array. An empty prompt starts from <|endoftext|> (an unconditional
+// sample), as CS336's training data separates stories so. Leaves out: chat templates and batching prompts.
 import { existsSync } from "node:fs";
-import { createInference, type ModelConfig, type ParamMap, Rng } from "@cs336-ts/model";
+import {
+  createCachedInference,
+  createInference,
+  type Inference,
+  type KvCache,
+  type ModelConfig,
+  type ParamMap,
+  Rng,
+} from "@cs336-ts/model";
 import type { Device } from "@cs336-ts/model/runtime";
 import { Tokenizer } from "@cs336-ts/tokenizer";
 import { openNpy } from "../data/npy.ts";
@@ -15,7 +22,7 @@ import { scanTokenArray } from "../data/validate.ts";
 import { type Checkpoint, loadCheckpoint } from "../run/checkpoint.ts";
 import { checkTokenizerHash, checkVocabSize, recordedTokenizer } from "../run/tokenizer-match.ts";
 import { type BatchLogitsModel, type EvalResult, evaluate } from "./eval.ts";
-import { type GenerateResult, generateText, type NextTokenModel } from "./generate.ts";
+import { type CachedContext, type GenerateResult, generateText, type NextTokenModel } from "./generate.ts";
 
 export const END_OF_TEXT = "<|endoftext|>";
 
@@ -25,7 +32,16 @@ export type InferenceModel = NextTokenModel &
     release(): Promise<void>;
   };
 
-export type InferenceOptions = { device?: Device; threads?: number };
+export type InferenceOptions = {
+  device?: Device;
+  threads?: number;
+  /**
+   * Decode with a KV cache (default true): generation prefills once and feeds a token per step, and
+   * `logits` builds its full-logits session on first use. false: one full-logits session, every step reruns
+   * the context (the uncached path, kept for comparison).
+   */
+  kvCache?: boolean;
+};
 
 /** A session for `config` with `weights`; ids and lengths are checked on the host before each run. */
 export async function createInferenceModel(
@@ -33,21 +49,57 @@ export async function createInferenceModel(
   weights: ParamMap,
   opts: InferenceOptions = {},
 ): Promise<InferenceModel> {
-  const lm = await createInference(config, weights, {
-    device: opts.device ?? "cpu",
-    ...(opts.threads ? { intraOpThreads: opts.threads } : {}),
-  });
+  const runtime = { device: opts.device ?? "cpu", ...(opts.threads ? { intraOpThreads: opts.threads } : {}) };
   const V = config.vocabSize;
+  let full: Promise<Inference> | null = null;
+  const fullLogits = () => {
+    full ??= createInference(config, weights, runtime);
+    return full;
+  };
+  const release = async () => {
+    if (full) await (await full).release();
+  };
+  if (opts.kvCache === false) {
+    const lm = await fullLogits();
+    return {
+      config,
+      vocabSize: V,
+      contextLength: config.contextLength,
+      async lastLogits(context) {
+        const all = await lm.logits(context, [1, context.length]);
+        return all.subarray((context.length - 1) * V, context.length * V);
+      },
+      logits: (ids, B, T) => lm.logits(ids, [B, T]),
+      release,
+    };
+  }
+  const kv = await createCachedInference(config, weights, runtime);
   return {
     config,
     vocabSize: V,
     contextLength: config.contextLength,
-    async lastLogits(context) {
-      const all = await lm.logits(context, [1, context.length]);
-      return all.subarray((context.length - 1) * V, context.length * V);
+    lastLogits: async (context) => (await kv.extend(context, kv.emptyCache(1))).logits,
+    cachedContext(): CachedContext {
+      let cache: KvCache = kv.emptyCache(1);
+      return {
+        get length() {
+          return cache.length;
+        },
+        async append(ids) {
+          const r = await kv.extend(ids, cache);
+          cache = r.cache;
+          return r.logits;
+        },
+        reset() {
+          cache = kv.emptyCache(1);
+        },
+      };
     },
-    logits: (ids, B, T) => lm.logits(ids, [B, T]),
-    release: () => lm.release(),
+    logits: async (ids, B, T) => (await fullLogits()).logits(ids, [B, T]),
+    async release() {
+      await kv.release();
+      await release();
+    },
   };
 }
 
@@ -97,19 +149,34 @@ function checkTokenizer(
 /** Ids the tokenizer cannot decode (a model with a padded vocabulary) are never sampled. */
 function onlyDecodable(model: InferenceModel, tokenizerVocab: number): InferenceModel {
   if (tokenizerVocab >= model.vocabSize) return model;
+  const mask = (logits: Float32Array) => {
+    const out = logits.slice();
+    out.fill(Number.NEGATIVE_INFINITY, tokenizerVocab);
+    return out;
+  };
+  const { cachedContext } = model;
   return {
     ...model,
-    async lastLogits(context) {
-      const logits = (await model.lastLogits(context)).slice();
-      logits.fill(Number.NEGATIVE_INFINITY, tokenizerVocab);
-      return logits;
-    },
+    lastLogits: async (context) => mask(await model.lastLogits(context)),
+    ...(cachedContext && {
+      cachedContext(): CachedContext {
+        const inner = cachedContext.call(model);
+        return {
+          get length() {
+            return inner.length;
+          },
+          append: async (ids) => mask(await inner.append(ids)),
+          reset: () => inner.reset(),
+        };
+      },
+    }),
   };
 }
 
 const runtimeOf = (o: InferenceOptions): InferenceOptions => ({
   ...(o.device ? { device: o.device } : {}),
   ...(o.threads ? { threads: o.threads } : {}),
+  ...(o.kvCache !== undefined ? { kvCache: o.kvCache } : {}),
 });
 
 export type GenerateRequest = {
@@ -195,7 +262,8 @@ export type EvalReport = EvalResult & { iteration: number; contextLength: number
  */
 export async function evaluateCheckpoint(req: EvalRequest): Promise<EvalReport> {
   const { data } = openNpy(req.data);
-  const { checkpoint, model } = await loadInferenceModel(req.checkpoint, runtimeOf(req));
+  // Eval scores whole windows: the full-logits session only.
+  const { checkpoint, model } = await loadInferenceModel(req.checkpoint, { ...runtimeOf(req), kvCache: false });
   const tokenizer = req.tokenizer ? openTokenizer(req.tokenizer) : null;
   try {
     scanTokenArray(

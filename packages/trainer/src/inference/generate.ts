@@ -1,8 +1,10 @@
 // Autoregressive generation (CS336 §6 "decoding"): run the model on the prompt, sample the next token from
 // the last position's logits, append, repeat; the context is cropped to the model's context length, and
-// generation stops at the end-of-text token or after maxTokens. Text streams out through an incremental
-// UTF-8-safe decoder, so a multi-byte character split across tokens is printed once it is whole.
-// Leaves out: a KV cache (each step reruns the cropped context) and batching several prompts.
+// generation stops at the end-of-text token or after maxTokens. With a KV cache (a model that offers
+// `cachedContext`) the prompt is prefilled once and each step feeds one token; once the context is full the
+// window slides, and each step re-prefills the last contextLength ids, which is what the uncached path
+// computes (so both give the same tokens). Text streams out through an incremental UTF-8-safe decoder, so a
+// multi-byte character split across tokens is printed once it is whole. Leaves out: batching several prompts.
 import type { Rng } from "@cs336-ts/model";
 import { type SamplingOptions, sampleToken, validateSampling } from "./sample.ts";
 
@@ -12,6 +14,18 @@ export type NextTokenModel = {
   readonly contextLength: number;
   /** Logits (length vocabSize) at the last position of `context` (1 ≤ length ≤ contextLength). */
   lastLogits(context: Int32Array): Promise<Float32Array>;
+  /** A fresh KV cache for incremental decoding; absent, every step calls lastLogits on the whole context. */
+  cachedContext?(): CachedContext;
+};
+
+/** The ids fed so far, held by the model as its KV cache. */
+export type CachedContext = {
+  /** How many ids have been fed since the last reset. */
+  readonly length: number;
+  /** Feeds `ids` after those already fed (length + ids.length ≤ contextLength); logits at the last of them. */
+  append(ids: Int32Array): Promise<Float32Array>;
+  /** Forgets every fed id. */
+  reset(): void;
 };
 
 /** Turns token ids into text a piece at a time, holding back incomplete UTF-8 sequences. */
@@ -67,9 +81,18 @@ export async function generate(
   recent.set(prompt);
   let length = prompt.length;
   const ids: number[] = [];
+  const cached = model.cachedContext?.();
   for (let step = 0; step < opts.maxTokens; step++) {
     const context = recent.subarray(Math.max(0, length - T), length);
-    const logits = await model.lastLogits(context);
+    let logits: Float32Array;
+    if (!cached) logits = await model.lastLogits(context);
+    else if (step > 0 && cached.length < T) logits = await cached.append(context.subarray(-1));
+    else {
+      // The prompt, or a window that slid past the context length: the cached keys were computed with ids
+      // that are now out of the window, so prefill the window afresh.
+      cached.reset();
+      logits = await cached.append(context);
+    }
     if (logits.length !== model.vocabSize) {
       throw new Error(`the model returned ${logits.length} logits, expected vocabSize ${model.vocabSize}`);
     }
