@@ -1,7 +1,7 @@
 // Streaming encode: feed chunks (strings or raw UTF-8 bytes), get back the ids that are final so far; the
 // ids of all pushes plus `finish()` equal those of encoding the concatenation at once, for any chunking.
 // Only the unstable tail is carried (a partial character or surrogate pair, a possible partial special
-// token, the last two pre-tokens of open text — see src/encode_stream.rs), so memory is bounded by the
+// token, the last two pre-tokens of open text — see src/encode/stream.rs), so memory is bounded by the
 // chunk size except inside one pre-token that never ends (a gigabyte of spaces is one pre-token).
 import { encodeBytes, encodeRaw } from "./encoder-wasm.ts";
 
