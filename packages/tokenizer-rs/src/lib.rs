@@ -54,6 +54,8 @@ mod decode;
 mod encode;
 mod error;
 mod fxhash;
+mod node_list;
+mod pos_list;
 mod pretoken_table;
 mod pretokenize;
 mod special;

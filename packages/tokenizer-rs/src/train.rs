@@ -6,8 +6,6 @@
 //! Leaves out special tokens (the caller appends them) and file formats (see ts/files.ts).
 
 mod long_words;
-pub(crate) mod node_list;
-pub(crate) mod pos_list;
 mod tokens;
 
 use crate::count::PretokenCounts;

@@ -123,9 +123,13 @@ const command: Command = {
     }
     const writeSeconds = (performance.now() - tWrite) / 1000;
     const s = result.stats;
-    let longest = new Uint8Array(0);
-    for (const [a, b] of result.merges)
-      if (a.length + b.length > longest.length) longest = Uint8Array.from([...a, ...b]);
+    // Only the first 60 characters: text without whitespace makes tokens of megabytes (one letter: 16 MB).
+    let [longA, longB] = [new Uint8Array(0), new Uint8Array(0)];
+    for (const [a, b] of result.merges) if (a.length + b.length > longA.length + longB.length) [longA, longB] = [a, b];
+    const longBytes = longA.length + longB.length;
+    const head = new Uint8Array([...longA.subarray(0, 240), ...longB.subarray(0, Math.max(0, 240 - longA.length))]);
+    const longChars = Array.from(new TextDecoder().decode(head));
+    const longest = `${JSON.stringify(longChars.slice(0, 60).join(""))}${longChars.length > 60 || longBytes > head.length ? "…" : ""}`;
     const maxRssMb = (process.resourceUsage().maxRSS * 1024) / MB;
     const lines = [
       `trained ${result.vocab.size} tokens (${result.merges.length} merges, ${specialTokens.length} special) on ${(s.bytes / MB).toFixed(1)} MB`,
@@ -133,7 +137,7 @@ const command: Command = {
       `  merge         ${s.mergeSeconds.toFixed(2)} s`,
       `  write         ${writeSeconds.toFixed(2)} s`,
       `  total         ${((performance.now() - t0) / 1000).toFixed(2)} s, peak RSS ${maxRssMb.toFixed(0)} MB`,
-      `  longest token ${JSON.stringify(new TextDecoder().decode(longest))} (${longest.length} bytes)`,
+      `  longest token ${longest} (${longBytes} bytes)`,
       `wrote ${paths.vocab}, ${paths.merges}, ${paths.tokenizer}`,
     ];
     process.stdout.write(`${lines.join("\n")}\n`);

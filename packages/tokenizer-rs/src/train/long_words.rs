@@ -5,10 +5,10 @@
 //! such position sets). The words sit one after another in one `NodeList`, `SEP` between them.
 //! Positions stay in a list when their pair is destroyed; they are checked when the pair is merged.
 
-use super::node_list::{NodeList, Sym};
-use super::pos_list::PosList;
 use super::{pair, Counts, Pair};
 use crate::fxhash::FxHashMap;
+use crate::node_list::{NodeList, Sym};
+use crate::pos_list::PosList;
 
 pub(super) enum Nodes {
     Narrow(NodeList<u16>),

@@ -8,8 +8,8 @@
 use super::Merge;
 use crate::encode::VocabTable;
 use crate::fxhash::FxHashMap;
-use crate::train::node_list::{NodeList, Sym};
-use crate::train::pos_list::PosList;
+use crate::node_list::{NodeList, Sym};
+use crate::pos_list::PosList;
 use std::cmp::Reverse;
 use std::collections::hash_map::Entry;
 use std::collections::BinaryHeap;
