@@ -1,17 +1,21 @@
 // `bun run cli train --config configs/NAME.json [--train FILE.npy --val FILE.npy --out runs/NAME] [--flag v…]`:
 // a preset, then one kebab-case flag per config field; prints the resolved config once, trains with a live
-// progress line, and exits 0 (done), 128 + the signal when stopped (checkpoint saved: 130 Ctrl-C, 143 SIGTERM,
-// 129 SIGHUP or `bun run` gone) or 1 (diverged, last good checkpoint kept).
+// progress line, prints a closing summary (tokens, wall time, best validation loss, TFLOP/s and MFU), and
+// exits 0 (done), 128 + the signal when stopped (checkpoint saved: 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP or
+// `bun run` gone) or 1 (diverged, last good checkpoint kept).
 import { parameterCount } from "@cs336-ts/model";
 import {
   CONFIG_FLAGS,
   configFromFlags,
   createOnnxEngine,
   exitCodeOf,
+  formatDuration,
   planRun,
   type RunConfig,
+  type RunSummary,
   runPaths,
   runTraining,
+  stepLimit,
 } from "@cs336-ts/trainer";
 import type { Command } from "../command.ts";
 import { type FlagSpecs, parseFlags, UsageError } from "../flags.ts";
@@ -45,10 +49,29 @@ function describe(c: RunConfig): string {
   const params = parameterCount(model);
   const lines = [
     `model  ${JSON.stringify(model)}`,
-    `       ${(params / 1e6).toFixed(2)}M parameters, ${(c.maxSteps * c.batchSize * c.gradAccumSteps * model.contextLength).toLocaleString("en-US")} tokens`,
+    `       ${(params / 1e6).toFixed(2)}M parameters, ${(stepLimit(c) * c.batchSize * c.gradAccumSteps * model.contextLength).toLocaleString("en-US")} tokens` +
+      (c.maxSeconds !== null ? ` at most, within ${c.maxSeconds} s` : ""),
     ...Object.entries(rest).map(([k, v]) => `${k.padEnd(16)}${JSON.stringify(v)}`),
   ];
   return `resolved config (saved to ${runPaths(c.out).config} when training starts):\n  ${lines.join("\n  ")}\n`;
+}
+
+const ENDED_BY = { steps: "--max-steps", tokens: "--max-tokens", time: "--max-seconds" } as const;
+
+/** The closing figures: what was trained, for how long, the best validation loss and the FLOP rate. */
+function summaryLines(s: RunSummary, c: RunConfig): string {
+  const rate = s.tflops === null ? "no steps ran in this session" : `${s.tflops.toPrecision(3)} TFLOP/s of model FLOPs`;
+  const mfu =
+    s.mfu !== null
+      ? `, MFU ${(100 * s.mfu).toFixed(1)}% of ${c.peakTflops} TFLOP/s`
+      : s.tflops !== null
+        ? " (MFU: pass --peak-tflops, the device's peak)"
+        : "";
+  return (
+    `summary: ${s.steps.toLocaleString("en-US")} steps (ended by ${ENDED_BY[s.endedBy]}), ` +
+    `${s.tokens.toLocaleString("en-US")} tokens in ${formatDuration(s.seconds)}\n` +
+    `  best val loss ${s.bestValLoss === null ? "– (no validation)" : s.bestValLoss.toFixed(4)}; ${rate}${mfu}\n`
+  );
 }
 
 const command: Command = {
@@ -83,6 +106,7 @@ const command: Command = {
       const which = result.status === "completed" ? "final" : "last measured";
       process.stdout.write(`${which} val loss ${result.valLoss.toFixed(4)}\n`);
     }
+    if (result.status !== "diverged") process.stdout.write(summaryLines(result.summary, plan.config));
     if (result.status === "completed")
       process.stdout.write(`checkpoint ${result.checkpoint}\ncurves ${runPaths(plan.config.out).curves}\n`);
     return result.status === "completed" ? 0 : result.status === "interrupted" ? exitCodeOf(result.stoppedBy) : 1;

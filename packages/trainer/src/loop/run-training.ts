@@ -14,7 +14,9 @@ import {
   type RunConfig,
   type RunConfigInput,
   resolveRunConfig,
+  stepLimit,
   TRAINING_DEFAULTS,
+  type TrainingConfig,
 } from "../run/config.ts";
 import { checkBatchable } from "../data/batch.ts";
 import { openNpy, type TokenArray } from "../data/npy.ts";
@@ -24,7 +26,9 @@ import type { EngineFactory, TrainEngine } from "./engine.ts";
 import { type Interrupt, installInterrupt } from "./interrupt.ts";
 import { removeStaleTempFiles } from "../io/atomic-file.ts";
 import { type MetricsLog, openMetrics } from "../run/metrics.ts";
+import { openSamples, type SamplesLog } from "../run/samples.ts";
 import { createProgress } from "./progress.ts";
+import { createSampler, type Sampler } from "./sampler.ts";
 import {
   dropCheckpointsAfter,
   latestCheckpoint,
@@ -104,8 +108,9 @@ export function planRun(args: { preset: string | null; overrides: RunConfigInput
       throw new ConfigError(`cannot resume at step ${resume.iteration}: --max-steps is ${config.maxSteps}; raise it`);
     }
     if (resume.config) {
-      const changed = (Object.keys(TRAINING_DEFAULTS) as (keyof RunConfig)[]).filter(
-        (k) => JSON.stringify(resume.config?.[k]) !== JSON.stringify(config[k]),
+      const changed = (Object.keys(TRAINING_DEFAULTS) as (keyof TrainingConfig)[]).filter(
+        // A field the checkpoint's config predates had its default then.
+        (k) => JSON.stringify(resume.config?.[k] ?? TRAINING_DEFAULTS[k]) !== JSON.stringify(config[k]),
       );
       if (changed.length > 0) notes.push(`resuming with changed settings: ${changed.join(", ")}`);
     }
@@ -166,7 +171,7 @@ export type RunOptions = {
 export async function runTraining(plan: RunPlan, o: RunOptions): Promise<RunOutcome> {
   const { config } = plan;
   const progress = createProgress({
-    totalSteps: config.maxSteps,
+    totalSteps: stepLimit(config),
     startStep: plan.resume?.iteration ?? 0,
     logEvery: config.logEvery,
     isTTY: o.stderr.isTTY,
@@ -178,6 +183,8 @@ export async function runTraining(plan: RunPlan, o: RunOptions): Promise<RunOutc
   const interrupt = o.interrupt ?? installInterrupt(note);
   let engine: TrainEngine | undefined;
   let metrics: MetricsLog | undefined;
+  let sampler: Sampler | null = null;
+  let samples: SamplesLog | null = null;
   let info: RunInfo | undefined;
   try {
     removeKilledRunTemps(config.out, note);
@@ -185,6 +192,7 @@ export async function runTraining(plan: RunPlan, o: RunOptions): Promise<RunOutc
     const val = config.val ? openTokens(config.val, config, "--val") : null;
     const previous = plan.resume ? readPreviousInfo(config.out) : null;
     const tokenizerSha256 = checkRunTokenizer(plan, previous, o.allowTokenizerMismatch === true, note);
+    if (config.sampleEvery > 0) sampler = createSampler(config);
     // The engine compiles before the folder is prepared, so a missing CUDA provider (or a graph error)
     // leaves no run folder behind.
     engine = await o.engineFactory(config);
@@ -202,6 +210,7 @@ export async function runTraining(plan: RunPlan, o: RunOptions): Promise<RunOutc
       );
     }
     metrics = openMetrics(runPaths(config.out).metrics, plan.resume?.iteration ?? null);
+    if (sampler) samples = openSamples(runPaths(config.out).samples, plan.resume?.iteration ?? null);
     const result = await trainLoop({
       config,
       engine,
@@ -213,6 +222,8 @@ export async function runTraining(plan: RunPlan, o: RunOptions): Promise<RunOutc
       progress,
       interrupt,
       tokenizerSha256,
+      sampler,
+      samples,
     });
     return { ...result, info };
   } catch (e) {
@@ -221,6 +232,8 @@ export async function runTraining(plan: RunPlan, o: RunOptions): Promise<RunOutc
   } finally {
     progress.done();
     metrics?.close?.();
+    samples?.close();
+    sampler?.dispose();
     interrupt.dispose();
     await engine?.dispose?.();
     lock.release();

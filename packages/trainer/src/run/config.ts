@@ -29,6 +29,14 @@ export type TrainingConfig = {
   gradAccumSteps: number;
   /** Total optimizer steps; tokens seen = maxSteps * batchSize * gradAccumSteps * contextLength. */
   maxSteps: number;
+  /** Stop once this many tokens are trained on (the step that reaches it is the last); null: no limit. */
+  maxTokens: number | null;
+  /**
+   * Wall-clock budget in seconds (validation, samples and checkpoints included; continued across resumes);
+   * null: none. The run's last step is re-estimated after every graph run from this session's rate so that
+   * it ends, validated and saved, within the budget, and the cosine ends at that step (see loop/budget.ts).
+   */
+  maxSeconds: number | null;
   /** Peak learning rate, reached at the end of warmup. */
   lrMax: number;
   /** Floor of the cosine schedule, held after cosineSteps. */
@@ -65,6 +73,18 @@ export type TrainingConfig = {
   device: Device;
   /** Intra-op threads for the CPU provider; 0 lets the runtime choose. */
   threads: number;
+  /** The device's peak TFLOP/s, for model FLOPs utilization (MFU) in the progress line and metrics; null: none. */
+  peakTflops: number | null;
+  /** Sample a continuation every this many steps (and at the end) into samples.jsonl; 0: never. Needs tokenizer. */
+  sampleEvery: number;
+  /** Prompt of those samples ("" starts from <|endoftext|>). */
+  samplePrompt: string;
+  /** Their softmax temperature (0: greedy). */
+  sampleTemperature: number;
+  /** Their nucleus mass in (0, 1]. */
+  sampleTopP: number;
+  /** Most tokens per sample. */
+  sampleTokens: number;
 };
 
 export type RunConfig = { model: ModelConfig } & TrainingConfig;
@@ -80,6 +100,8 @@ export const TRAINING_DEFAULTS: Readonly<TrainingConfig> = Object.freeze({
   batchSize: 32,
   gradAccumSteps: 1,
   maxSteps: 1000,
+  maxTokens: null,
+  maxSeconds: null,
   lrMax: 1e-3,
   lrMin: 1e-4,
   warmupSteps: 100,
@@ -98,6 +120,12 @@ export const TRAINING_DEFAULTS: Readonly<TrainingConfig> = Object.freeze({
   seed: 0,
   device: "cpu",
   threads: 0,
+  peakTflops: null,
+  sampleEvery: 0,
+  samplePrompt: "Once upon a time",
+  sampleTemperature: 0.8,
+  sampleTopP: 0.95,
+  sampleTokens: 64,
 });
 
 type Kind = "int" | "int|auto" | "number" | "string" | "path?" | "bool" | { choices: readonly string[] };
@@ -130,6 +158,8 @@ const TRAINING_FIELDS: [keyof TrainingConfig, Kind, string][] = [
   ["batchSize", "int", "sequences per micro-batch (per step without accumulation)"],
   ["gradAccumSteps", "int", "micro-batches averaged into each optimizer step"],
   ["maxSteps", "int", "total optimizer steps"],
+  ["maxTokens", "int", "stop after this many training tokens (default: none)"],
+  ["maxSeconds", "number", "wall-clock budget in seconds; the cosine schedule is fitted to end there (default: none)"],
   ["lrMax", "number", "peak learning rate"],
   ["lrMin", "number", "final learning rate"],
   ["warmupSteps", "int", "linear warmup steps"],
@@ -148,6 +178,12 @@ const TRAINING_FIELDS: [keyof TrainingConfig, Kind, string][] = [
   ["seed", "int", "random seed"],
   ["device", { choices: ["cpu", "cuda"] }, "execution provider"],
   ["threads", "int", "CPU intra-op threads (0: runtime default)"],
+  ["peakTflops", "number", "device peak TFLOP/s for MFU (e.g. 19.5: an A100's float32, as `account` assumes)"],
+  ["sampleEvery", "int", "sample a continuation every N steps into samples.jsonl (0: never; needs --tokenizer)"],
+  ["samplePrompt", "string", "prompt of those samples"],
+  ["sampleTemperature", "number", "temperature of those samples (0: greedy)"],
+  ["sampleTopP", "number", "top-p of those samples"],
+  ["sampleTokens", "int", "most tokens per sample"],
 ];
 
 /** Every settable field; the model's `eps` takes the flag --norm-eps so it cannot be mistaken for AdamW's. */
@@ -242,7 +278,15 @@ export function resolveRunConfig(...layers: RunConfigInput[]): RunConfig {
   const model = resolveModelConfig(modelIn);
   const t = { ...TRAINING_DEFAULTS, ...trainIn } as TrainingConfig;
   validateTraining(t);
-  return { model, ...t };
+  const config = { model, ...t };
+  const last = stepLimit(config);
+  if (t.cosineSteps === null && last < t.maxSteps && last <= t.warmupSteps) {
+    throw new ConfigError(
+      `maxTokens (--max-tokens ${t.maxTokens}) ends the run at step ${last}, within the ${t.warmupSteps} warmup ` +
+        "steps; raise --max-tokens or lower --warmup-steps",
+    );
+  }
+  return config;
 }
 
 /** A value as the user wrote it: JSON, except numbers, whose NaN and Infinity JSON.stringify prints as null. */
@@ -287,6 +331,20 @@ function validateTraining(t: TrainingConfig): void {
   num("beta2", (v) => v >= 0 && v < 1, "in [0, 1)");
   num("adamEps", (v) => v > 0, "a positive number");
   num("gradClip", (v) => v >= 0, "a number >= 0 (0 turns clipping off)");
+  if (t.maxTokens !== null) int("maxTokens", 1);
+  if (t.maxSeconds !== null) num("maxSeconds", (v) => v > 0, "a positive number of seconds");
+  if (t.peakTflops !== null) num("peakTflops", (v) => v > 0, "a positive number of TFLOP/s");
+  int("sampleEvery", 0);
+  int("sampleTokens", 1);
+  if (typeof t.samplePrompt !== "string") throw new ConfigError(`${flag("samplePrompt")} must be text`);
+  num("sampleTemperature", (v) => v >= 0, "a number >= 0 (0 = greedy)");
+  num("sampleTopP", (v) => v > 0 && v <= 1, "in (0, 1]");
+  if (t.sampleEvery > 0 && t.tokenizer === null) {
+    throw new ConfigError(
+      `sampleEvery (--sample-every ${t.sampleEvery}) needs the data's tokenizer to encode the prompt and decode ` +
+        "the samples: pass --tokenizer DIR (the train-bpe output)",
+    );
+  }
   if (t.cosineSteps !== null) {
     int("cosineSteps", 1);
     if (t.cosineSteps <= t.warmupSteps) {
@@ -304,14 +362,19 @@ function validateTraining(t: TrainingConfig): void {
   }
 }
 
-/** The cosine schedule's last step: cosineSteps, or maxSteps when unset. */
+/** The cosine schedule's last step: cosineSteps, or the run's last step when unset. */
 export function cosineCycle(c: RunConfig): number {
-  return c.cosineSteps ?? c.maxSteps;
+  return c.cosineSteps ?? stepLimit(c);
 }
 
 /** Tokens processed per optimizer step (every micro-batch of it). */
 export function tokensPerStep(c: RunConfig): number {
   return c.batchSize * c.gradAccumSteps * c.model.contextLength;
+}
+
+/** The run's last step before any time budget: maxSteps, or the step that reaches maxTokens if sooner. */
+export function stepLimit(c: RunConfig): number {
+  return c.maxTokens === null ? c.maxSteps : Math.min(c.maxSteps, Math.ceil(c.maxTokens / tokensPerStep(c)));
 }
 
 /** Model fields that differ between two configs, as "field: a -> b" (empty when the shapes agree). */

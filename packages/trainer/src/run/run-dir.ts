@@ -1,6 +1,6 @@
 // The run folder: config.json (the resolved config), run.json (git commit, tokenizer sha256, start time, per
-// session when resumed), metrics.jsonl, curves.svg and checkpoints/ with `step-NNNNNNN.safetensors` files
-// (the last N kept) and `best.safetensors` (lowest validation loss).
+// session when resumed), metrics.jsonl, samples.jsonl (with --sample-every), curves.svg and checkpoints/ with
+// `step-NNNNNNN.safetensors` files (the last N kept) and `best.safetensors` (lowest validation loss).
 // Leaves out: the lock that keeps a folder to one run (run-lock.ts).
 import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -25,6 +25,7 @@ export const runPaths = (out: string) => ({
   config: join(out, "config.json"),
   info: join(out, "run.json"),
   metrics: join(out, "metrics.jsonl"),
+  samples: join(out, "samples.jsonl"),
   curves: join(out, "curves.svg"),
   checkpoints: join(out, "checkpoints"),
   best: join(out, "checkpoints", "best.safetensors"),

@@ -1,0 +1,50 @@
+// samples.jsonl of a run: one line per sample taken during training (--sample-every), with the step, tokens
+// and training seconds it was taken at, the prompt, the sampled text and the settings that drew it, so a
+// run's samples read as its progress in words. Appended a line at a time like metrics.jsonl; on resume the
+// lines past the resumed step (taken by the interrupted session after its last checkpoint) are dropped.
+// Leaves out: the sampling itself (loop/sampler.ts).
+import { existsSync, readFileSync } from "node:fs";
+import { openAppendFile, writeFileAtomic } from "../io/atomic-file.ts";
+
+export type SampleRecord = {
+  step: number;
+  tokens: number;
+  time: number;
+  prompt: string;
+  /** The continuation only (the prompt is not repeated). */
+  text: string;
+  temperature: number;
+  topP: number;
+  seed: number;
+  stoppedAt: "end-of-text" | "max-tokens";
+};
+
+export type SamplesLog = { append(r: SampleRecord): void; sync(): void; close(): void };
+
+/** Reads a samples.jsonl; a torn last line is skipped. */
+export function readSamples(path: string): SampleRecord[] {
+  if (!existsSync(path)) return [];
+  const out: SampleRecord[] = [];
+  for (const line of readFileSync(path, "utf8").split("\n")) {
+    if (line.trim() === "") continue;
+    try {
+      out.push(JSON.parse(line) as SampleRecord);
+    } catch {
+      // a line cut off by a crash mid-write
+    }
+  }
+  return out;
+}
+
+/** Opens a run's samples for appending (from scratch, or cut back to `resumeStep`). */
+export function openSamples(path: string, resumeStep: number | null): SamplesLog {
+  const kept = resumeStep === null ? [] : readSamples(path).filter((r) => r.step <= resumeStep);
+  writeFileAtomic(path, new TextEncoder().encode(kept.map((r) => `${JSON.stringify(r)}\n`).join("")));
+  const file = openAppendFile(path);
+  const enc = new TextEncoder();
+  return {
+    append: (r) => file.append(enc.encode(`${JSON.stringify(r)}\n`)),
+    sync: () => file.sync(),
+    close: () => file.close(),
+  };
+}
