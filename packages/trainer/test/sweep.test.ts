@@ -177,6 +177,8 @@ describe("runSweep", () => {
     first.stopAfter(16);
     const r = await runSweep(first.o);
     expect(r.status).toBe("interrupted");
+    // A stand-in interrupt names no signal: the CLI exits 130, as for Ctrl-C.
+    expect(r.stoppedBy).toBeNull();
     expect(r.rows.map((row) => row.status)).toEqual(["completed", "interrupted"]);
     expect(existsSync(r.paths.summaryMd)).toBe(true);
     const second = sweepOf(f.preset, out);

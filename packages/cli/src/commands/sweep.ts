@@ -2,8 +2,8 @@
 // [--zip] [--x step|tokens|time]`: every config field of `train` takes comma-separated values; the runs (grid,
 // or zipped lists) train one after another into one folder, and the sweep prints and writes a summary table
 // and an overlay plot. Running the same command again resumes it. Exits 0 when every run has ended (diverged
-// runs included: they are results), 130 when interrupted.
-import { CONFIG_FLAGS, createOnnxEngine, planSweep, runSweep, type SweepField } from "@cs336-ts/trainer";
+// runs included: they are results), 128 + the signal when interrupted (130 for Ctrl-C), as train does.
+import { CONFIG_FLAGS, createOnnxEngine, exitCodeOf, planSweep, runSweep, type SweepField } from "@cs336-ts/trainer";
 import type { Command } from "../command.ts";
 import { type FlagSpecs, parseFlags } from "../flags.ts";
 import { noPositionals } from "./inference-flags.ts";
@@ -56,7 +56,7 @@ const command: Command = {
     );
     if (result.status === "interrupted") {
       process.stdout.write("interrupted; run the same command again to continue the sweep\n");
-      return 130;
+      return exitCodeOf(result.stoppedBy);
     }
     return 0;
   },

@@ -9,7 +9,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../io/atomic-file.ts";
 import type { EngineFactory } from "../loop/engine.ts";
-import type { Interrupt } from "../loop/interrupt.ts";
+import type { Interrupt, StopReason } from "../loop/interrupt.ts";
 import { planRun, readPreset, runTraining } from "../loop/run-training.ts";
 import { ConfigError, type RunConfigInput, resolveRunConfig } from "../run/config.ts";
 import type { CurveAxis } from "../run/plot.ts";
@@ -46,6 +46,8 @@ export type SweepOptions = {
 
 export type SweepResult = {
   status: "completed" | "interrupted";
+  /** For "interrupted": what stopped the run in flight (null: a stand-in interrupt, read as Ctrl-C). */
+  stoppedBy?: StopReason | null;
   rows: SweepRow[];
   best: SweepRow | null;
   table: string;
@@ -118,7 +120,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
     writeFileAtomic(outcomePath(dir), enc.encode(`${JSON.stringify(outcome, null, 2)}\n`));
     o.log(`    ${result.message}`);
     if (result.status === "interrupted") {
-      return { status: "interrupted", ...writeSummary(o) };
+      return { status: "interrupted", stoppedBy: result.stoppedBy ?? null, ...writeSummary(o) };
     }
     writeSummary(o);
   }
