@@ -177,6 +177,22 @@ impl fmt::Display for Error {
                 "{token:?} is not one of this tokenizer's special tokens ({known:?}); add it at construction \
                  or leave it out of allowedSpecial/disallowedSpecial"
             ),
+            Error::BadRankFile { .. }
+            | Error::MissingRank { .. }
+            | Error::VocabGap { .. }
+            | Error::FileFormat { .. }
+            | Error::MergeLineNotInVocab { .. }
+            | Error::SpecialsNotInFile { .. }
+            | Error::RankJson { .. }
+            | Error::InFile { .. } => self.fmt_file_error(f),
+        }
+    }
+}
+
+impl Error {
+    /// The messages of errors in tokenizer files (their format, or a vocab that does not fit).
+    fn fmt_file_error(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
             Error::BadRankFile { line, why } => {
                 write!(f, "rank file line {line}: {why}; expected tiktoken's \"base64token rank\" lines")
             }
@@ -208,11 +224,11 @@ impl fmt::Display for Error {
             ),
             Error::RankJson { why } => f.write_str(why),
             Error::InFile { file, error } => write!(f, "{file}: {error}"),
+            // Display sends only the variants above here.
+            _ => Ok(()),
         }
     }
-}
 
-impl Error {
     /// This error as met in `file` (no change when `file` is empty: the caller named no file).
     pub(crate) fn in_file(self, file: &str) -> Error {
         if file.is_empty() {

@@ -177,8 +177,8 @@ function* chunks(srcs: Source[], blockBytes: number, specials: Uint8Array[], poo
 }
 
 /** A core error met while counting `source` (invalid UTF-8), naming the file it is in. */
-function inSource(source: Source, e: TokenizerError): TokenizerError {
-  return source.data ? e : new TokenizerError(`${source.name}: ${e.message}`, e.code);
+function inSource(source: Source | undefined, e: TokenizerError): TokenizerError {
+  return !source || source.data ? e : new TokenizerError(`${source.name}: ${e.message}`, e.code);
 }
 
 /** Counts every chunk in this thread's instance, into `counter`. */
@@ -250,8 +250,7 @@ async function countInWorkers(
           } else if (m.type === "counts") onCounts(m.counts);
           else if (m.type === "error") {
             const source = m.seq !== undefined ? sourceOf.get(m.seq) : undefined;
-            const e = new TokenizerError(m.message, m.code);
-            failure ??= source ? inSource(source, e) : e;
+            failure ??= inSource(source, new TokenizerError(m.message, m.code));
             onFail(failure);
             wake?.();
           }

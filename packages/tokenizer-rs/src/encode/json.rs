@@ -76,6 +76,19 @@ fn plain_run(s: &[u8]) -> usize {
     i
 }
 
+/// What kind of value comes next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Object,
+    Array,
+    String,
+    Other,
+}
+
+const OPEN_OBJECT: u8 = b'{';
+const OPEN_ARRAY: u8 = b'[';
+const QUOTE: u8 = b'"';
+
 pub(crate) struct Json<'a> {
     s: &'a [u8],
     i: usize,
@@ -116,6 +129,16 @@ impl<'a> Json<'a> {
     pub fn peek(&mut self) -> Option<u8> {
         self.ws();
         self.s.get(self.i).copied()
+    }
+
+    /// The kind of the next value (after whitespace); None at the end of the text.
+    pub fn kind(&mut self) -> Option<Kind> {
+        self.peek().map(|c| match c {
+            OPEN_OBJECT => Kind::Object,
+            OPEN_ARRAY => Kind::Array,
+            QUOTE => Kind::String,
+            _ => Kind::Other,
+        })
     }
 
     fn eat(&mut self, c: u8, expected: &'static str) -> Parsed<()> {

@@ -4,7 +4,7 @@
 //! GPT-2's 0.5 MB of ranks is never copied. A file whose `pat_str` is another pre-tokenizer pattern
 //! (cl100k_base, o200k_base) is refused rather than encoded wrongly: this tokenizer implements GPT-2's.
 
-use super::json::{quoted, Json, Syntax};
+use super::json::{quoted, Json, Kind, Syntax};
 use super::ranks::parse_rank_lines;
 use super::{Encoder, VocabTable};
 use crate::error::{Error, Result};
@@ -46,73 +46,30 @@ pub(crate) fn read_rank_file(text: &[u8], given: &[(String, u32)], file: &str) -
 }
 
 fn read(text: &[u8], given: &[(String, u32)]) -> Result<RankFile> {
-    if text.iter().find(|c| !c.is_ascii_whitespace()) != Some(&b'{') {
+    if Json::new(text).kind() != Some(Kind::Object) {
         let tokens = parse_rank_lines(text, false, given)?;
         return Ok(RankFile {
             tokens,
             specials: given.to_vec(),
         });
     }
-    // (offset of the string's quote, its body as written, whether its only escapes are line ends)
-    let mut ranks: Option<(usize, &[u8], bool)> = None;
-    // pat_str as messages show it, when it is not GPT-2's.
-    let mut other_pattern: Option<String> = None;
-    let mut own: Vec<(String, u32)> = Vec::new();
-    let mut no_id: Option<String> = None;
-    let mut r = Json::new(text);
-    r.object(not_json, |key, r| {
-        r.peek();
-        let at = r.at();
-        match key {
-            "bpe_ranks" if r.peek() == Some(b'"') => {
-                let (body, simple) = r.raw_string().map_err(not_json)?;
-                ranks = Some((at, body, simple));
-            }
-            "pat_str" if r.peek() == Some(b'"') => {
-                let mut p = String::new();
-                r.string(&mut p).map_err(not_json)?;
-                other_pattern = (p != GPT2_PAT_STR).then(|| quoted(&p.chars().take(60).collect::<String>()));
-            }
-            "pat_str" => {
-                r.skip().map_err(not_json)?;
-                let raw = String::from_utf8_lossy(&text[at..r.at()]);
-                other_pattern = Some(quoted(&raw.chars().take(60).collect::<String>()));
-            }
-            "special_tokens" if r.peek() == Some(b'{') => {
-                (own, no_id) = (Vec::new(), None);
-                r.object(not_json, |name, r| {
-                    match r.id().map_err(not_json)? {
-                        Some(id) => own.push((name.to_string(), id)),
-                        None => no_id = no_id.take().or_else(|| Some(name.to_string())),
-                    }
-                    Ok(())
-                })?;
-            }
-            "bpe_ranks" => {
-                ranks = None;
-                r.skip().map_err(not_json)?;
-            }
-            _ => r.skip().map_err(not_json)?,
-        }
-        Ok(())
-    })?;
-    r.end().map_err(not_json)?;
-    let Some((at, body, simple)) = ranks else {
+    let json = NpmJson::read(text)?;
+    let Some((at, body, simple)) = json.ranks else {
         return Err(bad(
             "expected a \"bpe_ranks\" string, as tiktoken's encoders/*.json have".into(),
         ));
     };
-    if let Some(p) = other_pattern {
+    if let Some(p) = json.other_pattern {
         return Err(bad(format!(
             "this encoding splits text with a different pre-tokenizer pattern than GPT-2's (pat_str {p}…), \
              and this tokenizer implements only GPT-2's; supported: gpt2, r50k_base, p50k_base, p50k_edit \
              (cl100k_base and o200k_base are not)"
         )));
     }
-    if let Some(name) = no_id {
+    if let Some(name) = json.no_id {
         return Err(bad(format!("special token {} has no id", quoted(&name))));
     }
-    let specials = merged(own, given);
+    let specials = merged(json.own, given);
     let tokens = if simple {
         parse_rank_lines(body, true, &specials)?
     } else {
@@ -122,6 +79,75 @@ fn read(text: &[u8], given: &[(String, u32)]) -> Result<RankFile> {
         parse_rank_lines(unescaped.as_bytes(), false, &specials)?
     };
     Ok(RankFile { tokens, specials })
+}
+
+/// The members of the npm package's encoder JSON that matter, as JSON.parse leaves them (the last of
+/// repeated keys wins).
+struct NpmJson<'a> {
+    /// `bpe_ranks`: the offset of its opening quote, its body as written, whether its only escapes are
+    /// line ends.
+    ranks: Option<(usize, &'a [u8], bool)>,
+    /// `pat_str` as messages show it, when it is not GPT-2's.
+    other_pattern: Option<String>,
+    /// `special_tokens` with integer ids, and the first one without.
+    own: Vec<(String, u32)>,
+    no_id: Option<String>,
+}
+
+impl<'a> NpmJson<'a> {
+    fn read(text: &'a [u8]) -> Result<NpmJson<'a>> {
+        let mut json = NpmJson {
+            ranks: None,
+            other_pattern: None,
+            own: Vec::new(),
+            no_id: None,
+        };
+        let mut r = Json::new(text);
+        r.object(not_json, |key, r| {
+            let kind = r.kind();
+            let at = r.at();
+            match (key, kind) {
+                ("bpe_ranks", Some(Kind::String)) => {
+                    let (body, simple) = r.raw_string().map_err(not_json)?;
+                    json.ranks = Some((at, body, simple));
+                }
+                ("pat_str", Some(Kind::String)) => {
+                    let mut p = String::new();
+                    r.string(&mut p).map_err(not_json)?;
+                    json.other_pattern = (p != GPT2_PAT_STR).then(|| preview(&p));
+                }
+                ("pat_str", _) => {
+                    r.skip().map_err(not_json)?;
+                    json.other_pattern = Some(preview(&String::from_utf8_lossy(&text[at..r.at()])));
+                }
+                ("special_tokens", Some(Kind::Object)) => json.read_specials(r)?,
+                ("bpe_ranks", _) => {
+                    json.ranks = None;
+                    r.skip().map_err(not_json)?;
+                }
+                _ => r.skip().map_err(not_json)?,
+            }
+            Ok(())
+        })?;
+        r.end().map_err(not_json)?;
+        Ok(json)
+    }
+
+    fn read_specials(&mut self, r: &mut Json) -> Result<()> {
+        (self.own, self.no_id) = (Vec::new(), None);
+        r.object(not_json, |name, r| {
+            match r.id().map_err(not_json)? {
+                Some(id) => self.own.push((name.to_string(), id)),
+                None => self.no_id = self.no_id.take().or_else(|| Some(name.to_string())),
+            }
+            Ok(())
+        })
+    }
+}
+
+/// The first 60 characters of a pattern, quoted.
+fn preview(p: &str) -> String {
+    quoted(&p.chars().take(60).collect::<String>())
 }
 
 impl Encoder {

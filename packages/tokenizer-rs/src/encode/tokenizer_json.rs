@@ -3,7 +3,7 @@
 //! tokens, and those kept out of `model.vocab` join it with their ids. Other members are skipped.
 
 use super::files::{malformed, not_json, read_merges_txt, Merges};
-use super::json::Json;
+use super::json::{Json, Kind};
 use super::vocab_json::{read_vocab_json, Vocab};
 use crate::error::Result;
 
@@ -28,7 +28,7 @@ pub(crate) fn read_tokenizer_json(s: &[u8], file: &str) -> Result<TokenizerJson>
             "expected a Hugging Face tokenizer.json with a BPE model (model.type \"BPE\", vocab, merges)";
         malformed(file, None, why.into())
     };
-    if r.peek() != Some(b'{') {
+    if r.kind() != Some(Kind::Object) {
         r.skip().map_err(not_json(file))?;
         r.end().map_err(not_json(file))?;
         return Err(shape());
@@ -36,19 +36,19 @@ pub(crate) fn read_tokenizer_json(s: &[u8], file: &str) -> Result<TokenizerJson>
     r.object(not_json(file), |key, r| match key {
         "model" => {
             (model_type, vocab_at, merges) = (None, None, None);
-            if r.peek() != Some(b'{') {
+            if r.kind() != Some(Kind::Object) {
                 return r.skip().map_err(not_json(file));
             }
             r.object(not_json(file), |key, r| {
                 match key {
-                    "type" if r.peek() == Some(b'"') => {
+                    "type" if r.kind() == Some(Kind::String) => {
                         let mut t = String::new();
                         r.string(&mut t).map_err(not_json(file))?;
                         model_type = Some(t);
                         return Ok(());
                     }
                     "vocab" => vocab_at = (!r.is_falsy()).then_some(r.at()),
-                    "merges" if r.peek() == Some(b'[') => {
+                    "merges" if r.kind() == Some(Kind::Array) => {
                         merges = Some(read_merge_list(r, file)?);
                         return Ok(());
                     }
@@ -61,7 +61,7 @@ pub(crate) fn read_tokenizer_json(s: &[u8], file: &str) -> Result<TokenizerJson>
         }
         "added_tokens" => {
             added.clear();
-            if r.peek() != Some(b'[') {
+            if r.kind() != Some(Kind::Array) {
                 return r.skip().map_err(not_json(file));
             }
             r.array(not_json(file), |i, r| {
@@ -108,14 +108,14 @@ fn read_merge_list(r: &mut Json, file: &str) -> Result<String> {
         if i > 0 {
             text.push('\n');
         }
-        match r.peek() {
-            Some(b'"') => {
+        match r.kind() {
+            Some(Kind::String) => {
                 r.string(&mut item).map_err(not_json(file))?;
                 text.push_str(&item);
                 Ok(())
             }
-            Some(b'[') => r.array(not_json(file), |j, r| {
-                if r.peek() != Some(b'"') {
+            Some(Kind::Array) => r.array(not_json(file), |j, r| {
+                if r.kind() != Some(Kind::String) {
                     return Err(bad());
                 }
                 r.string(&mut item).map_err(not_json(file))?;
@@ -137,7 +137,7 @@ fn read_added_token(r: &mut Json, i: usize, file: &str) -> Result<(String, Optio
     let mut id = None;
     r.object(not_json(file), |key, r| {
         match key {
-            "content" if r.peek() == Some(b'"') => {
+            "content" if r.kind() == Some(Kind::String) => {
                 let mut c = String::new();
                 r.string(&mut c).map_err(not_json(file))?;
                 content = Some(c);

@@ -5,7 +5,7 @@
 
 use super::files::{malformed, not_json, outside_alphabet, token_bytes};
 use super::index::TokenIndex;
-use super::json::{quoted, Json};
+use super::json::{quoted, Json, Kind};
 use super::VocabTable;
 use crate::error::{Error, Result};
 use crate::fxhash::FxHashMap;
@@ -124,7 +124,7 @@ fn read_members(s: &[u8], specials: &[String], file: &str) -> Result<(VocabTable
     let mut ends = Vec::with_capacity(s.len() / 12);
     let mut members = Vec::with_capacity(s.len() / 12);
     let mut r = Json::new(s);
-    if r.peek() != Some(b'{') {
+    if r.kind() != Some(Kind::Object) {
         r.skip().map_err(not_json(file))?;
         r.end().map_err(not_json(file))?;
         return Err(malformed(file, None, "must be a JSON object {token: id}".into()));
