@@ -1,12 +1,13 @@
-// Package-boundary check run by the test command: every import of a workspace package goes through an entry
-// point its package.json `exports` declares (no wildcard subpaths), and no relative import leaves the package
-// (or root folder: tests/, bench/, scripts/) it is written in. Prints `file:line: why` per violation; exit 1.
+// Package-boundary check (the test suite runs it on the repository): every import of a workspace package goes
+// through an entry point its package.json `exports` declares (no wildcard subpaths), no relative import leaves
+// its package, and nothing outside packages/ (tests/, bench/, scripts/) reaches into one by path.
+// `bun scripts/check-imports.ts [ROOT]` prints `file:line: why` per violation and exits 1 if there is any.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
+import ts from "typescript";
 
 export type Violation = { file: string; line: number; message: string };
 
-const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)["']([^"']+)["']/g;
 const SKIP = new Set(["node_modules", "dist", "target", ".git", ".cache", "runs", "data", ".gpu-kit"]);
 
 /** Workspace packages under `root/packages`: name → declared subpaths ("." and "./x"), plus wildcard misuse. */
@@ -64,29 +65,30 @@ export function checkImports(root: string): Violation[] {
   for (const path of sourceFiles(root)) {
     const file = relative(root, path);
     const area = areaOf(file, dirs);
-    const lines = readFileSync(path, "utf8").split("\n");
-    lines.forEach((text, i) => {
-      for (const m of text.matchAll(SPECIFIER)) {
-        const spec = m[1] as string;
-        const at = { file, line: i + 1 };
-        if (spec.startsWith(".")) {
-          const target = relative(root, resolve(dirname(path), spec));
-          if (target.startsWith("..") || areaOf(target, dirs) !== area)
-            out.push({ ...at, message: `relative import "${spec}" leaves ${area}/: import the package entry instead` });
-          continue;
-        }
-        const scoped = spec.match(/^(@[^/]+\/[^/]+)(\/.*)?$/);
-        const name = scoped?.[1];
-        if (!name || !entries.has(name)) continue;
-        const sub = scoped?.[2] ? `.${scoped[2]}` : ".";
-        const declared = entries.get(name) as Set<string>;
-        if (!declared.has(sub))
-          out.push({
-            ...at,
-            message: `"${spec}" is not an entry point of ${name} (declared: ${[...declared].join(", ") || "none"})`,
-          });
+    const text = readFileSync(path, "utf8");
+    // TypeScript's own pre-processor finds static, dynamic and re-export specifiers, never text in strings.
+    for (const ref of ts.preProcessFile(text, true, true).importedFiles) {
+      const spec = ref.fileName;
+      const at = { file, line: text.slice(0, ref.pos).split("\n").length };
+      if (spec.startsWith(".")) {
+        const target = relative(root, resolve(dirname(path), spec));
+        const to = areaOf(target, dirs);
+        // Packages are the boundaries: root folders (tests/, bench/, scripts/) may share files among themselves.
+        if (target.startsWith("..") || (to !== area && (dirs.has(to) || dirs.has(area))))
+          out.push({ ...at, message: `relative import "${spec}" leaves ${area}/: import the package entry instead` });
+        continue;
       }
-    });
+      const scoped = spec.match(/^(@[^/]+\/[^/]+)(\/.*)?$/);
+      const name = scoped?.[1];
+      if (!name || !entries.has(name)) continue;
+      const sub = scoped?.[2] ? `.${scoped[2]}` : ".";
+      const declared = entries.get(name) as Set<string>;
+      if (!declared.has(sub))
+        out.push({
+          ...at,
+          message: `"${spec}" is not an entry point of ${name} (declared: ${[...declared].join(", ") || "none"})`,
+        });
+    }
   }
   return out;
 }

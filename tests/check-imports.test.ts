@@ -1,6 +1,6 @@
-// The package-boundary check (scripts/check-imports.ts) on small synthetic workspaces: declared entries pass,
+// The package-boundary check (scripts/check-imports.ts) on small synthetic workspaces: declared entries pass;
 // deep imports, wildcard exports and relative imports that leave a package (or reach into one from tests/)
-// are reported with file and line.
+// are reported with file and line. Then the repository itself must pass: no deep import anywhere.
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -57,5 +57,10 @@ describe("check-imports", () => {
         "tests/helper.ts:1",
       ].sort(),
     );
+  });
+
+  test("the repository itself has no deep import", () => {
+    const violations = checkImports(join(import.meta.dir, ".."));
+    expect(violations.map((v) => `${v.file}:${v.line}: ${v.message}`)).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-// The training step as one graph (DESIGN.md "Model"): (params, m, v, step, lrs[K], x[K,B,T], y[K,B,T]) →
+// The training step as one graph: (params, m, v, step, lrs[K], x[K,B,T], y[K,B,T]) →
 // (losses[K], grad_norms[K], params', m', v'), an ONNX Loop whose body runs forward, our autodiff backward,
 // global-norm clipping and AdamW, so parameters and moments cross the host boundary once per K steps. With
 // gradient accumulation (A > 1, x[K,A,B,T]) each step's body runs an inner Loop over A micro-batches and
