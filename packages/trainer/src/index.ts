@@ -10,6 +10,7 @@ export {
   type RunConfig,
   type RunConfigInput,
   resolveRunConfig,
+  stepLimit,
   TRAINING_DEFAULTS,
   type TrainingConfig,
 } from "./run/config.ts";
@@ -39,7 +40,8 @@ export { createOnnxEngine } from "./loop/onnx-engine.ts";
 export { createProgress, type Progress, type ProgressInfo } from "./loop/progress.ts";
 export { createStatusLine, formatDuration, type StatusLine, type StatusStream } from "./io/status-line.ts";
 export { planRun, type RunOutcome, type RunPlan, readPreset, runTraining } from "./loop/run-training.ts";
-export { type LoopOptions, type LoopResult, trainLoop } from "./loop/train-loop.ts";
+export { type LoopOptions, type LoopResult, type RunSummary, trainLoop } from "./loop/train-loop.ts";
+export type { StopCause } from "./loop/budget.ts";
 
 export {
   type Checkpoint,
@@ -56,12 +58,13 @@ export {
   writeFileAtomic,
 } from "./io/atomic-file.ts";
 export { type MetricRecord, type MetricsLog, openMetrics, readMetrics } from "./run/metrics.ts";
+export { readSamples, type SampleRecord } from "./run/samples.ts";
 export { CURVE_AXES, type CurveAxis, loadRunSeries, type RunSeries, renderCurves } from "./run/plot.ts";
 export { checkpointPath, latestCheckpoint, listCheckpoints, type RunInfo, runPaths } from "./run/run-dir.ts";
+export { checkRunFolderFree, RunLockError } from "./run/run-lock.ts";
 export { describeValues, planSweep, type SweepField, type SweepMode, type SweepRun } from "./sweep/plan.ts";
 export { runSweep, type SweepOptions, type SweepResult, sweepPaths } from "./sweep/run-sweep.ts";
 export { type SweepRow, type SweepStatus, sweepTable } from "./sweep/summary.ts";
-export { checkRunFolderFree, RunLockError } from "./run/run-lock.ts";
 
 export { type EvalResult, EvaluationError } from "./inference/eval.ts";
 export { type ExportResult, exportCheckpoint } from "./inference/export.ts";
