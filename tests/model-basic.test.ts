@@ -3,21 +3,13 @@
 // cross-entropy of logits scaled by 1000 stay finite and match a float64 computation.
 
 import { describe, expect, test } from "bun:test";
-import { readSafetensors, type SafeTensor } from "@cs336-ts/model";
+import type { SafeTensor } from "@cs336-ts/model";
+import { loadReference, referenceTensor as get } from "@cs336-ts/testkit";
 import { runCrossEntropy, runEmbedding, runLinear, runSilu, runSoftmax, type Tensor } from "./adapters.ts";
 
-const dir = `${import.meta.dir}/fixtures/reference`;
-const load = async (f: string) =>
-  readSafetensors(new Uint8Array(await Bun.file(`${dir}/${f}`).arrayBuffer()), f).tensors;
-const components = await load("components.safetensors");
-const model = await load("model.safetensors");
-const fb = await load("forward_backward.safetensors");
-
-function get(m: Map<string, SafeTensor>, name: string): SafeTensor {
-  const t = m.get(name);
-  if (!t) throw new Error(`fixture tensor ${name} missing`);
-  return t;
-}
+const components = await loadReference("components");
+const model = await loadReference("model");
+const fb = await loadReference("forward_backward");
 const f32 = (t: SafeTensor): Tensor => ({ data: t.data as Float32Array, shape: t.shape });
 const ints = (t: SafeTensor) => ({ data: Int32Array.from(t.data as BigInt64Array, Number), shape: t.shape });
 

@@ -24,7 +24,7 @@ import {
   type Tensor,
   type Weights,
 } from "./adapters.ts";
-import { loadReference, REFERENCE_DIR, referenceValues, relErr } from "./reference-fixtures.ts";
+import { loadReference, REFERENCE_DIR, referenceValues, relErr } from "@cs336-ts/testkit";
 
 const [model, fb, comp, optim] = (await Promise.all(
   ["model", "forward_backward", "components", "optim"].map(loadReference),

@@ -6,7 +6,7 @@ import { type ModelConfigInput, resolveModelConfig } from "../src/config.ts";
 import { initParameters } from "../src/init.ts";
 import { Rng } from "../src/random.ts";
 import { createTrainer, initTrainState } from "../src/train/trainer.ts";
-import { relErr } from "./support/reference-fixtures.ts";
+import { relErr } from "@cs336-ts/testkit";
 
 const tiny: ModelConfigInput = { vocabSize: 40, contextLength: 8, dModel: 16, numLayers: 2, numHeads: 2, dFf: 24 };
 const hp = { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, maxGradNorm: 0.5 };

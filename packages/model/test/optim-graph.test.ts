@@ -13,7 +13,7 @@ import { adamwInit, adamwStepReference, clipReference } from "./support/referenc
 import { Rng } from "../src/random.ts";
 import { runGraph } from "../src/runtime/session.ts";
 import { clipGradients, runAdamwSteps } from "../src/testing/optim-host.ts";
-import { loadReference, referenceValues, relErr } from "./support/reference-fixtures.ts";
+import { loadReference, referenceValues, relErr } from "@cs336-ts/testkit";
 
 const optim = await loadReference("optim");
 const get = (name: string) => referenceValues(optim, name);

@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { adamwInit, adamwStepReference, clipReference } from "./support/reference-optim.ts";
 import { cosineLr, validateSchedule } from "../src/optim/schedule.ts";
-import { loadReference, referenceValues, relErr } from "./support/reference-fixtures.ts";
+import { loadReference, referenceValues, relErr } from "@cs336-ts/testkit";
 
 const optim = await loadReference("optim");
 const get = (name: string) => referenceValues(optim, name);

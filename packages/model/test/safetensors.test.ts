@@ -4,12 +4,11 @@
 import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { REFERENCE_DIR } from "@cs336-ts/testkit";
 import { readSafetensors, writeSafetensors } from "../src/io/safetensors.ts";
 
-const FIXTURES = join(import.meta.dir, "support/fixtures");
-
 test("reads the reference model with CS336 names and shapes", () => {
-  const { tensors } = readSafetensors(readFileSync(join(FIXTURES, "model.safetensors")));
+  const { tensors } = readSafetensors(readFileSync(join(REFERENCE_DIR, "model.safetensors")));
   expect(tensors.get("token_embeddings.weight")?.shape).toEqual([128, 32]);
   expect(tensors.get("layers.1.ffn.w2.weight")?.shape).toEqual([32, 64]);
   expect(tensors.get("ln_final.weight")?.dtype).toBe("F32");

@@ -7,7 +7,7 @@ import { initParameters } from "../src/init.ts";
 import { adamwInit, adamwStepReference, clipReference } from "./support/reference-optim.ts";
 import { Rng } from "../src/random.ts";
 import { createTrainer, initTrainState, lossAndGradients, type TrainState } from "../src/train/trainer.ts";
-import { relErr } from "./support/reference-fixtures.ts";
+import { relErr } from "@cs336-ts/testkit";
 
 const tiny: ModelConfigInput = { vocabSize: 40, contextLength: 16, dModel: 16, numLayers: 2, numHeads: 2, dFf: 24 };
 const hp = { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, maxGradNorm: 1.0 };

@@ -1,6 +1,7 @@
-// Test preload: when ../shared/fixtures/cs336 is absent (a clone outside the team's machines), fetch CS336's
-// tokenizer fixtures from the public assignment repository at a pinned commit into .cache/, checking each
-// file's SHA-256. Offline, it gives up after a short timeout and the tests that need the files skip.
+// The test preload (bunfig.toml): when ../shared/fixtures/cs336 is absent (a clone outside the team's machines),
+// fetch CS336's tokenizer fixtures from the public assignment repository at a pinned commit into .cache/,
+// checking each file's SHA-256. Offline, it gives up after a short timeout and the tests that need the files
+// skip. Not exported from the package: only the preload runs it.
 import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CACHE_DIR, SHARED_DIR } from "./shared-data.ts";
