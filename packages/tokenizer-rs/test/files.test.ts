@@ -17,7 +17,7 @@ import {
 import { loadTokenizerJson, loadVocabMerges, parseMergesTxt } from "../ts/readers.ts";
 import { trainBpe } from "../ts/train.ts";
 import { referencePretokenCounts } from "./support/reference-trainer.ts";
-import { missingMessage, sharedFile } from "./support/shared-data.ts";
+import { missingMessage, sharedFile } from "@cs336-ts/testkit";
 
 const refVocab = sharedFile("fixtures/cs336/train-bpe-reference-vocab.json");
 const refMerges = sharedFile("fixtures/cs336/train-bpe-reference-merges.txt");

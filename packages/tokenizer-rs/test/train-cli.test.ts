@@ -4,7 +4,7 @@ import { expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { missingMessage, sharedFile } from "./support/shared-data.ts";
+import { missingMessage, sharedFile } from "@cs336-ts/testkit";
 
 const MAIN = resolve(import.meta.dir, "../../cli/src/main.ts");
 const corpus = sharedFile("fixtures/cs336/corpus.en");

@@ -1,11 +1,11 @@
 // CS336's `test_train_bpe` reproduced: corpus.en, vocab 500, `<|endoftext|>`; merges identical in order
 // and the vocab's values identical as a set (ids differ by design: CS336's fixture lists the special
-// first, we put it last). Also checks the adapter path (runTrainBpe, the package's copy of tests/adapters.ts).
+// first, we put it last). Runs through the adapter (tests/adapters.ts: runTrainBpe).
 import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { loadVocabMerges } from "../ts/readers.ts";
-import { runTrainBpe } from "./support/adapters.ts";
-import { missingMessage, sharedFile } from "./support/shared-data.ts";
+import { missingMessage, sharedFile } from "@cs336-ts/testkit";
+import { loadVocabMerges } from "@cs336-ts/tokenizer";
+import { runTrainBpe } from "./adapters.ts";
 
 const corpus = sharedFile("fixtures/cs336/corpus.en");
 const refMerges = sharedFile("fixtures/cs336/train-bpe-reference-merges.txt");

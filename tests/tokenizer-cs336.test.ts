@@ -1,15 +1,15 @@
 // CS336's tokenizer tests (assignment1-basics tests/test_tokenizer.py), matched token for token against
 // tiktoken's gpt2 encoding from npm, with our tokenizer built two ways: from tiktoken's shipped GPT-2 ranks
-// (runs anywhere) and through the adapters (test/support/adapters.ts, the package's copy of tests/adapters.ts)
-// from CS336's gpt2_vocab.json + gpt2_merges.txt (../shared).
+// (runs anywhere) and through the adapters (tests/adapters.ts: getTokenizerFromFiles) from CS336's
+// gpt2_vocab.json + gpt2_merges.txt (../shared).
 // The 5M-file memory tests are replaced by a bounded-carry check on a larger corpus.
 import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { missingMessage, sharedFile } from "@cs336-ts/testkit";
 import { Tokenizer } from "@cs336-ts/tokenizer";
 import { get_encoding } from "tiktoken";
-import { type AdapterTokenizer, getTokenizerFromFiles } from "./support/adapters.ts";
-import { missingMessage, sharedFile } from "./support/shared-data.ts";
+import { getTokenizerFromFiles } from "./adapters.ts";
 
 const EOT = "<|endoftext|>";
 const enc = get_encoding("gpt2");
@@ -17,7 +17,7 @@ afterAll(() => enc.free());
 const tiktokenIds = (text: string) => Array.from(enc.encode(text, "all"));
 const GPT2_JSON = createRequire(import.meta.url).resolve("tiktoken/encoders/gpt2.json");
 
-type T = AdapterTokenizer;
+type T = Awaited<ReturnType<typeof getTokenizerFromFiles>>;
 type Builder = (specials?: string[]) => Promise<T>;
 
 /** The adapter shape over a Tokenizer built from tiktoken's ranks. */
