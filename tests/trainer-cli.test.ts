@@ -5,6 +5,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { tinyRunFlags } from "@cs336-ts/testkit";
 import { writeNpy } from "@cs336-ts/trainer";
 
 const ROOT = resolve(import.meta.dir, "..");
@@ -31,24 +32,7 @@ function tinyData() {
     join(d, "val.npy"),
     "--out",
     join(d, "run"),
-    "--vocab-size",
-    "64",
-    "--context-length",
-    "8",
-    "--d-model",
-    "16",
-    "--num-layers",
-    "1",
-    "--num-heads",
-    "2",
-    "--d-ff",
-    "32",
-    "--batch-size",
-    "2",
-    "--max-steps",
-    "4",
-    "--warmup-steps",
-    "1",
+    ...tinyRunFlags({ vocabSize: 64, maxSteps: 4 }),
     "--steps-per-run",
     "2",
   ];

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { blankLineShare, findCorpus, matchParagraphs, readHead, splitCorpus } from "../src/app/demo/corpus.ts";
 import { DATASETS } from "../src/app/download/datasets.ts";
-import { sharedFile } from "./support/shared-data.ts";
+import { sharedFile } from "@cs336-ts/testkit";
 
 const root = mkdtempSync(join(tmpdir(), "cs336-demo-corpus-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

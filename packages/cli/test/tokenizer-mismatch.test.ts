@@ -9,6 +9,7 @@ import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Rng } from "@cs336-ts/model";
+import { tinyRunFlags } from "@cs336-ts/testkit";
 import { saveTokenizerFiles, Tokenizer, trainBpe } from "@cs336-ts/tokenizer";
 import {
   createOnnxEngine,
@@ -141,24 +142,7 @@ describe("a tokenizer other than the run's", () => {
       join(dir, "run-400"),
       "--tokenizer",
       tokA,
-      "--vocab-size",
-      "400",
-      "--context-length",
-      "8",
-      "--d-model",
-      "16",
-      "--num-layers",
-      "1",
-      "--num-heads",
-      "2",
-      "--d-ff",
-      "32",
-      "--batch-size",
-      "2",
-      "--max-steps",
-      "2",
-      "--warmup-steps",
-      "1",
+      ...tinyRunFlags({ vocabSize: 400, maxSteps: 2 }),
     );
     expect(r.code).toBe(2);
     expect(r.err).toContain(
