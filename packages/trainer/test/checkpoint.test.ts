@@ -1,12 +1,18 @@
-// Checkpoints: round trip through the adapters (weights, moments, step, iteration), the run metadata
+// Checkpoints: round trip of weights, moments, step and iteration, the run metadata
 // (generator state, config, val loss), atomic writes, and clear errors for truncated, corrupt, foreign
 // and mismatched files.
 import { describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { initParameters, parameterSpecs, resolveModelConfig, Rng, writeSafetensors } from "@cs336-ts/model";
-import { runLoadCheckpoint, runSaveCheckpoint, type Weights } from "./support/adapters.ts";
+import {
+  initParameters,
+  type ParamMap,
+  parameterSpecs,
+  resolveModelConfig,
+  Rng,
+  writeSafetensors,
+} from "@cs336-ts/model";
 import {
   type Checkpoint,
   CheckpointError,
@@ -18,30 +24,44 @@ import { resolveRunConfig } from "../src/run/config.ts";
 
 const small = { vocabSize: 40, contextLength: 8, dModel: 16, numLayers: 2, numHeads: 2, dFf: 24, ropeTheta: 10000 };
 
-function randomWeights(seed: number): Weights {
+function randomWeights(seed: number): ParamMap {
   return initParameters(resolveModelConfig(small), Rng.seeded(seed));
+}
+
+/** A checkpoint saved outside a run, as CS336's save_checkpoint takes it: weights, moments, step, iteration. */
+function outsideRun(params: ParamMap, adam: { m: ParamMap; v: ParamMap; step: number }, iteration: number): Checkpoint {
+  const state = { params, m: adam.m, v: adam.v, step: adam.step };
+  return {
+    model: resolveModelConfig(small),
+    state,
+    iteration,
+    rng: null,
+    config: null,
+    elapsedSeconds: 0,
+    valLoss: null,
+  };
 }
 
 const dir = () => mkdtempSync(join(tmpdir(), "ckpt-"));
 
 describe("checkpoint round trip", () => {
-  test("runSaveCheckpoint / runLoadCheckpoint keep every tensor bit for bit, the step and iteration", async () => {
+  test("saveCheckpoint / loadCheckpoint keep every tensor bit for bit, the step and iteration", () => {
     const path = join(dir(), "a.safetensors");
     const w = randomWeights(1);
     const m = randomWeights(2);
     const v = randomWeights(3);
-    await runSaveCheckpoint(small, w, { m, v, step: 17 }, 20, path);
-    const back = await runLoadCheckpoint(path);
+    saveCheckpoint(path, outsideRun(w, { m, v, step: 17 }, 20));
+    const back = loadCheckpoint(path);
     expect(back.iteration).toBe(20);
-    expect(back.adam.step).toBe(17);
-    expect(back.config).toMatchObject(small);
+    expect(back.state.step).toBe(17);
+    expect(back.model).toMatchObject(small);
     const names = parameterSpecs(resolveModelConfig(small)).map((s) => s.name);
-    expect(Object.keys(back.weights).sort()).toEqual([...names].sort());
+    expect(Object.keys(back.state.params).sort()).toEqual([...names].sort());
     for (const n of names) {
-      expect(back.weights[n]!.shape).toEqual(w[n]!.shape);
-      expect(back.weights[n]!.data).toEqual(w[n]!.data);
-      expect(back.adam.m[n]!.data).toEqual(m[n]!.data);
-      expect(back.adam.v[n]!.data).toEqual(v[n]!.data);
+      expect(back.state.params[n]!.shape).toEqual(w[n]!.shape);
+      expect(back.state.params[n]!.data).toEqual(w[n]!.data);
+      expect(back.state.m[n]!.data).toEqual(m[n]!.data);
+      expect(back.state.v[n]!.data).toEqual(v[n]!.data);
     }
   });
 
@@ -69,14 +89,11 @@ describe("checkpoint round trip", () => {
     expect(Rng.fromState(back.rng!).nextUint32()).toBe(rng.clone().nextUint32());
   });
 
-  test("writes atomically: no temporary file is left and the file is a valid safetensors", async () => {
+  test("writes atomically: no temporary file is left and the file is a valid safetensors", () => {
     const d = dir();
-    await runSaveCheckpoint(
-      small,
-      randomWeights(1),
-      { m: randomWeights(1), v: randomWeights(1), step: 1 },
-      1,
+    saveCheckpoint(
       join(d, "c"),
+      outsideRun(randomWeights(1), { m: randomWeights(1), v: randomWeights(1), step: 1 }, 1),
     );
     expect(readdirSync(d)).toEqual(["c"]);
     const bytes = readFileSync(join(d, "c"));
@@ -86,15 +103,15 @@ describe("checkpoint round trip", () => {
     expect(header["m.layers.0.attn.q_proj.weight"].shape).toEqual([16, 16]);
   });
 
-  test("saving refuses a missing or misshapen tensor", async () => {
+  test("saving refuses a missing or misshapen tensor", () => {
     const w = randomWeights(1);
     const bad = { ...w, "ln_final.weight": { data: new Float32Array(3), shape: [3] } };
     const path = join(dir(), "d");
-    await expect(runSaveCheckpoint(small, bad, { m: w, v: w, step: 0 }, 0, path)).rejects.toThrow(
+    expect(() => saveCheckpoint(path, outsideRun(bad, { m: w, v: w, step: 0 }, 0))).toThrow(
       /tensor "ln_final.weight" has shape \[3\], the model needs \[16\]/,
     );
     const { "lm_head.weight": _, ...missing } = w;
-    await expect(runSaveCheckpoint(small, missing, { m: w, v: w, step: 0 }, 0, path)).rejects.toThrow(
+    expect(() => saveCheckpoint(path, outsideRun(missing, { m: w, v: w, step: 0 }, 0))).toThrow(
       /"lm_head.weight" is missing/,
     );
     expect(existsSync(path)).toBe(false);
@@ -104,7 +121,7 @@ describe("checkpoint round trip", () => {
 describe("loading bad checkpoints", () => {
   const good = async () => {
     const path = join(dir(), "good.safetensors");
-    await runSaveCheckpoint(small, randomWeights(1), { m: randomWeights(2), v: randomWeights(3), step: 5 }, 5, path);
+    saveCheckpoint(path, outsideRun(randomWeights(1), { m: randomWeights(2), v: randomWeights(3), step: 5 }, 5));
     return { path, bytes: readFileSync(path) };
   };
 
