@@ -9,22 +9,15 @@
 import { mkdirSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
-import { initParameters, type ModelConfig, resolveModelConfig, Rng } from "@cs336-ts/model";
-import { createInferenceModel, generate, type InferenceModel } from "@cs336-ts/trainer";
+import { initParameters, MODEL_DEFAULTS, type ModelConfig, resolveModelConfig, Rng } from "@cs336-ts/model";
+import { createInferenceModel, generate, type InferenceModel, readPreset } from "@cs336-ts/trainer";
 import { BENCH_CACHE, LineWorker, TORCH_DIR, torchPython, writeWeights } from "./torch/python.ts";
 
 const SHAPES: Record<string, ModelConfig> = {
-  // configs/tinystories-cpu.json, the model the demo trains.
-  demo: resolveModelConfig({ vocabSize: 4096, contextLength: 128, dModel: 128, numLayers: 2, numHeads: 4, dFf: 384 }),
+  // The model the demo trains.
+  demo: resolveModelConfig(readPreset(join(import.meta.dir, "../configs/tinystories-cpu.json")).model),
   // CS336's TinyStories model.
-  tinystories: resolveModelConfig({
-    vocabSize: 10_000,
-    contextLength: 256,
-    dModel: 512,
-    numLayers: 4,
-    numHeads: 16,
-    dFf: 1344,
-  }),
+  tinystories: resolveModelConfig(MODEL_DEFAULTS),
 };
 
 const args = process.argv.slice(2);

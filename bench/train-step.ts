@@ -9,6 +9,7 @@ import {
   createTrainer,
   initParameters,
   initTrainState,
+  MODEL_DEFAULTS,
   type ModelConfig,
   parameterCount,
   resolveModelConfig,
@@ -36,18 +37,7 @@ const SHAPES: Record<string, Shape> = {
     }),
     batch: 16,
   },
-  tinystories: {
-    name: "tinystories",
-    config: resolveModelConfig({
-      vocabSize: 10_000,
-      contextLength: 256,
-      dModel: 512,
-      numLayers: 4,
-      numHeads: 16,
-      dFf: 1344,
-    }),
-    batch: 8,
-  },
+  tinystories: { name: "tinystories", config: resolveModelConfig(MODEL_DEFAULTS), batch: 8 },
 };
 
 const args = process.argv.slice(2);

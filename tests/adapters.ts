@@ -2,19 +2,17 @@
 // code paths (the WASM tokenizer; ONNX graphs run by onnxruntime-node on CPU). The functions live in
 // tests/adapters/*.ts by area and only convert arguments; this file holds the shared types and re-exports.
 
+import type { ModelConfig as LmConfig } from "@cs336-ts/model";
+
 export type Tensor = { data: Float32Array; shape: number[] }; // row-major
 export type IntTensor = { data: Int32Array; shape: number[] };
 export type Vocab = Map<number, Uint8Array>; // id -> token bytes
 export type Merges = Array<[Uint8Array, Uint8Array]>; // in order of creation
-export type ModelConfig = {
-  vocabSize: number;
-  contextLength: number;
-  dModel: number;
-  numLayers: number;
-  numHeads: number;
-  dFf: number;
-  ropeTheta: number;
-};
+/** CS336's hyperparameters: the model's config without this project's ablation switches and epsilon. */
+export type ModelConfig = Pick<
+  LmConfig,
+  "vocabSize" | "contextLength" | "dModel" | "numLayers" | "numHeads" | "dFf" | "ropeTheta"
+>;
 export type Weights = Record<string, Tensor>; // CS336 names, e.g. "layers.0.attn.q_proj.weight"
 
 export * from "./adapters/tokenizer-train.ts";
