@@ -9,7 +9,7 @@ import { TokenizerError, type TokenizerErrorCode } from "./wasm.ts";
 import { allowedTokens, type SpecialOptions } from "./special-policy.ts";
 import { Tokenizer } from "./tokenizer.ts";
 import { directoryFiles, type FromFilesOptions } from "./tokenizer-files.ts";
-import { spawnWorker, type WorkerThread } from "./worker-thread.ts";
+import { checkWorkers, spawnWorker, type WorkerThread } from "./worker-thread.ts";
 
 /** What a Worker needs to rebuild the same tokenizer and policy (structured-clone friendly). */
 export type EncodeJob = {
@@ -27,7 +27,7 @@ export type ToMain =
   | { type: "inited" }
   | { type: "progress"; bytes: number }
   | { type: "ids"; index: number; ids: Uint32Array }
-  | { type: "error"; message: string; code?: TokenizerErrorCode };
+  | { type: "error"; message: string; code?: TokenizerErrorCode; index?: number };
 
 export type EncodeFileOptions = Omit<EncodeJob, "blockBytes"> & {
   /** Worker threads; 0 encodes on the calling thread. */
@@ -104,6 +104,8 @@ export async function encodeFile(opts: EncodeFileOptions): Promise<EncodeFileRes
     options: opts.options,
     blockBytes: opts.blockBytes ?? 4 << 20,
   };
+  const workers = Math.max(0, Math.floor(opts.workers));
+  checkWorkers(workers);
   const tok = loadTokenizer(job);
   let size: number;
   try {
@@ -111,7 +113,6 @@ export async function encodeFile(opts: EncodeFileOptions): Promise<EncodeFileRes
   } catch (e) {
     throw new Error(`cannot read input ${job.input}: ${fsErrorWords(e)}`);
   }
-  const workers = Math.max(0, Math.floor(opts.workers));
   const target = opts.rangeBytes ?? Math.min(16 << 20, Math.max(1 << 20, Math.ceil(size / (Math.max(1, workers) * 4))));
   const cuts = cutTokens(tok, job);
   const ranges = planRanges(job.input, size, target, cuts.all, cuts.cutAt);
@@ -134,6 +135,11 @@ export async function encodeFile(opts: EncodeFileOptions): Promise<EncodeFileRes
   return { tokens, bytes: size, seconds: (performance.now() - t0) / 1000, vocabSize: tok.vocabSize };
 }
 
+/**
+ * Encodes `ranges` in `n` Workers, delivering ids in file order. A range that fails stops the dispatch;
+ * the ranges still in flight are waited for and the earliest failed range's error is the one reported,
+ * so an invalid-UTF-8 offset is the file's first bad byte whichever Worker failed first.
+ */
 function inWorkers(
   n: number,
   job: EncodeJob,
@@ -144,6 +150,8 @@ function inWorkers(
   return new Promise<void>((resolve, reject) => {
     const pool: WorkerThread<FromMain>[] = [];
     const pending = new Map<number, Uint32Array>();
+    const inFlight = new Set<number>();
+    const rangeErrors = new Map<number, Error>();
     let nextToSend = 0;
     let nextToDeliver = 0;
     let failed = false;
@@ -156,8 +164,13 @@ function inWorkers(
       stop();
       reject(e);
     };
+    /** Once no range is in flight, the earliest range's error is final. */
+    const settleErrors = () => {
+      if (inFlight.size === 0) fail(rangeErrors.get(Math.min(...rangeErrors.keys())) as Error);
+    };
     const dispatch = (w: WorkerThread<FromMain>) => {
-      if (nextToSend < ranges.length && nextToSend - nextToDeliver < 2 * n) {
+      if (rangeErrors.size === 0 && nextToSend < ranges.length && nextToSend - nextToDeliver < 2 * n) {
+        inFlight.add(nextToSend);
         w.post({ type: "range", index: nextToSend, range: ranges[nextToSend] as ByteRange });
         nextToSend++;
         return true;
@@ -171,8 +184,12 @@ function inWorkers(
         (msg) => {
           if (failed) return;
           if (msg.type === "ready") w.post({ type: "init", job });
-          else if (msg.type === "inited" || msg.type === "ids") {
+          else if (msg.type === "ids" && rangeErrors.size > 0) {
+            inFlight.delete(msg.index);
+            settleErrors();
+          } else if (msg.type === "inited" || msg.type === "ids") {
             if (msg.type === "ids") {
+              inFlight.delete(msg.index);
               pending.set(msg.index, msg.ids);
               for (let ids = pending.get(nextToDeliver); ids; ids = pending.get(nextToDeliver)) {
                 pending.delete(nextToDeliver++);
@@ -195,7 +212,11 @@ function inWorkers(
             }
           } else if (msg.type === "progress") progress(msg.bytes);
           else if (msg.type === "error") {
-            fail(msg.code ? new TokenizerError(msg.message, msg.code) : new Error(msg.message));
+            const e = msg.code ? new TokenizerError(msg.message, msg.code) : new Error(msg.message);
+            if (msg.index === undefined) return fail(e);
+            inFlight.delete(msg.index);
+            rangeErrors.set(msg.index, e);
+            settleErrors();
           }
         },
         (e) => fail(new Error(`encode worker crashed: ${e.message}`)),

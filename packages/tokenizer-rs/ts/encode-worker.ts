@@ -5,7 +5,7 @@
 import { type EncodeJob, encodeRange, type FromMain, type ToMain } from "./encode-file.ts";
 import { Tokenizer } from "./tokenizer.ts";
 import { directoryFiles } from "./tokenizer-files.ts";
-import { TokenizerError } from "./wasm.ts";
+import { explainTrap, TokenizerError } from "./wasm.ts";
 import { onParentMessage, toParent } from "./worker-thread.ts";
 
 let job: EncodeJob | undefined;
@@ -25,9 +25,16 @@ onParentMessage<FromMain>((msg) => {
     } else {
       throw new Error("encode worker got a range before init");
     }
-  } catch (e) {
+  } catch (caught) {
+    const e = explainTrap(caught, "encoding", "encode with fewer ids per range (a smaller rangeBytes)");
     const code = e instanceof TokenizerError ? e.code : undefined;
-    reply({ type: "error", message: (e as Error).message, ...(code ? { code } : {}) });
+    const index = msg.type === "range" ? msg.index : undefined;
+    reply({
+      type: "error",
+      message: (e as Error).message,
+      ...(code ? { code } : {}),
+      ...(index !== undefined ? { index } : {}),
+    });
   }
 });
 

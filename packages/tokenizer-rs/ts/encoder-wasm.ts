@@ -2,7 +2,7 @@
 // to encoders in it, and the calls that move text in as UTF-8 bytes and ids out as one Uint32Array copy.
 // Every encoder handle is freed by a FinalizationRegistry when its owner is collected, or at once by
 // `release` (Symbol.dispose); the instance itself lives as long as the thread.
-import { threadInstance as instance, readStringList, TokenizerError, type WasmInstance } from "./wasm.ts";
+import { threadInstance as instance, readStringList, u32, type WasmInstance, wasmMemoryNeeded } from "./wasm.ts";
 
 /** A constructor export: its inputs as (ptr, length) pairs of byte parts; returns a handle, 0 on error. */
 type Make = (...ptrLens: number[]) => number;
@@ -99,8 +99,17 @@ export function specialIds(handle: number): Uint32Array {
 }
 
 function takeIds(w: WasmInstance, n: number): Uint32Array {
-  const ptr = exportsOf(w).ids_ptr();
-  return new Uint32Array(w.core.memory.buffer, ptr, n).slice();
+  const ptr = u32(exportsOf(w).ids_ptr());
+  return new Uint32Array(w.core.memory.buffer, ptr, u32(n)).slice();
+}
+
+/** Text copied into WASM memory at once, with room for its ids (at most one per byte, in blocks). */
+function checkTextFits(len: number): void {
+  wasmMemoryNeeded(
+    len + 4 * Math.min(len, 3 * BLOCK),
+    `encoding ${len} bytes in one call`,
+    "encode it in smaller chunks (StreamEncoder or encodeFile for big inputs)",
+  );
 }
 
 /**
@@ -119,8 +128,8 @@ export function encodeRaw(
   const w = instance();
   const textLen = text.length === 0 ? 0 : utf8Length(text);
   const len = prefix.length + textLen;
-  const ptr = w.core.alloc(len + policy.length);
-  if (ptr === 0) throw new TokenizerError(`WASM could not allocate ${len} bytes`, "internal");
+  checkTextFits(len);
+  const ptr = w.alloc(len + policy.length);
   try {
     const mem = new Uint8Array(w.core.memory.buffer);
     mem.set(prefix, ptr);
@@ -193,8 +202,8 @@ export function encodeBytes(
 ): { ids: Uint32Array; consumed: number; carry: Uint8Array } {
   const w = instance();
   const len = prefix.length + bytes.length;
-  const ptr = w.core.alloc(len + policy.length);
-  if (ptr === 0) throw new TokenizerError(`WASM could not allocate ${len} bytes`, "internal");
+  checkTextFits(len);
+  const ptr = w.alloc(len + policy.length);
   try {
     const mem = new Uint8Array(w.core.memory.buffer);
     mem.set(prefix, ptr);
@@ -223,8 +232,12 @@ export function encodeBatchRaw(handle: number, texts: readonly string[], policy:
   const endBytes = new Uint8Array(ends.buffer);
   // One allocation: [ends (4-aligned) | text | policy].
   const size = endBytes.length + total + policy.length;
-  const ptr = w.core.alloc(size);
-  if (ptr === 0) throw new TokenizerError(`WASM could not allocate ${size} bytes`, "internal");
+  wasmMemoryNeeded(
+    size + 4 * total,
+    `encoding a batch of ${total} bytes`,
+    "encode fewer or shorter texts per call (or StreamEncoder / encodeFile for big inputs)",
+  );
+  const ptr = w.alloc(size);
   try {
     const mem = new Uint8Array(w.core.memory.buffer);
     mem.set(endBytes, ptr);
@@ -237,7 +250,7 @@ export function encodeBatchRaw(handle: number, texts: readonly string[], policy:
     mem.set(policy, off);
     w.check(x.encoder_encode_batch(handle, textPtr, total, ptr, texts.length, off, policy.length));
     const all = takeIds(w, x.ids_len());
-    const idEnds = new Uint32Array(w.core.memory.buffer, x.ends_ptr(), texts.length);
+    const idEnds = new Uint32Array(w.core.memory.buffer, u32(x.ends_ptr()), texts.length);
     const out: Uint32Array[] = [];
     let start = 0;
     for (const end of idEnds) {
@@ -250,13 +263,28 @@ export function encodeBatchRaw(handle: number, texts: readonly string[], policy:
   }
 }
 
+/** Ids decoded per call: the ids and their bytes never pile up in WASM memory, whatever the total. */
+const DECODE_IDS = 1 << 22;
+
 /** Bytes of `ids` concatenated; ids must already be validated against the vocab size. */
 export function decodeRaw(handle: number, ids: Uint32Array): Uint8Array {
+  if (ids.length <= DECODE_IDS) return decodeSome(handle, ids);
+  const parts: Uint8Array[] = [];
+  for (let at = 0; at < ids.length; at += DECODE_IDS) parts.push(decodeSome(handle, ids.subarray(at, at + DECODE_IDS)));
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+function decodeSome(handle: number, ids: Uint32Array): Uint8Array {
   const w = instance();
   const x = exportsOf(w);
   const bytes = ids.length * 4;
-  const ptr = w.core.alloc(bytes);
-  if (ptr === 0) throw new TokenizerError(`WASM could not allocate ${bytes} bytes`, "internal");
+  const ptr = w.alloc(bytes);
   try {
     new Uint32Array(w.core.memory.buffer, ptr, ids.length).set(ids);
     w.check(x.encoder_decode(handle, ptr, ids.length));

@@ -2,7 +2,7 @@
 // text chunks it is sent, and on "finish" sends its serialized counts back. Posts "ready" once the WASM
 // instance is up, since messages sent before a Worker installs its handler can be lost.
 import type { TrainExports, WorkerReply, WorkerRequest } from "./train-protocol.ts";
-import { encodeStringList, TokenizerError, WasmInstance } from "./wasm.ts";
+import { encodeStringList, explainTrap, TokenizerError, WasmInstance } from "./wasm.ts";
 import { onParentMessage, toParent } from "./worker-thread.ts";
 
 const wasm = await WasmInstance.create();
@@ -34,7 +34,8 @@ onParentMessage<WorkerRequest>((msg) => {
       counter = 0;
       reply({ type: "counts", counts }, [counts.buffer as ArrayBuffer]);
     }
-  } catch (e) {
+  } catch (caught) {
+    const e = explainTrap(caught, "counting pre-tokens", "train on a smaller sample or split the text");
     const code = e instanceof TokenizerError ? e.code : "internal";
     reply({ type: "error", message: (e as Error).message, code, ...(seq !== undefined ? { seq } : {}) });
   }

@@ -8,8 +8,8 @@ import { availableParallelism } from "node:os";
 import { fsErrorWords } from "./fs-error.ts";
 import { lastSafeCut } from "./cuts.ts";
 import type { TrainExports, WorkerReply, WorkerRequest } from "./train-protocol.ts";
-import { encodeStringList, TokenizerError, WasmInstance } from "./wasm.ts";
-import { spawnWorker, type WorkerThread } from "./worker-thread.ts";
+import { encodeStringList, explainTrap, TokenizerError, WasmInstance, wasmMemoryNeeded } from "./wasm.ts";
+import { checkWorkers, spawnWorker, type WorkerThread } from "./worker-thread.ts";
 
 export type Vocab = Map<number, Uint8Array>;
 export type Merges = Array<[Uint8Array, Uint8Array]>;
@@ -72,9 +72,31 @@ function validate(opts: TrainBpeOptions, specials: string[]): void {
       `vocab size ${vocabSize} is too small: it must be at least ${min} (256 byte tokens + ${specials.length} special token${specials.length === 1 ? "" : "s"})`,
     );
   }
-  if (opts.workers !== undefined && (!Number.isInteger(opts.workers) || opts.workers < 0)) {
-    throw new RangeError(`workers must be a non-negative integer, got ${opts.workers}`);
-  }
+  if (opts.workers !== undefined) checkWorkers(opts.workers);
+}
+
+const GiB = 2 ** 30;
+const TRAIN_FIX =
+  "train on a smaller sample, or split the text (line breaks, spaces or a special token such as <|endoftext|>)";
+
+/**
+ * A stretch without a safe cut is one pre-token: counting holds it in a Worker (the chunk and its key) and
+ * the main instance (the serialized counts, then the counter and the trainer's copy), four copies in all,
+ * so past a quarter of the 4 GiB WASM memory it cannot be trained on. Refused as soon as it is read.
+ */
+export function checkUncutStretch(len: number, source: string, base: number): void {
+  if (4 * len <= 4 * GiB) return;
+  throw new TokenizerError(
+    `${source}: from byte ${base}, more than ${(len / GiB).toFixed(1)} GiB without whitespace or a special ` +
+      `token: such a stretch is one pre-token, and training keeps four copies of it in WASM memory, which ` +
+      `is 4 GiB at most; ${TRAIN_FIX}`,
+    "memory",
+  );
+}
+
+/** Upper bound on the chunks `chunks()` yields: one per block read, at least one per source. */
+function maxChunks(srcs: Source[], blockBytes: number): number {
+  return srcs.reduce((n, s) => n + Math.max(1, Math.ceil(s.size / blockBytes)), 0);
 }
 
 function sources(input: TrainBpeOptions["input"]): Source[] {
@@ -155,6 +177,7 @@ function* chunks(srcs: Source[], blockBytes: number, specials: Uint8Array[], poo
         const view = buf.subarray(0, len);
         const cut = eof ? len : lastSafeCut(view, specials, searched > 0 ? searched : Math.floor(len / 2));
         if (cut <= 0) {
+          checkUncutStretch(len, source.name, base);
           searched = Math.max(1, len - maxLen + 1); // no safe boundary yet (long uncut text): read on
           continue;
         }
@@ -206,7 +229,11 @@ type Slot = {
   counts: Promise<Uint8Array>;
 };
 
-/** Counts chunks in `n` Workers; returns each Worker's serialized counts. */
+/**
+ * Counts chunks in `n` Workers; returns each Worker's serialized counts. A chunk that fails (invalid UTF-8)
+ * stops the dispatch, and the chunks still in flight are waited for: the error reported is the earliest
+ * chunk's, so its offset is the input's first bad byte whichever Worker failed first.
+ */
 async function countInWorkers(
   n: number,
   specials: string[],
@@ -214,10 +241,12 @@ async function countInWorkers(
   pool: BufferPool,
   progress: (n: number) => void,
 ): Promise<Uint8Array[]> {
-  let failure: Error | undefined;
+  let failure: Error | undefined; // a Worker that broke: nothing more will come from it
+  const chunkErrors = new Map<number, TokenizerError>(); // by the failed chunk's sequence number
   let wake: (() => void) | undefined;
   const sourceOf = new Map<number, Source>(); // chunk in flight → its source, to name the file in errors
   const slots: Slot[] = [];
+  const earliest = () => chunkErrors.get(Math.min(...chunkErrors.keys()));
   try {
     for (let i = 0; i < n; i++) {
       let onReady!: () => void;
@@ -237,20 +266,25 @@ async function countInWorkers(
       });
       counts.catch(() => {});
       ready.catch(() => {});
+      const done = (seq: number) => {
+        slot.inflight--;
+        sourceOf.delete(seq);
+        wake?.();
+      };
       const worker = spawnWorker<WorkerRequest, WorkerReply>(
         "train-worker",
         (m) => {
           if (m.type === "ready") onReady();
           else if (m.type === "counted") {
-            slot.inflight--;
-            sourceOf.delete(m.seq);
             pool.give(m.buffer);
             progress(m.bytes);
-            wake?.();
+            done(m.seq);
           } else if (m.type === "counts") onCounts(m.counts);
-          else if (m.type === "error") {
-            const source = m.seq !== undefined ? sourceOf.get(m.seq) : undefined;
-            failure ??= inSource(source, new TokenizerError(m.message, m.code));
+          else if (m.type === "error" && m.seq !== undefined) {
+            chunkErrors.set(m.seq, inSource(sourceOf.get(m.seq), new TokenizerError(m.message, m.code)));
+            done(m.seq);
+          } else if (m.type === "error") {
+            failure ??= new TokenizerError(m.message, m.code);
             onFail(failure);
             wake?.();
           }
@@ -266,25 +300,32 @@ async function countInWorkers(
     }
     await Promise.all(slots.map((s) => s.ready));
     const send = (s: Slot, msg: WorkerRequest, transfer: ArrayBuffer[] = []) => s.worker.post(msg, transfer);
+    const waitForReply = () =>
+      new Promise<void>((res) => {
+        wake = res;
+      });
     for (const s of slots) send(s, { type: "init", specials });
     let seq = 0;
     for (const c of it) {
       let slot = slots.reduce((a, b) => (b.inflight < a.inflight ? b : a));
-      while (!failure && slot.inflight >= MAX_INFLIGHT) {
-        await new Promise<void>((res) => {
-          wake = res;
-        });
+      while (!failure && chunkErrors.size === 0 && slot.inflight >= MAX_INFLIGHT) {
+        await waitForReply();
         slot = slots.reduce((a, b) => (b.inflight < a.inflight ? b : a));
       }
-      if (failure) break;
+      if (failure || chunkErrors.size > 0) break;
       sourceOf.set(seq, c.source);
       slot.inflight++;
       send(slot, { type: "chunk", bytes: c.bytes, base: c.base, seq: seq++ }, [c.bytes.buffer as ArrayBuffer]);
     }
-    if (!failure) for (const s of slots) send(s, { type: "finish" });
+    while (!failure && chunkErrors.size > 0 && slots.some((s) => s.inflight > 0)) await waitForReply();
+    if (chunkErrors.size > 0) throw earliest();
+    if (failure) throw failure;
+    for (const s of slots) send(s, { type: "finish" });
     const all = await Promise.all(slots.map((s) => s.counts)).catch((e: Error) => {
-      throw failure ?? e;
+      throw earliest() ?? failure ?? e;
     });
+    // A Worker answers in order: its counts come after every one of its chunks' replies.
+    if (chunkErrors.size > 0) throw earliest();
     if (failure) throw failure;
     return all;
   } finally {
@@ -305,7 +346,9 @@ export async function trainBpe(opts: TrainBpeOptions): Promise<TrainBpeResult> {
   const srcs = sources(opts.input);
   const bytesTotal = srcs.reduce((n, s) => n + s.size, 0);
   if (bytesTotal === 0) throw new TokenizerError("the input is empty; give text to train on", "input");
-  const workers = opts.workers ?? (bytesTotal < SMALL_INPUT ? 0 : Math.min(availableParallelism(), 8));
+  const blockBytes = opts.chunkBytes ?? DEFAULT_CHUNK;
+  const asked = opts.workers ?? (bytesTotal < SMALL_INPUT ? 0 : Math.min(availableParallelism(), 8));
+  const workers = Math.min(asked, maxChunks(srcs, blockBytes)); // a Worker without a chunk costs a WASM instance
   const enc = new TextEncoder();
   const specialBytes = specials.map((s) => enc.encode(s));
   const t0 = performance.now();
@@ -322,7 +365,6 @@ export async function trainBpe(opts: TrainBpeOptions): Promise<TrainBpeResult> {
       bytesDone += n;
       opts.onProgress?.({ phase: "pretokenize", bytesDone, bytesTotal, seconds: seconds() });
     };
-    const blockBytes = opts.chunkBytes ?? DEFAULT_CHUNK;
     const pool = new BufferPool(blockBytes + (64 << 10), workers * MAX_INFLIGHT + 2);
     const it = chunks(srcs, blockBytes, specialBytes, pool);
     if (workers === 0) await countHere(wasm, counter, it, pool, progress);
@@ -333,6 +375,12 @@ export async function trainBpe(opts: TrainBpeOptions): Promise<TrainBpeResult> {
     }
     const distinctPretokens = wasm.check(ex.counter_serialize(counter));
     const pretokenizeSeconds = seconds();
+    // The counts (serialized and live) and the trainer's words built from them share one instance.
+    wasmMemoryNeeded(
+      4 * wasm.core.result_len(),
+      `training on ${distinctPretokens} distinct pre-tokens (${wasm.core.result_len() >>> 0} bytes of counts)`,
+      TRAIN_FIX,
+    );
 
     trainer = ex.trainer_new(counter);
     if (trainer === 0) throw wasm.error();
@@ -373,8 +421,12 @@ export async function trainBpe(opts: TrainBpeOptions): Promise<TrainBpeResult> {
     const stats = { bytes: bytesTotal, workers, distinctPretokens, pretokenizeSeconds, mergeSeconds: 0 };
     stats.mergeSeconds = seconds() - pretokenizeSeconds;
     return { vocab, merges, stats };
+  } catch (e) {
+    throw explainTrap(e, "training", TRAIN_FIX);
   } finally {
-    if (trainer) ex.trainer_free(trainer);
-    else ex.counter_free(counter);
+    try {
+      if (trainer) ex.trainer_free(trainer);
+      else ex.counter_free(counter);
+    } catch {} // after a trap the instance is unusable; it is dropped with `wasm`
   }
 }

@@ -35,7 +35,9 @@ const WASM_PATH = decodeURIComponent(WASM_URL.pathname);
  * - file_format: a vocab.json, merges.txt or tokenizer.json file is malformed
  * - rank_file: a tiktoken rank file is malformed, or is for an encoding this tokenizer cannot run
  * - token_id: an id outside the vocab
- * - internal: a bug on one side of the WASM boundary, or the WASM module is missing or out of memory
+ * - internal: a bug on one side of the WASM boundary, or the WASM module is missing
+ * - memory: the work needs more than the 4 GiB a WebAssembly instance can address (the message says what
+ *   to do: smaller chunks, fewer ids per call, encodeFile for big inputs)
  */
 export type TokenizerErrorCode =
   | "invalid_utf8"
@@ -47,7 +49,8 @@ export type TokenizerErrorCode =
   | "token_id"
   | "internal"
   | "input"
-  | "training";
+  | "training"
+  | "memory";
 
 /** The core's codes by number (code n is CORE_CODES[n - 1]); test/error-codes.test.ts checks the order. */
 export const CORE_CODES: readonly TokenizerErrorCode[] = [
@@ -78,6 +81,38 @@ export class RankFileError extends TokenizerError {
   constructor(message: string) {
     super(message, "rank_file");
   }
+}
+
+/** What one wasm32 instance can address: its pointers are 32 bits, so no call may need more than this. */
+export const WASM_MEMORY_LIMIT = 4 * 2 ** 30;
+
+/** A pointer or length returned by the core: wasm32's i32 results are unsigned (≥ 2 GiB reads negative). */
+export const u32 = (x: number): number => x >>> 0;
+
+/**
+ * Refuses, before any of it is done, work that needs `bytes` of WASM memory when that is more than an
+ * instance can address; `what` names the work and `fix` says what to do instead.
+ */
+export function wasmMemoryNeeded(bytes: number, what: string, fix: string): void {
+  if (bytes <= WASM_MEMORY_LIMIT) return;
+  throw new TokenizerError(
+    `${what} needs about ${(bytes / 2 ** 30).toFixed(1)} GiB of WASM memory, more than the 4 GiB a ` +
+      `WebAssembly instance can address; ${fix}`,
+    "memory",
+  );
+}
+
+/**
+ * A trap inside the core (Rust aborts when an allocation fails: memory cannot grow past 4 GiB) as a
+ * TokenizerError that says so; other errors pass through. The instance is unusable afterwards.
+ */
+export function explainTrap(e: unknown, what: string, fix: string): unknown {
+  if (!(e instanceof WebAssembly.RuntimeError)) return e;
+  return new TokenizerError(
+    `${what} stopped inside the WASM core (${e.message}), most likely out of memory: an instance can ` +
+      `address at most 4 GiB; ${fix}`,
+    "memory",
+  );
 }
 
 let cachedModule: WebAssembly.Module | undefined;
@@ -121,17 +156,22 @@ export class WasmInstance {
   readonly raw: Record<string, unknown>;
   readonly core: CoreExports;
 
-  private constructor(instance: WebAssembly.Instance) {
-    this.raw = instance.exports;
-    this.core = instance.exports as unknown as CoreExports;
+  private constructor(exports: WebAssembly.Instance["exports"]) {
+    this.raw = exports;
+    this.core = exports as unknown as CoreExports;
+  }
+
+  /** Over exports already in hand (tests give fakes, e.g. pointers above 2 GiB without 2 GiB of memory). */
+  static fromExports(exports: object): WasmInstance {
+    return new WasmInstance(exports as WebAssembly.Instance["exports"]);
   }
 
   static createSync(): WasmInstance {
-    return new WasmInstance(new WebAssembly.Instance(compileModuleSync(), {}));
+    return new WasmInstance(new WebAssembly.Instance(compileModuleSync(), {}).exports);
   }
 
   static async create(): Promise<WasmInstance> {
-    return new WasmInstance(await WebAssembly.instantiate(await compileModule(), {}));
+    return new WasmInstance((await WebAssembly.instantiate(await compileModule(), {})).exports);
   }
 
   /** The exports typed as `T` (each area of the crate declares the exports it adds). */
@@ -141,7 +181,19 @@ export class WasmInstance {
 
   /** A view of WASM memory; invalid after any call that may grow memory, so copy or use at once. */
   view(ptr: number, len: number): Uint8Array {
-    return new Uint8Array(this.core.memory.buffer, ptr, len);
+    return new Uint8Array(this.core.memory.buffer, u32(ptr), u32(len));
+  }
+
+  /** `alloc(len)` as an unsigned pointer; a null pointer (the allocator refused) is an error. */
+  alloc(len: number): number {
+    const ptr = u32(this.core.alloc(len));
+    if (ptr === 0) {
+      throw new TokenizerError(
+        `WASM could not allocate ${len} bytes: an instance can address at most 4 GiB; pass smaller pieces`,
+        "memory",
+      );
+    }
+    return ptr;
   }
 
   /** The core's last error, with its message and code. */
@@ -165,8 +217,7 @@ export class WasmInstance {
   /** Copies `data` into WASM memory for the duration of `fn(ptr, len)`, then frees it. */
   withBytes<T>(data: Uint8Array, fn: (ptr: number, len: number) => T): T {
     const len = data.length;
-    const ptr = this.core.alloc(len);
-    if (ptr === 0) throw new TokenizerError(`WASM could not allocate ${len} bytes`, "internal");
+    const ptr = this.alloc(len);
     try {
       this.view(ptr, len).set(data);
       return fn(ptr, len);
@@ -189,8 +240,7 @@ export class WasmInstance {
     const ptrs: number[] = [];
     try {
       for (const p of parts) {
-        const ptr = this.core.alloc(p.length);
-        if (ptr === 0) throw new TokenizerError(`WASM could not allocate ${p.length} bytes`, "internal");
+        const ptr = this.alloc(p.length);
         ptrs.push(ptr);
         this.view(ptr, p.length).set(p);
       }

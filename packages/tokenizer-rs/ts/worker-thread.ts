@@ -4,6 +4,7 @@
 // Messages are structured clones; ArrayBuffers in `transfer` move instead of being copied. The module
 // is loaded on first use: importing it costs Bun ~5 ms, a sixth of a cold tokenizer load that spawns none.
 import { createRequire } from "node:module";
+import { availableParallelism } from "node:os";
 
 type Threads = typeof import("node:worker_threads");
 let threads: Threads | undefined;
@@ -13,6 +14,25 @@ const load = (): Threads => {
 };
 
 export type WorkerName = "encode-worker" | "train-worker";
+
+/** The most Workers one call may start: 4 per CPU, at most 256 (each holds a WASM instance and buffers). */
+export function maxWorkers(): number {
+  return Math.min(256, 4 * availableParallelism());
+}
+
+/** Refuses a Worker count that is not a whole number from 0 to maxWorkers(), saying why. */
+export function checkWorkers(workers: number): void {
+  if (!Number.isInteger(workers) || workers < 0) {
+    throw new RangeError(`workers must be a non-negative integer, got ${workers}`);
+  }
+  const max = maxWorkers();
+  if (workers > max) {
+    throw new RangeError(
+      `workers must be at most ${max} (4 per CPU, ${availableParallelism()} CPUs here, never above 256), ` +
+        `got ${workers}: Workers beyond the CPUs only add memory, each holding its own WASM instance`,
+    );
+  }
+}
 
 /** The entry file of a Worker, next to the module that spawns it (source or bundle). */
 function workerEntry(name: WorkerName): URL {
