@@ -12,8 +12,8 @@ import {
   saveTokenizerFiles,
   tokenizerJson,
   vocabJson,
-  writeFileAtomic,
 } from "../ts/files.ts";
+import { writeFileAtomic } from "../ts/tokenizer-folder.ts";
 import { loadTokenizerJson, loadVocabMerges, parseMergesTxt } from "../ts/readers.ts";
 import { trainBpe } from "../ts/train.ts";
 import { referencePretokenCounts } from "./support/reference-trainer.ts";

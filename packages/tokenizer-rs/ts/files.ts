@@ -1,10 +1,11 @@
 // Writing tokenizer files: GPT-2's `vocab.json` + `merges.txt` (tokens in GPT-2's printable byte
 // alphabet, `bytes_to_unicode`, as CS336's fixtures) and Hugging Face's `tokenizer.json` (BPE model,
 // ByteLevel pre-tokenizer with use_regex true and add_prefix_space false, ByteLevel decoder, specials as
-// added_tokens). Writes are atomic (temp file + rename). Special tokens are stored as their raw text.
+// added_tokens). The three are published as one unit (tokenizer-folder.ts). Special tokens are stored as
+// their raw text.
 // Reading them is the core's (src/encode/files.rs; readers.ts for plain values).
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
+import { checkTokenizerFolder, publishFolder } from "./tokenizer-folder.ts";
 import type { Merges, Vocab } from "./train.ts";
 
 /** GPT-2's byte → printable char table and its inverse. */
@@ -50,48 +51,6 @@ export function printableToBytes(s: string): Uint8Array | null {
     out.push(b);
   }
   return Uint8Array.from(out);
-}
-
-/**
- * Writes `text` to `path` atomically: a temporary file in the same folder, written until every byte is
- * taken (a full disk shows first as a short write), fsynced, renamed over `path`, and then the folder
- * fsynced so the rename itself survives a crash. On failure the temporary file is removed and `path` is
- * left as it was. (The application's writer is the trainer's; this package depends on nothing.)
- */
-export function writeFileAtomic(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  const bytes = new TextEncoder().encode(text);
-  let fd = -1;
-  try {
-    fd = openSync(tmp, "w");
-    for (let at = 0; at < bytes.length; ) {
-      const n = writeSync(fd, bytes, at, bytes.length - at);
-      if (n <= 0) throw new Error(`cannot write ${path}: wrote ${at} of ${bytes.length} bytes (is the disk full?)`);
-      at += n;
-    }
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = -1;
-    renameSync(tmp, path);
-  } catch (e) {
-    if (fd >= 0) closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-  fsyncFolder(dirname(path));
-}
-
-/** Best effort: some filesystems and platforms refuse fsync on a folder; the rename happened either way. */
-function fsyncFolder(dir: string): void {
-  try {
-    const fd = openSync(dir, "r");
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {}
 }
 
 function isSpecial(bytes: Uint8Array, specials: ReadonlySet<string>): string | null {
@@ -182,17 +141,38 @@ export function tokenizerJson(vocab: Vocab, merges: Merges, specialTokens: reado
   return `${JSON.stringify(doc, null, 2)}\n`;
 }
 
-/** Saves vocab.json, merges.txt and tokenizer.json into `dir`, each atomically; returns their paths. */
-export function saveTokenizerFiles(dir: string, vocab: Vocab, merges: Merges, specialTokens: readonly string[] = []) {
+export type SaveTokenizerOptions = {
+  /** Replace a tokenizer already in `dir` (default true); false refuses it. */
+  overwrite?: boolean;
+};
+
+/**
+ * Saves vocab.json, merges.txt and tokenizer.json as the folder `dir`, as one unit: a failure leaves the
+ * old folder whole. A folder holding other files is refused (the swap would take them away). Returns the
+ * three paths.
+ */
+export function saveTokenizerFiles(
+  dir: string,
+  vocab: Vocab,
+  merges: Merges,
+  specialTokens: readonly string[] = [],
+  options: SaveTokenizerOptions = {},
+) {
   const paths = {
     vocab: join(dir, "vocab.json"),
     merges: join(dir, "merges.txt"),
     tokenizer: join(dir, "tokenizer.json"),
   };
   // Render everything first so a failure leaves no file behind.
-  const texts = [vocabJson(vocab, specialTokens), mergesTxt(merges), tokenizerJson(vocab, merges, specialTokens)];
-  writeFileAtomic(paths.vocab, texts[0] as string);
-  writeFileAtomic(paths.merges, texts[1] as string);
-  writeFileAtomic(paths.tokenizer, texts[2] as string);
+  const enc = new TextEncoder();
+  const files = {
+    "vocab.json": enc.encode(vocabJson(vocab, specialTokens)),
+    "merges.txt": enc.encode(mergesTxt(merges)),
+    "tokenizer.json": enc.encode(tokenizerJson(vocab, merges, specialTokens)),
+  };
+  if (checkTokenizerFolder(dir) === "tokenizer" && options.overwrite === false) {
+    throw new Error(`${dir} already holds a tokenizer; pass { overwrite: true } to replace it`);
+  }
+  publishFolder(dir, files);
   return paths;
 }

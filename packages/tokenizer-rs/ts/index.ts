@@ -1,5 +1,5 @@
 // Public API of @cs336-ts/tokenizer: one export line per module. Internals stay unexported (the WASM
-// loader and instance in wasm.ts, the string-list codec, writeFileAtomic); the package's own tests
+// loader and instance in wasm.ts, the string-list codec, the folder writer); the package's own tests
 // import them from ../ts/ by path, and the slow reference trainer they compare against lives with them.
 export type { TokenizerErrorCode } from "./wasm.ts";
 export { RankFileError, TokenizerError } from "./wasm.ts";
@@ -10,6 +10,7 @@ export { Tokenizer } from "./tokenizer.ts";
 export type { SpecialOptions } from "./special-policy.ts";
 export { StreamEncoder } from "./streaming.ts";
 export { IncrementalDecoder } from "./incremental-decoder.ts";
+export type { SaveTokenizerOptions } from "./files.ts";
 export {
   bytesToPrintable,
   mergesTxt,
@@ -18,6 +19,7 @@ export {
   tokenizerJson,
   vocabJson,
 } from "./files.ts";
+export { checkTokenizerFolder } from "./tokenizer-folder.ts";
 export type { TiktokenRanks } from "./readers.ts";
 export { loadTokenizerJson, loadVocabMerges, parseMergesTxt, parseTiktokenRanks, parseVocabJson } from "./readers.ts";
 export type { FromFilesOptions } from "./tokenizer-files.ts";

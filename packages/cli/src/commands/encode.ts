@@ -1,12 +1,20 @@
 // `bun run cli encode --tokenizer DIR --input FILE --out FILE.npy [--workers N]`: a text file to a token
 // array (uint16 when the vocab fits, else uint32), encoded in parallel over byte ranges cut at special
-// tokens (@cs336-ts/tokenizer's encodeFile) and written by the trainer's streaming, atomic .npy writer.
+// tokens (@cs336-ts/tokenizer's encodeFile) and written by the trainer's streaming, atomic .npy writer
+// (a full disk fails naming the file; the previous file stays as it was). Temporary files a killed run
+// left beside --out are removed first. Special-token refusals speak in this command's flags.
 // Progress on stderr; the summary (tokens, bytes per token, throughput) on stdout.
 import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { encodeFile, Tokenizer } from "@cs336-ts/tokenizer";
-import { createNpyWriter, createStatusLine, dtypeForVocab } from "@cs336-ts/trainer";
+import { basename, dirname, join, resolve } from "node:path";
+import { encodeFile, Tokenizer, TokenizerError } from "@cs336-ts/tokenizer";
+import {
+  AtomicWriteError,
+  createNpyWriter,
+  createStatusLine,
+  dtypeForVocab,
+  removeStaleTempFiles,
+} from "@cs336-ts/trainer";
 import type { Command } from "../command.ts";
 import { parseFlags, UsageError } from "../flags.ts";
 
@@ -64,6 +72,57 @@ function listOrAll(v: string[] | undefined, flag: string): string[] | "all" | un
   return v;
 }
 
+type SpecialFlags = { allowedSpecial: string[] | "all" | undefined; disallowedSpecial: string[] | "all" | undefined };
+
+/** The special-token flags checked against the tokenizer's own, with messages in flag names. */
+function checkSpecialFlags(o: SpecialFlags, specials: readonly string[], dir: string): void {
+  if (o.allowedSpecial === "all" && o.disallowedSpecial === "all") {
+    throw new UsageError("--allowed-special all and --disallowed-special all contradict each other; pass one of them");
+  }
+  const own = specials.length ? specials.map((t) => JSON.stringify(t)).join(", ") : "none";
+  for (const [flag, list] of [
+    ["allowed-special", o.allowedSpecial],
+    ["disallowed-special", o.disallowedSpecial],
+  ] as const) {
+    if (list === "all" || list === undefined) continue;
+    for (const t of list) {
+      if (!specials.includes(t)) {
+        throw new Error(
+          `--${flag}: ${JSON.stringify(t)} is not a special token of ${dir} (its special tokens: ${own})`,
+        );
+      }
+      if (flag === "allowed-special" && Array.isArray(o.disallowedSpecial) && o.disallowedSpecial.includes(t)) {
+        throw new UsageError(
+          `special token ${JSON.stringify(t)} is given to both --allowed-special and --disallowed-special; give it to one`,
+        );
+      }
+    }
+  }
+}
+
+/** The library's words for a failure, in this command's: a disallowed special token, a full disk. */
+function explain(e: unknown, input: string, out: string, existed: boolean): unknown {
+  if (e instanceof TokenizerError && e.code === "disallowed_special") {
+    const quoted = /special token (".*?"), which/.exec(e.message)?.[1];
+    let token = quoted ?? "";
+    try {
+      token = JSON.parse(token) as string;
+    } catch {}
+    return new Error(
+      `${input} contains the special token ${quoted}, which --disallowed-special disallows; pass ` +
+        `--allowed-special '${token}' to encode it as a special token, or leave it out of --disallowed-special ` +
+        "to encode it as plain text",
+    );
+  }
+  if (e instanceof AtomicWriteError && (e.code === "ENOSPC" || e.code === "EDQUOT")) {
+    return new Error(
+      `cannot write ${out}: the disk is full (no space left on device); free some space or choose another ` +
+        `--out (${existed ? `the previous ${basename(out)} is unchanged` : "nothing was written"})`,
+    );
+  }
+  return e;
+}
+
 const command: Command = {
   name: "encode",
   summary: "encode a text file into a token array (.npy) in parallel",
@@ -92,6 +151,7 @@ const command: Command = {
     };
     // Load once here: bad files and bad special-token options fail before anything is written.
     const tok = Tokenizer.fromDirectory(dir, specialTokens);
+    checkSpecialFlags(options, tok.specialTokens, dir);
     tok.encode("", options);
     const dtype = dtypeForVocab(tok.vocabSize);
     const noSpecials = tok.specialTokens.length === 0;
@@ -109,6 +169,10 @@ const command: Command = {
       );
     }
 
+    for (const t of removeStaleTempFiles(dirname(out), [basename(out)])) {
+      process.stderr.write(`removed ${t.path} (${(t.bytes / MB).toFixed(1)} MB), left by an encode that was killed\n`);
+    }
+    const existed = existsSync(out);
     const status = createStatusLine(
       { write: (s) => process.stderr.write(s), isTTY: process.stderr.isTTY === true },
       { ttyEveryMs: 200, logEveryMs: 5000 },
@@ -146,7 +210,7 @@ const command: Command = {
     } catch (e) {
       writer?.abort();
       status.done();
-      throw e;
+      throw explain(e, input, out, existed);
     } finally {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);

@@ -1,9 +1,9 @@
 // `bun run cli train-bpe`: trains a byte-level BPE tokenizer (CS336 `train_bpe`) and writes vocab.json,
-// merges.txt and tokenizer.json into --out, atomically and only after training succeeded. Live progress
+// merges.txt and tokenizer.json into --out as one unit, only after training succeeded; an existing
+// tokenizer there is replaced only with --force, and an --out that cannot be created fails before
+// training. Live progress
 // goes to stderr (redrawn on a TTY, a line every ~10 s otherwise); the summary goes to stdout.
-import { accessSync, constants, statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { saveTokenizerFiles, type TrainProgress, trainBpe } from "@cs336-ts/tokenizer";
+import { checkTokenizerFolder, saveTokenizerFiles, type TrainProgress, trainBpe } from "@cs336-ts/tokenizer";
 import { createStatusLine } from "@cs336-ts/trainer";
 import type { Command } from "../command.ts";
 import { type FlagSpecs, parseFlags, UsageError } from "../flags.ts";
@@ -23,6 +23,7 @@ const flags = {
   "special-token": { type: "strings", help: "special token, never merged and never split (repeatable)", default: [] },
   out: { type: "string", help: "folder for vocab.json, merges.txt and tokenizer.json", required: true },
   workers: { type: "number", integer: true, help: "pre-tokenization Workers (0 = main thread; default: auto)" },
+  force: { type: "boolean", help: "replace a tokenizer already in --out" },
 } satisfies FlagSpecs;
 
 const MB = 1e6;
@@ -49,41 +50,18 @@ function progressPrinter(): { update(p: TrainProgress): void; done(): void } {
   };
 }
 
-/** Fails before any training when --out cannot become the output folder (a file, or an unwritable parent). */
-function checkOutFolder(out: string): void {
-  let path = resolve(out);
-  for (;;) {
-    let st: ReturnType<typeof statSync> | undefined;
-    try {
-      st = statSync(path);
-    } catch {
-      st = undefined;
-    }
-    if (st) {
-      if (!st.isDirectory()) {
-        throw new Error(
-          path === resolve(out)
-            ? `--out ${out} is a file; give a folder (it is created if missing)`
-            : `cannot create folder --out ${out}: ${path} is a file`,
-        );
-      }
-      try {
-        accessSync(path, constants.W_OK);
-      } catch {
-        throw new Error(`cannot write into ${path} (permission denied); choose another --out folder`);
-      }
-      return;
-    }
-    const parent = dirname(path);
-    if (parent === path) return;
-    path = parent;
+/** Fails before any training when --out cannot become the tokenizer folder, or holds one and no --force. */
+function checkOutFolder(out: string, force: boolean): void {
+  if (checkTokenizerFolder(out, `--out ${out}`) === "tokenizer" && !force) {
+    throw new Error(`--out ${out} already holds a tokenizer; pass --force to replace it`);
   }
 }
 
 const command: Command = {
   name: "train-bpe",
   summary: "train a byte-level BPE tokenizer on text files",
-  usage: "train-bpe --input FILE [--input FILE…] --vocab-size N [--special-token TOK…] --out DIR [--workers N]",
+  usage:
+    "train-bpe --input FILE [--input FILE…] --vocab-size N [--special-token TOK…] --out DIR [--force] [--workers N]",
   flags,
   async run(argv) {
     const f = parseFlags(argv, flags);
@@ -92,11 +70,11 @@ const command: Command = {
     const vocabSize = f["vocab-size"] as number;
     const specialTokens = f["special-token"] ?? [];
     const out = f.out as string;
-    checkOutFolder(out);
+    checkOutFolder(out, f.force === true);
     const progress = progressPrinter();
     const t0 = performance.now();
-    // Files are written synchronously (each via a temp file + rename), so a signal is handled only between
-    // writes: training is abandoned with nothing on disk, and no temp file is left half written.
+    // The folder is written synchronously (a sibling folder swapped in), so a signal is handled only before
+    // or after it: training is abandoned with nothing on disk, and no temporary folder is left behind.
     const onSignal = (sig: NodeJS.Signals) => {
       process.stderr.write(`\ninterrupted (${sig}); nothing was written\n`);
       process.exit(sig === "SIGINT" ? 130 : 143);
@@ -116,7 +94,7 @@ const command: Command = {
       });
       progress.done();
       tWrite = performance.now();
-      paths = saveTokenizerFiles(out, result.vocab, result.merges, specialTokens);
+      paths = saveTokenizerFiles(out, result.vocab, result.merges, specialTokens, { overwrite: f.force === true });
     } finally {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
@@ -124,10 +102,12 @@ const command: Command = {
     const writeSeconds = (performance.now() - tWrite) / 1000;
     const s = result.stats;
     // Only the first 60 characters: text without whitespace makes tokens of megabytes (one letter: 16 MB).
-    let [longA, longB] = [new Uint8Array(0), new Uint8Array(0)];
+    let [longA, longB]: [Uint8Array, Uint8Array] = [new Uint8Array(0), new Uint8Array(0)];
     for (const [a, b] of result.merges) if (a.length + b.length > longA.length + longB.length) [longA, longB] = [a, b];
     const longBytes = longA.length + longB.length;
-    const head = new Uint8Array([...longA.subarray(0, 240), ...longB.subarray(0, Math.max(0, 240 - longA.length))]);
+    const head = new Uint8Array(Math.min(240, longBytes));
+    head.set(longA.subarray(0, 240));
+    if (longA.length < 240) head.set(longB.subarray(0, 240 - longA.length), longA.length);
     const longChars = Array.from(new TextDecoder().decode(head));
     const longest = `${JSON.stringify(longChars.slice(0, 60).join(""))}${longChars.length > 60 || longBytes > head.length ? "…" : ""}`;
     const maxRssMb = (process.resourceUsage().maxRSS * 1024) / MB;

@@ -1,0 +1,38 @@
+// A small tmpfs for tests of full disks: mounted when the tests run as root, otherwise each test that
+// needs it skips with a message. One mount per test file; every test gets a fresh folder on it.
+import { afterAll, beforeAll, test } from "bun:test";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** Registers the mount for this test file; `onTmpfs(name, body)` runs `body` in a folder on it. */
+export function tmpfsTests(sizeMb: number) {
+  const root = mkdtempSync(join(tmpdir(), "tok-tmpfs-"));
+  const mnt = join(root, "mnt");
+  let mounted = false;
+  beforeAll(() => {
+    if (process.getuid?.() !== 0) return;
+    mkdirSync(mnt);
+    mounted = spawnSync("mount", ["-t", "tmpfs", "-o", `size=${sizeMb}m`, "tmpfs", mnt]).status === 0;
+  });
+  afterAll(() => {
+    if (mounted) spawnSync("umount", ["-l", mnt]);
+    rmSync(root, { recursive: true, force: true });
+  });
+  return function onTmpfs(name: string, body: (dir: string) => Promise<void> | void) {
+    test(name, async () => {
+      if (!mounted) {
+        console.warn(`skipped "${name}": needs root to mount a ${sizeMb} MB tmpfs`);
+        return;
+      }
+      const dir = join(mnt, name.replace(/\W+/g, "-").slice(0, 40));
+      mkdirSync(dir);
+      try {
+        await body(dir);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  };
+}
