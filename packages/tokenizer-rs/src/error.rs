@@ -100,6 +100,14 @@ pub enum Error {
         line: usize,
         token: String,
     },
+    /// A vocab token that no merge produces although it has a merge's shape (a truncated merges file);
+    /// `merges_file` is empty when the merges sit in `vocab_file` (tokenizer.json).
+    UnproducedToken {
+        id: u32,
+        token: String,
+        vocab_file: String,
+        merges_file: String,
+    },
     /// Special tokens asked for are not among a tokenizer.json's own (its added tokens).
     SpecialsNotInFile {
         file: String,
@@ -182,6 +190,7 @@ impl fmt::Display for Error {
             | Error::VocabGap { .. }
             | Error::FileFormat { .. }
             | Error::MergeLineNotInVocab { .. }
+            | Error::UnproducedToken { .. }
             | Error::SpecialsNotInFile { .. }
             | Error::RankJson { .. }
             | Error::InFile { .. } => self.fmt_file_error(f),
@@ -214,6 +223,17 @@ impl Error {
                 f,
                 "{file} line {line}: the merge names or produces the token {token}, which is not in the \
                  vocab; every merge's parts and their concatenation must be vocab entries"
+            ),
+            Error::UnproducedToken {
+                id,
+                token,
+                vocab_file,
+                merges_file,
+            } => write!(
+                f,
+                "{vocab_file}: token {token} (id {id}) is in the vocab, but no merge in {} produces it (is the \
+                 file truncated?); every token longer than one byte must be the result of a merge",
+                if merges_file.is_empty() { "its merges" } else { merges_file },
             ),
             Error::SpecialsNotInFile { file, missing, own } => write!(
                 f,
@@ -251,6 +271,7 @@ impl Error {
             Error::VocabTooLarge { .. }
             | Error::MergeTokenNotInVocab { .. }
             | Error::MergeLineNotInVocab { .. }
+            | Error::UnproducedToken { .. }
             | Error::MissingByteToken { .. }
             | Error::VocabGap { .. } => ErrorCode::Vocab,
             Error::SpecialsNotInFile { .. } => ErrorCode::SpecialToken,

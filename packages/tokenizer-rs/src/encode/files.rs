@@ -144,8 +144,14 @@ impl Encoder {
         merges_file: &str,
     ) -> Result<Encoder> {
         let (table, index) = vocab.into_table().map_err(|e| e.in_file(vocab_file))?;
-        let built = Encoder::from_merge_pairs(table, index, merges.pairs(), merges.len(), specials);
+        let built = Encoder::from_merge_pairs(table, index, merges.pairs(), merges.len(), specials, true);
         built.map_err(|e| match e {
+            Error::UnproducedToken { id, token, .. } => Error::UnproducedToken {
+                id,
+                token,
+                vocab_file: vocab_file.to_string(),
+                merges_file: merges_file.to_string(),
+            },
             Error::MergeTokenNotInVocab { merge, token } if !merges_file.is_empty() => {
                 Error::MergeLineNotInVocab {
                     file: merges_file.to_string(),
@@ -295,5 +301,23 @@ mod tests {
             "m.txt line 3: the merge names or produces the token \"qz\", which is not in the vocab; every \
              merge's parts and their concatenation must be vocab entries"
         );
+    }
+
+    #[test]
+    fn a_vocab_token_no_merge_produces_is_a_truncated_merges_file() {
+        let vocab = byte_vocab("\"Ġt\": 256, \"Ġth\": 257, \"<|eot|>\": 258");
+        assert_eq!(
+            err(Encoder::from_gpt2_files(
+                vocab.as_bytes(),
+                "Ġ t\n".as_bytes(),
+                &[],
+                "v.json",
+                "m.txt"
+            )),
+            "v.json: token \" th\" (id 257) is in the vocab, but no merge in m.txt produces it (is the file \
+             truncated?); every token longer than one byte must be the result of a merge"
+        );
+        // Whole, it loads; "<|eot|>" unnamed has no two-token split, so it loads as a plain vocab entry.
+        assert!(Encoder::from_gpt2_files(vocab.as_bytes(), "Ġ t\nĠt h\n".as_bytes(), &[], "v", "m").is_ok());
     }
 }

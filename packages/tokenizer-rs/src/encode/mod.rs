@@ -119,20 +119,23 @@ impl Encoder {
     ) -> Result<Encoder> {
         let table = VocabTable::from_tokens(vocab)?;
         let pairs = merges.iter().map(|(l, r)| (l.as_ref(), r.as_ref()));
-        Encoder::from_merge_pairs(table, None, pairs, merges.len(), specials)
+        Encoder::from_merge_pairs(table, None, pairs, merges.len(), specials, false)
     }
 
     /// `from_merges` over a vocab already in a table (the file loaders build one without copies), with
-    /// its token index when the caller has one.
+    /// its token index when the caller has one. `strict` (files) also refuses a token that no merge
+    /// produces although two earlier tokens make it: what a lost merges line leaves behind.
     pub(crate) fn from_merge_pairs<'m>(
         mut table: VocabTable,
         index: Option<TokenIndex>,
         merges: impl Iterator<Item = (&'m [u8], &'m [u8])>,
         count: usize,
         specials: &[String],
+        strict: bool,
     ) -> Result<Encoder> {
         let mut pairs = PairMap::with_capacity(count);
         let index = index.unwrap_or_else(|| TokenIndex::build(&table));
+        let mut produced = vec![false; if strict { table.len() } else { 0 }];
         {
             let id_of = |b: &[u8], merge: usize| {
                 index.get(&table, b).ok_or_else(|| Error::MergeTokenNotInVocab {
@@ -155,6 +158,19 @@ impl Encoder {
                         id,
                     },
                 );
+                if strict {
+                    produced[id as usize] = true;
+                }
+            }
+        }
+        if strict {
+            if let Some(id) = first_lost_merge(&table, &index, &produced, specials) {
+                return Err(Error::UnproducedToken {
+                    id,
+                    token: shown(table.get(id).unwrap_or_default()),
+                    vocab_file: String::new(),
+                    merges_file: String::new(),
+                });
             }
         }
         let special_ids = add_specials(&mut table, &index, specials, None)?;
@@ -276,6 +292,27 @@ impl Encoder {
 /// Gives each special token an id: its existing id in the vocab, else the next free one (appended).
 /// With `fixed` (tiktoken), the ids are given and must be the next ids or name the same bytes.
 /// `index` covers the table as it was before any special token was appended.
+/// The lowest id of a token longer than one byte, not special, that no merge produces, and that splits
+/// into two tokens of lower ids (a merge's shape). A special token left in vocab.json unnamed (GPT-2's
+/// `<|endoftext|>` without `--special-token`) has no such split and still loads.
+fn first_lost_merge(
+    table: &VocabTable,
+    index: &TokenIndex,
+    produced: &[bool],
+    specials: &[String],
+) -> Option<u32> {
+    (0..table.len() as u32).find(|&id| {
+        let t = table.get(id).unwrap_or_default();
+        t.len() > 1
+            && !produced[id as usize]
+            && !specials.iter().any(|s| s.as_bytes() == t)
+            && (1..t.len()).any(|k| {
+                let lower = |b: &[u8]| index.get(table, b).is_some_and(|i| i < id);
+                lower(&t[..k]) && lower(&t[k..])
+            })
+    })
+}
+
 fn add_specials(
     table: &mut VocabTable,
     index: &TokenIndex,

@@ -3,7 +3,7 @@
 //! tokens, and those kept out of `model.vocab` join it with their ids. Other members are skipped.
 
 use super::files::{malformed, not_json, read_merges_txt, Merges};
-use super::json::{Json, Kind};
+use super::json::{lossy, quoted, Json, Kind};
 use super::vocab_json::{read_vocab_json, Vocab};
 use crate::error::Result;
 
@@ -79,20 +79,61 @@ pub(crate) fn read_tokenizer_json(s: &[u8], file: &str) -> Result<TokenizerJson>
     let mut span = Json::new(&s[vocab_at..]);
     span.skip().map_err(not_json(file))?;
     let mut vocab = read_vocab_json(&s[vocab_at..vocab_at + span.at()], &specials, file)?;
-    // HF files may keep added tokens out of model.vocab; their ids live on the added_tokens entries.
-    for (content, id) in &added {
-        if let Some(id) = *id {
-            if !vocab.has_id(id) {
-                vocab.push(id, content.as_bytes());
-            }
-        }
-    }
+    check_added_ids(&mut vocab, &added, file)?;
     let merges = read_merges_txt(merges.as_bytes(), file)?;
     Ok(TokenizerJson {
         vocab,
         merges,
         specials,
     })
+}
+
+/// HF files may keep added tokens out of model.vocab; their ids live on the added_tokens entries, which
+/// then join the vocab. An added token in model.vocab must have the same id in both places, and one kept
+/// out must take an id model.vocab leaves free, within the ids the two fields make together.
+fn check_added_ids(vocab: &mut Vocab, added: &[(String, Option<u32>)], file: &str) -> Result<()> {
+    let model_len = vocab.len();
+    let kept_out = added
+        .iter()
+        .filter(|(c, _)| !vocab.entries().any(|(_, t)| t == c.as_bytes()))
+        .count();
+    for (i, (content, id)) in added.iter().enumerate() {
+        let Some(id) = *id else { continue };
+        let have = vocab
+            .entries()
+            .find(|(_, t)| *t == content.as_bytes())
+            .map(|(v, _)| v);
+        let why = match have {
+            Some(v) if v == id => continue,
+            Some(v) => format!("has id {id}, but model.vocab gives it id {v}; make the two ids agree"),
+            None if vocab.has_id(id) => {
+                let other = vocab
+                    .entries()
+                    .find(|&(v, _)| v == id)
+                    .map(|(_, t)| lossy(t))
+                    .unwrap_or_default();
+                format!(
+                    "has id {id}, which model.vocab gives to {}; give it a free id",
+                    quoted(&other)
+                )
+            }
+            None if (id as usize) < model_len + kept_out => {
+                vocab.push(id, content.as_bytes());
+                continue;
+            }
+            None => format!(
+                "has id {id}, outside the vocab (model.vocab holds ids 0..{}, so the next free id is {})",
+                model_len as i64 - 1,
+                vocab.len()
+            ),
+        };
+        return Err(malformed(
+            file,
+            None,
+            format!("added_tokens[{i}] {} {why}", quoted(content)),
+        ));
+    }
+    Ok(())
 }
 
 /// The merges array as merges.txt text (one per line, a pair joined by a space): the form the wrapper's
@@ -193,5 +234,33 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn added_token_ids_must_agree_with_the_vocab() {
+        let doc = |vocab_extra: &str, id: u32| {
+            let vocab = byte_vocab(vocab_extra);
+            format!(
+                r#"{{"added_tokens": [{{"id": {id}, "content": "<|eot|>"}}],
+                   "model": {{"type": "BPE", "vocab": {vocab}, "merges": []}}}}"#
+            )
+        };
+        let read = |d: String| err(read_tokenizer_json(d.as_bytes(), "tok.json"));
+        assert_eq!(
+            read(doc("\"<|eot|>\": 256", 5)),
+            "tok.json: added_tokens[0] \"<|eot|>\" has id 5, but model.vocab gives it id 256; make the two \
+             ids agree"
+        );
+        assert_eq!(
+            read(doc("", 300)),
+            "tok.json: added_tokens[0] \"<|eot|>\" has id 300, outside the vocab (model.vocab holds ids \
+             0..255, so the next free id is 256)"
+        );
+        assert_eq!(
+            read(doc("", 7)),
+            "tok.json: added_tokens[0] \"<|eot|>\" has id 7, which model.vocab gives to \"\\u0007\"; give it a \
+             free id"
+        );
+        assert!(read_tokenizer_json(doc("", 256).as_bytes(), "tok.json").is_ok());
     }
 }
