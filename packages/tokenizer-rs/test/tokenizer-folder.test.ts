@@ -129,4 +129,14 @@ describe("cli encode speaks in its own flags", () => {
     }
     expect(existsSync(out)).toBe(false);
   });
+
+  test("temporary .npy files of a killed encode beside --out are removed and reported", () => {
+    const dead = Bun.spawnSync(["true"]).pid; // exited: nobody writes with its pid any more
+    const stale = `${out}.tmp-${dead}`;
+    writeFileSync(stale, new Uint8Array(2_000_000));
+    const r = cli("encode", "--tokenizer", tok, "--input", input, "--out", out);
+    expect(r.code).toBe(0);
+    expect(r.err).toContain(`removed ${stale} (2.0 MB), left by an encode that was killed`);
+    expect(existsSync(stale)).toBe(false);
+  });
 });
