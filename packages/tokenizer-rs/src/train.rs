@@ -14,9 +14,10 @@ use long_words::LongWords;
 use std::cmp::Ordering;
 use tokens::Tokens;
 
-/// Words longer than this many bytes take the position-list path: a short word is rescanned whole when
-/// one of its pairs is merged, which is cheaper than lists up to a few hundred symbols.
-const LONG_WORD: usize = 256;
+/// Words longer than this many bytes take the position-list path. Rescanning a word whenever one of its
+/// pairs is merged suits the short, often repeated words of natural text; from a few dozen bytes the lists
+/// were faster even on distinct random words (bench/RESULTS.md).
+const LONG_WORD: usize = 64;
 
 type Pair = u64; // (left id << 32) | right id
 
