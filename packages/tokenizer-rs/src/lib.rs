@@ -42,6 +42,16 @@
 //! A rank-based vocab builds no pair table at load: as tiktoken does, a merge is a lookup of the joined
 //! bytes among the ranked tokens.
 //!
+//! Text without whitespace is one pre-token as long as the text (CJK, base64, a repeated letter), so no
+//! step may cost a pre-token's length per merge. Training rescans a word whenever one of its pairs merges,
+//! which suits natural text's short repeated words; words over 64 bytes keep, per pair, the positions where
+//! it formed (`train::long_words`, as SentencePiece's trainer does), and a merge visits only those, skipping
+//! the ones gone stale. Encoding a piece over 4 KiB takes its merges from per-rank buckets in (rank,
+//! position) order instead of a binary heap of every pair, whose pops missed cache once a piece outgrew the
+//! caches: same order, same ids. Both hold a long sequence as one array with each node's id at its two ends
+//! (`node_list`: no prev/next links, u16 ids while they fit) and positions as varint deltas with runs
+//! collapsed (`pos_list`), so a repeated letter costs about three times its size, not ten to thirty.
+//!
 //! Loading runs before the engine has optimized anything, so the file readers (rank text, vocab.json,
 //! merges.txt) decode in one pass straight from the file's bytes into flat tables, and keep their hot
 //! loops in small out-of-line functions: the engine's optimizing tier recompiles whichever function holds
