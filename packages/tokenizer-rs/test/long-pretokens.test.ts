@@ -25,7 +25,10 @@ function noSpaces(seed: number, n: number, alphabet: string[]): string {
   const r = lcg(seed);
   let s = "";
   while (s.length < n) {
-    s += r() < 0.1 ? (alphabet[0] as string).repeat(1 + Math.floor(r() * 40)) : alphabet[Math.floor(r() * alphabet.length)];
+    s +=
+      r() < 0.1
+        ? (alphabet[0] as string).repeat(1 + Math.floor(r() * 40))
+        : alphabet[Math.floor(r() * alphabet.length)];
   }
   return s;
 }
@@ -77,7 +80,11 @@ test("train-bpe prints the first 60 characters of a token of megabytes", () => {
   const out = join(dir, "tok");
   const p = Bun.spawnSync(["bun", main, "train-bpe", "--input", input, "--vocab-size", "276", "--out", out]);
   expect(p.exitCode).toBe(0);
-  const line = p.stdout.toString().split("\n").find((l) => l.includes("longest token")) ?? "";
+  const line =
+    p.stdout
+      .toString()
+      .split("\n")
+      .find((l) => l.includes("longest token")) ?? "";
   expect(line).toBe(`  longest token "${"a".repeat(60)}"… (1048576 bytes)`);
   expect(readFileSync(join(out, "merges.txt"), "utf8").split("\n").length).toBeGreaterThan(20);
 });
