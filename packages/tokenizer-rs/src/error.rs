@@ -64,6 +64,11 @@ pub enum Error {
     EmptySpecialToken { index: usize },
     /// The same special token was given twice.
     DuplicateSpecialToken { token: String },
+    /// A special token for training is one byte, so it would be a second id for that byte's token.
+    SingleByteSpecialToken { token: String },
+    /// Two vocab entries would be written as the same vocab.json key (a special token with another
+    /// token's bytes); `first` and `second` are their ids.
+    SameKey { key: String, first: u32, second: u32 },
     /// A serialized buffer crossing the WASM boundary is malformed (internal or caller bug).
     MalformedBuffer { what: &'static str, offset: usize },
     /// A handle passed from JS does not name a live object.
@@ -141,12 +146,24 @@ impl fmt::Display for Error {
                     "special token #{index} is empty; special tokens must be non-empty strings"
                 )
             }
-            Error::DuplicateSpecialToken { token } => {
-                write!(
-                    f,
-                    "special token {token:?} is given more than once; list each special token once"
-                )
-            }
+            Error::DuplicateSpecialToken { token } => write!(
+                f,
+                "special token {} is given twice; list each special token once",
+                crate::encode::quoted(token)
+            ),
+            Error::SingleByteSpecialToken { token } => write!(
+                f,
+                "special token {} is a single byte, which is already byte token {}; special tokens must be \
+                 at least 2 bytes long (e.g. <|x|>)",
+                crate::encode::quoted(token),
+                token.as_bytes().first().copied().unwrap_or(0)
+            ),
+            Error::SameKey { key, first, second } => write!(
+                f,
+                "ids {first} and {second} would both be written as {}, which vocab.json cannot hold; a special \
+                 token must not have the same bytes as another token (e.g. a one-byte special token)",
+                crate::encode::quoted(key)
+            ),
             Error::MalformedBuffer { what, offset } => {
                 write!(f, "malformed {what} buffer at byte {offset}")
             }
@@ -265,6 +282,8 @@ impl Error {
             Error::InvalidUtf8 { .. } => ErrorCode::InvalidUtf8,
             Error::EmptySpecialToken { .. }
             | Error::DuplicateSpecialToken { .. }
+            | Error::SingleByteSpecialToken { .. }
+            | Error::SameKey { .. }
             | Error::SpecialTokenIdMismatch { .. }
             | Error::UnknownSpecialToken { .. } => ErrorCode::SpecialToken,
             Error::DisallowedSpecialToken { .. } => ErrorCode::DisallowedSpecial,

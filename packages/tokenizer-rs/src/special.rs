@@ -19,6 +19,18 @@ pub enum Segment<'a> {
 
 impl SpecialTokens {
     pub fn new(tokens: &[String]) -> Result<Self> {
+        Self::checked(tokens, true)
+    }
+
+    /// For training: as `new`, and a one-byte token is refused too, since bytes 0..255 are tokens
+    /// already (vocab.json could not hold both). The only check of a training list: the wrapper asks it
+    /// before reading input (`check_training_specials`), and the counter is built through it.
+    pub fn for_training(tokens: &[String]) -> Result<Self> {
+        Self::checked(tokens, false)
+    }
+
+    /// Checks the tokens one by one, each for all rules in turn, so the first bad token is the one named.
+    fn checked(tokens: &[String], one_byte_ok: bool) -> Result<Self> {
         let mut by_first: Vec<Vec<usize>> = vec![Vec::new(); 256];
         for (index, t) in tokens.iter().enumerate() {
             if t.is_empty() {
@@ -26,6 +38,9 @@ impl SpecialTokens {
             }
             if tokens[..index].contains(t) {
                 return Err(Error::DuplicateSpecialToken { token: t.clone() });
+            }
+            if t.len() == 1 && !one_byte_ok {
+                return Err(Error::SingleByteSpecialToken { token: t.clone() });
             }
             by_first[t.as_bytes()[0] as usize].push(index);
         }
@@ -153,5 +168,30 @@ mod tests {
             SpecialTokens::new(&s(&["a", "a"])),
             Err(Error::DuplicateSpecialToken { .. })
         ));
+    }
+
+    #[test]
+    fn training_refuses_one_byte_tokens_with_the_first_bad_token_named() {
+        assert!(SpecialTokens::new(&s(&["x"])).is_ok());
+        let msg = |v: &[&str]| SpecialTokens::for_training(&s(v)).err().map(|e| e.to_string());
+        assert_eq!(
+            msg(&["<a>", "x"]).as_deref(),
+            Some("special token \"x\" is a single byte, which is already byte token 120; special tokens must be at least 2 bytes long (e.g. <|x|>)")
+        );
+        assert_eq!(
+            msg(&["x", ""]).as_deref(),
+            Some("special token \"x\" is a single byte, which is already byte token 120; special tokens must be at least 2 bytes long (e.g. <|x|>)")
+        );
+        assert_eq!(
+            msg(&["<|a|>", "<|a|>", "y"]).as_deref(),
+            Some("special token \"<|a|>\" is given twice; list each special token once")
+        );
+        assert_eq!(
+            msg(&["<a>", ""]).as_deref(),
+            Some("special token #1 is empty; special tokens must be non-empty strings")
+        );
+        assert!(SpecialTokens::for_training(&s(&["é", "<|eot|>"])).is_ok());
+        let code = SpecialTokens::for_training(&s(&["x"])).err().map(|e| e.code());
+        assert_eq!(code, Some(crate::error::ErrorCode::SpecialToken));
     }
 }

@@ -1,144 +1,90 @@
 // Writing tokenizer files: GPT-2's `vocab.json` + `merges.txt` (tokens in GPT-2's printable byte
-// alphabet, `bytes_to_unicode`, as CS336's fixtures) and Hugging Face's `tokenizer.json` (BPE model,
-// ByteLevel pre-tokenizer with use_regex true and add_prefix_space false, ByteLevel decoder, specials as
-// added_tokens). The three are published as one unit (tokenizer-folder.ts). Special tokens are stored as
-// their raw text.
-// Reading them is the core's (src/encode/files.rs; readers.ts for plain values).
+// alphabet, `bytes_to_unicode`, as CS336's fixtures) and Hugging Face's `tokenizer.json`, published as one
+// unit (tokenizer-folder.ts). The formats and the alphabet are the core's (src/encode/write_files.rs,
+// src/encode/files.rs); these are thin wrappers over its exports, as reading is (readers.ts).
 import { join } from "node:path";
 import { checkTokenizerFolder, publishFolder } from "./tokenizer-folder.ts";
 import type { Merges, Vocab } from "./train.ts";
+import { byteList, encodeStringList, idList, threadInstance } from "./wasm.ts";
 
-/** GPT-2's byte → printable char table and its inverse. */
-function alphabet(): { toChar: string[]; toByte: Map<string, number> } {
-  const bs: number[] = [];
-  for (let b = 0x21; b <= 0x7e; b++) bs.push(b);
-  for (let b = 0xa1; b <= 0xac; b++) bs.push(b);
-  for (let b = 0xae; b <= 0xff; b++) bs.push(b);
-  const cs = [...bs];
-  let n = 0;
-  for (let b = 0; b < 256; b++) {
-    if (!bs.includes(b)) {
-      bs.push(b);
-      cs.push(256 + n++);
-    }
-  }
-  const toChar: string[] = new Array(256);
-  const toByte = new Map<string, number>();
-  bs.forEach((b, i) => {
-    const c = String.fromCodePoint(cs[i] as number);
-    toChar[b] = c;
-    toByte.set(c, b);
-  });
-  return { toChar, toByte };
+type FileExports = {
+  byte_alphabet(): number;
+  write_tokenizer_files(...ptrLens: number[]): number;
+};
+
+let alphabet: { toChar: string[]; toByte: Map<string, number> } | undefined;
+
+/** The core's byte → printable char table and its inverse, read once. */
+function byteAlphabet(): { toChar: string[]; toByte: Map<string, number> } {
+  if (alphabet) return alphabet;
+  const wasm = threadInstance();
+  wasm.check(wasm.exportsAs<FileExports>().byte_alphabet());
+  const toChar = [...new TextDecoder().decode(wasm.takeResult())];
+  alphabet = { toChar, toByte: new Map(toChar.map((c, b) => [c, b])) };
+  return alphabet;
 }
-
-const ALPHABET = alphabet();
-const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** Token bytes in GPT-2's printable alphabet, e.g. " the" → "Ġthe". */
 export function bytesToPrintable(b: Uint8Array): string {
+  const { toChar } = byteAlphabet();
   let s = "";
-  for (const x of b) s += ALPHABET.toChar[x];
+  for (const x of b) s += toChar[x];
   return s;
 }
 
 /** Inverse of bytesToPrintable; null if a char is outside the alphabet. */
 export function printableToBytes(s: string): Uint8Array | null {
+  const { toByte } = byteAlphabet();
   const out: number[] = [];
   for (const c of s) {
-    const b = ALPHABET.toByte.get(c);
+    const b = toByte.get(c);
     if (b === undefined) return null;
     out.push(b);
   }
   return Uint8Array.from(out);
 }
 
-function isSpecial(bytes: Uint8Array, specials: ReadonlySet<string>): string | null {
-  if (specials.size === 0) return null;
-  try {
-    const s = utf8.decode(bytes);
-    return specials.has(s) ? s : null;
-  } catch {
-    return null;
+const VOCAB_JSON = 1;
+const MERGES_TXT = 2;
+const TOKENIZER_JSON = 4;
+
+/** The texts of the files in `which` (VOCAB_JSON | MERGES_TXT | TOKENIZER_JSON), in that order. */
+function writeFiles(vocab: Vocab, merges: Merges, specialTokens: readonly string[], which: number): Uint8Array[] {
+  const ids = [...vocab.keys()];
+  for (const id of ids) {
+    if (!Number.isInteger(id) || id < 0 || id > 0xffffffff) {
+      throw new RangeError(`vocab id ${id} is not an integer in 0..2^32-1`);
+    }
   }
+  const parts = [idList(ids), byteList([...vocab.values()]), byteList(merges.flat()), encodeStringList(specialTokens)];
+  const wasm = threadInstance();
+  const ex = wasm.exportsAs<FileExports>();
+  wasm.check(wasm.callWith(parts, (...p) => ex.write_tokenizer_files(...p, which)));
+  const out = wasm.takeResult();
+  const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  const texts: Uint8Array[] = [];
+  for (let off = 0; off < out.length; ) {
+    const n = dv.getUint32(off, true);
+    texts.push(out.subarray(off + 4, off + 4 + n));
+    off += 4 + n;
+  }
+  return texts;
 }
 
-function duplicateToken(key: string, a: number, b: number): Error {
-  return new Error(
-    `ids ${a} and ${b} would both be written as ${JSON.stringify(key)}, which vocab.json cannot hold; ` +
-      "a special token must not have the same bytes as another token (e.g. a one-byte special token)",
-  );
-}
+const decoder = new TextDecoder();
+const text = (b: Uint8Array | undefined) => decoder.decode(b);
 
 /** vocab.json text: {token: id} in id order; special tokens as raw text, the rest in the byte alphabet. */
 export function vocabJson(vocab: Vocab, specialTokens: readonly string[] = []): string {
-  const specials = new Set(specialTokens);
-  // Written by hand: JSON.stringify of an object puts integer-like keys ("0", "2024") first, not in id order.
-  const seen = new Map<string, number>();
-  const lines = [...vocab]
-    .sort((a, b) => a[0] - b[0])
-    .map(([id, bytes]) => {
-      const key = isSpecial(bytes, specials) ?? bytesToPrintable(bytes);
-      const other = seen.get(key);
-      if (other !== undefined) throw duplicateToken(key, other, id);
-      seen.set(key, id);
-      return `    ${JSON.stringify(key)}: ${id}`;
-    });
-  return `{\n${lines.join(",\n")}\n}\n`;
+  return text(writeFiles(vocab, [], specialTokens, VOCAB_JSON)[0]);
 }
 
 export function mergesTxt(merges: Merges): string {
-  return merges.map(([a, b]) => `${bytesToPrintable(a)} ${bytesToPrintable(b)}\n`).join("");
+  return text(writeFiles(new Map(), merges, [], MERGES_TXT)[0]);
 }
 
 export function tokenizerJson(vocab: Vocab, merges: Merges, specialTokens: readonly string[] = []): string {
-  const specials = new Set(specialTokens);
-  const modelVocab: Record<string, number> = {};
-  const seen = new Map<string, number>();
-  const added: object[] = [];
-  for (const [id, bytes] of [...vocab].sort((a, b) => a[0] - b[0])) {
-    const special = isSpecial(bytes, specials);
-    const key = special ?? bytesToPrintable(bytes);
-    const other = seen.get(key);
-    if (other !== undefined) throw duplicateToken(key, other, id);
-    seen.set(key, id);
-    modelVocab[key] = id;
-    if (special !== null) {
-      added.push({
-        id,
-        content: special,
-        single_word: false,
-        lstrip: false,
-        rstrip: false,
-        normalized: false,
-        special: true,
-      });
-    }
-  }
-  const byteLevel = { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true };
-  const doc = {
-    version: "1.0",
-    truncation: null,
-    padding: null,
-    added_tokens: added,
-    normalizer: null,
-    pre_tokenizer: byteLevel,
-    post_processor: null,
-    decoder: byteLevel,
-    model: {
-      type: "BPE",
-      dropout: null,
-      unk_token: null,
-      continuing_subword_prefix: null,
-      end_of_word_suffix: null,
-      fuse_unk: false,
-      byte_fallback: false,
-      ignore_merges: false,
-      vocab: modelVocab,
-      merges: merges.map(([a, b]) => `${bytesToPrintable(a)} ${bytesToPrintable(b)}`),
-    },
-  };
-  return `${JSON.stringify(doc, null, 2)}\n`;
+  return text(writeFiles(vocab, merges, specialTokens, TOKENIZER_JSON)[0]);
 }
 
 export type SaveTokenizerOptions = {
@@ -164,11 +110,16 @@ export function saveTokenizerFiles(
     tokenizer: join(dir, "tokenizer.json"),
   };
   // Render everything first so a failure leaves no file behind.
-  const enc = new TextEncoder();
+  const [vocabText, mergesText, tokenizerText] = writeFiles(
+    vocab,
+    merges,
+    specialTokens,
+    VOCAB_JSON | MERGES_TXT | TOKENIZER_JSON,
+  );
   const files = {
-    "vocab.json": enc.encode(vocabJson(vocab, specialTokens)),
-    "merges.txt": enc.encode(mergesTxt(merges)),
-    "tokenizer.json": enc.encode(tokenizerJson(vocab, merges, specialTokens)),
+    "vocab.json": vocabText as Uint8Array,
+    "merges.txt": mergesText as Uint8Array,
+    "tokenizer.json": tokenizerText as Uint8Array,
   };
   if (checkTokenizerFolder(dir) === "tokenizer" && options.overwrite === false) {
     throw new Error(`${dir} already holds a tokenizer; pass { overwrite: true } to replace it`);

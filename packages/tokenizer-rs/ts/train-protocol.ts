@@ -3,6 +3,7 @@
 import type { TokenizerErrorCode } from "./wasm.ts";
 
 export type TrainExports = {
+  check_training_specials(ptr: number, len: number): number;
   counter_new(ptr: number, len: number): number;
   counter_add_text(counter: number, ptr: number, len: number, base: number): number;
   counter_serialize(counter: number): number;

@@ -8,7 +8,14 @@ import { availableParallelism } from "node:os";
 import { fsErrorWords } from "./fs-error.ts";
 import { lastSafeCut } from "./cuts.ts";
 import type { TrainExports, WorkerReply, WorkerRequest } from "./train-protocol.ts";
-import { encodeStringList, explainTrap, TokenizerError, WasmInstance, wasmMemoryNeeded } from "./wasm.ts";
+import {
+  encodeStringList,
+  explainTrap,
+  TokenizerError,
+  threadInstance,
+  WasmInstance,
+  wasmMemoryNeeded,
+} from "./wasm.ts";
 import { checkWorkers, spawnWorker, type WorkerThread } from "./worker-thread.ts";
 
 export type Vocab = Map<number, Uint8Array>;
@@ -53,19 +60,16 @@ function validate(opts: TrainBpeOptions, specials: string[]): void {
   if (!Number.isInteger(vocabSize) || vocabSize < 1) {
     throw new RangeError(`vocab size must be a positive integer, got ${vocabSize}`);
   }
-  specials.forEach((t, i) => {
-    if (t === "") throw new RangeError(`special token #${i} is empty; special tokens must be non-empty`);
-    if (specials.indexOf(t) !== i)
-      throw new RangeError(`special token ${JSON.stringify(t)} is given twice; list each special token once`);
-    const bytes = new TextEncoder().encode(t);
-    // A one-byte special token would be a second id for byte token bytes[0]: vocab.json could not hold both.
-    if (bytes.length === 1) {
-      throw new RangeError(
-        `special token ${JSON.stringify(t)} is a single byte, which is already byte token ${bytes[0]}; ` +
-          "special tokens must be at least 2 bytes long (e.g. <|x|>)",
-      );
-    }
-  });
+  // The core's rule (empty, repeated, one byte), asked before any input is read; RangeError as for the
+  // other option checks here.
+  const wasm = threadInstance();
+  const status = wasm.withBytes(encodeStringList(specials), (p, l) =>
+    wasm.exportsAs<TrainExports>().check_training_specials(p, l),
+  );
+  if (status < 0) {
+    const e = wasm.error();
+    throw e.code === "special_token" ? new RangeError(e.message) : e;
+  }
   const min = 256 + specials.length;
   if (vocabSize < min) {
     throw new RangeError(

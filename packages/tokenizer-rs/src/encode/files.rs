@@ -10,9 +10,11 @@ use super::vocab_json::{read_vocab_json, Vocab};
 use super::Encoder;
 use crate::error::{Error, Result};
 
-/// GPT-2's alphabet inverted: a code point below 0x144 → its byte, or 0xffff where it is not in it.
-const CHAR_TO_BYTE: [u16; 0x144] = {
-    let mut t = [0xffffu16; 0x144];
+/// GPT-2's alphabet (`bytes_to_unicode`): byte → the code point it is written as. Printable bytes stand
+/// for themselves; the others take 0x100, 0x101, … in byte order. The only copy: the wrapper reads it
+/// through `byte_alphabet` (src/wasm/files.rs).
+pub(crate) const BYTE_TO_CHAR: [u16; 256] = {
+    let mut t = [0u16; 256];
     let mut next = 0x100;
     let mut b = 0;
     while b < 256 {
@@ -20,13 +22,32 @@ const CHAR_TO_BYTE: [u16; 0x144] = {
         if printable {
             t[b] = b as u16;
         } else {
-            t[next] = b as u16;
+            t[b] = next;
             next += 1;
         }
         b += 1;
     }
     t
 };
+
+/// GPT-2's alphabet inverted: a code point below 0x144 → its byte, or 0xffff where it is not in it.
+const CHAR_TO_BYTE: [u16; 0x144] = {
+    let mut t = [0xffffu16; 0x144];
+    let mut b = 0;
+    while b < 256 {
+        t[BYTE_TO_CHAR[b] as usize] = b as u16;
+        b += 1;
+    }
+    t
+};
+
+/// Appends `token` written in the alphabet, e.g. b" the" → "Ġthe".
+pub(crate) fn push_printable(token: &[u8], out: &mut String) {
+    for &b in token {
+        // Every entry is below 0x144, a scalar value.
+        out.push(char::from_u32(BYTE_TO_CHAR[b as usize] as u32).unwrap_or('\u{fffd}'));
+    }
+}
 
 pub(super) fn malformed(file: &str, line: Option<usize>, why: String) -> Error {
     Error::FileFormat {
@@ -199,13 +220,13 @@ impl Encoder {
 
 #[cfg(test)]
 pub(super) mod test_files {
-    use super::CHAR_TO_BYTE;
     use crate::error::Result;
 
     /// GPT-2's printable character for byte `b`.
     pub(in crate::encode) fn printable(b: u8) -> char {
-        let c = CHAR_TO_BYTE.iter().position(|&x| x == b as u16).unwrap();
-        char::from_u32(c as u32).unwrap()
+        let mut s = String::new();
+        super::push_printable(&[b], &mut s);
+        s.chars().next().unwrap()
     }
 
     /// vocab.json text of the 256 bytes (some keys escaped) plus `extra` members.

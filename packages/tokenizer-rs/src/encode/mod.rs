@@ -16,6 +16,7 @@ mod rules;
 mod stream;
 pub(crate) mod tokenizer_json;
 pub(crate) mod vocab_json;
+pub(crate) mod write_files;
 
 pub(crate) use json::quoted;
 pub(crate) use stream::SpecialPolicy;

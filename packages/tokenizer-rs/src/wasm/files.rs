@@ -3,14 +3,16 @@
 //! holds goes back in the result buffer as one `Parts` block, read by ts/readers.ts. All numbers u32 LE:
 //! vocab count n, n ids, n × (length, token bytes); merge count m, m × (length, left, length, right);
 //! special-token count k, k × (length, UTF-8), k ids (0 where a file gives none).
+//! Writing them (`write_tokenizer_files`) and GPT-2's byte alphabet (`byte_alphabet`) are here too.
 
-use super::{bytes, fail, read_specials, read_string_list, set_result};
-use crate::encode::files::{read_merges_txt, Merges};
+use super::{bytes, fail, read_byte_list, read_specials, read_string_list, set_result};
+use crate::encode::files::{push_printable, read_merges_txt, Merges};
 use crate::encode::rank_file::read_rank_file;
 use crate::encode::tokenizer_json::read_tokenizer_json;
 use crate::encode::vocab_json::{read_vocab_json, Vocab};
+use crate::encode::write_files::TokenizerFiles;
 use crate::encode::VocabTable;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 #[derive(Default)]
 struct Parts(Vec<u8>);
@@ -163,4 +165,73 @@ pub unsafe extern "C" fn parse_rank_file(
         p.specials(&names, &ids);
         Ok(p)
     })())
+}
+
+/// GPT-2's byte alphabet into the result buffer: the 256 characters bytes 0..255 are written as, in byte
+/// order, as UTF-8; returns its length. The wrapper's `bytesToPrintable` reads it once.
+#[no_mangle]
+pub extern "C" fn byte_alphabet() -> i32 {
+    let all: Vec<u8> = (0..=255u8).collect();
+    let mut s = String::new();
+    push_printable(&all, &mut s);
+    let n = s.len() as i32;
+    set_result(s.into_bytes());
+    n
+}
+
+/// Which files `write_tokenizer_files` writes: a mask of these bits.
+const VOCAB_JSON: u32 = 1;
+const MERGES_TXT: u32 = 2;
+const TOKENIZER_JSON: u32 = 4;
+
+/// Writes the tokenizer files asked for by `which` (1 vocab.json, 2 merges.txt, 4 tokenizer.json) into
+/// the result buffer as a byte list, in that order. Vocab: ids (u32 LE each) beside a byte list of their
+/// tokens; merges: a byte list, left and right in turn; specials: a string list. Returns the length, -1
+/// when two tokens would share a key.
+///
+/// # Safety
+/// Each (ptr, len) pair must describe live memory from `alloc`.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn write_tokenizer_files(
+    ids_ptr: *const u8,
+    ids_len: usize,
+    tokens_ptr: *const u8,
+    tokens_len: usize,
+    merges_ptr: *const u8,
+    merges_len: usize,
+    specials_ptr: *const u8,
+    specials_len: usize,
+    which: u32,
+) -> i32 {
+    let written = (|| {
+        let ids = bytes(ids_ptr, ids_len);
+        let tokens = read_byte_list(bytes(tokens_ptr, tokens_len))?;
+        let parts = read_byte_list(bytes(merges_ptr, merges_len))?;
+        if ids.len() != 4 * tokens.len() || parts.len() % 2 != 0 {
+            let what = "vocab ids or merges";
+            return Err(Error::MalformedBuffer { what, offset: 0 });
+        }
+        let specials = read_string_list(bytes(specials_ptr, specials_len))?;
+        let ids = ids
+            .chunks_exact(4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+        let files = TokenizerFiles {
+            vocab: ids.zip(tokens).collect(),
+            merges: parts.chunks_exact(2).map(|p| (p[0], p[1])).collect(),
+            specials: &specials,
+        };
+        let mut out = Parts::default();
+        if which & VOCAB_JSON != 0 {
+            out.item(files.vocab_json()?.as_bytes());
+        }
+        if which & MERGES_TXT != 0 {
+            out.item(files.merges_txt().as_bytes());
+        }
+        if which & TOKENIZER_JSON != 0 {
+            out.item(files.tokenizer_json()?.as_bytes());
+        }
+        Ok(out)
+    })();
+    finish(written)
 }

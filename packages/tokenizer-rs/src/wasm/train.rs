@@ -57,13 +57,27 @@ fn with<T, R: Into<i64>>(
     })
 }
 
-/// New counter for the special tokens given as a string list; returns its handle, 0 on error.
+/// Checks a training special-token list (string list): 0, or -1 with the first bad token named. Lets
+/// the wrapper refuse the list before reading any input, with the counter's own rule.
+///
+/// # Safety
+/// (ptr, len) must be readable memory allocated by `alloc`.
+#[no_mangle]
+pub unsafe extern "C" fn check_training_specials(ptr: *const u8, len: usize) -> i32 {
+    match read_string_list(bytes(ptr, len)).and_then(|list| SpecialTokens::for_training(&list)) {
+        Ok(_) => 0,
+        Err(e) => fail(&e),
+    }
+}
+
+/// New counter for the special tokens given as a string list (`SpecialTokens::for_training`); returns
+/// its handle, 0 on error.
 ///
 /// # Safety
 /// (ptr, len) must be readable memory allocated by `alloc`.
 #[no_mangle]
 pub unsafe extern "C" fn counter_new(ptr: *const u8, len: usize) -> u32 {
-    let specials = read_string_list(bytes(ptr, len)).and_then(|list| SpecialTokens::new(&list));
+    let specials = read_string_list(bytes(ptr, len)).and_then(|list| SpecialTokens::for_training(&list));
     match specials {
         Ok(specials) => COUNTERS.with(|c| {
             insert(
