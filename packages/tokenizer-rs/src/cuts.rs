@@ -2,9 +2,10 @@
 //! count them, encoding Workers encode them) with exactly the pre-tokens and special tokens of the whole:
 //! at the start of a special token that is split off, between two ASCII characters of different GPT-2
 //! classes (letter, digit, punctuation), or at ASCII whitespace that follows a non-whitespace character
-//! of any script. One rule serves both uses, so a wrong cut would show in either one's tests.
+//! of any script. One rule serves both uses, so a wrong cut would show in either one's tests, and every
+//! pre-tokenizer pattern (GPT-2's, cl100k_base's, o200k_base's): see `is_safe_cut`.
 
-use crate::unicode_tables::is_whitespace;
+use crate::unicode_tables::{is_letter, is_number, is_whitespace};
 
 const LETTER: u8 = 1;
 const DIGIT: u8 = 2;
@@ -77,6 +78,13 @@ fn occurs_at(data: &[u8], i: usize, tok: &[u8]) -> bool {
 /// starting at p or later depend only on data[p..]: the suffix tokenizes as the whole text does from p.
 /// Note the space at p goes to the suffix, where ` ?\p{L}+` still joins it to a following letter; a cut
 /// after the space (between it and the letter) would be wrong, and this rule never makes one.
+///
+/// cl100k_base and o200k_base join more across such points, so three cuts GPT-2 would allow are never
+/// made: punctuation before a letter (`[^\r\n\p{L}\p{N}]?\p{L}+` takes one such character, `(x`), an
+/// apostrophe after a letter (o200k_base's contractions follow letters: `don't`), and \r or \n after a
+/// character that is not a letter or number (`?[^\s\p{L}\p{N}]+[\r\n]*` takes them after punctuation).
+/// Otherwise the two arguments hold for them too: their letter, number and punctuation alternatives stop
+/// at a space or tab, their whitespace alternatives start at whitespace, and neither looks behind.
 pub(crate) fn is_safe_cut(data: &[u8], p: usize, specials: &[&[u8]], cut_at: &[&[u8]]) -> bool {
     if p == 0 || p >= data.len() {
         return false;
@@ -90,10 +98,25 @@ pub(crate) fn is_safe_cut(data: &[u8], p: usize, specials: &[&[u8]], cut_at: &[&
         return true;
     }
     if is_ascii_space(data[p]) && !ends_in_space(data, p) {
-        return true;
+        return !matches!(data[p], b'\r' | b'\n') || ends_in_letter_or_number(data, p);
     }
     let (a, b) = (class(data[p - 1]), class(data[p]));
-    a != 0 && b != 0 && a != b && data[p - 1] != b'\''
+    a != 0 && b != 0 && a != b && data[p - 1] != b'\'' && data[p] != b'\'' && (a, b) != (PUNCT, LETTER)
+}
+
+/// Whether the character ending at byte `end - 1` is in \p{L} or \p{N} (false for malformed UTF-8).
+fn ends_in_letter_or_number(data: &[u8], end: usize) -> bool {
+    let mut start = end - 1;
+    while start > 0 && end - start < 4 && data[start] & 0xc0 == 0x80 {
+        start -= 1;
+    }
+    match core::str::from_utf8(&data[start..end])
+        .ok()
+        .and_then(|s| s.chars().next_back())
+    {
+        Some(c) => is_letter(c) || is_number(c),
+        None => false,
+    }
 }
 
 /// The first safe cut `p` with `from <= p < to` (the last one with `down`), or None. The caller provides
@@ -142,6 +165,26 @@ mod tests {
             None
         );
         assert!(!is_safe_cut(b"it's", 3, &[], &[]), "inside a contraction");
+    }
+
+    #[test]
+    fn no_cut_where_cl100k_or_o200k_join_across() {
+        assert!(!is_safe_cut(b"a (x", 3, &[], &[]), "punctuation before a letter");
+        assert!(
+            !is_safe_cut(b"don't", 3, &[], &[]),
+            "an apostrophe after a letter"
+        );
+        assert!(!is_safe_cut(b"x!\n", 2, &[], &[]), "a newline after punctuation");
+        assert!(
+            !is_safe_cut("x\u{301}\n".as_bytes(), 3, &[], &[]),
+            "a newline after a mark"
+        );
+        assert!(
+            is_safe_cut("x語\ny".as_bytes(), 4, &[], &[]),
+            "a newline after a letter"
+        );
+        assert!(is_safe_cut(b"x!\ty", 2, &[], &[]), "a tab after punctuation");
+        assert!(is_safe_cut(b"x1.", 2, &[], &[]), "a digit before punctuation");
     }
 
     #[test]

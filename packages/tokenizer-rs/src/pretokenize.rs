@@ -2,9 +2,42 @@
 //! `'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+` (case-sensitive contractions,
 //! as GPT-2 and tiktoken). Classes come from the generated `unicode_tables`. Special tokens are split off
 //! before this runs (see `special`); this module knows nothing about them. The scanner works on bytes:
-//! ASCII is classified by one table load, only bytes >= 0x80 decode a character.
+//! ASCII is classified by one table load, only bytes >= 0x80 decode a character. cl100k_base's and
+//! o200k_base's scanners are in `gpt4`; `Pattern` picks one.
+
+mod gpt4;
+
+pub(crate) use gpt4::{CL100K_PAT_STR, O200K_PAT_STR};
 
 use crate::unicode_tables::{is_letter, is_number, is_whitespace};
+
+/// The pre-tokenizer patterns this crate implements.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Pattern {
+    #[default]
+    Gpt2,
+    Cl100k,
+    O200k,
+}
+
+impl Pattern {
+    /// End (exclusive) of the pre-token starting at `start` (< b.len(), a char boundary) of UTF-8 `b`.
+    #[inline(always)]
+    pub(crate) fn token_end(self, b: &[u8], start: usize) -> usize {
+        match self {
+            Pattern::Gpt2 => token_end(b, start),
+            Pattern::Cl100k => gpt4::cl100k_end(b, start),
+            Pattern::O200k => gpt4::o200k_end(b, start),
+        }
+    }
+
+    /// 0, 1, 2: the number the WASM exports use.
+    pub(crate) fn from_code(code: u32) -> Option<Pattern> {
+        [Pattern::Gpt2, Pattern::Cl100k, Pattern::O200k]
+            .get(code as usize)
+            .copied()
+    }
+}
 
 // Scanner classes. `WIDE` marks a UTF-8 lead or continuation byte: the character must be decoded.
 const LETTER: u8 = 0;
@@ -173,6 +206,7 @@ pub(crate) fn token_end(b: &[u8], start: usize) -> usize {
 pub struct Pretokens<'a> {
     text: &'a str,
     pos: usize,
+    pattern: Pattern,
 }
 
 impl<'a> Iterator for Pretokens<'a> {
@@ -184,13 +218,26 @@ impl<'a> Iterator for Pretokens<'a> {
             return None;
         }
         let start = self.pos;
-        self.pos = token_end(self.text.as_bytes(), start);
+        self.pos = match self.pattern {
+            Pattern::Gpt2 => token_end(self.text.as_bytes(), start),
+            p => p.token_end(self.text.as_bytes(), start),
+        };
         Some(&self.text[start..self.pos])
     }
 }
 
+/// GPT-2's pre-tokens of `text`.
 pub fn pretokenize(text: &str) -> Pretokens<'_> {
-    Pretokens { text, pos: 0 }
+    pretokenize_with(text, Pattern::Gpt2)
+}
+
+/// The pre-tokens of `text` under `pattern`.
+pub fn pretokenize_with(text: &str, pattern: Pattern) -> Pretokens<'_> {
+    Pretokens {
+        text,
+        pos: 0,
+        pattern,
+    }
 }
 
 #[cfg(test)]

@@ -17,6 +17,8 @@ type CoreExports = {
   result_len(): number;
   unicode_class_mask(cp: number): number;
   pretokenize_ends(ptr: number, len: number): number;
+  pretokenize_ends_with(ptr: number, len: number, pattern: number): number;
+  unicode_gpt4_class(cp: number): number;
 };
 
 // Read through the URL (fs takes file URLs); the path is for messages. Neither node:url nor

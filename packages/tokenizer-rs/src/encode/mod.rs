@@ -22,7 +22,7 @@ pub(crate) use json::quoted;
 pub(crate) use stream::SpecialPolicy;
 
 use crate::error::{Error, Result};
-use crate::pretokenize::pretokenize;
+use crate::pretokenize::Pattern;
 use crate::special::SpecialTokens;
 use cache::PieceCache;
 use hash::{Merge, PairMap};
@@ -104,6 +104,8 @@ pub struct Encoder {
     scratch: Vec<u32>,
     /// The special-token matcher of the last call's policy (see `stream.rs`).
     pub(crate) allowed: Option<AllowedMatcher>,
+    /// The pre-tokenizer: GPT-2's unless a rank file names cl100k_base's or o200k_base's.
+    pub(crate) pattern: Pattern,
 }
 
 fn shown(b: &[u8]) -> String {
@@ -185,13 +187,24 @@ impl Encoder {
     }
 
     /// `from_ranks` over tokens already in a table (rank text is parsed straight into one).
-    pub fn from_rank_table(mut table: VocabTable, specials: &[(String, u32)]) -> Result<Encoder> {
+    pub fn from_rank_table(table: VocabTable, specials: &[(String, u32)]) -> Result<Encoder> {
+        Encoder::from_rank_table_reserving(table, specials, 0)
+    }
+
+    /// `from_rank_table` where special ids below `reserved_below` may skip ids: tiktoken's cl100k_base
+    /// leaves 100256 and 100261-100275 unused between its special tokens. A skipped id holds an empty
+    /// token, which no text encodes to and which decodes to nothing.
+    pub(crate) fn from_rank_table_reserving(
+        mut table: VocabTable,
+        specials: &[(String, u32)],
+        reserved_below: u32,
+    ) -> Result<Encoder> {
         // Pair merges are derived on demand (rules.rs): the load only indexes the tokens.
         let ranked = table.len() as u32;
         let index = TokenIndex::build(&table);
         let names: Vec<String> = specials.iter().map(|(s, _)| s.clone()).collect();
         let ids: Vec<u32> = specials.iter().map(|&(_, id)| id).collect();
-        let special_ids = add_specials(&mut table, &index, &names, Some(&ids))?;
+        let special_ids = add_specials(&mut table, &index, &names, Some((&ids, reserved_below)))?;
         Encoder::assemble(table, MergeRules::ranks(index, ranked), &names, special_ids)
     }
 
@@ -222,6 +235,7 @@ impl Encoder {
             cache: PieceCache::default(),
             scratch: Vec::with_capacity(64),
             allowed: None,
+            pattern: Pattern::Gpt2,
         })
     }
 
@@ -284,14 +298,29 @@ impl Encoder {
 
     /// Appends the ids of text that contains no special token (or where specials count as plain text).
     pub(crate) fn encode_ordinary(&mut self, text: &str, out: &mut Vec<u32>) {
-        for piece in pretokenize(text) {
-            self.encode_piece(piece.as_bytes(), out);
+        // One loop per pattern, so each scanner inlines into its own loop.
+        match self.pattern {
+            Pattern::Gpt2 => self.encode_scanned(text, out, |b, i| Pattern::Gpt2.token_end(b, i)),
+            Pattern::Cl100k => self.encode_scanned(text, out, |b, i| Pattern::Cl100k.token_end(b, i)),
+            Pattern::O200k => self.encode_scanned(text, out, |b, i| Pattern::O200k.token_end(b, i)),
+        }
+    }
+
+    #[inline(always)]
+    fn encode_scanned(&mut self, text: &str, out: &mut Vec<u32>, end: impl Fn(&[u8], usize) -> usize) {
+        let b = text.as_bytes();
+        let mut pos = 0;
+        while pos < b.len() {
+            let next = end(b, pos);
+            self.encode_piece(&b[pos..next], out);
+            pos = next;
         }
     }
 }
 
 /// Gives each special token an id: its existing id in the vocab, else the next free one (appended).
-/// With `fixed` (tiktoken), the ids are given and must be the next ids or name the same bytes.
+/// With `fixed` (tiktoken), the ids are given and must be the next ids or name the same bytes; ids below
+/// its bound may leave a gap, filled with empty tokens.
 /// `index` covers the table as it was before any special token was appended.
 /// The lowest id of a token longer than one byte, not special, that no merge produces, and that splits
 /// into two tokens of lower ids (a merge's shape). A special token left in vocab.json unnamed (GPT-2's
@@ -318,12 +347,19 @@ fn add_specials(
     table: &mut VocabTable,
     index: &TokenIndex,
     specials: &[String],
-    fixed: Option<&[u32]>,
+    fixed: Option<(&[u32], u32)>,
 ) -> Result<Vec<u32>> {
     let mut ids = Vec::with_capacity(specials.len());
     for (i, s) in specials.iter().enumerate() {
         let existing = index.get(table, s.as_bytes());
-        let id = match (fixed.map(|f| f[i]), existing) {
+        if let Some((f, below)) = fixed {
+            if existing.is_none() && f[i] < below {
+                while (table.len() as u32) < f[i] {
+                    table.push(b"");
+                }
+            }
+        }
+        let id = match (fixed.map(|(f, _)| f[i]), existing) {
             (Some(want), Some(have)) if want == have => have,
             (Some(want), None) if want as usize == table.len() => {
                 table.push(s.as_bytes());

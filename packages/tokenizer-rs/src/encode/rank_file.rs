@@ -1,13 +1,15 @@
 //! tiktoken rank files, whole: a `.tiktoken` file (rank lines only) or the JSON the `tiktoken` npm package
 //! ships (`encoders/gpt2.json`: `bpe_ranks` lines, `special_tokens`, `pat_str`). The `bpe_ranks` string is
 //! decoded straight from the file's bytes when its only escapes are line ends (every shipped file), so
-//! GPT-2's 0.5 MB of ranks is never copied. A file whose `pat_str` is another pre-tokenizer pattern
-//! (cl100k_base, o200k_base) is refused rather than encoded wrongly: this tokenizer implements GPT-2's.
+//! GPT-2's 0.5 MB of ranks is never copied. The `pat_str` picks the pre-tokenizer (GPT-2's, cl100k_base's
+//! or o200k_base's); any other pattern is refused rather than encoded wrongly. A `.tiktoken` file has no
+//! pattern: its name does (`cl100k_base…`, `o200k_base…`; anything else is GPT-2's family).
 
 use super::json::{quoted, Json, Kind, Syntax};
 use super::ranks::parse_rank_lines;
 use super::{Encoder, VocabTable};
 use crate::error::{Error, Result};
+use crate::pretokenize::{Pattern, CL100K_PAT_STR, O200K_PAT_STR};
 
 /// The GPT-2 pre-tokenizer pattern as tiktoken writes it (gpt2, r50k_base, p50k_base, p50k_edit).
 const GPT2_PAT_STR: &str = r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";
@@ -16,6 +18,31 @@ const GPT2_PAT_STR: &str = r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{
 pub(crate) struct RankFile {
     pub tokens: VocabTable,
     pub specials: Vec<(String, u32)>,
+    pub pattern: Pattern,
+    /// The ids the file itself gives its special tokens.
+    pub own_ids: Vec<u32>,
+}
+
+/// The scanner a tiktoken `pat_str` names, if this crate has it.
+fn pattern_of(pat_str: &str) -> Option<Pattern> {
+    match pat_str {
+        GPT2_PAT_STR => Some(Pattern::Gpt2),
+        CL100K_PAT_STR => Some(Pattern::Cl100k),
+        O200K_PAT_STR => Some(Pattern::O200k),
+        _ => None,
+    }
+}
+
+/// The scanner a `.tiktoken` file's name implies: tiktoken names its files after their encodings.
+fn pattern_of_name(file: &str) -> Pattern {
+    let base = file.rsplit(['/', '\\']).next().unwrap_or(file);
+    if base.starts_with("cl100k_base") {
+        Pattern::Cl100k
+    } else if base.starts_with("o200k_base") {
+        Pattern::O200k
+    } else {
+        Pattern::Gpt2
+    }
 }
 
 fn bad(why: String) -> Error {
@@ -42,15 +69,17 @@ fn merged(file: Vec<(String, u32)>, given: &[(String, u32)]) -> Vec<(String, u32
 /// A rank file (either kind, told apart by a leading `{`) with the caller's special tokens `given`;
 /// errors name `file` (unless empty).
 pub(crate) fn read_rank_file(text: &[u8], given: &[(String, u32)], file: &str) -> Result<RankFile> {
-    read(text, given).map_err(|e| e.in_file(file))
+    read(text, given, file).map_err(|e| e.in_file(file))
 }
 
-fn read(text: &[u8], given: &[(String, u32)]) -> Result<RankFile> {
+fn read(text: &[u8], given: &[(String, u32)], file: &str) -> Result<RankFile> {
     if Json::new(text).kind() != Some(Kind::Object) {
         let tokens = parse_rank_lines(text, false, given)?;
         return Ok(RankFile {
             tokens,
             specials: given.to_vec(),
+            pattern: pattern_of_name(file),
+            own_ids: Vec::new(),
         });
     }
     let json = NpmJson::read(text)?;
@@ -59,16 +88,20 @@ fn read(text: &[u8], given: &[(String, u32)]) -> Result<RankFile> {
             "expected a \"bpe_ranks\" string, as tiktoken's encoders/*.json have".into(),
         ));
     };
-    if let Some(p) = json.other_pattern {
-        return Err(bad(format!(
-            "this encoding splits text with a different pre-tokenizer pattern than GPT-2's (pat_str {p}…), \
-             and this tokenizer implements only GPT-2's; supported: gpt2, r50k_base, p50k_base, p50k_edit \
-             (cl100k_base and o200k_base are not)"
-        )));
-    }
+    let pattern = match json.pattern {
+        Ok(p) => p,
+        Err(p) => {
+            return Err(bad(format!(
+                "this encoding splits text with a pre-tokenizer pattern this tokenizer does not implement \
+                 (pat_str {p}…); supported: the patterns of gpt2, r50k_base, p50k_base, p50k_edit, \
+                 cl100k_base and o200k_base as tiktoken's encoders/*.json write them"
+            )))
+        }
+    };
     if let Some(name) = json.no_id {
         return Err(bad(format!("special token {} has no id", quoted(&name))));
     }
+    let own_ids = json.own.iter().map(|&(_, id)| id).collect();
     let specials = merged(json.own, given);
     let tokens = if simple {
         parse_rank_lines(body, true, &specials)?
@@ -78,7 +111,12 @@ fn read(text: &[u8], given: &[(String, u32)]) -> Result<RankFile> {
         Json::new(&text[at..]).string(&mut unescaped).map_err(not_json)?;
         parse_rank_lines(unescaped.as_bytes(), false, &specials)?
     };
-    Ok(RankFile { tokens, specials })
+    Ok(RankFile {
+        tokens,
+        specials,
+        pattern,
+        own_ids,
+    })
 }
 
 /// The members of the npm package's encoder JSON that matter, as JSON.parse leaves them (the last of
@@ -87,8 +125,8 @@ struct NpmJson<'a> {
     /// `bpe_ranks`: the offset of its opening quote, its body as written, whether its only escapes are
     /// line ends.
     ranks: Option<(usize, &'a [u8], bool)>,
-    /// `pat_str` as messages show it, when it is not GPT-2's.
-    other_pattern: Option<String>,
+    /// The scanner `pat_str` names (GPT-2's when absent), or the pattern as messages show it.
+    pattern: std::result::Result<Pattern, String>,
     /// `special_tokens` with integer ids, and the first one without.
     own: Vec<(String, u32)>,
     no_id: Option<String>,
@@ -98,7 +136,7 @@ impl<'a> NpmJson<'a> {
     fn read(text: &'a [u8]) -> Result<NpmJson<'a>> {
         let mut json = NpmJson {
             ranks: None,
-            other_pattern: None,
+            pattern: Ok(Pattern::Gpt2),
             own: Vec::new(),
             no_id: None,
         };
@@ -114,11 +152,11 @@ impl<'a> NpmJson<'a> {
                 ("pat_str", Some(Kind::String)) => {
                     let mut p = String::new();
                     r.string(&mut p).map_err(not_json)?;
-                    json.other_pattern = (p != GPT2_PAT_STR).then(|| preview(&p));
+                    json.pattern = pattern_of(&p).ok_or_else(|| preview(&p));
                 }
                 ("pat_str", _) => {
                     r.skip().map_err(not_json)?;
-                    json.other_pattern = Some(preview(&String::from_utf8_lossy(&text[at..r.at()])));
+                    json.pattern = Err(preview(&String::from_utf8_lossy(&text[at..r.at()])));
                 }
                 ("special_tokens", Some(Kind::Object)) => json.read_specials(r)?,
                 ("bpe_ranks", _) => {
@@ -154,7 +192,11 @@ impl Encoder {
     /// From a tiktoken rank file's bytes (see `read_rank_file`) and the caller's special tokens.
     pub(crate) fn from_rank_file(text: &[u8], given: &[(String, u32)], file: &str) -> Result<Encoder> {
         let f = read_rank_file(text, given, file)?;
-        Encoder::from_rank_table(f.tokens, &f.specials)
+        // Gaps between the file's own special ids are tiktoken's reserved ids (cl100k_base has them).
+        let own_max = f.own_ids.iter().max().map_or(0, |&m| m + 1);
+        let mut e = Encoder::from_rank_table_reserving(f.tokens, &f.specials, own_max)?;
+        e.pattern = f.pattern;
+        Ok(e)
     }
 }
 
@@ -235,13 +277,15 @@ mod tests {
             let got = read_rank_file(text.as_bytes(), &[], "f.json").err().unwrap();
             assert_eq!(got.to_string(), want, "{text}");
         }
-        let cl100k = "{\"pat_str\": \"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\\\r\\\\n\\\\p{L}\\\\p{N}]?\\\\p{L}+\", \"bpe_ranks\": \"\"}";
-        let msg = read_rank_file(cl100k.as_bytes(), &[], "c.json")
+        let other = "{\"pat_str\": \"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\\\r\\\\n\\\\p{L}\\\\p{N}]?\\\\p{L}+\", \"bpe_ranks\": \"\"}";
+        let msg = read_rank_file(other.as_bytes(), &[], "c.json")
             .err()
             .unwrap()
             .to_string();
         assert!(
-            msg.starts_with("c.json: this encoding splits text with a different pre-tokenizer pattern"),
+            msg.starts_with(
+                "c.json: this encoding splits text with a pre-tokenizer pattern this tokenizer does not"
+            ),
             "{msg}"
         );
         assert!(msg.contains("(pat_str \"(?i:'s|"), "{msg}");

@@ -6,7 +6,7 @@
 
 use crate::encode::Encoder;
 use crate::error::{Error, Result};
-use crate::pretokenize::pretokenize;
+use crate::pretokenize::pretokenize_with;
 use crate::special::{Segment, SpecialTokens};
 
 /// Which construction special tokens (by index) are split off as special tokens, and which are errors
@@ -204,7 +204,7 @@ impl Encoder {
     /// again at every chunk and its ids thrown away (quadratic in the stretch without a cut).
     fn encode_all_but_last_two(&mut self, text: &str, out: &mut Vec<u32>) -> usize {
         let (mut held, mut at) = ([""; 2], 0);
-        for (i, piece) in pretokenize(text).enumerate() {
+        for (i, piece) in pretokenize_with(text, self.pattern).enumerate() {
             if i >= 2 {
                 self.encode_piece(held[0].as_bytes(), out);
                 at += held[0].len();

@@ -7,6 +7,7 @@ use super::{bytes, fail, read_byte_list, read_specials, read_string_list, set_re
 use crate::encode::Encoder;
 use crate::encode::SpecialPolicy;
 use crate::error::{Error, Result};
+use crate::pretokenize::{pretokenize_with, Pattern};
 use std::cell::RefCell;
 
 thread_local! {
@@ -387,4 +388,39 @@ pub extern "C" fn ids_len() -> usize {
 #[no_mangle]
 pub extern "C" fn ends_ptr() -> *const u32 {
     ENDS.with(|o| o.borrow().as_ptr())
+}
+
+/// `pretokenize_ends` under pattern `pattern` (0 GPT-2, 1 cl100k_base, 2 o200k_base): each pre-token's end
+/// offset as u32 LE in the result buffer; returns their number, or -1 (invalid UTF-8 or pattern).
+///
+/// # Safety
+/// (ptr, len) must be readable memory allocated by `alloc`.
+#[no_mangle]
+pub unsafe extern "C" fn pretokenize_ends_with(ptr: *const u8, len: usize, pattern: u32) -> i32 {
+    let Some(pattern) = Pattern::from_code(pattern) else {
+        return fail(&Error::MalformedBuffer {
+            what: "pattern code",
+            offset: pattern as usize,
+        });
+    };
+    let text = match super::utf8(bytes(ptr, len), 0) {
+        Ok(t) => t,
+        Err(e) => return fail(&e),
+    };
+    let mut out = Vec::new();
+    let mut end = 0u32;
+    let mut n = 0i32;
+    for tok in pretokenize_with(text, pattern) {
+        end += tok.len() as u32;
+        out.extend_from_slice(&end.to_le_bytes());
+        n += 1;
+    }
+    set_result(out);
+    n
+}
+
+/// cl100k/o200k class of a code point (`unicode_tables::gpt4_class`), for the table test.
+#[no_mangle]
+pub extern "C" fn unicode_gpt4_class(cp: u32) -> u32 {
+    crate::unicode_tables::gpt4_class(cp) as u32
 }
