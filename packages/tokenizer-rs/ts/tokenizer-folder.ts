@@ -30,15 +30,25 @@ function writeWords(e: unknown): string {
   return fsErrorWords(e);
 }
 
-/** Writes every byte of `bytes` to a new file at `path` and fsyncs it; a short write is an error. */
-function writeSynced(path: string, bytes: Uint8Array, shownAs: string): void {
+/** A file's content: its bytes, or its chunks in order (written as they come, never held whole). */
+export type FileContent = Uint8Array | Iterable<Uint8Array>;
+
+/** Writes every byte of `content` to a new file at `path` and fsyncs it; a short write is an error. */
+function writeSynced(path: string, content: FileContent, shownAs: string): void {
   let fd = -1;
   try {
     fd = openSync(path, "wx");
-    for (let at = 0; at < bytes.length; ) {
-      const n = writeSync(fd, bytes, at, bytes.length - at);
-      if (n <= 0) throw new Error(`wrote ${at} of ${bytes.length} bytes; the disk is full`);
-      at += n;
+    let written = 0;
+    for (const bytes of content instanceof Uint8Array ? [content] : content) {
+      for (let at = 0; at < bytes.length; ) {
+        const n = writeSync(fd, bytes, at, bytes.length - at);
+        if (n <= 0) {
+          const of = content instanceof Uint8Array ? ` of ${bytes.length}` : "";
+          throw new Error(`wrote ${written + at}${of} bytes; the disk is full`);
+        }
+        at += n;
+      }
+      written += bytes.length;
     }
     fsyncSync(fd);
   } catch (e) {
@@ -123,10 +133,10 @@ function lstatSafe(p: string) {
 }
 
 /**
- * Publishes `files` (name → bytes) as the whole content of folder `dir`, replacing what was there as one
- * unit (see the top of this file). On failure `dir` is as it was and no sibling folder is left.
+ * Publishes `files` (name → bytes or chunks) as the whole content of folder `dir`, replacing what was
+ * there as one unit (see the top of this file). On failure `dir` is as it was and no sibling folder is left.
  */
-export function publishFolder(dir: string, files: Record<string, Uint8Array>): void {
+export function publishFolder(dir: string, files: Record<string, FileContent>): void {
   const path = resolve(dir);
   const parent = dirname(path);
   const tmp = `${path}.tmp-${process.pid}`;

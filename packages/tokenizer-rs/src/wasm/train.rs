@@ -19,7 +19,7 @@ thread_local! {
     static TRAINERS: RefCell<Vec<Option<Trainer>>> = const { RefCell::new(Vec::new()) };
 }
 
-fn insert<T>(slab: &RefCell<Vec<Option<T>>>, value: T) -> u32 {
+pub(super) fn insert<T>(slab: &RefCell<Vec<Option<T>>>, value: T) -> u32 {
     let mut s = slab.borrow_mut();
     let index = match s.iter().position(Option::is_none) {
         Some(i) => {
@@ -35,7 +35,7 @@ fn insert<T>(slab: &RefCell<Vec<Option<T>>>, value: T) -> u32 {
 }
 
 /// Runs `f` on the live object named by `handle`, or records a BadHandle error and returns -1.
-fn with<T, R: Into<i64>>(
+pub(super) fn with<T, R: Into<i64>>(
     slab: &'static std::thread::LocalKey<RefCell<Vec<Option<T>>>>,
     what: &'static str,
     handle: u32,
@@ -119,6 +119,21 @@ pub extern "C" fn counter_serialize(handle: u32) -> f64 {
     }) as f64
 }
 
+/// The number of distinct pre-tokens, or -1. Asked without `counter_serialize`, which copies the table
+/// (one pre-token as long as the corpus, for text without whitespace).
+#[no_mangle]
+pub extern "C" fn counter_len(handle: u32) -> f64 {
+    with(&COUNTERS, "counter", handle, |c| Ok(c.counts.len() as i64)) as f64
+}
+
+/// The bytes `counter_serialize` would write (what the counts take), or -1.
+#[no_mangle]
+pub extern "C" fn counter_bytes(handle: u32) -> f64 {
+    with(&COUNTERS, "counter", handle, |c| {
+        Ok(c.counts.iter().map(|(k, _)| 12 + k.len() as i64).sum::<i64>())
+    }) as f64
+}
+
 /// Adds serialized counts (from another instance's `counter_serialize`); returns distinct count or -1.
 ///
 /// # Safety
@@ -132,20 +147,26 @@ pub unsafe extern "C" fn counter_add_serialized(handle: u32, ptr: *const u8, len
     }) as f64
 }
 
-#[no_mangle]
-pub extern "C" fn counter_free(handle: u32) -> i32 {
-    COUNTERS.with(
+/// Drops the object named by `handle`: 0, or -1 (BadHandle) when there is none.
+pub(super) fn free<T>(
+    slab: &'static std::thread::LocalKey<RefCell<Vec<Option<T>>>>,
+    what: &'static str,
+    handle: u32,
+) -> i32 {
+    slab.with(
         |c| match c.borrow_mut().get_mut((handle as usize).wrapping_sub(1)) {
             Some(slot @ Some(_)) => {
                 *slot = None;
                 0
             }
-            _ => fail(&Error::BadHandle {
-                what: "counter",
-                handle,
-            }),
+            _ => fail(&Error::BadHandle { what, handle }),
         },
     )
+}
+
+#[no_mangle]
+pub extern "C" fn counter_free(handle: u32) -> i32 {
+    free(&COUNTERS, "counter", handle)
 }
 
 /// Builds a trainer from a counter's counts (the counter stays usable); returns its handle, 0 on error.
@@ -191,16 +212,5 @@ pub extern "C" fn trainer_merges(handle: u32) -> i32 {
 
 #[no_mangle]
 pub extern "C" fn trainer_free(handle: u32) -> i32 {
-    TRAINERS.with(
-        |c| match c.borrow_mut().get_mut((handle as usize).wrapping_sub(1)) {
-            Some(slot @ Some(_)) => {
-                *slot = None;
-                0
-            }
-            _ => fail(&Error::BadHandle {
-                what: "trainer",
-                handle,
-            }),
-        },
-    )
+    free(&TRAINERS, "trainer", handle)
 }
