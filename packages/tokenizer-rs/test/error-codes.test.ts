@@ -63,7 +63,11 @@ describe("each failure arrives with its code", () => {
     writeFileSync(join(dir, "m.txt"), "");
     expect(codeOf(() => Tokenizer.fromFiles({ vocab: join(dir, "v.json"), merges: join(dir, "m.txt") }))).toBe("vocab");
     const vocab = Object.fromEntries(bytes.map((_, i) => [bytesToPrintable(Uint8Array.of(i)), i]));
-    const doc = { model: { type: "BPE", vocab, merges: [] }, added_tokens: [] };
+    const doc = {
+      pre_tokenizer: { type: "ByteLevel", add_prefix_space: false },
+      model: { type: "BPE", vocab, merges: [] },
+      added_tokens: [],
+    };
     writeFileSync(join(dir, "t.json"), JSON.stringify(doc));
     expect(codeOf(() => Tokenizer.fromFiles({ tokenizerJson: join(dir, "t.json"), specialTokens: ["<x>"] }))).toBe(
       "special_token",

@@ -214,7 +214,9 @@ impl Encoder {
                 own: t.specials,
             });
         }
-        Encoder::from_files(t.vocab, &t.merges, &t.specials, file, "")
+        let mut e = Encoder::from_files(t.vocab, &t.merges, &t.specials, file, "")?;
+        e.pattern = t.pattern;
+        Ok(e)
     }
 }
 

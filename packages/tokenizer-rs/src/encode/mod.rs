@@ -7,6 +7,7 @@
 mod cache;
 pub(crate) mod files;
 mod hash;
+mod hf_pipeline;
 mod index;
 mod json;
 mod merge;

@@ -1,11 +1,17 @@
 //! Hugging Face `tokenizer.json` for a byte-level BPE: `model` must be `{"type": "BPE", "vocab": {...},
 //! "merges": [...]}` (each merge `"left right"` or `["left", "right"]`); `added_tokens` are its special
-//! tokens, and those kept out of `model.vocab` join it with their ids. Other members are skipped.
+//! tokens, and those kept out of `model.vocab` join it with their ids. The pipeline around the model
+//! (normalizer, pre-tokenizer, post-processor, BPE options) must be what this encoder does
+//! (`hf_pipeline`); the pre-tokenizer picks the pattern. Other members are skipped.
 
 use super::files::{malformed, not_json, read_merges_txt, Merges};
+use super::hf_pipeline::{
+    check_normalizer, check_post_processor, model_option_refused, pattern_of_pre_tokenizer, Value,
+};
 use super::json::{lossy, quoted, Json, Kind};
 use super::vocab_json::{read_vocab_json, Vocab};
 use crate::error::Result;
+use crate::pretokenize::Pattern;
 
 /// What a Hugging Face `tokenizer.json` holds for a byte-level BPE: its model's vocab (plus added tokens
 /// kept out of it, with their ids), merges, and special tokens (its added tokens, in order).
@@ -13,6 +19,7 @@ pub(crate) struct TokenizerJson {
     pub vocab: Vocab,
     pub merges: Merges,
     pub specials: Vec<String>,
+    pub pattern: Pattern,
 }
 
 /// Reads `tokenizer.json`: `model` must be `{"type": "BPE", "vocab": {...}, "merges": [...]}`, each merge
@@ -22,6 +29,9 @@ pub(crate) fn read_tokenizer_json(s: &[u8], file: &str) -> Result<TokenizerJson>
     let mut vocab_at: Option<usize> = None;
     let mut merges: Option<String> = None;
     let mut added: Vec<(String, Option<u32>)> = Vec::new();
+    // Absent members take HF's defaults: no normalizer, no post-processor, no pre-tokenizer (refused).
+    let (mut normalizer, mut pre, mut post) = (Value::Null, Value::Null, Value::Null);
+    let mut refused: Option<String> = None;
     let mut r = Json::new(s);
     let shape = || {
         let why =
@@ -54,6 +64,15 @@ pub(crate) fn read_tokenizer_json(s: &[u8], file: &str) -> Result<TokenizerJson>
                     }
                     "type" => model_type = None,
                     "merges" => merges = None,
+                    "dropout"
+                    | "continuing_subword_prefix"
+                    | "end_of_word_suffix"
+                    | "byte_fallback"
+                    | "ignore_merges" => {
+                        let v = Value::read(r).map_err(not_json(file))?;
+                        refused = refused.take().or_else(|| model_option_refused(key, &v));
+                        return Ok(());
+                    }
                     _ => {}
                 }
                 r.skip().map_err(not_json(file))
@@ -69,12 +88,29 @@ pub(crate) fn read_tokenizer_json(s: &[u8], file: &str) -> Result<TokenizerJson>
                 Ok(())
             })
         }
+        "normalizer" => {
+            normalizer = Value::read(r).map_err(not_json(file))?;
+            Ok(())
+        }
+        "pre_tokenizer" => {
+            pre = Value::read(r).map_err(not_json(file))?;
+            Ok(())
+        }
+        "post_processor" => {
+            post = Value::read(r).map_err(not_json(file))?;
+            Ok(())
+        }
         _ => r.skip().map_err(not_json(file)),
     })?;
     r.end().map_err(not_json(file))?;
     let (Some("BPE"), Some(vocab_at), Some(merges)) = (model_type.as_deref(), vocab_at, merges) else {
         return Err(shape());
     };
+    let pattern = check_normalizer(&normalizer)
+        .and_then(|()| check_post_processor(&post))
+        .and_then(|()| refused.map_or(Ok(()), Err))
+        .and_then(|()| pattern_of_pre_tokenizer(&pre))
+        .map_err(|why| malformed(file, None, why))?;
     let specials: Vec<String> = added.iter().map(|(t, _)| t.clone()).collect();
     let mut span = Json::new(&s[vocab_at..]);
     span.skip().map_err(not_json(file))?;
@@ -85,6 +121,7 @@ pub(crate) fn read_tokenizer_json(s: &[u8], file: &str) -> Result<TokenizerJson>
         vocab,
         merges,
         specials,
+        pattern,
     })
 }
 
@@ -203,7 +240,7 @@ mod tests {
     fn tokenizer_json_model_added_tokens_and_specials() {
         let vocab = byte_vocab("\"Ġt\": 256, \"<|eot|>\": 257");
         let doc = format!(
-            r#"{{"version": "1.0", "added_tokens": [{{"id": 257, "content": "<|eot|>", "special": true}},
+            r#"{{"version": "1.0", "pre_tokenizer": {{"type": "ByteLevel", "add_prefix_space": false}}, "added_tokens": [{{"id": 257, "content": "<|eot|>", "special": true}},
                {{"id": 258, "content": "<pad>"}}], "model": {{"type": "BPE", "dropout": null,
                "vocab": {vocab}, "merges": [["Ġ", "t"]]}}}}"#
         );
@@ -241,7 +278,8 @@ mod tests {
         let doc = |vocab_extra: &str, id: u32| {
             let vocab = byte_vocab(vocab_extra);
             format!(
-                r#"{{"added_tokens": [{{"id": {id}, "content": "<|eot|>"}}],
+                r#"{{"pre_tokenizer": {{"type": "ByteLevel", "add_prefix_space": false}},
+                   "added_tokens": [{{"id": {id}, "content": "<|eot|>"}}],
                    "model": {{"type": "BPE", "vocab": {vocab}, "merges": []}}}}"#
             )
         };
