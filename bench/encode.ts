@@ -1,4 +1,5 @@
-// `bun bench/encode.ts [--mb N] [--full] [--runs N] [--rss] [--skip-import]`: encoding with the GPT-2 vocab,
+// `bun bench/encode.ts [--mb N] [--full] [--runs N] [--rss] [--skip-import] [--only-gpt4]`: encoding with the
+// GPT-2 vocab, and with cl100k_base and o200k_base against tiktoken (WASM), js-tiktoken and gpt-tokenizer,
 // side by side in one run with tiktoken (npm, WASM) and Hugging Face tokenizers (npm, native) on the same
 // text (the first N MB of ../shared/data/bench_mixed_english_45M.txt, default 8; --full for all of it):
 // import-to-ready time (fresh processes; workspace sources in Bun, the packed bundle in Bun and Node 20),
@@ -89,7 +90,7 @@ const c = process.cpuUsage(c0); console.log(performance.now() - t0, (c.user + c.
   }
 }
 
-// 2. Single thread, same text for all three.
+// 2. Single thread, same text for all three (--only-gpt4 skips to 2b).
 const { Tokenizer, encodeFile, loadVocabMerges, tokenizerJson } = await import("@cs336-ts/tokenizer");
 const { get_encoding } = await import("tiktoken");
 const size = statSync(DATA).size;
@@ -116,6 +117,43 @@ function timed<T>(f: () => T, runs = RUNS, warm = 1): { wall: number; cpu: numbe
     cpu.push(cpuSeconds() - c0);
   }
   return { wall: median(wall), cpu: median(cpu), r };
+}
+
+// 2b. cl100k_base and o200k_base, single thread: ours (from tiktoken's encoders/*.json) against tiktoken
+// (npm WASM), js-tiktoken and gpt-tokenizer (pure JS), ids checked equal to tiktoken's.
+{
+  const { Tiktoken } = await import("js-tiktoken/lite");
+  for (const name of ["cl100k_base", "o200k_base"] as const) {
+    const json = createRequire(import.meta.url).resolve(`tiktoken/encoders/${name}.json`);
+    const o = Tokenizer.fromFiles({ tiktoken: json });
+    const mine = timed(() => o.encode(text));
+    const tk = get_encoding(name);
+    const theirs = timed(() => tk.encode(text, "all"));
+    tk.free();
+    const jsRanks = (await import(`js-tiktoken/ranks/${name}`)).default;
+    const js = new Tiktoken(jsRanks);
+    const jst = timed(() => js.encode(text, "all"));
+    const gpt = (await import(`gpt-tokenizer/encoding/${name}`)) as { encode: (s: string, o?: object) => number[] };
+    const gt = timed(() => gpt.encode(text, { allowedSpecial: "all" }));
+    const eq = (ids: ArrayLike<number>) =>
+      ids.length === theirs.r.length && Array.prototype.every.call(ids, (x: number, i: number) => x === theirs.r[i]);
+    report(`${name}: ours single-thread`, mbs(mine.wall), "MB/s", {
+      cpuMBs: mbs(mine.cpu),
+      idsEqualTiktoken: eq(mine.r),
+    });
+    report(`${name}: tiktoken (npm WASM)`, mbs(theirs.wall), "MB/s", { cpuMBs: mbs(theirs.cpu) });
+    report(`${name}: js-tiktoken`, mbs(jst.wall), "MB/s", { cpuMBs: mbs(jst.cpu), idsEqualTiktoken: eq(jst.r) });
+    report(`${name}: gpt-tokenizer`, mbs(gt.wall), "MB/s", { cpuMBs: mbs(gt.cpu), idsEqualTiktoken: eq(gt.r) });
+    report(`${name}: ours / tiktoken, CPU`, theirs.cpu / mine.cpu, "x");
+    report(`${name}: ours / js-tiktoken, CPU`, jst.cpu / mine.cpu, "x");
+    report(`${name}: ours / gpt-tokenizer, CPU`, gt.cpu / mine.cpu, "x");
+    if (!eq(mine.r)) console.error(`error: ${name} ids differ from tiktoken's on the benchmark text`);
+    o.dispose();
+  }
+  if (flag("only-gpt4")) {
+    console.log(`\n| measurement | value |\n| --- | --- |\n${rows.map(([n, v]) => `| ${n} | ${v} |`).join("\n")}`);
+    process.exit(0);
+  }
 }
 
 // Ours: a fresh encoder (empty pre-token cache) per call, then one kept warm. tiktoken has no cache.
