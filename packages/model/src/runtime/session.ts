@@ -36,6 +36,12 @@ export type SessionOptions = {
    * once, when the process creates its first session: use it in a process of its own.
    */
   logSeverity?: LogSeverity;
+  /** ORT's CPU memory arena (enableCpuMemArena); default on */
+  cpuMemArena?: boolean;
+  /** ORT's memory pattern planning (enableMemPattern); default on */
+  memPattern?: boolean;
+  /** extra session config entries (ORT's `session.*` keys, e.g. `intra_op.allow_spinning`) */
+  sessionConfig?: Record<string, string>;
 };
 
 const CUDA_FIX =
@@ -86,7 +92,10 @@ export class Session {
       logSeverityLevel: SEVERITY[opts.logSeverity ?? "error"],
     };
     if (opts.logSeverity === "verbose") ort.env.logLevel = "verbose";
-    if (opts.disableCpuFallback) options.extra = { session: { disable_cpu_ep_fallback: "1" } };
+    const sessionConfig = { ...opts.sessionConfig, ...(opts.disableCpuFallback && { disable_cpu_ep_fallback: "1" }) };
+    if (Object.keys(sessionConfig).length > 0) options.extra = { session: sessionConfig };
+    if (opts.cpuMemArena !== undefined) options.enableCpuMemArena = opts.cpuMemArena;
+    if (opts.memPattern !== undefined) options.enableMemPattern = opts.memPattern;
     if (opts.intraOpThreads !== undefined) options.intraOpNumThreads = opts.intraOpThreads;
     if (opts.profilePrefix !== undefined) {
       options.enableProfiling = true;

@@ -18,7 +18,7 @@ import {
 import { zerosLikeParams } from "../init.ts";
 import { emitModel } from "../onnx/emit.ts";
 import { validateAdamw } from "../optim/adamw.ts";
-import { type Device, type OptimizationLevel, Session } from "../runtime/session.ts";
+import { type Device, type OptimizationLevel, Session, type SessionOptions } from "../runtime/session.ts";
 import { buildLossAndGradsGraph, buildTrainStepGraph, type TrainHyper, trainNames } from "./train-step.ts";
 
 /** Parameters, AdamW moments (same names) and the number of optimizer steps taken. */
@@ -43,6 +43,8 @@ export type TrainerOptions = {
   optimizationLevel?: OptimizationLevel;
   /** write ORT's per-node trace to `<prefix>_<date>.json` (flushed by `endProfiling`); for bench/ */
   profilePrefix?: string;
+  /** ORT memory settings (arena, memory pattern, session config entries); default: memory pattern off */
+  memory?: Pick<SessionOptions, "cpuMemArena" | "memPattern" | "sessionConfig">;
 };
 
 export type StepResult = { losses: Float32Array; gradNorms: Float32Array; state: TrainState };
@@ -91,6 +93,10 @@ export async function createTrainer(config: ModelConfig, hp: TrainHyper, opts: T
     ...(opts.intraOpThreads !== undefined && { intraOpThreads: opts.intraOpThreads }),
     optimizationLevel: opts.optimizationLevel ?? "all",
     ...(opts.profilePrefix !== undefined && { profilePrefix: opts.profilePrefix }),
+    // ORT's memory pattern (one planned block per run shape) measured 150-660 MB more peak RSS on the
+    // training graph with no speed gain (bench/RESULTS.md, torch-train): off unless asked for.
+    memPattern: false,
+    ...opts.memory,
   });
   const names = parameterSpecs(config).map((s) => s.name);
   const perRun = k * accum * batch * seqLen;
