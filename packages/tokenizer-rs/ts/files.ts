@@ -107,15 +107,22 @@ class FileWriter {
     private readonly handle: number,
   ) {}
 
-  /** The text of the `index`-th file asked for, in chunks of about CHUNK bytes. */
+  /**
+   * The text of the `index`-th file asked for, in chunks of about CHUNK bytes. Each chunk is a view of
+   * WASM memory, valid until the next one is asked for: copies of them were garbage that piled up to the
+   * size of the files before the collector ran.
+   */
   *chunks(index: number): Generator<Uint8Array> {
-    const ex = this.wasm.exportsAs<FileExports>();
-    while (this.wasm.check(ex.tokenizer_files_next(this.handle, index, CHUNK)) > 0) yield this.wasm.takeResult();
+    const { wasm } = this;
+    const ex = wasm.exportsAs<FileExports>();
+    while (wasm.check(ex.tokenizer_files_next(this.handle, index, CHUNK)) > 0) {
+      yield wasm.view(wasm.core.result_ptr(), wasm.core.result_len());
+    }
   }
 
   /** The whole text of the `index`-th file. */
   text(index: number): string {
-    const parts = [...this.chunks(index)];
+    const parts = Array.from(this.chunks(index), (c) => c.slice());
     const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
     let at = 0;
     for (const p of parts) {

@@ -7,6 +7,8 @@ export type TrainExports = {
   counter_new(ptr: number, len: number): number;
   counter_add_text(counter: number, ptr: number, len: number, base: number): number;
   counter_serialize(counter: number): number;
+  counter_len(counter: number): number;
+  counter_bytes(counter: number): number;
   counter_add_serialized(counter: number, ptr: number, len: number): number;
   counter_free(counter: number): number;
   trainer_new(counter: number): number;

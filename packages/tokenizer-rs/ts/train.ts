@@ -141,8 +141,11 @@ class BufferPool {
     if (i >= 0) return new Uint8Array(this.free.splice(i, 1)[0] as ArrayBuffer);
     return new Uint8Array(Math.max(min, this.size));
   }
+  /** Keeps block-sized buffers only: one grown for a stretch without a cut would stay as big as it. */
   give(buf: ArrayBuffer): void {
-    if (this.free.length < this.keep && buf.byteLength >= this.size) this.free.push(buf);
+    if (this.free.length < this.keep && buf.byteLength >= this.size && buf.byteLength <= 2 * this.size) {
+      this.free.push(buf);
+    }
   }
 }
 
@@ -166,7 +169,9 @@ function* chunks(srcs: Source[], blockBytes: number, specials: Uint8Array[], poo
       while (true) {
         const want = Math.min(blockBytes, source.size - offset);
         if (len + want > buf.length) {
-          const grown = pool.take(searched > 0 ? Math.max(len + want, 2 * buf.length) : len + want);
+          // Doubling, but never past what is left of the source.
+          const left = len + source.size - offset;
+          const grown = pool.take(searched > 0 ? Math.max(len + want, Math.min(2 * buf.length, left)) : len + want);
           grown.set(buf.subarray(0, len));
           pool.give(buf.buffer as ArrayBuffer);
           buf = grown;
@@ -208,6 +213,38 @@ function inSource(source: Source | undefined, e: TokenizerError): TokenizerError
   return !source || source.data ? e : new TokenizerError(`${source.name}: ${e.message}`, e.code);
 }
 
+/** Counts one chunk into `counter` in this thread's instance; the error of a chunk that is not UTF-8. */
+function countChunk(
+  wasm: WasmInstance,
+  counter: number,
+  c: Chunk,
+  pool: BufferPool,
+  progress: (n: number) => void,
+): TokenizerError | undefined {
+  const ex = wasm.exportsAs<TrainExports>();
+  const len = c.bytes.length;
+  // Room for the counted key below the chunk's copy: the key lands there, and the copy, freed last at
+  // the top of the heap, is memory the trainer reuses instead of a hole the size of the stretch.
+  const hold = wasm.alloc(len + (len >>> 3));
+  let ptr: number;
+  try {
+    ptr = wasm.alloc(len);
+  } finally {
+    wasm.core.dealloc(hold, len + (len >>> 3));
+  }
+  let n: number;
+  try {
+    wasm.view(ptr, len).set(c.bytes);
+    n = ex.counter_add_text(counter, ptr, len, c.base);
+  } finally {
+    wasm.core.dealloc(ptr, len);
+  }
+  if (n < 0) return inSource(c.source, wasm.error());
+  progress(c.bytes.length);
+  pool.give(c.bytes.buffer as ArrayBuffer);
+  return undefined;
+}
+
 /** Counts every chunk in this thread's instance, into `counter`. */
 async function countHere(
   wasm: WasmInstance,
@@ -216,12 +253,9 @@ async function countHere(
   pool: BufferPool,
   progress: (n: number) => void,
 ): Promise<void> {
-  const ex = wasm.exportsAs<TrainExports>();
   for (const c of it) {
-    const n = wasm.withBytes(c.bytes, (p, l) => ex.counter_add_text(counter, p, l, c.base));
-    if (n < 0) throw inSource(c.source, wasm.error());
-    progress(c.bytes.length);
-    pool.give(c.bytes.buffer as ArrayBuffer);
+    const e = countChunk(wasm, counter, c, pool, progress);
+    if (e) throw e;
     await yieldToEventLoop();
   }
 }
@@ -234,7 +268,15 @@ type Slot = {
 };
 
 /**
- * Counts chunks in `n` Workers; returns each Worker's serialized counts. A chunk that fails (invalid UTF-8)
+ * Counting in this thread's counter, for the chunks `long` picks: a stretch without a cut is one
+ * pre-token, and counted in a Worker it was copied into that instance, counted, serialized, sent and
+ * copied into this one (the Worker's and this instance's memory each some times the stretch); here it
+ * is the chunk's copy and the counted key. Returns the error of a chunk that is not UTF-8.
+ */
+type Here = { long: (c: Chunk) => boolean; count: (c: Chunk) => TokenizerError | undefined };
+
+/**
+ * Counts chunks in `n` Workers, except those `here` takes; returns each Worker's serialized counts. A chunk that fails (invalid UTF-8)
  * stops the dispatch, and the chunks still in flight are waited for: the error reported is the earliest
  * chunk's, so its offset is the input's first bad byte whichever Worker failed first.
  */
@@ -244,6 +286,7 @@ async function countInWorkers(
   it: Iterable<Chunk>,
   pool: BufferPool,
   progress: (n: number) => void,
+  here: Here,
 ): Promise<Uint8Array[]> {
   let failure: Error | undefined; // a Worker that broke: nothing more will come from it
   const chunkErrors = new Map<number, TokenizerError>(); // by the failed chunk's sequence number
@@ -311,6 +354,13 @@ async function countInWorkers(
     for (const s of slots) send(s, { type: "init", specials });
     let seq = 0;
     for (const c of it) {
+      if (here.long(c)) {
+        const e = here.count(c);
+        if (e) chunkErrors.set(seq, e);
+        seq++;
+        if (e) break;
+        continue;
+      }
       let slot = slots.reduce((a, b) => (b.inflight < a.inflight ? b : a));
       while (!failure && chunkErrors.size === 0 && slot.inflight >= MAX_INFLIGHT) {
         await waitForReply();
@@ -340,13 +390,71 @@ async function countInWorkers(
 /** Lets signal handlers, timers and I/O run between batches of synchronous WASM work (a CLI's Ctrl-C). */
 const yieldToEventLoop = () => new Promise<void>((res) => setImmediate(res));
 
+/** A full collection where the runtime offers one (Bun); elsewhere nothing. */
+function collectGarbage(): void {
+  (globalThis as { Bun?: { gc(force: boolean): void } }).Bun?.gc(true);
+}
+
 function mergeBatch(done: number, total: number): number {
   return Math.max(64, Math.min(2000, Math.ceil((total - done) / 20)));
+}
+
+/**
+ * The bytes of every token (bytes, then one per merge of `ids`, (left, right) pairs). Only tokens that are
+ * no merge's part get buffers of their own; every part is a view into the first token spelled out that
+ * holds it. Joining each merge anew cost the sum of all token lengths: twice the corpus for one repeated
+ * letter, whose tokens double ("aa", "aaaa", …) up to the whole text.
+ */
+export function tokenBytes(ids: Uint32Array): Uint8Array[] {
+  const n = ids.length / 2;
+  const lens = new Float64Array(256 + n).fill(1, 0, 256);
+  for (let i = 0; i < n; i++)
+    lens[256 + i] = (lens[ids[2 * i] as number] as number) + (lens[ids[2 * i + 1] as number] as number);
+  const tokens: (Uint8Array | undefined)[] = new Array(256 + n);
+  for (let b = 0; b < 256; b++) tokens[b] = Uint8Array.of(b);
+  const stack: number[] = []; // (id, offset) pairs still to write into `buf`
+  for (let top = 256 + n - 1; top >= 256; top--) {
+    if (tokens[top]) continue;
+    const buf = new Uint8Array(lens[top] as number);
+    stack.push(top, 0);
+    while (stack.length > 0) {
+      const at = stack.pop() as number;
+      const id = stack.pop() as number;
+      const known = tokens[id];
+      // A token met again is copied from its view: depth-first, a view is whole before it is met again.
+      if (known) buf.set(known, at);
+      else {
+        tokens[id] = buf.subarray(at, at + (lens[id] as number));
+        const a = ids[2 * (id - 256)] as number;
+        stack.push(ids[2 * (id - 256) + 1] as number, at + (lens[a] as number), a, at);
+      }
+    }
+  }
+  return tokens as Uint8Array[];
 }
 
 export async function trainBpe(opts: TrainBpeOptions): Promise<TrainBpeResult> {
   const specials = opts.specialTokens ?? [];
   validate(opts, specials);
+  const { ids, stats, longCounted } = await trainMerges(opts, specials);
+  // The training instance is unreachable now; where a stretch without a cut made its memory (which never
+  // shrinks) about the input several times over, it is collected before the tokens take theirs.
+  if (longCounted) collectGarbage();
+  const tokens = tokenBytes(ids);
+  const merges: Merges = [];
+  for (let i = 0; i < ids.length / 2; i++) {
+    merges.push([tokens[ids[2 * i] as number], tokens[ids[2 * i + 1] as number]] as Merges[0]);
+  }
+  const enc = new TextEncoder();
+  for (const s of specials) tokens.push(enc.encode(s));
+  return { vocab: new Map(tokens.map((t, id) => [id, t])), merges, stats };
+}
+
+/** Counting and the merge loop, in a WASM instance of their own: the merges as (left, right) id pairs. */
+async function trainMerges(
+  opts: TrainBpeOptions,
+  specials: string[],
+): Promise<{ ids: Uint32Array; stats: TrainStats; longCounted: boolean }> {
   const srcs = sources(opts.input);
   const bytesTotal = srcs.reduce((n, s) => n + s.size, 0);
   if (bytesTotal === 0) throw new TokenizerError("the input is empty; give text to train on", "input");
@@ -371,18 +479,30 @@ export async function trainBpe(opts: TrainBpeOptions): Promise<TrainBpeResult> {
     };
     const pool = new BufferPool(blockBytes + (64 << 10), workers * MAX_INFLIGHT + 2);
     const it = chunks(srcs, blockBytes, specialBytes, pool);
+    let longCounted = false;
     if (workers === 0) await countHere(wasm, counter, it, pool, progress);
     else {
-      for (const buf of await countInWorkers(workers, specials, it, pool, progress)) {
+      const here: Here = {
+        long: (c) => c.bytes.length > 2 * blockBytes, // grown past a block: no cut in it
+        count: (c) => {
+          longCounted = true;
+          return countChunk(wasm, counter, c, pool, progress);
+        },
+      };
+      for (const buf of await countInWorkers(workers, specials, it, pool, progress, here)) {
         wasm.check(wasm.withBytes(buf, (p, l) => ex.counter_add_serialized(counter, p, l)));
       }
     }
-    const distinctPretokens = wasm.check(ex.counter_serialize(counter));
+    // A stretch without a cut left its buffers (grown by doubling to its length) as garbage the size of
+    // the input; collected before the trainer takes its memory, they do not add to the peak.
+    if (longCounted) collectGarbage();
+    const distinctPretokens = wasm.check(ex.counter_len(counter));
+    const countBytes = wasm.check(ex.counter_bytes(counter));
     const pretokenizeSeconds = seconds();
     // The counts (serialized and live) and the trainer's words built from them share one instance.
     wasmMemoryNeeded(
-      4 * wasm.core.result_len(),
-      `training on ${distinctPretokens} distinct pre-tokens (${wasm.core.result_len() >>> 0} bytes of counts)`,
+      4 * countBytes,
+      `training on ${distinctPretokens} distinct pre-tokens (${countBytes} bytes of counts)`,
       TRAIN_FIX,
     );
 
@@ -408,23 +528,9 @@ export async function trainBpe(opts: TrainBpeOptions): Promise<TrainBpeResult> {
     }
     const n = wasm.check(ex.trainer_merges(trainer));
     const ids = new Uint32Array(wasm.takeResult().buffer, 0, 2 * n);
-    const tokens: Uint8Array[] = [];
-    for (let b = 0; b < 256; b++) tokens.push(Uint8Array.of(b));
-    const merges: Merges = [];
-    for (let i = 0; i < n; i++) {
-      const a = tokens[ids[2 * i] as number] as Uint8Array;
-      const b = tokens[ids[2 * i + 1] as number] as Uint8Array;
-      const joined = new Uint8Array(a.length + b.length);
-      joined.set(a);
-      joined.set(b, a.length);
-      tokens.push(joined);
-      merges.push([a, b]);
-    }
-    for (const s of specialBytes) tokens.push(s);
-    const vocab: Vocab = new Map(tokens.map((t, id) => [id, t]));
     const stats = { bytes: bytesTotal, workers, distinctPretokens, pretokenizeSeconds, mergeSeconds: 0 };
     stats.mergeSeconds = seconds() - pretokenizeSeconds;
-    return { vocab, merges, stats };
+    return { ids, stats, longCounted };
   } catch (e) {
     throw explainTrap(e, "training", TRAIN_FIX);
   } finally {

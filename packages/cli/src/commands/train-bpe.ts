@@ -93,6 +93,9 @@ const command: Command = {
         onProgress: (p) => progress.update(p),
       });
       progress.done();
+      // Training ran in a WASM instance of its own, whose memory (it never shrinks) is returned only when
+      // collected: collected now, it is not counted twice with the writer's in the peak.
+      Bun.gc(true);
       tWrite = performance.now();
       paths = saveTokenizerFiles(out, result.vocab, result.merges, specialTokens, { overwrite: f.force === true });
     } finally {

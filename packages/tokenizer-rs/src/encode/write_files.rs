@@ -260,6 +260,7 @@ impl<'a> TokenizerFiles<'a> {
     /// Appends `plan`'s text from `cur` on until `out` holds at least `max` bytes or the plan ends;
     /// returns whether text is left. A token of megabytes is spelled a chunk at a time.
     pub fn render(&self, plan: &Plan, cur: &mut Cursor, max: usize, out: &mut Vec<u8>) -> bool {
+        let tables = [spellings(false), spellings(true)];
         while let Some(&piece) = plan.pieces.get(cur.piece) {
             if out.len() >= max {
                 return true;
@@ -277,12 +278,14 @@ impl<'a> TokenizerFiles<'a> {
                     let token = self.source(s);
                     // A byte is spelled in one or two bytes: the chunk overshoots `max` by at most half.
                     let end = token.len().min(cur.at.saturating_add(max - out.len()));
-                    let mut buf = [0u8; 4];
+                    let table = &tables[escape as usize];
+                    out.reserve(2 * (end - cur.at));
+                    // The hot loop of a token of megabytes: one table read a byte, no char encoding.
                     for &b in &token[cur.at..end] {
-                        let c = char::from_u32(BYTE_TO_CHAR[b as usize] as u32).unwrap_or('\u{fffd}');
-                        match c {
-                            '"' | '\\' if escape => out.extend_from_slice(&[b'\\', c as u8]),
-                            c => out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes()),
+                        let [n, x, y] = table[b as usize];
+                        out.push(x);
+                        if n == 2 {
+                            out.push(y);
                         }
                     }
                     cur.at = end;
@@ -321,6 +324,23 @@ impl<'a> TokenizerFiles<'a> {
     pub fn tokenizer_json(&self) -> Result<String> {
         self.whole(FileKind::TokenizerJson)
     }
+}
+
+/// Each byte as written in the alphabet, as (UTF-8 length, bytes); with `escape`, `"` and `\` as JSON
+/// escapes (the alphabet has no control characters, so nothing else is escaped).
+fn spellings(escape: bool) -> [[u8; 3]; 256] {
+    let mut t = [[0u8; 3]; 256];
+    for (b, e) in t.iter_mut().enumerate() {
+        let c = char::from_u32(BYTE_TO_CHAR[b] as u32).unwrap_or('\u{fffd}');
+        let mut buf = [0u8; 4];
+        let s: &[u8] = match c {
+            '"' if escape => b"\\\"",
+            '\\' if escape => b"\\\\",
+            c => c.encode_utf8(&mut buf).as_bytes(),
+        };
+        *e = [s.len() as u8, s[0], s.get(1).copied().unwrap_or(0)];
+    }
+    t
 }
 
 fn printable(token: &[u8]) -> String {
