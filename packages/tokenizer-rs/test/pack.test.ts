@@ -80,7 +80,17 @@ test("bun run tarball → extract → use from Node 20 and Bun", () => {
   const tar = spawnSync("tar", ["-xzf", join(dest, info[0]?.filename ?? ""), "-C", target, "--strip-components=1"]);
   expect(tar.status).toBe(0);
   const manifest = JSON.parse(readFileSync(join(target, "package.json"), "utf8"));
-  expect(manifest.exports["."]).toEqual({ types: "./dist/index.d.ts", default: "./dist/index.js" });
+  expect(manifest.exports["."]).toEqual({
+    types: "./dist/index.d.ts",
+    node: "./dist/index.js",
+    bun: "./dist/index.js",
+    deno: "./dist/index.js",
+    browser: "./dist/web-index.js",
+    worker: "./dist/web-index.js",
+    default: "./dist/index.js",
+  });
+  expect(files).toContain("dist/web-index.js");
+  expect(files).toContain("dist/web-train-worker.js");
   expect(manifest.publishConfig).toEqual({ access: "public" });
   expect(manifest.license).toBe("MIT");
   writeFileSync(join(app, "package.json"), '{ "type": "module" }\n');

@@ -6,7 +6,7 @@ import { type EncodeJob, encodeRange, type FromMain, type ToMain } from "./encod
 import { Tokenizer } from "./tokenizer.ts";
 import { directoryFiles } from "./tokenizer-files.ts";
 import { explainTrap, TokenizerError } from "./wasm.ts";
-import { onParentMessage, toParent } from "./worker-thread.ts";
+import { onParentMessage, toParent } from "./worker-port.ts";
 
 let job: EncodeJob | undefined;
 let tokenizer: Tokenizer | undefined;

@@ -1,8 +1,10 @@
 // Public API of @cs336-ts/tokenizer: one export line per module. Internals stay unexported (the WASM
-// loader and instance in wasm.ts, the string-list codec, the folder writer); the package's own tests
+// loader and instance in wasm-load.ts and wasm.ts, the string-list codec, the folder writer); the package's own tests
 // import them from ../ts/ by path, and the slow reference trainer they compare against lives with them.
-export type { TokenizerErrorCode } from "./wasm.ts";
-export { RankFileError, TokenizerError } from "./wasm.ts";
+export type { TokenizerErrorCode } from "./errors.ts";
+export { RankFileError, TokenizerError } from "./errors.ts";
+export type { CompiledWasm, ResponseLike, WasmSource } from "./init.ts";
+export { init } from "./init.ts";
 export type { Merges, TrainBpeOptions, TrainBpeResult, TrainProgress, TrainStats, Vocab } from "./train.ts";
 export { trainBpe } from "./train.ts";
 export type { MergesInput, VocabInput } from "./tokenizer.ts";

@@ -3,7 +3,7 @@
 // instance is up, since messages sent before a Worker installs its handler can be lost.
 import type { TrainExports, WorkerReply, WorkerRequest } from "./train-protocol.ts";
 import { encodeStringList, explainTrap, TokenizerError, WasmInstance } from "./wasm.ts";
-import { onParentMessage, toParent } from "./worker-thread.ts";
+import { onParentMessage, toParent } from "./worker-port.ts";
 
 const wasm = await WasmInstance.create();
 const ex = wasm.exportsAs<TrainExports>();

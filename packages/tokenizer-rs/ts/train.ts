@@ -17,6 +17,7 @@ import {
   wasmMemoryNeeded,
 } from "./wasm.ts";
 import { checkWorkers, spawnWorker, type WorkerThread } from "./worker-thread.ts";
+import { yieldToEventLoop } from "./yield.ts";
 
 export type Vocab = Map<number, Uint8Array>;
 export type Merges = Array<[Uint8Array, Uint8Array]>;
@@ -386,9 +387,6 @@ async function countInWorkers(
     for (const s of slots) s.worker.terminate();
   }
 }
-
-/** Lets signal handlers, timers and I/O run between batches of synchronous WASM work (a CLI's Ctrl-C). */
-const yieldToEventLoop = () => new Promise<void>((res) => setImmediate(res));
 
 /** A full collection where the runtime offers one (Bun); elsewhere nothing. */
 function collectGarbage(): void {

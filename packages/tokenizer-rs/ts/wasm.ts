@@ -1,8 +1,12 @@
-// Loads dist/tokenizer.wasm (built by scripts/build-wasm.sh) and wraps the raw exports of src/wasm/*.rs:
-// allocation, the status/last-error convention, the result buffer and string lists. Works in Bun, Node 20
-// and Workers (the file is found relative to import.meta.url); the compiled Module is cached per thread,
-// so each tokenizer or Worker may own a cheap instance of its own. Holds no tokenizer logic.
-import { readFileSync } from "node:fs";
+// Wraps the raw exports of src/wasm/*.rs: allocation, the status/last-error convention, the result
+// buffer and string lists. The module itself comes from wasm-load.ts (a file in Node/Bun/Deno, a fetch
+// in browsers, or what the caller passed to init()); each tokenizer or Worker may own a cheap instance
+// of its own. Holds no tokenizer logic.
+import { type TokenizerErrorCode, RankFileError, TokenizerError } from "./errors.ts";
+import { compileModule, compileModuleSync } from "./wasm-load.ts";
+
+export type { TokenizerErrorCode } from "./errors.ts";
+export { RankFileError, TokenizerError } from "./errors.ts";
 
 /** Exports every part of the crate relies on (src/wasm/mod.rs). */
 type CoreExports = {
@@ -21,39 +25,6 @@ type CoreExports = {
   unicode_gpt4_class(cp: number): number;
 };
 
-// Read through the URL (fs takes file URLs); the path is for messages. Neither node:url nor
-// node:fs/promises is imported up front: each costs Bun several ms of a cold load.
-const WASM_URL = new URL("../dist/tokenizer.wasm", import.meta.url);
-const WASM_PATH = decodeURIComponent(WASM_URL.pathname);
-
-/**
- * What kind of failure a TokenizerError is; branch on this, never on the message's words. The core's
- * kinds (src/error.rs `ErrorCode`, in its order: `CORE_CODES`) plus "input" for training input this
- * wrapper cannot read and "training" for a vocab size the data cannot reach.
- * - invalid_utf8: text or a file is not UTF-8 (the message names the byte offset)
- * - special_token: a special-token list or policy is wrong (empty, repeated, unknown, a mismatched id)
- * - disallowed_special: the text contains a special token the call disallows
- * - vocab: vocab and merges do not form a tokenizer (a missing byte token, a merge outside the vocab)
- * - file_format: a vocab.json, merges.txt or tokenizer.json file is malformed
- * - rank_file: a tiktoken rank file is malformed, or is for an encoding this tokenizer cannot run
- * - token_id: an id outside the vocab
- * - internal: a bug on one side of the WASM boundary, or the WASM module is missing
- * - memory: the work needs more than the 4 GiB a WebAssembly instance can address (the message says what
- *   to do: smaller chunks, fewer ids per call, encodeFile for big inputs)
- */
-export type TokenizerErrorCode =
-  | "invalid_utf8"
-  | "special_token"
-  | "disallowed_special"
-  | "vocab"
-  | "file_format"
-  | "rank_file"
-  | "token_id"
-  | "internal"
-  | "input"
-  | "training"
-  | "memory";
-
 /** The core's codes by number (code n is CORE_CODES[n - 1]); test/error-codes.test.ts checks the order. */
 export const CORE_CODES: readonly TokenizerErrorCode[] = [
   "invalid_utf8",
@@ -65,25 +36,6 @@ export const CORE_CODES: readonly TokenizerErrorCode[] = [
   "token_id",
   "internal",
 ];
-
-/** An error reported by the tokenizer (invalid UTF-8, bad special tokens, bad files, …): the message is the user's. */
-export class TokenizerError extends Error {
-  override name = "TokenizerError";
-  constructor(
-    message: string,
-    readonly code: TokenizerErrorCode,
-  ) {
-    super(message);
-  }
-}
-
-/** A tiktoken rank file the core cannot read: malformed, or for an encoding it cannot run (code "rank_file"). */
-export class RankFileError extends TokenizerError {
-  override name = "RankFileError";
-  constructor(message: string) {
-    super(message, "rank_file");
-  }
-}
 
 /** What one wasm32 instance can address: its pointers are 32 bits, so no call may need more than this. */
 export const WASM_MEMORY_LIMIT = 4 * 2 ** 30;
@@ -115,39 +67,6 @@ export function explainTrap(e: unknown, what: string, fix: string): unknown {
       `address at most 4 GiB; ${fix}`,
     "memory",
   );
-}
-
-let cachedModule: WebAssembly.Module | undefined;
-
-function missing(e: unknown): TokenizerError {
-  return new TokenizerError(
-    `cannot read ${WASM_PATH} (${(e as Error).message}); build it with \`bash packages/tokenizer-rs/scripts/build-wasm.sh\` or \`bun run setup\``,
-    "internal",
-  );
-}
-
-function compileModuleSync(): WebAssembly.Module {
-  if (cachedModule) return cachedModule;
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(WASM_URL);
-  } catch (e) {
-    throw missing(e);
-  }
-  cachedModule = new WebAssembly.Module(bytes);
-  return cachedModule;
-}
-
-async function compileModule(): Promise<WebAssembly.Module> {
-  if (cachedModule) return cachedModule;
-  let bytes: Uint8Array;
-  try {
-    bytes = await (await import("node:fs/promises")).readFile(WASM_URL);
-  } catch (e) {
-    throw missing(e);
-  }
-  cachedModule ??= await WebAssembly.compile(bytes);
-  return cachedModule;
 }
 
 const utf8 = new TextEncoder();

@@ -1,10 +1,9 @@
-// Worker threads for both runtimes the package supports: `node:worker_threads` (Node 20 has no global
-// `Worker`; Bun implements the module), with each Worker's entry file beside this module — ts/<name>.ts
-// in the workspace, dist/<name>.js in the published package (scripts/build-package.ts bundles both).
+// Worker threads for Node, Bun and Deno: `node:worker_threads` (Node 20 has no global `Worker`; Bun and
+// Deno implement the module; the browser build swaps in worker-thread-web.ts), with each Worker's entry
+// file beside this module: ts/<name>.ts in the workspace, dist/<name>.js in the published package.
 // Messages are structured clones; ArrayBuffers in `transfer` move instead of being copied. The module
 // is loaded on first use: importing it costs Bun ~5 ms, a sixth of a cold tokenizer load that spawns none.
 import { createRequire } from "node:module";
-import { availableParallelism } from "node:os";
 
 type Threads = typeof import("node:worker_threads");
 let threads: Threads | undefined;
@@ -14,25 +13,7 @@ const load = (): Threads => {
 };
 
 export type WorkerName = "encode-worker" | "train-worker";
-
-/** The most Workers one call may start: 4 per CPU, at most 256 (each holds a WASM instance and buffers). */
-export function maxWorkers(): number {
-  return Math.min(256, 4 * availableParallelism());
-}
-
-/** Refuses a Worker count that is not a whole number from 0 to maxWorkers(), saying why. */
-export function checkWorkers(workers: number): void {
-  if (!Number.isInteger(workers) || workers < 0) {
-    throw new RangeError(`workers must be a non-negative integer, got ${workers}`);
-  }
-  const max = maxWorkers();
-  if (workers > max) {
-    throw new RangeError(
-      `workers must be at most ${max} (4 per CPU, ${availableParallelism()} CPUs here, never above 256), ` +
-        `got ${workers}: Workers beyond the CPUs only add memory, each holding its own WASM instance`,
-    );
-  }
-}
+export { checkWorkers, maxWorkers } from "./worker-limits.ts";
 
 /** The entry file of a Worker, next to the module that spawns it (source or bundle). */
 function workerEntry(name: WorkerName): URL {
@@ -67,16 +48,4 @@ export function spawnWorker<In, Out>(
       void w.terminate();
     },
   };
-}
-
-/** Inside a Worker: handle messages from the thread that started it. */
-export function onParentMessage<In>(handler: (msg: In) => void): void {
-  const port = load().parentPort;
-  if (!port) throw new Error("this module runs only as a Worker (spawnWorker)");
-  port.on("message", (msg: In) => handler(msg));
-}
-
-/** Inside a Worker: send a message to the thread that started it. */
-export function toParent<Out>(msg: Out, transfer: ArrayBuffer[] = []): void {
-  load().parentPort?.postMessage(msg, transfer);
 }

@@ -1,0 +1,192 @@
+// The npm package in a real browser: the packed tarball (`bun run tarball`) extracted into an app's
+// node_modules, bundled by esbuild for the browser (the `browser` export condition: dist/web-index.js),
+// served from 127.0.0.1 and run in headless Chromium (Debian's chromium driven by puppeteer-core). The
+// page loads GPT-2's ranks from a URL, encodes and decodes against tiktoken's ids, and trains a small BPE
+// in the page (with and without training Workers); a module Web Worker of the app's own does the same.
+// A screenshot of the page goes to .cache/browser-test/. Skipped where no Chromium is installed.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { extname, join, resolve } from "node:path";
+import { get_encoding } from "tiktoken";
+
+const PKG = resolve(import.meta.dir, "..");
+const CHROMIUM = "/usr/bin/chromium";
+const SHOTS = resolve(PKG, "../../.cache/browser-test");
+const have = existsSync(CHROMIUM);
+if (!have) console.warn(`browser tests skipped: no ${CHROMIUM} (bun run setup installs Debian's chromium as root)`);
+
+const TEXTS = [
+  "Hello, world! It's 2024.",
+  "héllo wörld 日本語 🙂 naïve   \r\n  end",
+  "def f(x):\n        return x  *  2\n\n\n    # indented",
+];
+
+// The app: the same checks in the page and in a module Web Worker (`run` is shared by both bundles).
+const RUN = `
+import { init, Tokenizer, trainBpe } from "@cs336-ts/tokenizer";
+export async function run(workers) {
+  const out = {};
+  try {
+    await init();
+    const ranks = await (await fetch("./gpt2.json")).text();
+    const tok = Tokenizer.fromRankText(ranks, { "<|endoftext|>": 50256 });
+    const texts = await (await fetch("./texts.json")).json();
+    out.ids = texts.map((t) => Array.from(tok.encode(t)));
+    out.decoded = out.ids.map((ids) => tok.decode(ids));
+    const corpus = new TextEncoder().encode(
+      Array.from({ length: 300 }, (_, i) => "The cat " + i + " sat; it's there.<|endoftext|>").join("\\n"),
+    );
+    const opts = { input: corpus, vocabSize: 300, specialTokens: ["<|endoftext|>"] };
+    const serial = await trainBpe({ ...opts, workers: 0 });
+    out.merges = serial.merges.length;
+    out.vocab = serial.vocab.size;
+    if (workers) {
+      const parallel = await trainBpe({ ...opts, workers, chunkBytes: 1000 });
+      const key = (m) => m.map(([a, b]) => a.join() + "|" + b.join()).join(";");
+      out.sameMerges = key(parallel.merges) === key(serial.merges);
+      out.workers = parallel.stats.workers;
+    }
+  } catch (e) {
+    out.error = String(e && e.stack ? e.stack : e);
+  }
+  return out;
+}
+`;
+const PAGE = `
+import { run } from "./run.js";
+const page = await run(2);
+const worker = await new Promise((done) => {
+  const w = new Worker("./worker.js", { type: "module" });
+  w.onmessage = (e) => done(e.data);
+  w.onerror = (e) => done({ error: "worker: " + e.message });
+});
+globalThis.__result = { page, worker };
+document.querySelector("pre").textContent = JSON.stringify(globalThis.__result);
+`;
+const WORKER = `
+import { run } from "./run.js";
+postMessage(await run(0));
+`;
+const HTML = `<!doctype html><meta charset="utf-8"><title>@cs336-ts/tokenizer in the browser</title>
+<pre style="white-space:pre-wrap;font:11px monospace">running…</pre><script type="module" src="./page.js"></script>`;
+
+let app = "";
+let server: ReturnType<typeof Bun.serve> | undefined;
+
+/** Packs the package as npm would publish it and extracts the tarball into `app`'s node_modules. */
+function installTarball(dir: string): void {
+  const packed = spawnSync("bun", ["run", "tarball", "--pack-destination", dir, "--json"], {
+    cwd: PKG,
+    encoding: "utf8",
+  });
+  if (packed.status !== 0) throw new Error(`bun run tarball failed:\n${packed.stderr}`);
+  const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf("["))) as Array<{ filename: string }>;
+  const target = join(dir, "node_modules/@cs336-ts/tokenizer");
+  mkdirSync(target, { recursive: true });
+  const tar = spawnSync("tar", ["-xzf", join(dir, info?.filename ?? ""), "-C", target, "--strip-components=1"]);
+  if (tar.status !== 0) throw new Error(`tar failed: ${tar.stderr}`);
+}
+
+const TYPES: Record<string, string> = {
+  ".html": "text/html",
+  ".js": "text/javascript",
+  ".json": "application/json",
+  ".wasm": "application/wasm",
+};
+
+beforeAll(async () => {
+  if (!have) return;
+  app = mkdtempSync(join(tmpdir(), "tok-browser-"));
+  installTarball(app);
+  const src = join(app, "src");
+  const www = join(app, "www");
+  mkdirSync(src);
+  mkdirSync(www);
+  writeFileSync(join(src, "run.js"), RUN);
+  writeFileSync(join(src, "page.js"), PAGE);
+  writeFileSync(join(src, "worker.js"), WORKER);
+  const esbuild = await import("esbuild");
+  await esbuild.build({
+    absWorkingDir: app,
+    entryPoints: [join(src, "page.js"), join(src, "worker.js")],
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    outdir: www,
+    logLevel: "error",
+  });
+  // esbuild leaves `new URL("./x", import.meta.url)` alone: the wasm and the training Worker are served
+  // beside the bundle, as the README tells esbuild users to do.
+  const dist = join(app, "node_modules/@cs336-ts/tokenizer/dist");
+  for (const f of ["tokenizer.wasm", "web-train-worker.js"]) copyFileSync(join(dist, f), join(www, f));
+  copyFileSync(createRequire(import.meta.url).resolve("tiktoken/encoders/gpt2.json"), join(www, "gpt2.json"));
+  writeFileSync(join(www, "texts.json"), JSON.stringify(TEXTS));
+  writeFileSync(join(www, "index.html"), HTML);
+  server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch(req) {
+      const name = new URL(req.url).pathname.slice(1) || "index.html";
+      const file = join(www, name);
+      if (name.includes("..") || !existsSync(file)) return new Response("not found", { status: 404 });
+      return new Response(readFileSync(file), { headers: { "content-type": TYPES[extname(name)] ?? "text/plain" } });
+    },
+  });
+}, 120_000); // a fresh checkout's first `bun run tarball` builds dist/ (~30 s)
+
+afterAll(() => {
+  server?.stop(true);
+});
+
+type Run = {
+  ids: number[][];
+  decoded: string[];
+  merges: number;
+  vocab: number;
+  sameMerges?: boolean;
+  workers?: number;
+  error?: string;
+};
+
+test.skipIf(!have)(
+  "esbuild bundle of the packed tarball: encode, decode and train in Chromium, page and Worker",
+  async () => {
+    // The browser bundle has no Node import left for a bundler to trip on.
+    const bundle = readFileSync(join(app, "www/page.js"), "utf8");
+    expect(bundle.match(/(from|import\(|require\()\s*["']node:/)?.[0]).toBeUndefined();
+    const puppeteer = await import("puppeteer-core");
+    const browser = await puppeteer.launch({ executablePath: CHROMIUM, args: ["--headless=new", "--no-sandbox"] });
+    try {
+      const page = await browser.newPage();
+      const logs: string[] = [];
+      page.on("console", (m) => logs.push(m.text()));
+      page.on("pageerror", (e) => logs.push(String(e)));
+      await page.goto(`http://127.0.0.1:${server?.port}/`);
+      await page.waitForFunction("globalThis.__result !== undefined", { timeout: 15_000 });
+      const got = (await page.evaluate("globalThis.__result")) as { page: Run; worker: Run };
+      mkdirSync(SHOTS, { recursive: true });
+      await page.screenshot({ path: join(SHOTS, "esbuild.png") });
+
+      const enc = get_encoding("gpt2");
+      const want = TEXTS.map((t) => Array.from(enc.encode(t)));
+      enc.free();
+      for (const [where, r] of Object.entries(got)) {
+        expect(r.error, `${where}: ${r.error}\n${logs.join("\n")}`).toBeUndefined();
+        expect(r.ids).toEqual(want);
+        expect(r.decoded).toEqual(TEXTS);
+        expect(r.vocab).toBe(300);
+        expect(r.merges).toBe(300 - 256 - 1);
+      }
+      // Training Workers in the page: module Web Workers running dist/web-train-worker.js.
+      expect(got.page.workers).toBe(2);
+      expect(got.page.sameMerges).toBe(true);
+    } finally {
+      await browser.close();
+    }
+  },
+  30_000,
+);

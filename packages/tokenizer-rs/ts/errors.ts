@@ -1,0 +1,50 @@
+// The errors the package throws, kept apart from the WASM loader so that the public declarations
+// (dist/index.d.ts and what it imports) name no WebAssembly type: a consumer type-checking with a
+// Node-only lib (no DOM, no WebAssembly namespace) must compile against them.
+
+/**
+ * What kind of failure a TokenizerError is; branch on this, never on the message's words. The core's
+ * kinds (src/error.rs `ErrorCode`, in its order: `CORE_CODES`) plus "input" for training input this
+ * wrapper cannot read and "training" for a vocab size the data cannot reach.
+ * - invalid_utf8: text or a file is not UTF-8 (the message names the byte offset)
+ * - special_token: a special-token list or policy is wrong (empty, repeated, unknown, a mismatched id)
+ * - disallowed_special: the text contains a special token the call disallows
+ * - vocab: vocab and merges do not form a tokenizer (a missing byte token, a merge outside the vocab)
+ * - file_format: a vocab.json, merges.txt or tokenizer.json file is malformed
+ * - rank_file: a tiktoken rank file is malformed, or is for an encoding this tokenizer cannot run
+ * - token_id: an id outside the vocab
+ * - internal: a bug on one side of the WASM boundary, or the WASM module is missing
+ * - memory: the work needs more than the 4 GiB a WebAssembly instance can address (the message says what
+ *   to do: smaller chunks, fewer ids per call, encodeFile for big inputs)
+ */
+export type TokenizerErrorCode =
+  | "invalid_utf8"
+  | "special_token"
+  | "disallowed_special"
+  | "vocab"
+  | "file_format"
+  | "rank_file"
+  | "token_id"
+  | "internal"
+  | "input"
+  | "training"
+  | "memory";
+
+/** An error reported by the tokenizer (invalid UTF-8, bad special tokens, bad files, …): the message is the user's. */
+export class TokenizerError extends Error {
+  override name = "TokenizerError";
+  constructor(
+    message: string,
+    readonly code: TokenizerErrorCode,
+  ) {
+    super(message);
+  }
+}
+
+/** A tiktoken rank file the core cannot read: malformed, or for an encoding it cannot run (code "rank_file"). */
+export class RankFileError extends TokenizerError {
+  override name = "RankFileError";
+  constructor(message: string) {
+    super(message, "rank_file");
+  }
+}
