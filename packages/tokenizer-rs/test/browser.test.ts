@@ -5,12 +5,12 @@
 // in the page (with and without training Workers); a module Web Worker of the app's own does the same.
 // A screenshot of the page goes to .cache/browser-test/. Skipped where no Chromium is installed.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { extname, join, resolve } from "node:path";
 import { get_encoding } from "tiktoken";
+import { installTarball } from "./support/tarball.ts";
 
 const PKG = resolve(import.meta.dir, "..");
 const CHROMIUM = "/usr/bin/chromium";
@@ -75,20 +75,6 @@ const HTML = `<!doctype html><meta charset="utf-8"><title>@cs336-ts/tokenizer in
 
 let app = "";
 let server: ReturnType<typeof Bun.serve> | undefined;
-
-/** Packs the package as npm would publish it and extracts the tarball into `app`'s node_modules. */
-function installTarball(dir: string): void {
-  const packed = spawnSync("bun", ["run", "tarball", "--pack-destination", dir, "--json"], {
-    cwd: PKG,
-    encoding: "utf8",
-  });
-  if (packed.status !== 0) throw new Error(`bun run tarball failed:\n${packed.stderr}`);
-  const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf("["))) as Array<{ filename: string }>;
-  const target = join(dir, "node_modules/@cs336-ts/tokenizer");
-  mkdirSync(target, { recursive: true });
-  const tar = spawnSync("tar", ["-xzf", join(dir, info?.filename ?? ""), "-C", target, "--strip-components=1"]);
-  if (tar.status !== 0) throw new Error(`tar failed: ${tar.stderr}`);
-}
 
 const TYPES: Record<string, string> = {
   ".html": "text/html",

@@ -5,7 +5,7 @@
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { type ByteRange, planRanges } from "./encode-ranges.ts";
 import { fsErrorWords } from "./fs-error.ts";
-import { TokenizerError, type TokenizerErrorCode } from "./wasm.ts";
+import { TokenizerError, type TokenizerErrorCode } from "./errors.ts";
 import { allowedTokens, type SpecialOptions } from "./special-policy.ts";
 import { Tokenizer } from "./tokenizer.ts";
 import { directoryFiles, type FromFilesOptions } from "./tokenizer-files.ts";
