@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# One idempotent setup step, run by `bun run demo` and `bun run test` themselves: JS dependencies, the
-# onnxruntime-node CUDA provider where an NVIDIA GPU is present, and the tokenizer's WASM build.
+# One idempotent setup step, run by `bun run demo` and `bun run test` themselves: JS dependencies, Debian's
+# chromium for the browser test (as root with apt), the onnxruntime-node CUDA provider where an NVIDIA GPU
+# is present, and the tokenizer's WASM build.
 # A second run with nothing changed takes well under a second.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +18,16 @@ if [[ ! -f $stamp ]] || [[ -n "$(find bun.lock package.json packages/*/package.j
   say "installing JS dependencies (bun install)"
   bun install --frozen-lockfile >&2
   touch $stamp
+fi
+
+# Headless Chromium for the tokenizer's browser test (packages/tokenizer-rs/test/browser.test.ts, driven by
+# puppeteer-core): Debian's package, installed once where we are root and apt exists; elsewhere that test
+# skips with a message. The package index is refreshed only when the first try cannot find the package.
+if [[ ! -x /usr/bin/chromium ]] && [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+  say "installing Debian's chromium for the tokenizer's browser test (apt-get)"
+  apt_install() { DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >&2; }
+  apt_install || { apt-get update >&2 && apt_install; } ||
+    say "warning: chromium could not be installed; the browser test will be skipped"
 fi
 
 # onnxruntime-node bundles the CPU runtime; its postinstall (blocked by bun) downloads the CUDA provider.
