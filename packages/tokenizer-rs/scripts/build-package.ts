@@ -36,13 +36,15 @@ const WEB_TWINS: Record<string, string> = {
  */
 async function nodeShim(spec: string): Promise<string> {
   const names = Object.keys(await import(spec)).filter((n) => n !== "default" && /^[A-Za-z_$][\w$]*$/.test(n));
-  const lines = names.map((n) =>
-    n === "availableParallelism" && spec === "node:os"
-      ? "export const availableParallelism = () => globalThis.navigator?.hardwareConcurrency || 1;"
-      : `export const ${n} = () => { throw new Error(${JSON.stringify(
-          `${spec.slice(5)}.${n}() (Node) is not available in a browser: file paths work in Node, Bun and Deno; in a page, pass the text or bytes (trainBpe({ input: bytes }), Tokenizer.fromRankText(text), Tokenizer.fromVocab(...))`,
-        )}); };`,
-  );
+  const message = `(Node) is not available in a browser: file paths work in Node, Bun and Deno; in a page, pass the text or bytes (trainBpe({ input: bytes }), Tokenizer.fromRankText(text), Tokenizer.fromVocab(...))`;
+  const lines = [
+    `const no = (name) => () => { throw new Error(name + "() " + ${JSON.stringify(message)}); };`,
+    ...names.map((n) =>
+      n === "availableParallelism" && spec === "node:os"
+        ? "export const availableParallelism = () => globalThis.navigator?.hardwareConcurrency || 1;"
+        : `export const ${n} = no(${JSON.stringify(`${spec.slice(5)}.${n}`)});`,
+    ),
+  ];
   return lines.join("\n");
 }
 

@@ -51,6 +51,6 @@ export function directoryFiles(dir: string, specialTokens?: readonly string[]): 
   if (existsSync(tj)) return specialTokens ? { tokenizerJson: tj, specialTokens } : { tokenizerJson: tj };
   if (existsSync(vocab) && existsSync(merges)) return { vocab, merges, specialTokens: specialTokens ?? [] };
   throw new Error(
-    `${dir} holds no tokenizer: expected tokenizer.json, or vocab.json + merges.txt (as \`bun run cli train-bpe\` writes)`,
+    `${dir} holds no tokenizer: expected tokenizer.json, or vocab.json + merges.txt (as saveTokenizerFiles writes them)`,
   );
 }
