@@ -1,11 +1,11 @@
 // The npm package in a real browser: the packed tarball (`bun run tarball`) extracted into an app's
-// node_modules, bundled by esbuild for the browser (the `browser` export condition: dist/web-index.js),
+// node_modules, bundled by esbuild and by Vite for the browser (the `browser` condition: dist/web-index.js),
 // served from 127.0.0.1 and run in headless Chromium (Debian's chromium driven by puppeteer-core). The
 // page loads GPT-2's ranks from a URL, encodes and decodes against tiktoken's ids, and trains a small BPE
 // in the page (with and without training Workers); a module Web Worker of the app's own does the same.
-// A screenshot of the page goes to .cache/browser-test/. Skipped where no Chromium is installed.
+// A screenshot of each page goes to .cache/browser-test/. Skipped where no Chromium is installed.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { extname, join, resolve } from "node:path";
@@ -27,13 +27,13 @@ const TEXTS = [
 // The app: the same checks in the page and in a module Web Worker (`run` is shared by both bundles).
 const RUN = `
 import { init, Tokenizer, trainBpe } from "@cs336-ts/tokenizer";
-export async function run(workers) {
+export async function run(workers, base) {
   const out = {};
   try {
     await init();
-    const ranks = await (await fetch("./gpt2.json")).text();
+    const ranks = await (await fetch(new URL("gpt2.json", base))).text();
     const tok = Tokenizer.fromRankText(ranks, { "<|endoftext|>": 50256 });
-    const texts = await (await fetch("./texts.json")).json();
+    const texts = await (await fetch(new URL("texts.json", base))).json();
     out.ids = texts.map((t) => Array.from(tok.encode(t)));
     out.decoded = out.ids.map((ids) => tok.decode(ids));
     const corpus = new TextEncoder().encode(
@@ -57,22 +57,24 @@ export async function run(workers) {
 `;
 const PAGE = `
 import { run } from "./run.js";
-const page = await run(2);
+const page = await run(2, location.href);
 const worker = await new Promise((done) => {
-  const w = new Worker("./worker.js", { type: "module" });
+  const w = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
   w.onmessage = (e) => done(e.data);
   w.onerror = (e) => done({ error: "worker: " + e.message });
+  w.postMessage(location.href); // the page's folder, where the data is (a bundled Worker may sit elsewhere)
 });
 globalThis.__result = { page, worker };
 document.querySelector("pre").textContent = JSON.stringify(globalThis.__result);
 `;
 const WORKER = `
 import { run } from "./run.js";
-postMessage(await run(0));
+onmessage = async (e) => postMessage(await run(0, e.data));
 `;
-const HTML = `<!doctype html><meta charset="utf-8"><title>@cs336-ts/tokenizer in the browser</title>
-<pre style="white-space:pre-wrap;font:11px monospace">running…</pre><script type="module" src="./page.js"></script>`;
+const html = (script: string) => `<!doctype html><meta charset="utf-8"><title>@cs336-ts/tokenizer in the browser</title>
+<pre style="white-space:pre-wrap;font:11px monospace">running…</pre><script type="module" src="${script}"></script>`;
 
+const BUNDLERS = ["esbuild", "vite"] as const;
 let app = "";
 let server: ReturnType<typeof Bun.serve> | undefined;
 
@@ -83,17 +85,9 @@ const TYPES: Record<string, string> = {
   ".wasm": "application/wasm",
 };
 
-beforeAll(async () => {
-  if (!have) return;
-  app = mkdtempSync(join(tmpdir(), "tok-browser-"));
-  installTarball(app);
-  const src = join(app, "src");
-  const www = join(app, "www");
-  mkdirSync(src);
-  mkdirSync(www);
-  writeFileSync(join(src, "run.js"), RUN);
-  writeFileSync(join(src, "page.js"), PAGE);
-  writeFileSync(join(src, "worker.js"), WORKER);
+/** esbuild: leaves `new URL("./x", import.meta.url)` alone, so the wasm and the training Worker are
+ * served beside the bundle, as the README tells esbuild users to do. */
+async function buildEsbuild(src: string, out: string): Promise<void> {
   const esbuild = await import("esbuild");
   await esbuild.build({
     absWorkingDir: app,
@@ -102,21 +96,50 @@ beforeAll(async () => {
     format: "esm",
     platform: "browser",
     target: "es2022",
-    outdir: www,
+    outdir: out,
     logLevel: "error",
   });
-  // esbuild leaves `new URL("./x", import.meta.url)` alone: the wasm and the training Worker are served
-  // beside the bundle, as the README tells esbuild users to do.
   const dist = join(app, "node_modules/@cs336-ts/tokenizer/dist");
-  for (const f of ["tokenizer.wasm", "web-train-worker.js"]) copyFileSync(join(dist, f), join(www, f));
-  copyFileSync(createRequire(import.meta.url).resolve("tiktoken/encoders/gpt2.json"), join(www, "gpt2.json"));
-  writeFileSync(join(www, "texts.json"), JSON.stringify(TEXTS));
-  writeFileSync(join(www, "index.html"), HTML);
+  for (const f of ["tokenizer.wasm", "web-train-worker.js"]) copyFileSync(join(dist, f), join(out, f));
+  writeFileSync(join(out, "index.html"), html("./page.js"));
+}
+
+/** Vite: follows the package's `new URL(…)` and `new Worker(new URL(…))` itself; nothing is copied. */
+async function buildVite(src: string, out: string): Promise<void> {
+  writeFileSync(join(src, "index.html"), html("./page.js"));
+  const vite = await import("vite");
+  await vite.build({
+    root: src,
+    base: "./",
+    configFile: false,
+    logLevel: "error",
+    build: { outDir: out, target: "es2022", emptyOutDir: true },
+    worker: { format: "es" },
+  });
+}
+
+beforeAll(async () => {
+  if (!have) return;
+  app = mkdtempSync(join(tmpdir(), "tok-browser-"));
+  installTarball(app);
+  const src = join(app, "src");
+  mkdirSync(src);
+  writeFileSync(join(src, "run.js"), RUN);
+  writeFileSync(join(src, "page.js"), PAGE);
+  writeFileSync(join(src, "worker.js"), WORKER);
+  const www = join(app, "www");
+  await buildEsbuild(src, join(www, "esbuild"));
+  await buildVite(src, join(www, "vite"));
+  for (const b of BUNDLERS) {
+    copyFileSync(createRequire(import.meta.url).resolve("tiktoken/encoders/gpt2.json"), join(www, b, "gpt2.json"));
+    writeFileSync(join(www, b, "texts.json"), JSON.stringify(TEXTS));
+  }
   server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
     fetch(req) {
-      const name = new URL(req.url).pathname.slice(1) || "index.html";
+      let name = new URL(req.url).pathname.slice(1);
+      if (name === "" || name.endsWith("/")) name += "index.html";
       const file = join(www, name);
       if (name.includes("..") || !existsSync(file)) return new Response("not found", { status: 404 });
       return new Response(readFileSync(file), { headers: { "content-type": TYPES[extname(name)] ?? "text/plain" } });
@@ -138,12 +161,14 @@ type Run = {
   error?: string;
 };
 
-test.skipIf(!have)(
-  "esbuild bundle of the packed tarball: encode, decode and train in Chromium, page and Worker",
-  async () => {
-    // The browser bundle has no Node import left for a bundler to trip on.
-    const bundle = readFileSync(join(app, "www/page.js"), "utf8");
-    expect(bundle.match(/(from|import\(|require\()\s*["']node:/)?.[0]).toBeUndefined();
+test.skipIf(!have).each(BUNDLERS)(
+  "%s bundle of the packed tarball: encode, decode and train in Chromium, page and Worker",
+  async (bundler) => {
+    // The bundles have no Node import left for a bundler to trip on.
+    const out = join(app, "www", bundler);
+    for (const f of readdirSync(out, { recursive: true, encoding: "utf8" }).filter((n) => n.endsWith(".js"))) {
+      expect(readFileSync(join(out, f), "utf8").match(/(from|import\(|require\()\s*["']node:/)?.[0]).toBeUndefined();
+    }
     const puppeteer = await import("puppeteer-core");
     const browser = await puppeteer.launch({ executablePath: CHROMIUM, args: ["--headless=new", "--no-sandbox"] });
     try {
@@ -151,11 +176,11 @@ test.skipIf(!have)(
       const logs: string[] = [];
       page.on("console", (m) => logs.push(m.text()));
       page.on("pageerror", (e) => logs.push(String(e)));
-      await page.goto(`http://127.0.0.1:${server?.port}/`);
+      await page.goto(`http://127.0.0.1:${server?.port}/${bundler}/`);
       await page.waitForFunction("globalThis.__result !== undefined", { timeout: 15_000 });
       const got = (await page.evaluate("globalThis.__result")) as { page: Run; worker: Run };
       mkdirSync(SHOTS, { recursive: true });
-      await page.screenshot({ path: join(SHOTS, "esbuild.png") });
+      await page.screenshot({ path: join(SHOTS, `${bundler}.png`) });
 
       const enc = get_encoding("gpt2");
       const want = TEXTS.map((t) => Array.from(enc.encode(t)));
