@@ -13,6 +13,8 @@ import {
   createNpyWriter,
   createStatusLine,
   dtypeForVocab,
+  type NpyDtype,
+  type NpyWriter,
   removeStaleTempFiles,
 } from "@cs336-ts/trainer";
 import type { Command } from "../command.ts";
@@ -123,6 +125,104 @@ function explain(e: unknown, input: string, out: string, existed: boolean): unkn
   return e;
 }
 
+type Paths = { input: string; out: string; dir: string };
+
+/** Input, output and tokenizer paths checked before any work: each failure says what to pass instead. */
+function checkPaths(f: { input?: unknown; out?: unknown; tokenizer?: unknown }): Paths {
+  const input = resolve(f.input as string);
+  const out = resolve(f.out as string);
+  const dir = f.tokenizer as string;
+  if (!existsSync(input)) throw new Error(`cannot read input ${input}: file not found`);
+  if (statSync(input).isDirectory()) throw new Error(`cannot read input ${input}: is a directory, give a file`);
+  if (out === input) throw new Error("--out must differ from --input");
+  if (!out.endsWith(".npy")) throw new UsageError(`--out must name a .npy file, got ${f.out}`);
+  if (!existsSync(dirname(out))) throw new Error(`folder ${dirname(out)} for --out does not exist; create it first`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`--tokenizer ${dir} is not a folder`);
+  return { input, out, dir };
+}
+
+/**
+ * Loads the tokenizer once up front, so bad files and bad special-token options fail before anything is
+ * written; warns when the text holds <|endoftext|> that this tokenizer would encode as ~7 plain tokens
+ * (almost never what a user with document separators wants, and silent otherwise).
+ */
+function checkTokenizer(p: Paths, specialTokens: string[] | undefined, options: SpecialFlags): NpyDtype {
+  const tok = Tokenizer.fromDirectory(p.dir, specialTokens);
+  checkSpecialFlags(options, tok.specialTokens, p.dir);
+  tok.encode("", options);
+  const dtype = dtypeForVocab(tok.vocabSize);
+  const noSpecials = tok.specialTokens.length === 0;
+  tok.dispose();
+  if (noSpecials && fileContains(p.input, EOT)) {
+    // A tokenizer.json fixes its special tokens (--special-token must name one of them): retrain instead.
+    const fix = existsSync(join(p.dir, "tokenizer.json"))
+      ? `retrain it with \`train-bpe --special-token '${EOT}'\``
+      : `pass --special-token '${EOT}'`;
+    process.stderr.write(
+      `warning: ${p.input} contains ${EOT} but the tokenizer has no special tokens, so it is encoded as ` +
+        `plain text; to keep it one token, ${fix}\n`,
+    );
+  }
+  return dtype;
+}
+
+type Encoded = Awaited<ReturnType<typeof encodeFile>>;
+
+/** Encodes into the atomic .npy writer with a progress line; Ctrl-C or a kill leaves no temp file behind. */
+async function encodeToNpy(
+  p: Paths,
+  dtype: NpyDtype,
+  run: { specialTokens: string[] | undefined; options: SpecialFlags; workers: number },
+): Promise<Encoded> {
+  for (const t of removeStaleTempFiles(dirname(p.out), [basename(p.out)])) {
+    process.stderr.write(`removed ${t.path} (${(t.bytes / MB).toFixed(1)} MB), left by an encode that was killed\n`);
+  }
+  const existed = existsSync(p.out);
+  const status = createStatusLine(
+    { write: (s) => process.stderr.write(s), isTTY: process.stderr.isTTY === true },
+    { ttyEveryMs: 200, logEveryMs: 5000 },
+  );
+  const show = (done: number, total: number, force = false) => {
+    const pct = total ? ((100 * done) / total).toFixed(1) : "100.0";
+    status.show(`encode ${pct}%  ${(done / MB).toFixed(1)}/${(total / MB).toFixed(1)} MB`, force);
+  };
+
+  // On a signal: drop the partial file, exit 128 + signal. The handlers go in before the temp file exists:
+  // until a listener is installed, a signal kills the process outright and the file would stay.
+  let writer: NpyWriter | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    writer?.abort();
+    process.stderr.write(`\ninterrupted (${sig}); ${p.out} was not written\n`);
+    process.exit(sig === "SIGINT" ? 130 : 143);
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    const w = createNpyWriter(p.out, dtype);
+    writer = w;
+    const result = await encodeFile({
+      input: p.input,
+      tokenizerDir: p.dir,
+      ...(run.specialTokens ? { specialTokens: run.specialTokens } : {}),
+      options: run.options,
+      workers: run.workers,
+      onIds: (ids) => w.write(ids),
+      onProgress: (d, t) => show(d, t),
+    });
+    w.close();
+    show(result.bytes, result.bytes, true);
+    status.done();
+    return result;
+  } catch (e) {
+    writer?.abort();
+    status.done();
+    throw explain(e, p.input, p.out, existed);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
 const command: Command = {
   name: "encode",
   summary: "encode a text file into a token array (.npy) in parallel",
@@ -133,98 +233,24 @@ const command: Command = {
   async run(argv) {
     const f = parseFlags(argv, flags);
     if (f._.length > 0) throw new UsageError(`unexpected arguments: ${f._.join(" ")}`);
-    const input = resolve(f.input as string);
-    const out = resolve(f.out as string);
-    const dir = f.tokenizer as string;
     const workers = f.workers as number;
     if (workers < 0) throw new UsageError("--workers must be >= 0");
-    if (!existsSync(input)) throw new Error(`cannot read input ${input}: file not found`);
-    if (statSync(input).isDirectory()) throw new Error(`cannot read input ${input}: is a directory, give a file`);
-    if (out === input) throw new Error("--out must differ from --input");
-    if (!out.endsWith(".npy")) throw new UsageError(`--out must name a .npy file, got ${f.out}`);
-    if (!existsSync(dirname(out))) throw new Error(`folder ${dirname(out)} for --out does not exist; create it first`);
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`--tokenizer ${dir} is not a folder`);
+    const paths = checkPaths(f);
     const specialTokens = f["special-token"];
     const options = {
       allowedSpecial: listOrAll(f["allowed-special"], "allowed-special"),
       disallowedSpecial: listOrAll(f["disallowed-special"], "disallowed-special"),
     };
-    // Load once here: bad files and bad special-token options fail before anything is written.
-    const tok = Tokenizer.fromDirectory(dir, specialTokens);
-    checkSpecialFlags(options, tok.specialTokens, dir);
-    tok.encode("", options);
-    const dtype = dtypeForVocab(tok.vocabSize);
-    const noSpecials = tok.specialTokens.length === 0;
-    tok.dispose();
-    // A tokenizer trained without --special-token encodes "<|endoftext|>" as ~7 plain tokens: almost never
-    // what a user with document separators wants, and silent otherwise.
-    if (noSpecials && fileContains(input, EOT)) {
-      // A tokenizer.json fixes its special tokens (--special-token must name one of them): retrain instead.
-      const fix = existsSync(join(dir, "tokenizer.json"))
-        ? `retrain it with \`train-bpe --special-token '${EOT}'\``
-        : `pass --special-token '${EOT}'`;
-      process.stderr.write(
-        `warning: ${input} contains ${EOT} but the tokenizer has no special tokens, so it is encoded as ` +
-          `plain text; to keep it one token, ${fix}\n`,
-      );
-    }
+    const dtype = checkTokenizer(paths, specialTokens, options);
+    const result = await encodeToNpy(paths, dtype, { specialTokens, options, workers });
 
-    for (const t of removeStaleTempFiles(dirname(out), [basename(out)])) {
-      process.stderr.write(`removed ${t.path} (${(t.bytes / MB).toFixed(1)} MB), left by an encode that was killed\n`);
-    }
-    const existed = existsSync(out);
-    const status = createStatusLine(
-      { write: (s) => process.stderr.write(s), isTTY: process.stderr.isTTY === true },
-      { ttyEveryMs: 200, logEveryMs: 5000 },
-    );
-    const show = (done: number, total: number, force = false) => {
-      const pct = total ? ((100 * done) / total).toFixed(1) : "100.0";
-      status.show(`encode ${pct}%  ${(done / MB).toFixed(1)}/${(total / MB).toFixed(1)} MB`, force);
-    };
-
-    // Ctrl-C or a kill must not leave OUT.npy.tmp-PID behind: drop the partial file, exit 128 + signal.
-    // The handlers go in before the temp file exists: until a listener is installed, a signal kills the
-    // process outright and the file would stay.
-    let writer: ReturnType<typeof createNpyWriter> | undefined;
-    const onSignal = (sig: NodeJS.Signals) => {
-      writer?.abort();
-      process.stderr.write(`\ninterrupted (${sig}); ${out} was not written\n`);
-      process.exit(sig === "SIGINT" ? 130 : 143);
-    };
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
-    let result: Awaited<ReturnType<typeof encodeFile>>;
-    try {
-      const w = createNpyWriter(out, dtype);
-      writer = w;
-      result = await encodeFile({
-        input,
-        tokenizerDir: dir,
-        ...(specialTokens ? { specialTokens } : {}),
-        options,
-        workers,
-        onIds: (ids) => w.write(ids),
-        onProgress: (d, t) => show(d, t),
-      });
-      w.close();
-    } catch (e) {
-      writer?.abort();
-      status.done();
-      throw explain(e, input, out, existed);
-    } finally {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-    }
-    show(result.bytes, result.bytes, true);
-    status.done();
     const s = result.seconds;
-    const lines = [
-      `wrote ${result.tokens} tokens (${dtype}) to ${out}`,
-      `${(result.bytes / MB).toFixed(2)} MB in ${s.toFixed(2)} s: ${(result.bytes / MB / s).toFixed(1)} MB/s, ` +
+    process.stdout.write(
+      `wrote ${result.tokens} tokens (${dtype}) to ${paths.out}\n` +
+        `${(result.bytes / MB).toFixed(2)} MB in ${s.toFixed(2)} s: ${(result.bytes / MB / s).toFixed(1)} MB/s, ` +
         `${result.tokens ? (result.bytes / result.tokens).toFixed(3) : "n/a"} bytes per token, ` +
-        `${workers} worker${workers === 1 ? "" : "s"}`,
-    ];
-    process.stdout.write(`${lines.join("\n")}\n`);
+        `${workers} worker${workers === 1 ? "" : "s"}\n`,
+    );
     return 0;
   },
 };
