@@ -97,12 +97,17 @@ export class Tokenizer {
   /**
    * From tiktoken rank text: `.tiktoken` lines (`base64token rank`) or the `bpe_ranks` string of the
    * tiktoken npm package's encoders/*.json (or that whole JSON). Parsed inside WASM, the fastest way to
-   * load GPT-2.
+   * load GPT-2. A bare `.tiktoken` text does not record its pre-tokenizer pattern: pass `encoding`
+   * ("cl100k_base", "o200k_base") for those; without it a text too large for GPT-2's family is refused.
    */
-  static fromRankText(lines: string | Uint8Array, specialTokens: Readonly<Record<string, number>> = {}): Tokenizer {
+  static fromRankText(
+    lines: string | Uint8Array,
+    specialTokens: Readonly<Record<string, number>> = {},
+    encoding = "",
+  ): Tokenizer {
     const text = typeof lines === "string" ? new TextEncoder().encode(lines) : lines;
     const owner = {};
-    const parts = [text, ...specialParts(specialTokens), encodeStringList([""])];
+    const parts = [text, ...specialParts(specialTokens), encodeStringList([encoding])];
     return Tokenizer.adopt(owner, createEncoder(owner, "rankFile", parts));
   }
 

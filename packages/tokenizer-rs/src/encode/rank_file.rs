@@ -33,6 +33,9 @@ fn pattern_of(pat_str: &str) -> Option<Pattern> {
     }
 }
 
+/// More ids than gpt2/r50k_base (50,257) and p50k_base (50,281) have, with room to spare.
+const GPT2_FAMILY_MAX_RANKS: usize = 60_000;
+
 /// The scanner a `.tiktoken` file's name implies: tiktoken names its files after their encodings.
 fn pattern_of_name(file: &str) -> Pattern {
     let base = file.rsplit(['/', '\\']).next().unwrap_or(file);
@@ -75,10 +78,22 @@ pub(crate) fn read_rank_file(text: &[u8], given: &[(String, u32)], file: &str) -
 fn read(text: &[u8], given: &[(String, u32)], file: &str) -> Result<RankFile> {
     if Json::new(text).kind() != Some(Kind::Object) {
         let tokens = parse_rank_lines(text, false, given)?;
+        let pattern = pattern_of_name(file);
+        // A `.tiktoken` file records no pattern. GPT-2's family has at most 50,281 ids; a larger file under
+        // no known name is cl100k/o200k-sized, and GPT-2's scanner would give it wrong ids without a word.
+        if pattern == Pattern::Gpt2 && tokens.len() > GPT2_FAMILY_MAX_RANKS {
+            return Err(bad(format!(
+                "{} ranks, more than any GPT-2-family encoding has, and a .tiktoken file does not record its \
+                 pre-tokenizer pattern; name the encoding (a file named cl100k_base.tiktoken or \
+                 o200k_base.tiktoken, or the encoding argument of Tokenizer.fromRankText) or load tiktoken's \
+                 encoders/<name>.json, which carries pat_str",
+                tokens.len()
+            )));
+        }
         return Ok(RankFile {
             tokens,
             specials: given.to_vec(),
-            pattern: pattern_of_name(file),
+            pattern,
             own_ids: Vec::new(),
         });
     }
@@ -215,6 +230,53 @@ mod tests {
         (0..f.tokens.len() as u32)
             .map(|i| f.tokens.get(i).unwrap().to_vec())
             .collect()
+    }
+
+    #[test]
+    fn a_large_unnamed_tiktoken_file_is_refused_not_read_as_gpt2() {
+        use std::fmt::Write;
+        let b64 = |b: &[u8]| {
+            const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+            let mut out = String::new();
+            for c in b.chunks(3) {
+                let n = c
+                    .iter()
+                    .enumerate()
+                    .fold(0u32, |n, (i, &x)| n | (x as u32) << (16 - 8 * i));
+                for i in 0..4 {
+                    let ch = if i <= c.len() {
+                        A[(n >> (18 - 6 * i) & 63) as usize]
+                    } else {
+                        b'='
+                    };
+                    out.push(ch as char);
+                }
+            }
+            out
+        };
+        let mut text = String::new();
+        let mut rank = 0;
+        for b in 0..=255u8 {
+            writeln!(text, "{} {rank}", b64(&[b])).unwrap();
+            rank += 1;
+        }
+        'pairs: for a in 0..=255u8 {
+            for b in 0..=255u8 {
+                if rank > GPT2_FAMILY_MAX_RANKS {
+                    break 'pairs;
+                }
+                writeln!(text, "{} {rank}", b64(&[a, b])).unwrap();
+                rank += 1;
+            }
+        }
+        let err = match read_rank_file(text.as_bytes(), &[], "ranks.tiktoken") {
+            Ok(_) => panic!("a 60,001-rank unnamed file was read as GPT-2's"),
+            Err(e) => e.to_string(),
+        };
+        assert!(err.contains("more than any GPT-2-family encoding"), "{err}");
+        let named = read_rank_file(text.as_bytes(), &[], "dir/cl100k_base.tiktoken").unwrap();
+        assert_eq!(named.pattern, Pattern::Cl100k);
+        assert_eq!(named.tokens.len(), GPT2_FAMILY_MAX_RANKS + 1);
     }
 
     #[test]
