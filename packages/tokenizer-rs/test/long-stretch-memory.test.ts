@@ -72,8 +72,10 @@ test("CLI train-bpe on 32 MB of one letter peaks at a small multiple of the inpu
   expect(p.exitCode, p.stderr.toString()).toBe(0);
   const rss = Number(/peak RSS (\d+) MB/.exec(out)?.[1]);
   // Before: 1.5 GB (the files rendered whole and copied to JS, tokens joined anew, the stretch copied
-  // through a Worker). Now the trainer's WASM memory (about 4x in the core) and the runtime.
-  expect(rss).toBeLessThan(150 + (8 * size) / 1e6);
+  // through a Worker). Now the trainer's WASM memory (about 4x in the core) and the runtime: ~260 MB alone,
+  // up to ~510 MB while the rest of the suite loads the machine (the collector runs later), so the bound
+  // leaves room for that and still fails on the old 1.5 GB.
+  expect(rss).toBeLessThan(150 + (20 * size) / 1e6);
   expect(out).toMatch(/longest token "a{60}"… \(\d{8} bytes\)\n/);
   expect(statSync(join(dir, "tok", "tokenizer.json")).size).toBeGreaterThan(size);
 }, 60_000);
