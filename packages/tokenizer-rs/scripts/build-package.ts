@@ -1,6 +1,6 @@
 // Builds the publishable package into dist/: the WASM core (scripts/build-wasm.sh), one ESM bundle per
 // entry for Node/Bun/Deno (the API and the Workers it spawns; `bun build --target=node`), the same for
-// browsers (web-index.js, web-train-worker.js: no node:* import, see webPlugin), and .d.ts declarations
+// browsers (web-index.js, web-train-worker.js, web-encode-worker.js: no node:* import, see webPlugin), and .d.ts declarations
 // whose relative imports point at the .js/.d.ts files next to them. `bun run build` runs it.
 import type { BunPlugin } from "bun";
 import { spawnSync } from "node:child_process";
@@ -31,12 +31,12 @@ const WEB_TWINS: Record<string, string> = {
 
 /**
  * Node's modules in the browser bundle. Only the file-path APIs (trainBpe on paths, fromDirectory,
- * saveTokenizerFiles, encodeFile) use them, so each import becomes a function that says so when called;
+ * saveTokenizerFiles, encodeFile on a path) use them, so each import becomes a function that says so when called;
  * availableParallelism becomes the browser's core count.
  */
 async function nodeShim(spec: string): Promise<string> {
   const names = Object.keys(await import(spec)).filter((n) => n !== "default" && /^[A-Za-z_$][\w$]*$/.test(n));
-  const message = `(Node) is not available in a browser: file paths work in Node, Bun and Deno; in a page, pass the text or bytes (trainBpe({ input: bytes }), Tokenizer.fromRankText(text), Tokenizer.fromVocab(...))`;
+  const message = `(Node) is not available in a browser: file paths work in Node, Bun and Deno; in a page, pass the text, bytes or a Blob (trainBpe({ input: bytes }), encodeFile({ input: file, ranks }), Tokenizer.fromRankText(text), Tokenizer.fromVocab(...))`;
   const lines = [
     `const no = (name) => () => { throw new Error(name + "() " + ${JSON.stringify(message)}); };`,
     ...names.map((n) =>
@@ -64,7 +64,7 @@ const webPlugin: BunPlugin = {
 
 async function buildWeb(): Promise<void> {
   const out = await Bun.build({
-    entrypoints: ["ts/index.ts", "ts/train-worker.ts"].map((e) => join(pkg, e)),
+    entrypoints: ["ts/index.ts", "ts/train-worker.ts", "ts/encode-worker.ts"].map((e) => join(pkg, e)),
     outdir: dist,
     root: join(pkg, "ts"),
     target: "browser",
@@ -73,7 +73,7 @@ async function buildWeb(): Promise<void> {
     plugins: [webPlugin],
   });
   if (!out.success) fail(`browser build failed:\n${out.logs.join("\n")}`);
-  for (const f of ["web-index.js", "web-train-worker.js"]) {
+  for (const f of ["web-index.js", "web-train-worker.js", "web-encode-worker.js"]) {
     const text = readFileSync(join(dist, f), "utf8");
     const node = text.match(/(from|import\(|require\()\s*["']node:[\w/]+["']/);
     if (node) fail(`dist/${f} still refers to Node (${node[0]}): bundlers for the web would fail on it`);
@@ -107,7 +107,7 @@ for (const f of readdirSync(dist).filter((n) => n.endsWith(".js"))) {
   const path = join(dist, f);
   writeFileSync(path, readFileSync(path, "utf8").replaceAll('"../dist/tokenizer.wasm"', '"./tokenizer.wasm"'));
 }
-for (const f of ["index.js", "web-index.js", "web-train-worker.js", "train-worker.js"]) {
+for (const f of ["index.js", "web-index.js", "web-train-worker.js", "web-encode-worker.js", "train-worker.js"]) {
   if (!readFileSync(join(dist, f), "utf8").includes('new URL("./tokenizer.wasm", import.meta.url)')) {
     fail(`dist/${f} does not find tokenizer.wasm through new URL("./tokenizer.wasm", import.meta.url)`);
   }

@@ -1,8 +1,9 @@
 // The npm package in a real browser: the packed tarball (`bun run tarball`) extracted into an app's
 // node_modules, bundled by esbuild and by Vite for the browser (the `browser` condition: dist/web-index.js),
 // served from 127.0.0.1 and run in headless Chromium (Debian's chromium driven by puppeteer-core). The
-// page loads GPT-2's ranks from a URL, encodes and decodes against tiktoken's ids, and trains a small BPE
-// in the page (with and without training Workers); a module Web Worker of the app's own does the same.
+// page loads GPT-2's ranks from a URL, encodes and decodes against tiktoken's ids, encodes a Blob with
+// encodeFile (2 encoding Workers in the page), and trains a small BPE in the page (with and without
+// training Workers); a module Web Worker of the app's own does the same.
 // A screenshot of each page goes to .cache/browser-test/. Skipped where no Chromium is installed.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -26,7 +27,7 @@ const TEXTS = [
 
 // The app: the same checks in the page and in a module Web Worker (`run` is shared by both bundles).
 const RUN = `
-import { init, Tokenizer, trainBpe } from "@cs336-ts/tokenizer";
+import { encodeFile, init, Tokenizer, trainBpe } from "@cs336-ts/tokenizer";
 export async function run(workers, base) {
   const out = {};
   try {
@@ -36,6 +37,13 @@ export async function run(workers, base) {
     const texts = await (await fetch(new URL("texts.json", base))).json();
     out.ids = texts.map((t) => Array.from(tok.encode(t)));
     out.decoded = out.ids.map((ids) => tok.decode(ids));
+    // A page's File is a Blob: ranges of ~20 bytes, so several reach each Worker.
+    out.blobIds = [];
+    const blob = new Blob([texts.join("<|endoftext|>")]);
+    const specialTokens = { "<|endoftext|>": 50256 };
+    const options = { allowedSpecial: "all" };
+    const onIds = (ids) => out.blobIds.push(...ids);
+    await encodeFile({ input: blob, ranks: { text: ranks, specialTokens }, options, workers, rangeBytes: 20, onIds });
     const corpus = new TextEncoder().encode(
       Array.from({ length: 300 }, (_, i) => "The cat " + i + " sat; it's there.<|endoftext|>").join("\\n"),
     );
@@ -85,7 +93,7 @@ const TYPES: Record<string, string> = {
   ".wasm": "application/wasm",
 };
 
-/** esbuild: leaves `new URL("./x", import.meta.url)` alone, so the wasm and the training Worker are
+/** esbuild: leaves `new URL("./x", import.meta.url)` alone, so the wasm and the two Workers are
  * served beside the bundle, as the README tells esbuild users to do. */
 async function buildEsbuild(src: string, out: string): Promise<void> {
   const esbuild = await import("esbuild");
@@ -100,7 +108,8 @@ async function buildEsbuild(src: string, out: string): Promise<void> {
     logLevel: "error",
   });
   const dist = join(app, "node_modules/@cs336-ts/tokenizer/dist");
-  for (const f of ["tokenizer.wasm", "web-train-worker.js"]) copyFileSync(join(dist, f), join(out, f));
+  for (const f of ["tokenizer.wasm", "web-train-worker.js", "web-encode-worker.js"])
+    copyFileSync(join(dist, f), join(out, f));
   writeFileSync(join(out, "index.html"), html("./page.js"));
 }
 
@@ -154,6 +163,7 @@ afterAll(() => {
 type Run = {
   ids: number[][];
   decoded: string[];
+  blobIds: number[];
   merges: number;
   vocab: number;
   sameMerges?: boolean;
@@ -184,11 +194,13 @@ test.skipIf(!have).each(BUNDLERS)(
 
       const enc = get_encoding("gpt2");
       const want = TEXTS.map((t) => Array.from(enc.encode(t)));
+      const wantBlob = Array.from(enc.encode(TEXTS.join("<|endoftext|>"), "all"));
       enc.free();
       for (const [where, r] of Object.entries(got)) {
         expect(r.error, `${where}: ${r.error}\n${logs.join("\n")}`).toBeUndefined();
         expect(r.ids).toEqual(want);
         expect(r.decoded).toEqual(TEXTS);
+        expect(r.blobIds).toEqual(wantBlob);
         expect(r.vocab).toBe(300);
         expect(r.merges).toBe(300 - 256 - 1);
       }

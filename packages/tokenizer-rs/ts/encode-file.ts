@@ -1,33 +1,28 @@
 // Encoding a whole file, in parallel: the file is cut into byte ranges at safe cuts (encode-ranges.ts),
 // N Workers (each its own WASM instance) encode ranges as they free up, and the ids reach `onIds`
 // strictly in file order. Dispatch stays at most 2N ranges ahead of what was delivered, so memory is
-// bounded by a few ranges of ids whatever the file size. workers = 0 encodes on this thread.
-import { closeSync, openSync, readSync, statSync } from "node:fs";
-import { type ByteRange, planRanges } from "./encode-ranges.ts";
+// bounded by a few ranges of ids whatever the file size. workers = 0 encodes on this thread. The input is a
+// path (Node, Bun, Deno) or a Blob, such as a page's File: each Worker gets the Blob (cloned by reference)
+// and reads its range's slices, so browsers keep the parallelism.
+import { statSync } from "node:fs";
+import {
+  type ByteRange,
+  type EncodeJob,
+  encodeBlobRange,
+  encodeRange,
+  type FromMain,
+  loadTokenizer,
+  planBlobRanges,
+  planRanges,
+  type ToMain,
+} from "./encode-ranges.ts";
 import { fsErrorWords } from "./fs-error.ts";
-import { TokenizerError, type TokenizerErrorCode } from "./errors.ts";
-import { allowedTokens, type SpecialOptions } from "./special-policy.ts";
-import { Tokenizer } from "./tokenizer.ts";
-import { directoryFiles, type FromFilesOptions } from "./tokenizer-files.ts";
+import { TokenizerError } from "./errors.ts";
+import { allowedTokens } from "./special-policy.ts";
+import type { Tokenizer } from "./tokenizer.ts";
 import { checkWorkers, spawnWorker, type WorkerThread } from "./worker-thread.ts";
 
-/** What a Worker needs to rebuild the same tokenizer and policy (structured-clone friendly). */
-export type EncodeJob = {
-  input: string;
-  files?: FromFilesOptions;
-  tokenizerDir?: string;
-  specialTokens?: string[];
-  options?: { allowedSpecial?: string[] | "all"; disallowedSpecial?: string[] | "all" };
-  blockBytes: number;
-};
-
-export type FromMain = { type: "init"; job: EncodeJob } | { type: "range"; index: number; range: ByteRange };
-export type ToMain =
-  | { type: "ready" }
-  | { type: "inited" }
-  | { type: "progress"; bytes: number }
-  | { type: "ids"; index: number; ids: Uint32Array }
-  | { type: "error"; message: string; code?: TokenizerErrorCode; index?: number };
+export type { EncodeJob, FromMain, ToMain } from "./encode-ranges.ts";
 
 export type EncodeFileOptions = Omit<EncodeJob, "blockBytes"> & {
   /** Worker threads; 0 encodes on the calling thread. */
@@ -41,52 +36,6 @@ export type EncodeFileOptions = Omit<EncodeJob, "blockBytes"> & {
 
 export type EncodeFileResult = { tokens: number; bytes: number; seconds: number; vocabSize: number };
 
-function loadTokenizer(job: EncodeJob): Tokenizer {
-  return Tokenizer.fromFiles(job.files ?? directoryFiles(job.tokenizerDir ?? "", job.specialTokens));
-}
-
-/** Encodes one byte range of the file in blocks; returns its ids. */
-export function encodeRange(
-  tok: Tokenizer,
-  job: EncodeJob,
-  range: ByteRange,
-  onBytes?: (n: number) => void,
-): Uint32Array {
-  const fd = openSync(job.input, "r");
-  try {
-    const s = tok.stream({ ...(job.options as SpecialOptions), offset: range.start });
-    const buf = new Uint8Array(Math.min(job.blockBytes, range.end - range.start));
-    let out = new Uint32Array(Math.max(1024, (range.end - range.start) >> 2));
-    let n = 0;
-    const append = (ids: Uint32Array) => {
-      if (n + ids.length > out.length) {
-        const grown = new Uint32Array(Math.max(n + ids.length, Math.ceil(out.length * 1.5)));
-        grown.set(out.subarray(0, n));
-        out = grown;
-      }
-      out.set(ids, n);
-      n += ids.length;
-    };
-    for (let pos = range.start; pos < range.end; ) {
-      const len = readSync(fd, buf, 0, Math.min(buf.length, range.end - pos), pos);
-      if (len <= 0) throw new Error(`${job.input} shrank while being encoded (read nothing at byte ${pos})`);
-      append(s.pushBytes(buf.subarray(0, len)));
-      pos += len;
-      onBytes?.(len);
-    }
-    append(s.finish());
-    return out.slice(0, n);
-  } catch (e) {
-    // The stream knows the byte offset, not the file: name it here, for every worker count.
-    if (e instanceof TokenizerError && e.code === "invalid_utf8") {
-      throw new TokenizerError(`${job.input}: ${e.message}`, e.code);
-    }
-    throw e;
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** All special tokens (none may be cut through) and those split off under the job's policy (cut points). */
 function cutTokens(tok: Tokenizer, job: EncodeJob): { all: Uint8Array[]; cutAt: Uint8Array[] } {
   const names = allowedTokens(tok.specialTokens, job.options);
@@ -99,6 +48,7 @@ export async function encodeFile(opts: EncodeFileOptions): Promise<EncodeFileRes
   const job: EncodeJob = {
     input: opts.input,
     files: opts.files,
+    ranks: opts.ranks,
     tokenizerDir: opts.tokenizerDir,
     specialTokens: opts.specialTokens,
     options: opts.options,
@@ -107,15 +57,18 @@ export async function encodeFile(opts: EncodeFileOptions): Promise<EncodeFileRes
   const workers = Math.max(0, Math.floor(opts.workers));
   checkWorkers(workers);
   const tok = loadTokenizer(job);
+  const blob = typeof job.input === "string" ? undefined : job.input;
   let size: number;
   try {
-    size = statSync(job.input).size;
+    size = blob ? blob.size : statSync(job.input as string).size;
   } catch (e) {
     throw new Error(`cannot read input ${job.input}: ${fsErrorWords(e)}`);
   }
   const target = opts.rangeBytes ?? Math.min(16 << 20, Math.max(1 << 20, Math.ceil(size / (Math.max(1, workers) * 4))));
   const cuts = cutTokens(tok, job);
-  const ranges = planRanges(job.input, size, target, cuts.all, cuts.cutAt);
+  const ranges = blob
+    ? await planBlobRanges(blob, target, cuts.all, cuts.cutAt)
+    : planRanges(job.input as string, size, target, cuts.all, cuts.cutAt);
   let done = 0;
   let tokens = 0;
   const progress = (n: number) => {
@@ -127,7 +80,9 @@ export async function encodeFile(opts: EncodeFileOptions): Promise<EncodeFileRes
     opts.onIds(ids);
   };
   if (workers === 0 || ranges.length <= 1) {
-    for (const r of ranges) deliver(encodeRange(tok, job, r, progress));
+    for (const r of ranges) {
+      deliver(blob ? await encodeBlobRange(tok, job, r, progress) : encodeRange(tok, job, r, progress));
+    }
   } else {
     await inWorkers(Math.min(workers, ranges.length), job, ranges, deliver, progress);
   }
