@@ -101,3 +101,24 @@ test("streaming a 4 MB stretch without a cut in 4 KiB chunks is linear, with the
   // Linear: 4x the text, about 4x the time; quadratic (the carry re-read at every chunk) was 16x.
   expect(big / small).toBeLessThan(9);
 });
+
+test("pushBytes from one reused read buffer over a long stretch gives the ids of the whole", () => {
+  // Chunks held back while a long carry waits outlive the call; a caller refilling its buffer (as a file
+  // reader does) must not change them.
+  const t = Tokenizer.fromVocab(
+    new Map([...Array.from({ length: 256 }, (_, b) => [b, Uint8Array.of(b)] as const), [256, Uint8Array.of(97, 98)]]),
+    [[Uint8Array.of(97), Uint8Array.of(98)]],
+  );
+  const bytes = new TextEncoder().encode(`${"ab".repeat(100_000)}ccc ${"ab".repeat(50_000)}`);
+  const s = t.stream();
+  const buf = new Uint8Array(4096);
+  const ids: number[] = [];
+  for (let i = 0; i < bytes.length; i += buf.length) {
+    const n = Math.min(buf.length, bytes.length - i);
+    buf.set(bytes.subarray(i, i + n));
+    ids.push(...s.pushBytes(buf.subarray(0, n)));
+    buf.fill(0x7a); // what the next read would overwrite
+  }
+  ids.push(...s.finish());
+  expect(ids).toEqual([...t.encode(new TextDecoder().decode(bytes))]);
+});

@@ -89,7 +89,8 @@ export class StreamEncoder {
   /** Holds `chunk` back while the carry is long and the chunks held do not yet add up to it. */
   private wait(chunk: string | Uint8Array, size: number): boolean {
     if (this.carry.length < LONG_CARRY || this.waitingBytes + size >= this.carry.length) return false;
-    (this.waiting as (string | Uint8Array)[]).push(chunk);
+    // A held chunk outlives this call: copy bytes, since callers reuse their read buffers.
+    (this.waiting as (string | Uint8Array)[]).push(typeof chunk === "string" ? chunk : chunk.slice());
     this.waitingBytes += size;
     return true;
   }
