@@ -309,6 +309,13 @@ impl std::error::Error for Error {}
 
 pub type Result<T> = core::result::Result<T, Error>;
 
+/// UTF-8 view of input bytes; `base` is the absolute offset of `b[0]` in the caller's stream.
+pub(crate) fn utf8(b: &[u8], base: u64) -> Result<&str> {
+    core::str::from_utf8(b).map_err(|e| Error::InvalidUtf8 {
+        offset: base + e.valid_up_to() as u64,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

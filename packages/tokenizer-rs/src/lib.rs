@@ -64,6 +64,8 @@ mod decode;
 mod encode;
 mod error;
 mod fxhash;
+#[cfg(feature = "napi")]
+pub mod napi;
 mod node_list;
 mod pos_list;
 mod pretoken_table;

@@ -4,73 +4,9 @@
 import { describe, expect, test } from "bun:test";
 import { type Merges, trainBpe, type Vocab } from "../ts/train.ts";
 import { referenceTrainBpe } from "./support/reference-trainer.ts";
+import { CORPORA } from "./support/train-corpora.ts";
 
 const enc = new TextEncoder();
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-function randomText(seed: number, words: string[], seps: string[], n: number): string {
-  const r = lcg(seed);
-  let s = "";
-  for (let i = 0; i < n; i++)
-    s += (words[Math.floor(r() * words.length)] ?? "") + (seps[Math.floor(r() * seps.length)] ?? "");
-  return s;
-}
-
-const CORPORA: { name: string; text: string; vocab: number; specials: string[] }[] = [
-  {
-    name: "special tokens",
-    text: randomText(1, ["the", "cat", "sat", "<|endoftext|>", "on", "mat", "<|pad|>", "theme"], [" ", "", ". "], 600),
-    vocab: 320,
-    specials: ["<|endoftext|>", "<|pad|>"],
-  },
-  {
-    name: "unicode",
-    text: randomText(
-      2,
-      ["héllo", "wörld", "日本語", "テキスト", "🙂", "👍🏽", "naïve", "Ωmega", "é"],
-      [" ", "", "  ", "、"],
-      500,
-    ),
-    vocab: 340,
-    specials: [],
-  },
-  {
-    name: "digits",
-    text: randomText(3, ["1", "12", "123", "2024", "٣٤", "3.14", "x1", "v2"], [" ", ",", ""], 700),
-    vocab: 320,
-    specials: [],
-  },
-  {
-    name: "whitespace runs and CRLF",
-    text: randomText(
-      4,
-      ["a", "ab", "it's", "we'll", "I'M", "\t", "end"],
-      [" ", "  ", "   ", "\r\n", "\n\n", "\t ", " \r\n "],
-      700,
-    ),
-    vocab: 330,
-    specials: ["<|endoftext|>"],
-  },
-  {
-    // Whitespace runs touching a special token: `\s+(?!\S)` must not look across the special token.
-    name: "whitespace runs next to special tokens",
-    text: randomText(
-      5,
-      ["a  <|endoftext|>  b\n\n<|endoftext|>\t x", "<|endoftext|>", "word", " \n", "\t"],
-      [" ", "  ", "\n\n", "\t ", "", " \r\n"],
-      600,
-    ),
-    vocab: 300,
-    specials: ["<|endoftext|>"],
-  },
-];
 
 function same(a: { vocab: Vocab; merges: Merges }, b: { vocab: Vocab; merges: Merges }): void {
   expect(a.merges.map(([x, y]) => [[...x], [...y]])).toEqual(b.merges.map(([x, y]) => [[...x], [...y]]));

@@ -26,6 +26,24 @@ impl SpecialPolicy {
         }
     }
 
+    /// From one flag byte per construction special token (bit 0 allowed, bit 1 disallowed), the form both
+    /// bindings pass; no bytes means `all_special`.
+    pub(crate) fn from_flags(n: usize, b: &[u8]) -> Result<SpecialPolicy> {
+        if b.is_empty() {
+            return Ok(SpecialPolicy::all_special(n));
+        }
+        if b.len() != n {
+            return Err(Error::MalformedBuffer {
+                what: "special-token policy",
+                offset: b.len(),
+            });
+        }
+        Ok(SpecialPolicy {
+            allowed: b.iter().map(|x| x & 1 != 0).collect(),
+            disallowed: b.iter().map(|x| x & 2 != 0).collect(),
+        })
+    }
+
     /// From token names; `None` for `allowed` means all of them, for `disallowed` none.
     #[cfg(test)]
     pub fn from_names(

@@ -236,20 +236,7 @@ pub extern "C" fn encoder_special_ids(handle: u32) -> i32 {
 }
 
 fn policy(e: &Encoder, b: &[u8]) -> Result<SpecialPolicy> {
-    let n = e.special_ids().len();
-    if b.is_empty() {
-        return Ok(SpecialPolicy::all_special(n));
-    }
-    if b.len() != n {
-        return Err(Error::MalformedBuffer {
-            what: "special-token policy",
-            offset: b.len(),
-        });
-    }
-    Ok(SpecialPolicy {
-        allowed: b.iter().map(|x| x & 1 != 0).collect(),
-        disallowed: b.iter().map(|x| x & 2 != 0).collect(),
-    })
+    SpecialPolicy::from_flags(e.special_ids().len(), b)
 }
 
 fn take_ids_buffer() -> Vec<u32> {

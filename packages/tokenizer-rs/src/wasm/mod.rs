@@ -13,6 +13,7 @@ pub mod files;
 pub mod train;
 
 use crate::cuts::find_safe_cut;
+pub(crate) use crate::error::utf8;
 use crate::error::{Error, ErrorCode, Result};
 use crate::pretokenize::pretokenize;
 use crate::unicode_tables::{is_letter, is_number, is_whitespace};
@@ -103,13 +104,6 @@ pub unsafe fn bytes<'a>(ptr: *const u8, len: usize) -> &'a [u8] {
     } else {
         core::slice::from_raw_parts(ptr, len)
     }
-}
-
-/// UTF-8 view of input bytes; `base` is the absolute offset of `b[0]` in the caller's stream.
-pub fn utf8(b: &[u8], base: u64) -> Result<&str> {
-    core::str::from_utf8(b).map_err(|e| Error::InvalidUtf8 {
-        offset: base + e.valid_up_to() as u64,
-    })
 }
 
 /// A `u32 LE length + bytes` list whose items are raw bytes (vocab tokens need not be UTF-8).

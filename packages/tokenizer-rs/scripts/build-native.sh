@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Opt-in: builds the Node-API addon (cargo feature `napi`, src/napi/) with the native stable toolchain and
+# copies it to native/tokenizer.<platform>.node, where test/native.test.ts loads it. Not part of setup yet:
+# nothing in the default build or CI depends on it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+case "$(uname -s)-$(uname -m)" in
+  Linux-x86_64) platform=linux-x64-gnu lib=libcs336_tokenizer.so ;;
+  Linux-aarch64) platform=linux-arm64-gnu lib=libcs336_tokenizer.so ;;
+  *) echo "build-native.sh: no Node-API build for $(uname -s)-$(uname -m) yet" >&2; exit 1 ;;
+esac
+# Its own target dir: the feature's build would otherwise replace the featureless cdylib in target/release.
+cargo build --release --features napi --target-dir target/napi
+mkdir -p native
+cp "target/napi/release/$lib" "native/tokenizer.$platform.node.tmp"
+mv "native/tokenizer.$platform.node.tmp" "native/tokenizer.$platform.node"
+echo "built native/tokenizer.$platform.node" >&2
