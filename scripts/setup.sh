@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One idempotent setup step, run by `bun run demo` and `bun run test` themselves: JS dependencies, Debian's
 # chromium for the browser test (as root with apt), the onnxruntime-node CUDA provider where an NVIDIA GPU
-# is present, and the tokenizer's WASM build.
+# is present, the tokenizer's WASM build, and its Node-API addon where a native cargo is on PATH.
 # A second run with nothing changed takes well under a second.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,3 +51,11 @@ if command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1; then
 fi
 
 bash packages/tokenizer-rs/scripts/build-wasm.sh
+
+# The Node-API addon (issue 16, phase 1: nothing uses it yet but test/native.test.ts, which compares it with
+# the WASM build). cargo rebuilds only what changed; without cargo, or if the build fails, the test skips
+# with a message and nothing else depends on it.
+if command -v cargo >/dev/null; then
+  bash packages/tokenizer-rs/scripts/build-native.sh 2>/dev/null ||
+    say "warning: the native tokenizer addon did not build (bash packages/tokenizer-rs/scripts/build-native.sh shows why); its test will be skipped"
+fi

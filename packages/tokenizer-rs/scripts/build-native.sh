@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Opt-in: builds the Node-API addon (cargo feature `napi`, src/napi/) with the native stable toolchain and
-# copies it to native/tokenizer.<platform>.node, where test/native.test.ts loads it. Not part of setup yet:
-# nothing in the default build or CI depends on it.
+# Builds the Node-API addon (cargo feature `napi`, src/napi/) with the native stable toolchain and copies it
+# to native/tokenizer.<platform>.node, where test/native.test.ts loads it. scripts/setup.sh runs it when
+# cargo is present; nothing but that test uses the addon yet (the WASM build stays the default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 case "$(uname -s)-$(uname -m)" in
