@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { saveTokenizerFiles, trainBpe } from "@cs336-ts/tokenizer";
-import { tmpfsTests } from "./support/tmpfs.ts";
+import { tmpfsTests } from "@cs336-ts/testkit";
 
 const MAIN = resolve(import.meta.dir, "../../cli/src/main.ts");
 const onTmpfs = tmpfsTests(3);

@@ -2,22 +2,11 @@
 // otherwise). A checkpoint, an export and a metrics line that do not fit fail with an error naming the file
 // and leave the previous file byte-identical with no temporary file beside it; training that hits a full
 // disk says which file, that the last checkpoint is intact and that --resume auto continues — and it does.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { spawnSync } from "node:child_process";
-import {
-  closeSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statfsSync,
-  writeSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { describe, expect } from "bun:test";
+import { closeSync, openSync, readdirSync, readFileSync, rmSync, statfsSync, writeSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { initParameters, initTrainState, Rng } from "@cs336-ts/model";
+import { tmpfsTests } from "@cs336-ts/testkit";
 import { exportCheckpoint } from "../src/inference/export.ts";
 import { AtomicWriteError } from "../src/io/atomic-file.ts";
 import { manualInterrupt } from "../src/loop/interrupt.ts";
@@ -29,41 +18,12 @@ import { checkpointPath, listCheckpoints } from "../src/run/run-dir.ts";
 import { fixture } from "./support/loop-fixture.ts";
 import { toyEngine } from "./support/toy-engine.ts";
 
-const root = mkdtempSync(join(tmpdir(), "full-disk-"));
-const mnt = join(root, "mnt");
-let mounted = false;
-
-beforeAll(() => {
-  if (process.getuid?.() !== 0) return;
-  mkdirSync(mnt);
-  mounted = spawnSync("mount", ["-t", "tmpfs", "-o", "size=3m", "tmpfs", mnt]).status === 0;
-});
-afterAll(() => {
-  if (mounted) spawnSync("umount", ["-l", mnt]);
-  rmSync(root, { recursive: true, force: true });
-});
-
-/** Runs `body` in a fresh folder on the tmpfs, or skips with a message where there is none. */
-function onTmpfs(name: string, body: (dir: string) => Promise<void> | void) {
-  test(name, async () => {
-    if (!mounted) {
-      console.warn(`skipped "${name}": needs root to mount a 3 MB tmpfs`);
-      return;
-    }
-    const dir = join(mnt, name.replace(/\W+/g, "-").slice(0, 40));
-    mkdirSync(dir);
-    try {
-      await body(dir);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-}
+const onTmpfs = tmpfsTests(3);
 
 /** Fills the tmpfs with one file until `leave` bytes are free; returns the filler's path. */
 function fill(dir: string, leave: number): string {
   const path = join(dir, "filler");
-  const { bavail, bsize } = statfsSync(mnt);
+  const { bavail, bsize } = statfsSync(dir);
   let left = bavail * bsize - leave;
   const fd = openSync(path, "w");
   const chunk = new Uint8Array(1 << 16);
@@ -110,7 +70,7 @@ describe("a full disk", () => {
   });
 
   onTmpfs("an export that does not fit", (dir) => {
-    const ck = join(mnt, "export-source.safetensors");
+    const ck = join(dirname(dir), "export-source.safetensors"); // on the tmpfs, beside the filled folder
     saveCheckpoint(ck, checkpoint(3));
     const out = join(dir, "export");
     exportCheckpoint(ck, out);

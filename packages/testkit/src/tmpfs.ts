@@ -8,7 +8,7 @@ import { join } from "node:path";
 
 /** Registers the mount for this test file; `onTmpfs(name, body)` runs `body` in a folder on it. */
 export function tmpfsTests(sizeMb: number) {
-  const root = mkdtempSync(join(tmpdir(), "tok-tmpfs-"));
+  const root = mkdtempSync(join(tmpdir(), "tmpfs-"));
   const mnt = join(root, "mnt");
   let mounted = false;
   beforeAll(() => {
