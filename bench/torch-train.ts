@@ -14,6 +14,7 @@ import { availableParallelism, loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import {
   initParameters,
+  MODEL_DEFAULTS,
   type ModelConfig,
   resolveModelConfig,
   Rng,
@@ -21,25 +22,16 @@ import {
   type TrainHyper,
   trainFlopsPerToken,
 } from "@cs336-ts/model";
-import { getBatch } from "@cs336-ts/trainer";
+import { getBatch, readPreset, resolveRunConfig } from "@cs336-ts/trainer";
 import { Tokenizer, trainBpe } from "@cs336-ts/tokenizer";
 import { BENCH_CACHE, LineWorker, TORCH_DIR, torchPython, writeWeights } from "./torch/python.ts";
 
+// What the demo trains: its model, batch size, optimizer and schedule.
+const PRESET = resolveRunConfig(readPreset(join(import.meta.dir, "../configs/tinystories-cpu.json")));
+
 type Shape = { config: ModelConfig; batch: number; steps: number };
 const SHAPES: Record<string, Shape> = {
-  // configs/tinystories-cpu.json, what the demo trains.
-  demo: {
-    config: resolveModelConfig({
-      vocabSize: 4096,
-      contextLength: 128,
-      dModel: 128,
-      numLayers: 2,
-      numHeads: 4,
-      dFf: 384,
-    }),
-    batch: 16,
-    steps: 40,
-  },
+  demo: { config: PRESET.model, batch: PRESET.batchSize, steps: 40 },
   // bench/train-step.ts's cpu shape.
   cpu: {
     config: resolveModelConfig({
@@ -54,22 +46,16 @@ const SHAPES: Record<string, Shape> = {
     steps: 20,
   },
   // CS336's TinyStories model.
-  tinystories: {
-    config: resolveModelConfig({
-      vocabSize: 10_000,
-      contextLength: 256,
-      dModel: 512,
-      numLayers: 4,
-      numHeads: 16,
-      dFf: 1344,
-    }),
-    batch: 8,
-    steps: 10,
-  },
+  tinystories: { config: resolveModelConfig(MODEL_DEFAULTS), batch: 8, steps: 10 },
 };
-// configs/tinystories-cpu.json's optimizer and schedule.
-const HYPER: TrainHyper = { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, maxGradNorm: 1 };
-const SCHEDULE = { maxLearningRate: 2e-3, minLearningRate: 2e-4, warmupIters: 30 };
+const HYPER: TrainHyper = {
+  beta1: PRESET.beta1,
+  beta2: PRESET.beta2,
+  eps: PRESET.adamEps,
+  weightDecay: PRESET.weightDecay,
+  maxGradNorm: PRESET.gradClip > 0 ? PRESET.gradClip : null,
+};
+const SCHEDULE = { maxLearningRate: PRESET.lrMax, minLearningRate: PRESET.lrMin, warmupIters: PRESET.warmupSteps };
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string) => {
