@@ -132,6 +132,7 @@ function checkTokenizer(
   tokenizer: Tokenizer,
   tokenizerDir: string,
   model: InferenceModel,
+  checkpoint: Checkpoint,
   checkpointPath: string,
   policy: TokenizerPolicy,
 ): void {
@@ -141,7 +142,7 @@ function checkTokenizer(
       model: "the model was trained with vocab size",
       fix: "use the tokenizer the training data was encoded with",
     }),
-    checkTokenizerHash(tokenizerDir, recordedTokenizer(checkpointPath), allow),
+    checkTokenizerHash(tokenizerDir, recordedTokenizer(checkpoint, checkpointPath), allow),
   ];
   for (const w of warnings) if (w) (policy.warn ?? console.warn)(w);
 }
@@ -232,9 +233,9 @@ export async function generateFromCheckpoint(
   onStart?: () => void,
 ): Promise<GenerateReport> {
   const tokenizer = openTokenizer(opts.tokenizer);
-  const { model } = await loadInferenceModel(opts.checkpoint, runtimeOf(opts));
+  const { checkpoint, model } = await loadInferenceModel(opts.checkpoint, runtimeOf(opts));
   try {
-    checkTokenizer(tokenizer, opts.tokenizer, model, opts.checkpoint, opts);
+    checkTokenizer(tokenizer, opts.tokenizer, model, checkpoint, opts.checkpoint, opts);
     onStart?.();
     return await generateWith(model, tokenizer, opts, write);
   } finally {
@@ -275,7 +276,7 @@ export async function evaluateCheckpoint(req: EvalRequest): Promise<EvalReport> 
     );
     let tokenByteLength: ((id: number) => number) | undefined;
     if (tokenizer && req.tokenizer) {
-      checkTokenizer(tokenizer, req.tokenizer, model, req.checkpoint, req);
+      checkTokenizer(tokenizer, req.tokenizer, model, checkpoint, req.checkpoint, req);
       const lengths = Int32Array.from({ length: tokenizer.vocabSize }, (_, id) => tokenizer.tokenBytes(id).length);
       // An id past the tokenizer (allowed mismatch) has no bytes to count.
       tokenByteLength = (id) => lengths[id] ?? 0;

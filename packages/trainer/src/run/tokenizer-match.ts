@@ -6,7 +6,8 @@
 // Leaves out: tokenizer.json (a folder's vocab.json and merges.txt are the identity train-bpe writes).
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { readCheckpointMetadata } from "./checkpoint.ts";
+import type { Checkpoint } from "./checkpoint.ts";
+import { runPaths } from "./run-dir.ts";
 
 export class TokenizerMismatchError extends Error {
   override name = "TokenizerMismatchError";
@@ -50,19 +51,16 @@ export function tokenizerVocabSize(dir: string): number {
 export type RecordedTokenizer = { sha256: string; dir: string | null; source: string };
 
 /**
- * What the checkpoint's header records, else run.json of the run folder holding it (checkpoints written
- * before the header carried the hash); null when neither says (e.g. a run trained without --tokenizer).
+ * What the loaded checkpoint (read from `path`) records, else run.json of the run folder holding it
+ * (checkpoints written before the header carried the hash); null when neither says (e.g. a run trained
+ * without --tokenizer).
  */
-export function recordedTokenizer(checkpointPath: string): RecordedTokenizer | null {
-  const md = readCheckpointMetadata(checkpointPath);
-  let dir: string | null = null;
-  try {
-    dir = (JSON.parse(md.run_config ?? "null") as { tokenizer?: string | null } | null)?.tokenizer ?? null;
-  } catch {}
-  if (md.tokenizer_sha256) return { sha256: md.tokenizer_sha256, dir, source: checkpointPath };
-  const folder = dirname(checkpointPath);
+export function recordedTokenizer(checkpoint: Checkpoint, path: string): RecordedTokenizer | null {
+  const dir = checkpoint.config?.tokenizer ?? null;
+  if (checkpoint.tokenizerSha256) return { sha256: checkpoint.tokenizerSha256, dir, source: path };
+  const folder = dirname(path);
   if (basename(folder) !== "checkpoints") return null;
-  const info = join(dirname(folder), "run.json");
+  const info = runPaths(dirname(folder)).info;
   try {
     const sha = (JSON.parse(readFileSync(info, "utf8")) as { tokenizerSha256?: unknown }).tokenizerSha256;
     return typeof sha === "string" ? { sha256: sha, dir, source: info } : null;
