@@ -2,7 +2,14 @@
 // to encoders in it, and the calls that move text in as UTF-8 bytes and ids out as one Uint32Array copy.
 // Every encoder handle is freed by a FinalizationRegistry when its owner is collected, or at once by
 // `release` (Symbol.dispose); the instance itself lives as long as the thread.
-import { threadInstance as instance, readStringList, u32, type WasmInstance, wasmMemoryNeeded } from "./wasm.ts";
+import {
+  concat,
+  threadInstance as instance,
+  readStringList,
+  u32,
+  type WasmInstance,
+  wasmMemoryNeeded,
+} from "./wasm.ts";
 
 /** A constructor export: its inputs as (ptr, length) pairs of byte parts; returns a handle, 0 on error. */
 type Make = (...ptrLens: number[]) => number;
@@ -172,20 +179,10 @@ function encodeInBlocks(
     x.encoder_encode(handle, ptr + consumed, rest, ptr + len, policyLen, last ? 1 : 0, base + consumed),
   );
   parts.push(takeIds(w, x.ids_len()));
-  return { ids: parts.length === 1 ? (parts[0] as Uint32Array) : concatIds(parts), consumed };
+  return { ids: parts.length === 1 ? (parts[0] as Uint32Array) : concat(parts), consumed };
 }
 
 const BLOCK = 1 << 20;
-
-function concatIds(parts: Uint32Array[]): Uint32Array {
-  const out = new Uint32Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
 
 /**
  * Encodes `prefix` followed by raw bytes already in hand (stream and file chunks): same contract as
@@ -271,13 +268,7 @@ export function decodeRaw(handle: number, ids: Uint32Array): Uint8Array {
   if (ids.length <= DECODE_IDS) return decodeSome(handle, ids);
   const parts: Uint8Array[] = [];
   for (let at = 0; at < ids.length; at += DECODE_IDS) parts.push(decodeSome(handle, ids.subarray(at, at + DECODE_IDS)));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
+  return concat(parts);
 }
 
 function decodeSome(handle: number, ids: Uint32Array): Uint8Array {

@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import { checkTokenizerFolder, publishFolder } from "./tokenizer-folder.ts";
 import type { Merges, Vocab } from "./train.ts";
-import { encodeStringList, threadInstance, type WasmInstance } from "./wasm.ts";
+import { concat, encodeStringList, threadInstance, type WasmInstance } from "./wasm.ts";
 
 type FileExports = {
   byte_alphabet(): number;
@@ -122,14 +122,7 @@ class FileWriter {
 
   /** The whole text of the `index`-th file. */
   text(index: number): string {
-    const parts = Array.from(this.chunks(index), (c) => c.slice());
-    const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      all.set(p, at);
-      at += p.length;
-    }
-    return decoder.decode(all);
+    return decoder.decode(concat(Array.from(this.chunks(index), (c) => c.slice())));
   }
 
   close(): void {

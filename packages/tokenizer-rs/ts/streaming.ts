@@ -6,6 +6,7 @@
 // carry (text without whitespace) is encoded again only once as many new bytes have come: each call
 // re-reads the carry, so calling at every chunk made such a stretch cost its length squared.
 import { encodeBytes, encodeRaw } from "./encoder-wasm.ts";
+import { concat } from "./wasm.ts";
 
 /** What a stream needs from its tokenizer; `owner` keeps the tokenizer (and so its encoder) alive. */
 export type StreamCore = { readonly handle: number; readonly policy: Uint8Array; readonly owner: object };
@@ -120,16 +121,6 @@ export class StreamEncoder {
   private open(): void {
     if (this.done) throw new Error("this stream is finished; start a new one with tokenizer.stream()");
   }
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 function join(a: Uint32Array, b: Uint32Array): Uint32Array {

@@ -182,6 +182,20 @@ export function threadInstance(): WasmInstance {
   return shared;
 }
 
+/** The parts end to end in one new array (results that came out of WASM in several calls). */
+export function concat(parts: readonly Uint8Array[]): Uint8Array;
+export function concat(parts: readonly Uint32Array[]): Uint32Array;
+export function concat(parts: readonly (Uint8Array | Uint32Array)[]): Uint8Array | Uint32Array {
+  const n = parts.reduce((n, p) => n + p.length, 0);
+  const out = parts[0] instanceof Uint32Array ? new Uint32Array(n) : new Uint8Array(n);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
 /** A list of byte strings in the core's `u32 LE length + bytes` layout. */
 export function byteList(items: readonly Uint8Array[]): Uint8Array {
   let n = 0;
