@@ -285,7 +285,8 @@ impl Error {
             | Error::SingleByteSpecialToken { .. }
             | Error::SameKey { .. }
             | Error::SpecialTokenIdMismatch { .. }
-            | Error::UnknownSpecialToken { .. } => ErrorCode::SpecialToken,
+            | Error::UnknownSpecialToken { .. }
+            | Error::SpecialsNotInFile { .. } => ErrorCode::SpecialToken,
             Error::DisallowedSpecialToken { .. } => ErrorCode::DisallowedSpecial,
             Error::VocabTooLarge { .. }
             | Error::MergeTokenNotInVocab { .. }
@@ -293,7 +294,6 @@ impl Error {
             | Error::UnproducedToken { .. }
             | Error::MissingByteToken { .. }
             | Error::VocabGap { .. } => ErrorCode::Vocab,
-            Error::SpecialsNotInFile { .. } => ErrorCode::SpecialToken,
             Error::FileFormat { .. } => ErrorCode::FileFormat,
             Error::BadRankFile { .. } | Error::MissingRank { .. } | Error::RankJson { .. } => {
                 ErrorCode::RankFile
