@@ -3,7 +3,7 @@
 //! call as UTF-8 bytes; ids go out through one u32 buffer (`ids_ptr`/`ids_len`), valid until the next call.
 //! A policy is one byte per construction special token: bit 0 allowed (split off), bit 1 disallowed.
 
-use super::{bytes, fail, read_byte_list, read_specials, read_string_list, set_result};
+use super::{bytes, fail, file_names, read_byte_list, read_specials, read_string_list, set_result};
 use crate::encode::Encoder;
 use crate::encode::SpecialPolicy;
 use crate::error::{Error, Result};
@@ -130,16 +130,6 @@ pub unsafe extern "C" fn encoder_from_rank_file(
         Encoder::from_rank_file(bytes(text_ptr, text_len), &specials, &file)
     };
     register(build())
-}
-
-/// The names of the files a loader reads, for its messages: a string list of `count` names.
-fn file_names<const N: usize>(b: &[u8]) -> Result<[String; N]> {
-    let names = read_string_list(b)?;
-    let n = names.len();
-    names.try_into().map_err(|_| Error::MalformedBuffer {
-        what: "file names",
-        offset: n,
-    })
 }
 
 /// From GPT-2 `vocab.json` + `merges.txt` file bytes (src/encode/files.rs); specials and the two file

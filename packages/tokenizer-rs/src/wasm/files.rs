@@ -7,7 +7,7 @@
 //! alphabet (`byte_alphabet`) are here too.
 
 use super::train::{free, insert, with};
-use super::{bytes, dealloc, fail, read_specials, read_string_list, set_result};
+use super::{bytes, dealloc, fail, file_names, read_specials, read_string_list, set_result};
 use crate::encode::files::{push_printable, read_merges_txt, Merges};
 use crate::encode::rank_file::read_rank_file;
 use crate::encode::tokenizer_json::read_tokenizer_json;
@@ -86,7 +86,7 @@ pub unsafe extern "C" fn parse_vocab_json(
 ) -> i32 {
     finish((|| {
         let specials = read_string_list(bytes(specials_ptr, specials_len))?;
-        let name = read_string_list(bytes(name_ptr, name_len))?.concat();
+        let [name] = file_names(bytes(name_ptr, name_len))?;
         let v = read_vocab_json(bytes(text_ptr, text_len), &specials, &name)?;
         let mut p = Parts::default();
         p.vocab(Some(&v));
@@ -108,7 +108,7 @@ pub unsafe extern "C" fn parse_merges_txt(
     name_len: usize,
 ) -> i32 {
     finish((|| {
-        let name = read_string_list(bytes(name_ptr, name_len))?.concat();
+        let [name] = file_names(bytes(name_ptr, name_len))?;
         let m = read_merges_txt(bytes(text_ptr, text_len), &name)?;
         let mut p = Parts::default();
         p.vocab(None);
@@ -130,7 +130,7 @@ pub unsafe extern "C" fn parse_tokenizer_json(
     name_len: usize,
 ) -> i32 {
     finish((|| {
-        let name = read_string_list(bytes(name_ptr, name_len))?.concat();
+        let [name] = file_names(bytes(name_ptr, name_len))?;
         let t = read_tokenizer_json(bytes(text_ptr, text_len), &name)?;
         let mut p = Parts::default();
         p.vocab(Some(&t.vocab));
@@ -159,7 +159,7 @@ pub unsafe extern "C" fn parse_rank_file(
 ) -> i32 {
     finish((|| {
         let given = read_specials(bytes(specials_ptr, specials_len), bytes(ids_ptr, ids_len))?;
-        let name = read_string_list(bytes(name_ptr, name_len))?.concat();
+        let [name] = file_names(bytes(name_ptr, name_len))?;
         let f = read_rank_file(bytes(text_ptr, text_len), &given, &name)?;
         let mut p = Parts::default();
         p.ranked(&f.tokens);

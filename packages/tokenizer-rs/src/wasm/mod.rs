@@ -143,6 +143,16 @@ pub fn read_string_list(b: &[u8]) -> Result<Vec<String>> {
     Ok(out)
 }
 
+/// The names of the files a loader reads, for its messages: a string list of exactly N names.
+pub fn file_names<const N: usize>(b: &[u8]) -> Result<[String; N]> {
+    let names = read_string_list(b)?;
+    let n = names.len();
+    names.try_into().map_err(|_| Error::MalformedBuffer {
+        what: "file names",
+        offset: n,
+    })
+}
+
 /// Special tokens as a string list beside their ids (u32 LE each), paired up.
 pub fn read_specials(names: &[u8], ids: &[u8]) -> Result<Vec<(String, u32)>> {
     let names = read_string_list(names)?;
