@@ -1,7 +1,8 @@
 // Builds the publishable package into dist/: the WASM core (scripts/build-wasm.sh), one ESM bundle per
 // entry for Node/Bun/Deno (the API and the Workers it spawns; `bun build --target=node`), the same for
-// browsers (web-index.js, web-train-worker.js, web-encode-worker.js: no node:* import, see webPlugin), and .d.ts declarations
-// whose relative imports point at the .js/.d.ts files next to them. `bun run build` runs it.
+// browsers (web-index.js, web-train-worker.js, web-encode-worker.js: no node:* import, see webPlugin),
+// and .d.ts declarations whose relative imports point at the .js/.d.ts files next to them. `bun run
+// build` runs it.
 import type { BunPlugin } from "bun";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";

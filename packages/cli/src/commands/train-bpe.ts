@@ -1,8 +1,8 @@
 // `bun run cli train-bpe`: trains a byte-level BPE tokenizer (CS336 `train_bpe`) and writes vocab.json,
 // merges.txt and tokenizer.json into --out as one unit, only after training succeeded; an existing
 // tokenizer there is replaced only with --force, and an --out that cannot be created fails before
-// training. Live progress
-// goes to stderr (redrawn on a TTY, a line every ~10 s otherwise); the summary goes to stdout.
+// training. Live progress goes to stderr (redrawn on a TTY, a line every ~10 s otherwise); the summary
+// goes to stdout.
 import { checkTokenizerFolder, saveTokenizerFiles, type TrainProgress, trainBpe } from "@cs336-ts/tokenizer";
 import { createStatusLine } from "@cs336-ts/trainer";
 import type { Command } from "../command.ts";
