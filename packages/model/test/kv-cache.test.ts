@@ -5,11 +5,10 @@
 import { describe, expect, test } from "bun:test";
 import { type ModelConfigInput, resolveModelConfig } from "../src/config.ts";
 import { initParameters } from "../src/init.ts";
-import { summarizeModel } from "../src/onnx/emit.ts";
+import { emitModel, summarizeModel } from "../src/onnx/emit.ts";
 import { Rng } from "../src/random.ts";
 import { buildCachedInferenceGraph, createCachedInference, type KvCache } from "../src/train/cached-inference.ts";
 import { createInference } from "../src/train/inference.ts";
-import { emitModel } from "../src/onnx/emit.ts";
 
 const base: ModelConfigInput = { vocabSize: 13, contextLength: 8, dModel: 8, numLayers: 2, numHeads: 2, dFf: 12 };
 const TOLERANCE = 1e-5;
