@@ -35,6 +35,7 @@ import {
   listCheckpoints,
   prepareRunDir,
   type RunInfo,
+  readRunInfo,
   runPaths,
 } from "../run/run-dir.ts";
 import { checkRunFolderFree, lockRunFolder } from "../run/run-lock.ts";
@@ -190,7 +191,7 @@ export async function runTraining(plan: RunPlan, o: RunOptions): Promise<RunOutc
     removeKilledRunTemps(config.out, note);
     const train = openTokens(config.train, config, "--train");
     const val = config.val ? openTokens(config.val, config, "--val") : null;
-    const previous = plan.resume ? readPreviousInfo(config.out) : null;
+    const previous = plan.resume ? readRunInfo(config.out) : null;
     const tokenizerSha256 = checkRunTokenizer(plan, previous, o.allowTokenizerMismatch === true, note);
     if (config.sampleEvery > 0) sampler = createSampler(config);
     // The engine compiles before the folder is prepared, so a missing CUDA provider (or a graph error)
@@ -281,12 +282,4 @@ function checkRunTokenizer(
     note(`warning: ${message}; going on because of ${OVERRIDE_FLAG}`);
   }
   return sha;
-}
-
-function readPreviousInfo(out: string): RunInfo | null {
-  try {
-    return JSON.parse(readFileSync(runPaths(out).info, "utf8")) as RunInfo;
-  } catch {
-    return null;
-  }
 }

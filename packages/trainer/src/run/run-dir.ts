@@ -2,7 +2,7 @@
 // session when resumed), metrics.jsonl, samples.jsonl (with --sample-every), curves.svg and checkpoints/ with
 // `step-NNNNNNN.safetensors` files (the last N kept) and `best.safetensors` (lowest validation loss).
 // Leaves out: the lock that keeps a folder to one run (run-lock.ts).
-import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../io/atomic-file.ts";
 import { readCheckpointMetadata } from "./checkpoint.ts";
@@ -90,6 +90,15 @@ function gitState(cwd: string): { commit: string | null; dirty: boolean | null }
     };
   } catch {
     return { commit: null, dirty: null };
+  }
+}
+
+/** A run folder's run.json as prepareRunDir wrote it; null when it is missing or unreadable. */
+export function readRunInfo(out: string): RunInfo | null {
+  try {
+    return JSON.parse(readFileSync(runPaths(out).info, "utf8")) as RunInfo;
+  } catch {
+    return null;
   }
 }
 

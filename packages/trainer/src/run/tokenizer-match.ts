@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { Checkpoint } from "./checkpoint.ts";
-import { runPaths } from "./run-dir.ts";
+import { readRunInfo, runPaths } from "./run-dir.ts";
 
 export class TokenizerMismatchError extends Error {
   override name = "TokenizerMismatchError";
@@ -60,13 +60,8 @@ export function recordedTokenizer(checkpoint: Checkpoint, path: string): Recorde
   if (checkpoint.tokenizerSha256) return { sha256: checkpoint.tokenizerSha256, dir, source: path };
   const folder = dirname(path);
   if (basename(folder) !== "checkpoints") return null;
-  const info = runPaths(dirname(folder)).info;
-  try {
-    const sha = (JSON.parse(readFileSync(info, "utf8")) as { tokenizerSha256?: unknown }).tokenizerSha256;
-    return typeof sha === "string" ? { sha256: sha, dir, source: info } : null;
-  } catch {
-    return null;
-  }
+  const sha = readRunInfo(dirname(folder))?.tokenizerSha256;
+  return typeof sha === "string" ? { sha256: sha, dir, source: runPaths(dirname(folder)).info } : null;
 }
 
 /**
