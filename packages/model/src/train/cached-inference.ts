@@ -13,7 +13,7 @@ import type { LayerKv } from "../nn/attention.ts";
 import { transformerLmCached } from "../nn/lm.ts";
 import { emitModel } from "../onnx/emit.ts";
 import { Session } from "../runtime/session.ts";
-import { checkInferenceInput, type InferenceOptions, inferenceParams, inferenceSessionOptions } from "./inference.ts";
+import { checkInferenceInput, type InferenceOptions, inferenceParams, deviceSessionOptions } from "./inference.ts";
 
 /** Graph input and output names of layer `i`'s cache. */
 export function kvCacheNames(i: number) {
@@ -76,7 +76,7 @@ export async function createCachedInference(
   opts: InferenceOptions = {},
 ): Promise<CachedInference> {
   const model = emitModel(buildCachedInferenceGraph(config, { weights }), { producer: "cs336-ts" });
-  const session = await Session.create(model, inferenceSessionOptions(opts));
+  const session = await Session.create(model, deviceSessionOptions(opts));
   const [h, dh] = [config.numHeads, config.dModel / config.numHeads];
   const empty = (b: number): TensorData => ({ dtype: "float32", shape: [b, h, 0, dh], data: new Float32Array(0) });
   return {

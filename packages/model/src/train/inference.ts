@@ -54,8 +54,8 @@ export type Inference = {
 
 export type InferenceOptions = { device?: Device; deviceId?: number; intraOpThreads?: number };
 
-/** The session options of an inference runner. */
-export function inferenceSessionOptions(opts: InferenceOptions): SessionOptions {
+/** Where a session runs (device, device id, threads): the options every session of this package shares. */
+export function deviceSessionOptions(opts: InferenceOptions): SessionOptions {
   return {
     device: opts.device ?? "cpu",
     ...(opts.deviceId !== undefined && { deviceId: opts.deviceId }),
@@ -69,7 +69,7 @@ export async function createInference(
   weights: ParamMap,
   opts: InferenceOptions = {},
 ): Promise<Inference> {
-  const session = await Session.create(exportInferenceModel(config, weights), inferenceSessionOptions(opts));
+  const session = await Session.create(exportInferenceModel(config, weights), deviceSessionOptions(opts));
   return {
     async logits(tokens, [b, t]) {
       checkInferenceInput(config, tokens, [b, t]);

@@ -19,6 +19,7 @@ import { zerosLikeParams } from "../init.ts";
 import { emitModel } from "../onnx/emit.ts";
 import { validateAdamw } from "../optim/adamw.ts";
 import { type Device, type OptimizationLevel, Session, type SessionOptions } from "../runtime/session.ts";
+import { deviceSessionOptions } from "./inference.ts";
 import { buildLossAndGradsGraph, buildTrainStepGraph, type TrainHyper, trainNames } from "./train-step.ts";
 
 /** Parameters, AdamW moments (same names) and the number of optimizer steps taken. */
@@ -88,9 +89,7 @@ export async function createTrainer(config: ModelConfig, hp: TrainHyper, opts: T
   const { k, batch } = opts;
   const bytes = emitModel(buildTrainStepGraph(config, hp, { k, batch, seqLen, accum }));
   const session = await Session.create(bytes, {
-    device: opts.device ?? "cpu",
-    ...(opts.deviceId !== undefined && { deviceId: opts.deviceId }),
-    ...(opts.intraOpThreads !== undefined && { intraOpThreads: opts.intraOpThreads }),
+    ...deviceSessionOptions(opts),
     optimizationLevel: opts.optimizationLevel ?? "all",
     ...(opts.profilePrefix !== undefined && { profilePrefix: opts.profilePrefix }),
     // ORT's memory pattern (one planned block per run shape) measured 150-660 MB more peak RSS on the
