@@ -126,6 +126,8 @@ type Run = {
   ran: { steps: number; seconds: number };
   /** Seconds the last validation, sample and checkpoint took: the reserve a time budget keeps for the end. */
   costs: { eval: number; sample: number; save: number };
+  /** Metric records curves.svg was last drawn from: a final evaluation and the exit share one write. */
+  curvesDrawn: number;
 };
 
 function startRun(o: LoopOptions): Run {
@@ -147,6 +149,7 @@ function startRun(o: LoopOptions): Run {
     stepFlops: trainStepFlops(c.model, T(c), c.batchSize * c.gradAccumSteps).total,
     ran: { steps: 0, seconds: 0 },
     costs: { eval: 0, sample: 0, save: 0 },
+    curvesDrawn: -1,
   };
   if (o.resume) {
     const r = o.resume;
@@ -292,6 +295,8 @@ function keepBest(run: Run, valLoss: number): void {
 
 function writeCurves(run: Run): void {
   const { records } = run.o.metrics;
+  if (run.curvesDrawn === records.length) return;
+  run.curvesDrawn = records.length;
   const train = records.flatMap((r) => (r.kind === "train" ? [{ step: r.step, time: r.time, loss: r.loss }] : []));
   const val = records.flatMap((r) => (r.kind === "val" ? [{ step: r.step, time: r.time, loss: r.valLoss }] : []));
   const svg = renderCurves([{ name: basename(resolve(run.c.out)), train, val }]);
