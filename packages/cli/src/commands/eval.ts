@@ -2,7 +2,7 @@
 import { createStatusLine, evaluateCheckpoint } from "@cs336-ts/trainer";
 import type { Command } from "../command.ts";
 import { parseFlags, UsageError } from "../flags.ts";
-import { checkpointFlag, noPositionals, parseDevice, recordedTokenizer, runtimeFlags } from "./inference-flags.ts";
+import { checkpointFlag, noPositionals, parseDevice, checkpointTokenizerDir, runtimeFlags } from "./inference-flags.ts";
 
 const flags = {
   ...checkpointFlag,
@@ -35,7 +35,7 @@ const command: Command = {
     let tokenizer = f.tokenizer ?? null;
     if (tokenizer === null) {
       // Without a tokenizer there are no byte lengths: bits per byte is skipped, loss and perplexity remain.
-      const recorded = recordedTokenizer(f.checkpoint as string);
+      const recorded = checkpointTokenizerDir(f.checkpoint as string);
       if ("dir" in recorded) tokenizer = recorded.dir;
       else process.stderr.write(`note: ${recorded.why}; bits/byte skipped (--tokenizer DIR gives it)\n`);
     }

@@ -3,7 +3,7 @@
 import { generateFromCheckpoint } from "@cs336-ts/trainer";
 import type { Command } from "../command.ts";
 import { parseFlags, UsageError } from "../flags.ts";
-import { checkpointFlag, noPositionals, parseDevice, recordedTokenizer, runtimeFlags } from "./inference-flags.ts";
+import { checkpointFlag, noPositionals, parseDevice, checkpointTokenizerDir, runtimeFlags } from "./inference-flags.ts";
 
 const flags = {
   ...checkpointFlag,
@@ -49,7 +49,7 @@ const command: Command = {
     const checkpoint = f.checkpoint as string;
     let tokenizer = f.tokenizer;
     if (tokenizer === undefined) {
-      const recorded = recordedTokenizer(checkpoint);
+      const recorded = checkpointTokenizerDir(checkpoint);
       if ("why" in recorded) throw new UsageError(`${recorded.why}; pass --tokenizer DIR (the train-bpe output)`);
       tokenizer = recorded.dir;
     }

@@ -33,7 +33,7 @@ export function parseDevice(value: string | undefined): Device {
  * The tokenizer folder the checkpoint's run recorded (read from its header; a missing or corrupt checkpoint
  * fails here with its own message), or why there is none: none recorded, or the folder is gone.
  */
-export function recordedTokenizer(checkpoint: string): { dir: string } | { why: string } {
+export function checkpointTokenizerDir(checkpoint: string): { dir: string } | { why: string } {
   const dir = readCheckpointRunConfig(checkpoint)?.tokenizer ?? null;
   if (dir === null) return { why: "the checkpoint's run recorded no tokenizer folder" };
   if (!existsSync(dir)) return { why: `the tokenizer folder ${dir} recorded by the checkpoint's run is gone` };
