@@ -68,8 +68,30 @@ async function fetchOnce(url: string, dest: string, opts: FetchOptions): Promise
   }
 }
 
+type BodyResponse = Response & { body: ReadableStream<Uint8Array> };
+
+/** What the server's answer to a (ranged) request means for the part file. */
+type Answer =
+  | { kind: "body"; res: BodyResponse; offset: number; total: number | null }
+  | { kind: "complete"; bytes: number }
+  | { kind: "restart" };
+
 async function transfer(url: string, dest: string, opts: FetchOptions, idle: Watchdog): Promise<number> {
   const part = `${dest}.part`;
+  const answer = await request(url, part, opts, idle);
+  if (answer.kind === "restart") {
+    rmSync(part, { force: true });
+    return transfer(url, dest, opts, idle);
+  }
+  if (answer.kind === "complete") {
+    openAtomicFile(dest, { tempPath: part, append: true }).commit();
+    return finished(answer.bytes, opts, answer.bytes, 0);
+  }
+  return receive(url, dest, part, answer, opts, idle);
+}
+
+/** Asks for the bytes after those the part file holds and reads the status and range headers. */
+async function request(url: string, part: string, opts: FetchOptions, idle: Watchdog): Promise<Answer> {
   const have = existsSync(part) ? statSync(part).size : 0;
   const headers: Record<string, string> = { "accept-encoding": "identity" };
   if (have > 0) headers.range = `bytes=${have}-`;
@@ -100,13 +122,9 @@ async function transfer(url: string, dest: string, opts: FetchOptions, idle: Wat
     // Nothing left to send: either the part file is already complete or it is longer than the remote file.
     await res.body?.cancel();
     const size = parseContentRange(res.headers.get("content-range"))?.total ?? null;
-    if (size === have) {
-      openAtomicFile(dest, { tempPath: part, append: true }).commit();
-      return finished(have, opts, have, 0);
-    }
+    if (size === have) return { kind: "complete", bytes: have };
     opts.log?.(`the partial file does not match the server's (${size ?? "unknown"} bytes); starting over`);
-    rmSync(part, { force: true });
-    return transfer(url, dest, opts, idle);
+    return { kind: "restart" };
   } else if (res.status === 200) {
     if (have > 0) opts.log?.("the server does not support resuming (no Range); starting over");
     const len = res.headers.get("content-length");
@@ -116,8 +134,22 @@ async function transfer(url: string, dest: string, opts: FetchOptions, idle: Wat
     throw new DownloadError(`${url}: the server answered HTTP ${res.status} ${res.statusText}`.trimEnd());
   }
   if (!res.body) throw new DownloadError(`${url}: the response has no body`);
+  return { kind: "body", res: res as BodyResponse, offset, total };
+}
 
-  // 200 rewrites the part file from byte 0; 206 appends after the bytes we already have.
+/**
+ * Streams the body into the part file: 200 rewrites it from byte 0, 206 appends after the bytes it holds.
+ * A dropped connection or a short body keeps the part file for the next run; a body longer than announced
+ * discards it.
+ */
+async function receive(
+  url: string,
+  dest: string,
+  part: string,
+  { res, offset, total }: Answer & { kind: "body" },
+  opts: FetchOptions,
+  idle: Watchdog,
+): Promise<number> {
   const file = openAtomicFile(dest, { tempPath: part, append: offset > 0 });
   const started = performance.now();
   let bytes = offset;
