@@ -44,13 +44,18 @@ export class CheckpointError extends Error {
   override name = "CheckpointError";
 }
 
+/** The file's name prefix of each part of the optimizer state: weights bare, AdamW's moments as m./v. */
+function stateParts(state: Pick<TrainState, "params" | "m" | "v">): [string, ParamMap][] {
+  return [
+    ["", state.params],
+    ["m.", state.m],
+    ["v.", state.v],
+  ];
+}
+
 function* tensorsOf(ck: Checkpoint): Generator<[string, SafeTensor]> {
   for (const spec of parameterSpecs(ck.model)) {
-    for (const [prefix, map] of [
-      ["", ck.state.params],
-      ["m.", ck.state.m],
-      ["v.", ck.state.v],
-    ] as const) {
+    for (const [prefix, map] of stateParts(ck.state)) {
       const t = map[spec.name];
       const name = prefix + spec.name;
       if (!t) throw new CheckpointError(`cannot save: tensor "${name}" is missing`);
@@ -131,32 +136,7 @@ function decodeCheckpoint(bytes: Uint8Array, source: string): Checkpoint {
   } catch (e) {
     throw fail(`its model config is invalid: ${(e as Error).message}`);
   }
-  const params: ParamMap = {};
-  const m: ParamMap = {};
-  const v: ParamMap = {};
-  const expected = new Set<string>();
-  for (const spec of parameterSpecs(model)) {
-    for (const [prefix, map] of [
-      ["", params],
-      ["m.", m],
-      ["v.", v],
-    ] as const) {
-      const name = prefix + spec.name;
-      expected.add(name);
-      const t = file.tensors.get(name);
-      if (!t) throw fail(`tensor "${name}" is missing`);
-      if (t.dtype !== "F32" || t.shape.join(",") !== spec.shape.join(",")) {
-        throw fail(`tensor "${name}" is ${t.dtype} [${t.shape}], the model config needs F32 [${spec.shape}]`);
-      }
-      map[spec.name] = { data: t.data as Float32Array, shape: [...spec.shape] };
-    }
-  }
-  const extra = [...file.tensors.keys()].filter((k) => !expected.has(k));
-  if (extra.length > 0) throw fail(`unexpected tensors ${extra.slice(0, 3).join(", ")} for its model config`);
-  if (md.data_sha256 !== undefined) {
-    const tensors = [...expected].map((name) => [name, file.tensors.get(name)!] as [string, SafeTensor]);
-    if (digest(tensors) !== md.data_sha256) throw fail("tensor data does not match its sha256 (the file is corrupt)");
-  }
+  const { params, m, v } = readState(file, model, fail);
   const rng = json("rng_state");
   const word = (w: unknown) => Number.isInteger(w) && (w as number) >= 0 && (w as number) < 2 ** 32;
   if (rng !== null && !(Array.isArray(rng) && rng.length === 4 && rng.every(word))) {
@@ -174,6 +154,36 @@ function decodeCheckpoint(bytes: Uint8Array, source: string): Checkpoint {
     valLoss: valLoss !== null && Number.isFinite(valLoss) ? valLoss : null,
     ...(md.tokenizer_sha256 ? { tokenizerSha256: md.tokenizer_sha256 } : {}),
   };
+}
+
+/** The weights and moments the model config needs, exactly those, checked against the file's sha256. */
+function readState(
+  file: ReturnType<typeof readSafetensors>,
+  model: ModelConfig,
+  fail: (why: string) => CheckpointError,
+): Pick<TrainState, "params" | "m" | "v"> {
+  const state = { params: {}, m: {}, v: {} };
+  const expected = new Set<string>();
+  for (const spec of parameterSpecs(model)) {
+    for (const [prefix, map] of stateParts(state)) {
+      const name = prefix + spec.name;
+      expected.add(name);
+      const t = file.tensors.get(name);
+      if (!t) throw fail(`tensor "${name}" is missing`);
+      if (t.dtype !== "F32" || t.shape.join(",") !== spec.shape.join(",")) {
+        throw fail(`tensor "${name}" is ${t.dtype} [${t.shape}], the model config needs F32 [${spec.shape}]`);
+      }
+      map[spec.name] = { data: t.data as Float32Array, shape: [...spec.shape] };
+    }
+  }
+  const extra = [...file.tensors.keys()].filter((k) => !expected.has(k));
+  if (extra.length > 0) throw fail(`unexpected tensors ${extra.slice(0, 3).join(", ")} for its model config`);
+  const sha = file.metadata.data_sha256;
+  if (sha !== undefined) {
+    const tensors = [...expected].map((name) => [name, file.tensors.get(name)!] as [string, SafeTensor]);
+    if (digest(tensors) !== sha) throw fail("tensor data does not match its sha256 (the file is corrupt)");
+  }
+  return state;
 }
 
 export function loadCheckpoint(path: string): Checkpoint {
