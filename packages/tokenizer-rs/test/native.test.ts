@@ -6,12 +6,23 @@ import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { missingMessage, sharedFile } from "@cs336-ts/testkit";
+import { resolvePolicy, type SpecialOptions } from "../ts/special-policy.ts";
 import { Tokenizer } from "../ts/tokenizer.ts";
 import { trainBpe } from "../ts/train.ts";
 import { CORPORA } from "./support/train-corpora.ts";
 
 type NativeCounter = { addText(chunk: Uint8Array, base: number): number };
-type NativeEncoder = { encode(text: Uint8Array): Uint32Array; decode(ids: Uint32Array): Uint8Array };
+type NativeEncoder = {
+  encode(text: Uint8Array): Uint32Array;
+  decode(ids: Uint32Array): Uint8Array;
+  encodePrefix(
+    text: Uint8Array,
+    policy: Uint8Array,
+    last: boolean,
+    base: number,
+  ): { ids: Uint32Array; consumed: number };
+  encodeBatch(text: Uint8Array, ends: Uint32Array, policy: Uint8Array): { ids: Uint32Array; ends: Uint32Array };
+};
 type Native = {
   Counter: new (specials: string[]) => NativeCounter;
   Trainer: new (counter: NativeCounter) => { step(max: number): number; merges(): Uint32Array };
@@ -38,6 +49,79 @@ function mergeBytes(ids: Uint32Array): [number[], number[]][] {
     const b = tokens[ids[i + 1] ?? 0] ?? [];
     out.push([a, b]);
     tokens.push([...a, ...b]);
+  }
+  return out;
+}
+
+/** Native encodePrefix driven as a stream: `step`-byte chunks, the unconsumed tail carried into the next. */
+function nativeStream(n: NativeEncoder, bytes: Uint8Array, step: number, policy: Uint8Array): number[] {
+  const out: number[] = [];
+  let carry = new Uint8Array(0);
+  let base = 0;
+  for (let pos = 0; pos < bytes.length; pos += step) {
+    const buf = new Uint8Array(carry.length + Math.min(step, bytes.length - pos));
+    buf.set(carry);
+    buf.set(bytes.subarray(pos, pos + step), carry.length);
+    const r = n.encodePrefix(buf, policy, false, base);
+    expect(r.consumed).toBeLessThanOrEqual(buf.length);
+    out.push(...r.ids);
+    carry = buf.slice(r.consumed);
+    base += r.consumed;
+  }
+  const r = n.encodePrefix(carry, policy, true, base);
+  expect(r.consumed).toBe(carry.length);
+  out.push(...r.ids);
+  return out;
+}
+
+/** The WASM tokenizer's stream over the same chunks, its ids concatenated. */
+function wasmStream(t: Tokenizer, bytes: Uint8Array, step: number, opts?: SpecialOptions): number[] {
+  const s = t.stream(opts);
+  const out: number[] = [];
+  for (let pos = 0; pos < bytes.length; pos += step) out.push(...s.pushBytes(bytes.slice(pos, pos + step)));
+  out.push(...s.finish());
+  return out;
+}
+
+/** Every text through encodeBatch, encodePrefix (whole and streamed) and encode, native against WASM. */
+function expectSameEncodings(n: NativeEncoder, wasm: Tokenizer, texts: readonly string[], specials: string[]) {
+  const bytes = texts.map((t) => enc.encode(t));
+  const ends = new Uint32Array(bytes.length);
+  let total = 0;
+  bytes.forEach((b, i) => {
+    total += b.length;
+    ends[i] = total;
+  });
+  const policies: (SpecialOptions | undefined)[] = [undefined, { allowedSpecial: [] }, { allowedSpecial: "all" }];
+  for (const opts of policies) {
+    const policy = resolvePolicy(specials, opts);
+    const want = wasm.encodeBatch(texts, opts);
+    const batch = n.encodeBatch(concatBytes(bytes), ends, policy);
+    let sum = 0;
+    const wantEnds = want.map((ids) => {
+      sum += ids.length;
+      return sum;
+    });
+    expect([...batch.ends]).toEqual(wantEnds);
+    expect([...batch.ids]).toEqual(want.flatMap((ids) => [...ids]));
+    bytes.forEach((b, i) => {
+      const whole = n.encodePrefix(b, policy, true, 0);
+      expect(whole.consumed).toBe(b.length);
+      expect([...whole.ids]).toEqual([...(want[i] ?? [])]);
+      for (const step of [1 << 12, 37]) {
+        if (step < 1000 && b.length > 20_000) continue; // tiny chunks over a long text only repeat the 4 KiB case slowly
+        expect(nativeStream(n, b, step, policy)).toEqual(wasmStream(wasm, b, step, opts));
+      }
+    });
+  }
+}
+
+function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
   }
   return out;
 }
@@ -78,6 +162,21 @@ describe.skipIf(!present)("native addon matches WASM", () => {
       expect([...ids]).toEqual([...wasm.encode(t)]);
       expect(new TextDecoder().decode(n.decode(ids))).toBe(t);
     }
+    expectSameEncodings(n, wasm, [...texts, `a${EOT}b`, ""], [EOT]);
+  });
+
+  test("encodePrefix errors: disallowed special, invalid UTF-8 at its absolute offset, a bad batch", () => {
+    const ranks = createRequire(import.meta.url).resolve("tiktoken/encoders/gpt2.json");
+    const n = native.Encoder.fromRankFile(readFileSync(ranks), [EOT], Uint32Array.of(50256), "gpt2.json");
+    const disallow = resolvePolicy([EOT], { disallowedSpecial: "all" });
+    expect(() => n.encodePrefix(enc.encode(`x${EOT}`), disallow, true, 0)).toThrow(/^disallowed_special: /);
+    const bad = Uint8Array.of(0x61, 0x62, 0xff, 0x63);
+    expect(() => n.encodePrefix(bad, new Uint8Array(0), true, 1000)).toThrow(/^invalid_utf8: .*offset 1002\b/);
+    // In a batch the offset counts from the start of the concatenation.
+    const batch = concatBytes([enc.encode("hello"), bad]);
+    expect(() => n.encodeBatch(batch, Uint32Array.of(5, 9), new Uint8Array(0))).toThrow(/offset 7\b/);
+    expect(() => n.encodeBatch(batch, Uint32Array.of(5, 99), new Uint8Array(0))).toThrow(/^internal: /);
+    expect(() => n.encodePrefix(bad, Uint8Array.of(1, 1), true, 0)).toThrow(/^internal: .*policy/);
   });
 
   const vocab = sharedFile("fixtures/cs336/gpt2_vocab.json");
@@ -89,5 +188,6 @@ describe.skipIf(!present)("native addon matches WASM", () => {
     const wasm = Tokenizer.fromFiles({ vocab: v, merges: m, specialTokens: [EOT] });
     const n = native.Encoder.fromGpt2Files(readFileSync(v), readFileSync(m), [EOT], v, m);
     for (const t of texts) expect([...n.encode(enc.encode(t))]).toEqual([...wasm.encode(t)]);
+    expectSameEncodings(n, wasm, [...texts, `${EOT}${EOT} x${EOT}`], [EOT]);
   });
 });

@@ -159,6 +159,31 @@ impl Encoder {
         result
     }
 
+    /// Encodes many texts, all of each: `ends[i]` is the byte end of text i in `text`. Appends every id to
+    /// `out` and, per text, the length `out` then has to `id_ends`. On an error, what was encoded before the
+    /// failing text stays in both (both bindings report the error and drop them).
+    pub(crate) fn encode_batch(
+        &mut self,
+        text: &[u8],
+        ends: &[u32],
+        policy: &SpecialPolicy,
+        out: &mut Vec<u32>,
+        id_ends: &mut Vec<u32>,
+    ) -> Result<()> {
+        let mut start = 0usize;
+        for &end in ends {
+            let end = end as usize;
+            let piece = text.get(start..end).ok_or(Error::MalformedBuffer {
+                what: "batch ends",
+                offset: end,
+            })?;
+            self.encode_prefix(piece, policy, true, start as u64, out)?;
+            id_ends.push(out.len() as u32);
+            start = end;
+        }
+        Ok(())
+    }
+
     fn encode_segments(
         &mut self,
         text: &str,

@@ -191,3 +191,33 @@ fn two_pretokens_suffice_for_stability() {
         }
     }
 }
+
+#[test]
+fn batch_equals_each_text_alone_and_names_absolute_offsets() {
+    let corpus = "the cat sat on the mat. the hat! <|e|> the end";
+    let mut e = toy_encoder(corpus, 20, &["<|e|>"]);
+    let texts = ["the cat", "", " sat<|e|>on", "the mat. the hat!"];
+    let policy = SpecialPolicy::all_special(1);
+    let (mut text, mut ends) = (Vec::new(), Vec::new());
+    for t in texts {
+        text.extend_from_slice(t.as_bytes());
+        ends.push(text.len() as u32);
+    }
+    let (mut out, mut id_ends) = (Vec::new(), Vec::new());
+    e.encode_batch(&text, &ends, &policy, &mut out, &mut id_ends).unwrap();
+    let mut want = Vec::new();
+    let mut want_ends = Vec::new();
+    for t in texts {
+        want.extend(e.encode(t));
+        want_ends.push(want.len() as u32);
+    }
+    assert_eq!((out, id_ends), (want, want_ends));
+
+    // Text 1 starts at byte 3; its bad byte at index 1 is byte 4 of the batch.
+    let (mut out, mut id_ends) = (Vec::new(), Vec::new());
+    let err = e.encode_batch(b"abcd\xffe", &[3, 6], &policy, &mut out, &mut id_ends);
+    assert_eq!(err, Err(Error::InvalidUtf8 { offset: 4 }));
+    assert_eq!(id_ends.len(), 1);
+    let err = e.encode_batch(b"ab", &[3], &policy, &mut out, &mut id_ends);
+    assert!(matches!(err, Err(Error::MalformedBuffer { offset: 3, .. })));
+}

@@ -19,9 +19,27 @@ fn pairs(specials: Vec<String>, ids: Uint32Array) -> Result<Vec<(String, u32)>> 
     Ok(specials.into_iter().zip(ids.iter().copied()).collect())
 }
 
+#[napi(object)]
+pub struct EncodedPrefix {
+    pub ids: Uint32Array,
+    pub consumed: f64,
+}
+
+#[napi(object)]
+pub struct EncodedBatch {
+    pub ids: Uint32Array,
+    pub ends: Uint32Array,
+}
+
 #[napi]
 pub struct Encoder {
     inner: crate::encode::Encoder,
+}
+
+impl Encoder {
+    fn policy(&self, flags: &[u8]) -> Result<SpecialPolicy> {
+        SpecialPolicy::from_flags(self.inner.special_ids().len(), flags).map_err(js_error)
+    }
 }
 
 fn wrap(e: crate::error::Result<crate::encode::Encoder>) -> Result<Encoder> {
@@ -115,13 +133,54 @@ impl Encoder {
     /// The ids of all of `text` (UTF-8 bytes) under `policy`.
     #[napi]
     pub fn encode(&mut self, text: Uint8Array, policy: Option<Uint8Array>) -> Result<Uint32Array> {
-        let n = self.inner.special_ids().len();
-        let policy = SpecialPolicy::from_flags(n, policy.as_deref().unwrap_or(&[])).map_err(js_error)?;
+        let policy = self.policy(policy.as_deref().unwrap_or(&[]))?;
         let mut out = Vec::new();
         self.inner
             .encode_prefix(&text, &policy, true, 0, &mut out)
             .map_err(js_error)?;
         Ok(Uint32Array::new(out))
+    }
+
+    /// WASM's `encoder_encode`: the ids of `text`'s stable prefix (all of it when `last`) and how many of
+    /// its bytes that prefix holds; `base` is `text[0]`'s absolute offset, for error messages.
+    #[napi]
+    pub fn encode_prefix(
+        &mut self,
+        text: Uint8Array,
+        policy: Uint8Array,
+        last: bool,
+        base: f64,
+    ) -> Result<EncodedPrefix> {
+        let policy = self.policy(&policy)?;
+        let mut out = Vec::new();
+        let consumed = self
+            .inner
+            .encode_prefix(&text, &policy, last, base as u64, &mut out)
+            .map_err(js_error)?;
+        Ok(EncodedPrefix {
+            ids: Uint32Array::new(out),
+            consumed: consumed as f64,
+        })
+    }
+
+    /// WASM's `encoder_encode_batch`: texts concatenated in `text`, `ends[i]` the byte end of text i; all
+    /// ids concatenated, with each text's end index among them.
+    #[napi]
+    pub fn encode_batch(
+        &mut self,
+        text: Uint8Array,
+        ends: Uint32Array,
+        policy: Uint8Array,
+    ) -> Result<EncodedBatch> {
+        let policy = self.policy(&policy)?;
+        let (mut out, mut id_ends) = (Vec::new(), Vec::with_capacity(ends.len()));
+        self.inner
+            .encode_batch(&text, &ends, &policy, &mut out, &mut id_ends)
+            .map_err(js_error)?;
+        Ok(EncodedBatch {
+            ids: Uint32Array::new(out),
+            ends: Uint32Array::new(id_ends),
+        })
     }
 
     #[napi]

@@ -294,27 +294,10 @@ pub unsafe extern "C" fn encoder_encode_batch(
         let p = policy(e, pol)?;
         let mut out = take_ids_buffer();
         let mut id_ends = Vec::with_capacity(count);
-        let mut start = 0usize;
-        let mut result = Ok(count as i32);
-        for &end in ends {
-            let end = end as usize;
-            let Some(piece) = text.get(start..end) else {
-                result = Err(Error::MalformedBuffer {
-                    what: "batch ends",
-                    offset: end,
-                });
-                break;
-            };
-            if let Err(err) = e.encode_prefix(piece, &p, true, start as u64, &mut out) {
-                result = Err(err);
-                break;
-            }
-            id_ends.push(out.len() as u32);
-            start = end;
-        }
+        let result = e.encode_batch(text, ends, &p, &mut out, &mut id_ends);
         store_ids(out);
         ENDS.with(|o| *o.borrow_mut() = id_ends);
-        result
+        result.map(|()| count as i32)
     }))
 }
 
