@@ -23,9 +23,11 @@ function run(cmd: string, args: string[]): void {
   if (r.status !== 0) fail(`${cmd} ${args.join(" ")} failed (exit ${r.status})`);
 }
 
-// Modules with a browser twin: the file reader (a page fetches instead) and the Worker spawner.
+// Modules with a browser twin: the file reader (a page fetches instead), the Worker spawner and the native
+// addon's loader (a page has only WASM).
 const WEB_TWINS: Record<string, string> = {
   "./wasm-file.ts": "wasm-file-web.ts",
+  "./native-load.ts": "native-load-web.ts",
   "./worker-thread.ts": "worker-thread-web.ts",
   "./worker-port.ts": "worker-port-web.ts",
 };
@@ -52,7 +54,7 @@ async function nodeShim(spec: string): Promise<string> {
 const webPlugin: BunPlugin = {
   name: "web",
   setup(build) {
-    build.onResolve({ filter: /^\.\/(wasm-file|worker-thread|worker-port)\.ts$/ }, (a) => ({
+    build.onResolve({ filter: /^\.\/(wasm-file|worker-thread|worker-port|native-load)\.ts$/ }, (a) => ({
       path: join(dirname(a.importer), WEB_TWINS[a.path] as string),
     }));
     build.onResolve({ filter: /^node:/ }, (a) => ({ path: a.path, namespace: "node-web" }));

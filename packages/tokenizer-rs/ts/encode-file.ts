@@ -3,7 +3,8 @@
 // strictly in file order. Dispatch stays at most 2N ranges ahead of what was delivered, so memory is
 // bounded by a few ranges of ids whatever the file size. workers = 0 encodes on this thread. The input is a
 // path (Node, Bun, Deno) or a Blob, such as a page's File: each Worker gets the Blob (cloned by reference)
-// and reads its range's slices, so browsers keep the parallelism.
+// and reads its range's slices, so browsers keep the parallelism. On the native backend a path's ranges go
+// to the addon instead (N at a time on its thread pool, each read through a memory map), same order and bound.
 import { statSync } from "node:fs";
 import {
   type ByteRange,
@@ -16,10 +17,12 @@ import {
   planRanges,
   type ToMain,
 } from "./encode-ranges.ts";
+import { NativeEncoderCore } from "./encoder-native.ts";
 import { fsErrorWords } from "./fs-error.ts";
 import { TokenizerError } from "./errors.ts";
-import { allowedTokens } from "./special-policy.ts";
-import type { Tokenizer } from "./tokenizer.ts";
+import { type Backend, defaultBackend } from "./native-load.ts";
+import { allowedTokens, resolvePolicy, type SpecialOptions } from "./special-policy.ts";
+import { encoderOf, type Tokenizer } from "./tokenizer.ts";
 import { checkWorkers, spawnWorker, type WorkerThread } from "./worker-thread.ts";
 
 export type { EncodeJob, FromMain, ToMain } from "./encode-ranges.ts";
@@ -43,7 +46,12 @@ function cutTokens(tok: Tokenizer, job: EncodeJob): { all: Uint8Array[]; cutAt: 
   return { all: tok.specialTokens.map((s) => enc.encode(s)), cutAt: names.map((s) => enc.encode(s)) };
 }
 
-export async function encodeFile(opts: EncodeFileOptions): Promise<EncodeFileResult> {
+export function encodeFile(opts: EncodeFileOptions): Promise<EncodeFileResult> {
+  return encodeFileOn(defaultBackend(), opts);
+}
+
+/** encodeFile on a chosen backend (tests run both in one process; the API uses the process's). */
+export async function encodeFileOn(backend: Backend, opts: EncodeFileOptions): Promise<EncodeFileResult> {
   const t0 = performance.now();
   const job: EncodeJob = {
     input: opts.input,
@@ -56,7 +64,7 @@ export async function encodeFile(opts: EncodeFileOptions): Promise<EncodeFileRes
   };
   const workers = Math.max(0, Math.floor(opts.workers));
   checkWorkers(workers);
-  const tok = loadTokenizer(job);
+  const tok = loadTokenizer(job, backend);
   const blob = typeof job.input === "string" ? undefined : job.input;
   let size: number;
   try {
@@ -79,7 +87,11 @@ export async function encodeFile(opts: EncodeFileOptions): Promise<EncodeFileRes
     tokens += ids.length;
     opts.onIds(ids);
   };
-  if (workers === 0 || ranges.length <= 1) {
+  const encoder = encoderOf(tok);
+  if (!blob && encoder instanceof NativeEncoderCore) {
+    const policy = resolvePolicy(tok.specialTokens, job.options as SpecialOptions);
+    await inNativeTasks(Math.max(1, workers), encoder, job.input as string, ranges, policy, deliver, progress);
+  } else if (workers === 0 || ranges.length <= 1) {
     for (const r of ranges) {
       deliver(blob ? await encodeBlobRange(tok, job, r, progress) : encodeRange(tok, job, r, progress));
     }
@@ -178,5 +190,71 @@ function inWorkers(
       );
       pool.push(w);
     }
+  });
+}
+
+/**
+ * Encodes `ranges` of the file at `path` with the native encoder, `n` ranges in flight on the addon's
+ * thread pool, delivering ids in file order and dispatching at most 2N ranges ahead of delivery. A range
+ * that fails stops the dispatch; once nothing is in flight the earliest failed range's error is thrown
+ * (the file's first bad byte, whichever range finished first), as with Workers.
+ */
+function inNativeTasks(
+  n: number,
+  encoder: NativeEncoderCore,
+  path: string,
+  ranges: ByteRange[],
+  policy: Uint8Array,
+  deliver: (ids: Uint32Array) => void,
+  progress: (n: number) => void,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const done = new Map<number, Uint32Array>();
+    const errors = new Map<number, unknown>();
+    let nextToSend = 0;
+    let nextToDeliver = 0;
+    let running = 0;
+    let settled = false;
+    const finish = (e?: unknown) => {
+      if (settled) return;
+      settled = true;
+      if (e === undefined) resolve();
+      else reject(e);
+    };
+    const pump = () => {
+      if (settled) return;
+      if (errors.size > 0) {
+        if (running === 0) finish(errors.get(Math.min(...errors.keys())));
+        return;
+      }
+      for (let ids = done.get(nextToDeliver); ids; ids = done.get(nextToDeliver)) {
+        done.delete(nextToDeliver++);
+        try {
+          deliver(ids);
+        } catch (e) {
+          return finish(e);
+        }
+      }
+      if (nextToDeliver === ranges.length) return finish();
+      while (running < n && nextToSend < ranges.length && nextToSend - nextToDeliver < 2 * n) start(nextToSend++);
+    };
+    const start = (index: number) => {
+      const r = ranges[index] as ByteRange;
+      running++;
+      encoder.encodeFileRange(path, r.start, r.end, policy).then(
+        (ids) => {
+          running--;
+          progress(r.end - r.start);
+          done.set(index, ids);
+          pump();
+        },
+        (e: unknown) => {
+          running--;
+          errors.set(index, e);
+          pump();
+        },
+      );
+    };
+    pump();
   });
 }

@@ -9,7 +9,8 @@ import { closeSync, openSync, readSync } from "node:fs";
 import { firstSafeCut } from "./cuts.ts";
 import { TokenizerError, type TokenizerErrorCode } from "./errors.ts";
 import type { SpecialOptions } from "./special-policy.ts";
-import { Tokenizer } from "./tokenizer.ts";
+import type { Backend } from "./native-load.ts";
+import { type Tokenizer, tokenizerOn } from "./tokenizer.ts";
 import { directoryFiles, type FromFilesOptions } from "./tokenizer-files.ts";
 
 export type ByteRange = { start: number; end: number };
@@ -122,9 +123,11 @@ export async function planBlobRanges(
   return step.value;
 }
 
-export function loadTokenizer(job: EncodeJob): Tokenizer {
-  if (job.ranks) return Tokenizer.fromRankText(job.ranks.text, job.ranks.specialTokens, job.ranks.encoding);
-  return Tokenizer.fromFiles(job.files ?? directoryFiles(job.tokenizerDir ?? "", job.specialTokens));
+/** The job's tokenizer on `backend` (Workers always use WASM: each owns an instance). */
+export function loadTokenizer(job: EncodeJob, backend: Backend): Tokenizer {
+  const on = tokenizerOn(backend);
+  if (job.ranks) return on.fromRankText(job.ranks.text, job.ranks.specialTokens, job.ranks.encoding);
+  return on.fromFiles(job.files ?? directoryFiles(job.tokenizerDir ?? "", job.specialTokens));
 }
 
 /** What errors call the input: its path, or a File's name. */

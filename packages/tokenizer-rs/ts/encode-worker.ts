@@ -26,7 +26,7 @@ onParentMessage<FromMain>(async (msg) => {
   try {
     if (msg.type === "init") {
       job = msg.job;
-      tokenizer = loadTokenizer(job);
+      tokenizer = loadTokenizer(job, "wasm");
       reply({ type: "inited" });
     } else if (job && tokenizer) {
       const onBytes = (bytes: number) => reply({ type: "progress", bytes });

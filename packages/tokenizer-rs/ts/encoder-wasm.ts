@@ -1,9 +1,14 @@
 // The encoder's side of the WASM boundary (src/wasm/encode.rs): one shared instance per thread, handles
 // to encoders in it, and the calls that move text in as UTF-8 bytes and ids out as one Uint32Array copy.
-// Every encoder handle is freed by a FinalizationRegistry when its owner is collected, or at once by
-// `release` (Symbol.dispose); the instance itself lives as long as the thread.
+// Every encoder handle is freed by a FinalizationRegistry when its WasmEncoder is collected, or at once by
+// `release` (a Tokenizer's dispose); the instance itself lives as long as the thread.
+import type { EncoderCore, Encoded, EncoderSource } from "./encoder-core.ts";
+import { utf8Length } from "./encoder-core.ts";
 import {
+  byteList,
   concat,
+  encodeStringList,
+  idList,
   threadInstance as instance,
   readStringList,
   u32,
@@ -42,67 +47,97 @@ const registry = new FinalizationRegistry<number>((handle) => {
 });
 
 const utf8 = new TextEncoder();
-const hasBuffer = typeof Buffer !== "undefined";
 
-/** UTF-8 length of `s` (lone surrogates count as U+FFFD, as TextEncoder writes them). */
-function utf8Length(s: string): number {
-  if (hasBuffer) return Buffer.byteLength(s, "utf8");
-  return utf8.encode(s).length;
-}
-
-/** A new encoder handle, freed when `owner` is collected; 0 means the core refused, and says why. */
-function adopt(w: WasmInstance, owner: object, h: number): number {
-  if (h === 0) throw w.error();
-  registry.register(owner, h, owner);
-  return h;
+/** `{ name: id }` as the core's two lists: names, and ids (u32 LE). */
+function specialParts(specials: Readonly<Record<string, number>>): [Uint8Array, Uint8Array] {
+  const names = Object.keys(specials);
+  return [encodeStringList(names), idList(names.map((n) => specials[n] as number))];
 }
 
 /**
- * The core's encoder constructors by source, each with the byte parts it takes, in order (lists are
- * wasm.ts `byteList`, `encodeStringList`, `idList`; src/wasm/encode.rs): merges — vocab tokens by id,
- * merges as a flat left/right list, special tokens; ranks — tokens by rank, special tokens, their ids;
- * rankFile — a tiktoken rank file's bytes, special tokens, their ids, the file's name (or none);
- * gpt2Files — vocab.json and merges.txt bytes, special tokens, the two file names; tokenizerJson — the
- * file's bytes, special tokens that must be its own, its name.
+ * The core's constructor export for `src` and its inputs as byte parts, in order (lists are wasm.ts
+ * `byteList`, `encodeStringList`, `idList`; src/wasm/encode.rs).
  */
-const MAKERS = {
-  merges: "encoder_from_merges",
-  ranks: "encoder_from_ranks",
-  rankFile: "encoder_from_rank_file",
-  gpt2Files: "encoder_from_gpt2_files",
-  tokenizerJson: "encoder_from_tokenizer_json",
-} as const;
-
-type EncoderSource = keyof typeof MAKERS;
-
-/** Builds an encoder in the shared instance from `parts`; the returned handle is owned by `owner`. */
-export function createEncoder(owner: object, source: EncoderSource, parts: readonly Uint8Array[]): number {
-  const w = instance();
-  return adopt(w, owner, w.callWith(parts, exportsOf(w)[MAKERS[source]]));
+function makerOf(src: EncoderSource): [Make, Uint8Array[]] {
+  const x = exportsOf(instance());
+  switch (src.kind) {
+    case "merges":
+      return [x.encoder_from_merges, [byteList(src.vocab), byteList(src.merges), encodeStringList(src.specials)]];
+    case "ranks":
+      return [x.encoder_from_ranks, [byteList(src.tokens), ...specialParts(src.specials)]];
+    case "rankFile":
+      return [x.encoder_from_rank_file, [src.text, ...specialParts(src.specials), encodeStringList([src.name])]];
+    case "gpt2Files":
+      return [
+        x.encoder_from_gpt2_files,
+        [src.vocab, src.merges, encodeStringList(src.specials), encodeStringList([src.vocabName, src.mergesName])],
+      ];
+    case "tokenizerJson":
+      return [x.encoder_from_tokenizer_json, [src.text, encodeStringList(src.specials), encodeStringList([src.name])]];
+  }
 }
 
-/** Frees the handle now (idempotence is the caller's job) and stops the finalizer from freeing it again. */
-export function release(owner: object, handle: number): void {
-  registry.unregister(owner);
-  exportsOf(instance()).encoder_free(handle);
-}
+/** An encoder in this thread's shared instance, freed when collected (the registry) or by `release`. */
+export class WasmEncoder implements EncoderCore {
+  readonly backend = "wasm";
+  readonly vocabSize: number;
+  readonly specialTokens: string[];
+  readonly specialIds: Uint32Array;
+  readonly #handle: number;
 
-export function vocabSize(handle: number): number {
-  const w = instance();
-  return w.check(exportsOf(w).encoder_vocab_size(handle));
-}
+  constructor(src: EncoderSource) {
+    const w = instance();
+    const x = exportsOf(w);
+    const [make, parts] = makerOf(src);
+    const h = w.callWith(parts, make);
+    if (h === 0) throw w.error();
+    this.#handle = h;
+    registry.register(this, h, this);
+    try {
+      this.vocabSize = w.check(x.encoder_vocab_size(h));
+      w.check(x.encoder_special_tokens(h));
+      this.specialTokens = readStringList(w.takeResult());
+      this.specialIds = takeIds(w, w.check(x.encoder_special_ids(h)));
+    } catch (e) {
+      this.release();
+      throw e;
+    }
+  }
 
-/** The encoder's special tokens, in construction order. */
-export function specialTokens(handle: number): string[] {
-  const w = instance();
-  w.check(exportsOf(w).encoder_special_tokens(handle));
-  return readStringList(w.takeResult());
-}
+  /** Frees the handle now and stops the finalizer from freeing it again. */
+  release(): void {
+    registry.unregister(this);
+    exportsOf(instance()).encoder_free(this.#handle);
+  }
 
-export function specialIds(handle: number): Uint32Array {
-  const w = instance();
-  const n = w.check(exportsOf(w).encoder_special_ids(handle));
-  return takeIds(w, n);
+  encodeText(prefix: Uint8Array, text: string, policy: Uint8Array, last: boolean, base: number): Encoded {
+    const len = text.length === 0 ? 0 : utf8Length(text);
+    return encodeInto(this.#handle, prefix, len, policy, last, base, (mem) => {
+      if (len > 0) utf8.encodeInto(text, mem);
+    });
+  }
+
+  /**
+   * Both parts are copied straight into WASM memory, so a stream's carry is never concatenated with the
+   * next chunk in JS (that was a chunk-sized garbage array per push).
+   */
+  encodeBytes(prefix: Uint8Array, bytes: Uint8Array, policy: Uint8Array, last: boolean, base: number): Encoded {
+    return encodeInto(this.#handle, prefix, bytes.length, policy, last, base, (mem) => mem.set(bytes));
+  }
+
+  encodeBatch(texts: readonly string[], policy: Uint8Array): Uint32Array[] {
+    return encodeBatchRaw(this.#handle, texts, policy);
+  }
+
+  decode(ids: Uint32Array): Uint8Array {
+    return decodeRaw(this.#handle, ids);
+  }
+
+  tokenBytes(id: number): Uint8Array {
+    const w = instance();
+    w.check(exportsOf(w).encoder_token_bytes(this.#handle, id));
+    return w.takeResult();
+  }
 }
 
 function takeIds(w: WasmInstance, n: number): Uint32Array {
@@ -120,33 +155,32 @@ function checkTextFits(len: number): void {
 }
 
 /**
- * Encodes `prefix` bytes followed by the UTF-8 of `text` (either may be empty). With `last`, all of it;
- * otherwise its stable prefix. Returns the ids and how many of the input bytes were consumed; the caller
- * keeps the rest (`carry`, a copy) for the next call.
+ * Encodes `prefix` followed by `len` bytes that `write` puts into the WASM memory it is handed: all of
+ * it with `last`, otherwise its stable prefix, the rest returned as `carry` (a copy).
  */
-export function encodeRaw(
+function encodeInto(
   handle: number,
   prefix: Uint8Array,
-  text: string,
+  len: number,
   policy: Uint8Array,
   last: boolean,
   base: number,
-): { ids: Uint32Array; consumed: number; carry: Uint8Array } {
+  write: (mem: Uint8Array) => void,
+): Encoded {
   const w = instance();
-  const textLen = text.length === 0 ? 0 : utf8Length(text);
-  const len = prefix.length + textLen;
-  checkTextFits(len);
-  const ptr = w.alloc(len + policy.length);
+  const total = prefix.length + len;
+  checkTextFits(total);
+  const ptr = w.alloc(total + policy.length);
   try {
     const mem = new Uint8Array(w.core.memory.buffer);
     mem.set(prefix, ptr);
-    if (textLen > 0) utf8.encodeInto(text, mem.subarray(ptr + prefix.length, ptr + len));
-    mem.set(policy, ptr + len);
-    const { ids, consumed } = encodeInBlocks(w, handle, ptr, len, policy.length, last, base);
-    const carry = last ? new Uint8Array(0) : w.view(ptr + consumed, len - consumed).slice();
+    write(mem.subarray(ptr + prefix.length, ptr + total));
+    mem.set(policy, ptr + total);
+    const { ids, consumed } = encodeInBlocks(w, handle, ptr, total, policy.length, last, base);
+    const carry = last ? new Uint8Array(0) : w.view(ptr + consumed, total - consumed).slice();
     return { ids, consumed, carry };
   } finally {
-    w.core.dealloc(ptr, len + policy.length);
+    w.core.dealloc(ptr, total + policy.length);
   }
 }
 
@@ -184,38 +218,8 @@ function encodeInBlocks(
 
 const BLOCK = 1 << 20;
 
-/**
- * Encodes `prefix` followed by raw bytes already in hand (stream and file chunks): same contract as
- * `encodeRaw`. Both parts are copied straight into WASM memory, so a stream's carry is never concatenated
- * with the next chunk in JS (that was a chunk-sized garbage array per push).
- */
-export function encodeBytes(
-  handle: number,
-  prefix: Uint8Array,
-  bytes: Uint8Array,
-  policy: Uint8Array,
-  last: boolean,
-  base: number,
-): { ids: Uint32Array; consumed: number; carry: Uint8Array } {
-  const w = instance();
-  const len = prefix.length + bytes.length;
-  checkTextFits(len);
-  const ptr = w.alloc(len + policy.length);
-  try {
-    const mem = new Uint8Array(w.core.memory.buffer);
-    mem.set(prefix, ptr);
-    mem.set(bytes, ptr + prefix.length);
-    mem.set(policy, ptr + len);
-    const { ids, consumed } = encodeInBlocks(w, handle, ptr, len, policy.length, last, base);
-    const carry = last ? new Uint8Array(0) : w.view(ptr + consumed, len - consumed).slice();
-    return { ids, consumed, carry };
-  } finally {
-    w.core.dealloc(ptr, len + policy.length);
-  }
-}
-
 /** Encodes many texts in one call; returns one Uint32Array per text (views of one shared copy). */
-export function encodeBatchRaw(handle: number, texts: readonly string[], policy: Uint8Array): Uint32Array[] {
+function encodeBatchRaw(handle: number, texts: readonly string[], policy: Uint8Array): Uint32Array[] {
   const w = instance();
   const x = exportsOf(w);
   const lens = texts.map((t) => (t.length === 0 ? 0 : utf8Length(t)));
@@ -264,7 +268,7 @@ export function encodeBatchRaw(handle: number, texts: readonly string[], policy:
 const DECODE_IDS = 1 << 22;
 
 /** Bytes of `ids` concatenated; ids must already be validated against the vocab size. */
-export function decodeRaw(handle: number, ids: Uint32Array): Uint8Array {
+function decodeRaw(handle: number, ids: Uint32Array): Uint8Array {
   if (ids.length <= DECODE_IDS) return decodeSome(handle, ids);
   const parts: Uint8Array[] = [];
   for (let at = 0; at < ids.length; at += DECODE_IDS) parts.push(decodeSome(handle, ids.subarray(at, at + DECODE_IDS)));
@@ -283,10 +287,4 @@ function decodeSome(handle: number, ids: Uint32Array): Uint8Array {
   } finally {
     w.core.dealloc(ptr, bytes);
   }
-}
-
-export function tokenBytes(handle: number, id: number): Uint8Array {
-  const w = instance();
-  w.check(exportsOf(w).encoder_token_bytes(handle, id));
-  return w.takeResult();
 }

@@ -1,6 +1,7 @@
 // The errors the package throws, kept apart from the WASM loader so that the public declarations
 // (dist/index.d.ts and what it imports) name no WebAssembly type: a consumer type-checking with a
-// Node-only lib (no DOM, no WebAssembly namespace) must compile against them.
+// Node-only lib (no DOM, no WebAssembly namespace) must compile against them. Also the one place a core
+// error (a code name and a message, from WASM or from the native addon) becomes a TokenizerError.
 
 /**
  * What kind of failure a TokenizerError is; branch on this, never on the message's words. The core's
@@ -13,7 +14,8 @@
  * - file_format: a vocab.json, merges.txt or tokenizer.json file is malformed
  * - rank_file: a tiktoken rank file is malformed, or is for an encoding this tokenizer cannot run
  * - token_id: an id outside the vocab
- * - internal: a bug on one side of the WASM boundary, or the WASM module is missing
+ * - internal: a bug on one side of the WASM or native boundary, the WASM module is missing, or the native
+ *   addon was asked for (CS336_TOKENIZER_BACKEND=native) and cannot be loaded
  * - memory: the work needs more than the 4 GiB a WebAssembly instance can address (the message says what
  *   to do: smaller chunks, fewer ids per call, encodeFile for big inputs)
  */
@@ -47,4 +49,34 @@ export class RankFileError extends TokenizerError {
   constructor(message: string) {
     super(message, "rank_file");
   }
+}
+
+/** The core's codes by number (code n is CORE_CODES[n - 1]); test/error-codes.test.ts checks the order. */
+export const CORE_CODES: readonly TokenizerErrorCode[] = [
+  "invalid_utf8",
+  "special_token",
+  "disallowed_special",
+  "vocab",
+  "file_format",
+  "rank_file",
+  "token_id",
+  "internal",
+];
+
+/** The error for a core failure with code name `code` (unknown names are "internal"). */
+export function coreError(code: string, message: string): TokenizerError {
+  const known = CORE_CODES.find((c) => c === code) ?? "internal";
+  return known === "rank_file" ? new RankFileError(message) : new TokenizerError(message, known);
+}
+
+/**
+ * What the native addon threw, as the TokenizerError WASM gives for the same failure: the addon's message
+ * is `<code>: <message>` (src/napi/mod.rs js_error). Anything else (a TypeError from an argument napi-rs
+ * could not convert) passes through.
+ */
+export function fromNative(e: unknown): unknown {
+  if (!(e instanceof Error) || e instanceof TokenizerError) return e;
+  const m = /^([a-z0-9_]+): /.exec(e.message);
+  if (!m || !CORE_CODES.includes(m[1] as TokenizerErrorCode)) return e;
+  return coreError(m[1] as string, e.message.slice(m[0].length));
 }

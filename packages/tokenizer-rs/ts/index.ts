@@ -1,10 +1,13 @@
 // Public API of @cs336-ts/tokenizer: one export line per module. Internals stay unexported (the WASM
-// loader and instance in wasm-load.ts and wasm.ts, the string-list codec, the folder writer); the package's own tests
-// import them from ../ts/ by path, and the slow reference trainer they compare against lives with them.
+// loader and instance in wasm-load.ts and wasm.ts, the native addon and the backend hooks of
+// native-load.ts, the string-list codec, the folder writer); the package's own tests import them from
+// ../ts/ by path, and the slow reference trainer they compare against lives with them.
 export type { TokenizerErrorCode } from "./errors.ts";
 export { RankFileError, TokenizerError } from "./errors.ts";
 export type { CompiledWasm, ResponseLike, WasmSource } from "./init.ts";
 export { init } from "./init.ts";
+export type { Backend, BackendInfo } from "./native-load.ts";
+export { tokenizerBackend } from "./native-load.ts";
 export type { Merges, TrainBpeOptions, TrainBpeResult, TrainProgress, TrainStats, Vocab } from "./train.ts";
 export { trainBpe } from "./train.ts";
 export type { MergesInput, VocabInput } from "./tokenizer.ts";

@@ -5,11 +5,14 @@
 // chunk size except inside one pre-token that never ends (a gigabyte of spaces is one pre-token). A long
 // carry (text without whitespace) is encoded again only once as many new bytes have come: each call
 // re-reads the carry, so calling at every chunk made such a stretch cost its length squared.
-import { encodeBytes, encodeRaw } from "./encoder-wasm.ts";
+import type { EncoderCore } from "./encoder-core.ts";
 import { concat } from "./wasm.ts";
 
-/** What a stream needs from its tokenizer; `owner` keeps the tokenizer (and so its encoder) alive. */
-export type StreamCore = { readonly handle: number; readonly policy: Uint8Array; readonly owner: object };
+/**
+ * What a stream needs from its tokenizer; `owner` keeps the tokenizer (and so its encoder) alive, and
+ * `encoder` throws once the tokenizer is disposed.
+ */
+export type StreamCore = { readonly encoder: EncoderCore; readonly policy: Uint8Array; readonly owner: object };
 
 const EMPTY = new Uint8Array(0);
 const NO_IDS = new Uint32Array(0);
@@ -48,7 +51,7 @@ export class StreamEncoder {
     if (queued.length > 0) text = queued.join("") + text;
     this.waiting = [];
     this.waitingBytes = 0;
-    const r = encodeRaw(this.core.handle, this.carry, text, this.core.policy, false, this.base);
+    const r = this.core.encoder.encodeText(this.carry, text, this.core.policy, false, this.base);
     return join(before, this.took(r));
   }
 
@@ -69,9 +72,8 @@ export class StreamEncoder {
     this.waiting = [];
     const r =
       queued.length > 0 && typeof queued[0] !== "string"
-        ? encodeBytes(this.core.handle, this.carry, concat(queued as Uint8Array[]), this.core.policy, true, this.base)
-        : encodeRaw(
-            this.core.handle,
+        ? this.core.encoder.encodeBytes(this.carry, concat(queued as Uint8Array[]), this.core.policy, true, this.base)
+        : this.core.encoder.encodeText(
             this.carry,
             (queued as string[]).join("") + this.surrogate,
             this.core.policy,
@@ -100,7 +102,7 @@ export class StreamEncoder {
     const text = (this.waiting as string[]).join("");
     this.waiting = [];
     this.waitingBytes = 0;
-    return this.took(encodeRaw(this.core.handle, this.carry, text, this.core.policy, false, this.base));
+    return this.took(this.core.encoder.encodeText(this.carry, text, this.core.policy, false, this.base));
   }
 
   private flushBytes(last?: Uint8Array): Uint32Array {
@@ -109,7 +111,7 @@ export class StreamEncoder {
     this.waiting = [];
     this.waitingBytes = 0;
     const bytes = parts.length === 1 ? (parts[0] as Uint8Array) : concat(parts);
-    return this.took(encodeBytes(this.core.handle, this.carry, bytes, this.core.policy, false, this.base));
+    return this.took(this.core.encoder.encodeBytes(this.carry, bytes, this.core.policy, false, this.base));
   }
 
   private took(r: { ids: Uint32Array; consumed: number; carry: Uint8Array }): Uint32Array {

@@ -1,24 +1,17 @@
-// The byte-level BPE tokenizer (CS336 §2.6) over the WASM core: encode, encodeBatch, decode, streaming
-// (`encodeIterable`, `stream`) and an incremental decoder. Each Tokenizer owns one encoder inside the
-// thread's shared WASM instance, freed when the Tokenizer is garbage-collected or disposed (`using`).
-// Loading from files lives in tokenizer-files.ts; the special-token policy in special-policy.ts.
-import {
-  createEncoder,
-  decodeRaw,
-  encodeBatchRaw,
-  encodeRaw,
-  release,
-  specialIds,
-  specialTokens,
-  tokenBytes,
-  vocabSize,
-} from "./encoder-wasm.ts";
+// The byte-level BPE tokenizer (CS336 §2.6): encode, encodeBatch, decode, streaming (`encodeIterable`,
+// `stream`) and an incremental decoder. Each Tokenizer owns one encoder (encoder-core.ts) on the process's
+// backend (native-load.ts): a handle in the thread's shared WASM instance or the native addon's Encoder,
+// freed when the Tokenizer is garbage-collected or disposed (`using`). Loading from files lives in
+// tokenizer-files.ts; the special-token policy in special-policy.ts.
+import type { EncoderCore, EncoderSource } from "./encoder-core.ts";
+import { NativeEncoderCore } from "./encoder-native.ts";
+import { WasmEncoder } from "./encoder-wasm.ts";
 import { IncrementalDecoder } from "./incremental-decoder.ts";
+import { type Backend, defaultBackend } from "./native-load.ts";
+import type { TiktokenRanks } from "./readers.ts";
 import { resolvePolicy, type SpecialOptions } from "./special-policy.ts";
 import { encodeChunks, encodeChunksSync, type StreamCore, StreamEncoder } from "./streaming.ts";
-import type { TiktokenRanks } from "./readers.ts";
-import { directoryFiles, encoderFromFiles, type FromFilesOptions, specialParts } from "./tokenizer-files.ts";
-import { byteList, encodeStringList } from "./wasm.ts";
+import { directoryFiles, type FromFilesOptions, filesSource } from "./tokenizer-files.ts";
 
 /** Id → token bytes, as a Map (CS336's `vocab`) or an array indexed by id. Ids must be 0..n-1. */
 export type VocabInput = ReadonlyMap<number, Uint8Array> | readonly Uint8Array[];
@@ -44,21 +37,48 @@ function denseVocab(vocab: VocabInput): Uint8Array[] {
   return out;
 }
 
+function vocabSource(vocab: VocabInput, merges: MergesInput, specials: readonly string[]): EncoderSource {
+  const flat: Uint8Array[] = [];
+  for (const m of merges) flat.push(m[0], m[1]);
+  return { kind: "merges", vocab: denseVocab(vocab), merges: flat, specials };
+}
+
+function rankTextSource(
+  lines: string | Uint8Array,
+  specials: Readonly<Record<string, number>>,
+  encoding: string,
+): EncoderSource {
+  const text = typeof lines === "string" ? new TextEncoder().encode(lines) : lines;
+  return { kind: "rankFile", text, specials, name: encoding };
+}
+
+function newEncoder(backend: Backend, src: EncoderSource): EncoderCore {
+  return backend === "native" ? new NativeEncoderCore(src) : new WasmEncoder(src);
+}
+
+// Set in Tokenizer's static block: module functions below reach its private constructor and encoder.
+let construct: (encoder: EncoderCore) => Tokenizer;
+let encoderOfTokenizer: (t: Tokenizer) => EncoderCore;
+
 export class Tokenizer {
   /** Number of ids (ranked or merged tokens, bytes and special tokens). */
   readonly vocabSize: number;
   /** Special tokens in construction order, and their ids. */
   readonly specialTokens: readonly string[];
   readonly specialTokenIds: ReadonlyMap<string, number>;
-  #handle: number;
+  #encoder: EncoderCore | undefined;
 
-  private constructor(handle: number) {
-    this.#handle = handle;
-    this.vocabSize = vocabSize(handle);
-    const specials = specialTokens(handle);
-    this.specialTokens = Object.freeze(specials);
-    const ids = specialIds(handle);
-    this.specialTokenIds = new Map(specials.map((s, i) => [s, ids[i] as number]));
+  static {
+    construct = (encoder) => new Tokenizer(encoder);
+    encoderOfTokenizer = (t) => t.encoder;
+  }
+
+  private constructor(encoder: EncoderCore) {
+    this.#encoder = encoder;
+    this.vocabSize = encoder.vocabSize;
+    this.specialTokens = Object.freeze([...encoder.specialTokens]);
+    const ids = encoder.specialIds;
+    this.specialTokenIds = new Map(encoder.specialTokens.map((s, i) => [s, ids[i] as number]));
   }
 
   /**
@@ -66,18 +86,12 @@ export class Tokenizer {
    * their id; the others are appended after it.
    */
   static fromVocab(vocab: VocabInput, merges: MergesInput, specialTokens: readonly string[] = []): Tokenizer {
-    const flat: Uint8Array[] = [];
-    for (const m of merges) flat.push(m[0], m[1]);
-    const owner = {};
-    const parts = [byteList(denseVocab(vocab)), byteList(flat), encodeStringList(specialTokens)];
-    return Tokenizer.adopt(owner, createEncoder(owner, "merges", parts));
+    return tokenizerOn(defaultBackend()).fromVocab(vocab, merges, specialTokens);
   }
 
   /** From tiktoken ranks (see `parseTiktokenRanks`): a token's rank is its id and its merge priority. */
   static fromRanks(ranks: TiktokenRanks): Tokenizer {
-    const owner = {};
-    const parts = [byteList(ranks.tokens), ...specialParts(ranks.specialTokens)];
-    return Tokenizer.adopt(owner, createEncoder(owner, "ranks", parts));
+    return tokenizerOn(defaultBackend()).fromRanks(ranks);
   }
 
   /**
@@ -85,18 +99,17 @@ export class Tokenizer {
    * (Hugging Face), or `{ tiktoken }` (a `.tiktoken` file or the tiktoken npm package's encoders/*.json).
    */
   static fromFiles(opts: FromFilesOptions): Tokenizer {
-    const owner = {};
-    return Tokenizer.adopt(owner, encoderFromFiles(owner, opts));
+    return tokenizerOn(defaultBackend()).fromFiles(opts);
   }
 
   /** From a directory as `train-bpe` writes it (tokenizer.json, or vocab.json + merges.txt). */
   static fromDirectory(dir: string, specialTokens?: readonly string[]): Tokenizer {
-    return Tokenizer.fromFiles(directoryFiles(dir, specialTokens));
+    return tokenizerOn(defaultBackend()).fromDirectory(dir, specialTokens);
   }
 
   /**
    * From tiktoken rank text: `.tiktoken` lines (`base64token rank`) or the `bpe_ranks` string of the
-   * tiktoken npm package's encoders/*.json (or that whole JSON). Parsed inside WASM, the fastest way to
+   * tiktoken npm package's encoders/*.json (or that whole JSON). Parsed inside the core, the fastest way to
    * load GPT-2. A bare `.tiktoken` text does not record its pre-tokenizer pattern: pass `encoding`
    * ("cl100k_base", "o200k_base") for those; without it a text too large for GPT-2's family is refused.
    */
@@ -105,31 +118,12 @@ export class Tokenizer {
     specialTokens: Readonly<Record<string, number>> = {},
     encoding = "",
   ): Tokenizer {
-    const text = typeof lines === "string" ? new TextEncoder().encode(lines) : lines;
-    const owner = {};
-    const parts = [text, ...specialParts(specialTokens), encodeStringList([encoding])];
-    return Tokenizer.adopt(owner, createEncoder(owner, "rankFile", parts));
+    return tokenizerOn(defaultBackend()).fromRankText(lines, specialTokens, encoding);
   }
 
-  // The finalizer is registered on `owner`, a stand-in object, so that the Tokenizer can be
-  // constructed after the handle exists; the Tokenizer keeps `owner` alive by holding it.
-  private static adopt(owner: object, handle: number): Tokenizer {
-    let t: Tokenizer;
-    try {
-      t = new Tokenizer(handle);
-    } catch (e) {
-      release(owner, handle);
-      throw e;
-    }
-    t.#owner = owner;
-    return t;
-  }
-
-  #owner: object | undefined;
-
-  private get handle(): number {
-    if (this.#handle === 0) throw new Error("this tokenizer was disposed; create a new one to keep encoding");
-    return this.#handle;
+  private get encoder(): EncoderCore {
+    if (!this.#encoder) throw new Error("this tokenizer was disposed; create a new one to keep encoding");
+    return this.#encoder;
   }
 
   /** Token ids of `text`. */
@@ -137,13 +131,13 @@ export class Tokenizer {
     if (typeof text !== "string") throw new TypeError(`encode expects a string, got ${typeof text}`);
     const policy = resolvePolicy(this.specialTokens, opts);
     if (text.length === 0) return NO_IDS;
-    return encodeRaw(this.handle, NO_BYTES, text, policy, true, 0).ids;
+    return this.encoder.encodeText(NO_BYTES, text, policy, true, 0).ids;
   }
 
-  /** Token ids of each text, in one call into WASM. */
+  /** Token ids of each text, in one call into the core. */
   encodeBatch(texts: readonly string[], opts?: SpecialOptions): Uint32Array[] {
     for (const t of texts) if (typeof t !== "string") throw new TypeError("encodeBatch expects an array of strings");
-    return encodeBatchRaw(this.handle, texts, resolvePolicy(this.specialTokens, opts));
+    return this.encoder.encodeBatch(texts, resolvePolicy(this.specialTokens, opts));
   }
 
   /** Exactly the ids of encoding the concatenated chunks, one id at a time (CS336's `encode_iterable`). */
@@ -172,15 +166,15 @@ export class Tokenizer {
     return new StreamEncoder(this.streamCore(opts), opts?.offset ?? 0);
   }
 
-  // `handle` is read on every push, never captured: a disposed tokenizer's slot may be reused by another
-  // encoder, and a stream outliving dispose() must fail rather than encode with that other tokenizer.
+  // `encoder` is read on every push, never captured: a disposed tokenizer's WASM slot may be reused by
+  // another encoder, and a stream outliving dispose() must fail rather than encode with that other one.
   private streamCore(opts?: SpecialOptions): StreamCore {
-    void this.handle; // fail now if already disposed
+    void this.encoder; // fail now if already disposed
     const policy = resolvePolicy(this.specialTokens, opts);
     const tok = this;
     return {
-      get handle() {
-        return tok.handle;
+      get encoder() {
+        return tok.encoder;
       },
       policy,
       owner: this,
@@ -195,7 +189,7 @@ export class Tokenizer {
   /** Bytes of `ids`; an id outside the vocab is a RangeError naming it. */
   decodeBytes(ids: ArrayLike<number> | Iterable<number>): Uint8Array {
     const list = this.checkIds(ids);
-    return list.length === 0 ? NO_BYTES : decodeRaw(this.handle, list);
+    return list.length === 0 ? NO_BYTES : this.encoder.decode(list);
   }
 
   /** A UTF-8-safe decoder for a stream of ids. */
@@ -206,7 +200,7 @@ export class Tokenizer {
   /** The bytes of one token. */
   tokenBytes(id: number): Uint8Array {
     this.checkIds([id]);
-    return tokenBytes(this.handle, id);
+    return this.encoder.tokenBytes(id);
   }
 
   private checkIds(ids: ArrayLike<number> | Iterable<number>): Uint32Array {
@@ -220,11 +214,12 @@ export class Tokenizer {
     return arr instanceof Uint32Array ? arr : Uint32Array.from(arr);
   }
 
-  /** Frees the WASM-side encoder now; later calls throw. Safe to call twice. */
+  /** Frees the encoder now (its WASM memory or native object); later calls throw. Safe to call twice. */
   dispose(): void {
-    if (this.#handle === 0 || !this.#owner) return;
-    release(this.#owner, this.#handle);
-    this.#handle = 0;
+    const encoder = this.#encoder;
+    if (!encoder) return;
+    this.#encoder = undefined;
+    encoder.release();
   }
 
   [Symbol.dispose](): void {
@@ -233,3 +228,23 @@ export class Tokenizer {
 }
 
 const NO_BYTES = new Uint8Array(0);
+
+/** Tokenizer's constructors on a chosen backend (tests run both in one process; the API uses the process's). */
+export function tokenizerOn(backend: Backend) {
+  const make = (src: EncoderSource) => construct(newEncoder(backend, src));
+  return {
+    fromVocab: (vocab: VocabInput, merges: MergesInput, specialTokens: readonly string[] = []) =>
+      make(vocabSource(vocab, merges, specialTokens)),
+    fromRanks: (ranks: TiktokenRanks) => make({ kind: "ranks", tokens: ranks.tokens, specials: ranks.specialTokens }),
+    fromFiles: (opts: FromFilesOptions) => make(filesSource(opts)),
+    fromDirectory: (dir: string, specialTokens?: readonly string[]) =>
+      make(filesSource(directoryFiles(dir, specialTokens))),
+    fromRankText: (lines: string | Uint8Array, specialTokens: Readonly<Record<string, number>> = {}, encoding = "") =>
+      make(rankTextSource(lines, specialTokens, encoding)),
+  };
+}
+
+/** The encoder behind `t` (encodeFile hands the native one whole file ranges); throws once disposed. */
+export function encoderOf(t: Tokenizer): EncoderCore {
+  return encoderOfTokenizer(t);
+}

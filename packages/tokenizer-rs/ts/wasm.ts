@@ -2,11 +2,11 @@
 // buffer and string lists. The module itself comes from wasm-load.ts (a file in Node/Bun/Deno, a fetch
 // in browsers, or what the caller passed to init()); each tokenizer or Worker may own a cheap instance
 // of its own. Holds no tokenizer logic.
-import { type TokenizerErrorCode, RankFileError, TokenizerError } from "./errors.ts";
+import { CORE_CODES, coreError, TokenizerError } from "./errors.ts";
 import { compileModule, compileModuleSync } from "./wasm-load.ts";
 
 export type { TokenizerErrorCode } from "./errors.ts";
-export { RankFileError, TokenizerError } from "./errors.ts";
+export { CORE_CODES, RankFileError, TokenizerError } from "./errors.ts";
 
 /** Exports every part of the crate relies on (src/wasm/mod.rs). */
 type CoreExports = {
@@ -24,18 +24,6 @@ type CoreExports = {
   pretokenize_ends_with(ptr: number, len: number, pattern: number): number;
   unicode_gpt4_class(cp: number): number;
 };
-
-/** The core's codes by number (code n is CORE_CODES[n - 1]); test/error-codes.test.ts checks the order. */
-export const CORE_CODES: readonly TokenizerErrorCode[] = [
-  "invalid_utf8",
-  "special_token",
-  "disallowed_special",
-  "vocab",
-  "file_format",
-  "rank_file",
-  "token_id",
-  "internal",
-];
 
 /** What one wasm32 instance can address: its pointers are 32 bits, so no call may need more than this. */
 export const WASM_MEMORY_LIMIT = 4 * 2 ** 30;
@@ -120,8 +108,7 @@ export class WasmInstance {
   /** The core's last error, with its message and code. */
   error(): TokenizerError {
     const message = utf8Decoder.decode(this.view(this.core.last_error_ptr(), this.core.last_error_len()));
-    const code = CORE_CODES[this.core.last_error_code() - 1] ?? "internal";
-    return code === "rank_file" ? new RankFileError(message) : new TokenizerError(message, code);
+    return coreError(CORE_CODES[this.core.last_error_code() - 1] ?? "internal", message);
   }
 
   /** Returns `status`, or throws the core's last error when it is negative (the failure convention). */
