@@ -4,6 +4,7 @@
 
 use crate::error::{Error, Result};
 
+#[derive(Clone)]
 pub struct SpecialTokens {
     tokens: Vec<String>,
     /// For each first byte, indices of tokens starting with it, longest first.

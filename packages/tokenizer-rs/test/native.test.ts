@@ -1,12 +1,14 @@
 // The Node-API addon (scripts/build-native.sh, opt-in) against the WASM build: the same merges on the
 // training conformance corpora and the same ids for GPT-2 from tiktoken's ranks and from CS336's
 // vocab.json/merges.txt. Skipped, with how to build it, when native/ holds no addon for this platform.
-import { describe, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { missingMessage, sharedFile } from "@cs336-ts/testkit";
-import { resolvePolicy, type SpecialOptions } from "../ts/special-policy.ts";
+import { planRanges } from "../ts/encode-ranges.ts";
+import { allowedTokens, resolvePolicy, type SpecialOptions } from "../ts/special-policy.ts";
 import { Tokenizer } from "../ts/tokenizer.ts";
 import { trainBpe } from "../ts/train.ts";
 import { CORPORA } from "./support/train-corpora.ts";
@@ -22,6 +24,7 @@ type NativeEncoder = {
     base: number,
   ): { ids: Uint32Array; consumed: number };
   encodeBatch(text: Uint8Array, ends: Uint32Array, policy: Uint8Array): { ids: Uint32Array; ends: Uint32Array };
+  encodeFileRange(path: string, start: number, end: number, policy: Uint8Array): Promise<Uint32Array>;
 };
 type Native = {
   Counter: new (specials: string[]) => NativeCounter;
@@ -126,6 +129,23 @@ function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** Runs `jobs` with at most `k` in flight; results in job order. */
+async function inFlight<T>(jobs: (() => Promise<T>)[], k: number): Promise<T[]> {
+  const out: T[] = new Array(jobs.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < jobs.length) {
+      const i = next++;
+      out[i] = await (jobs[i] as () => Promise<T>)();
+    }
+  };
+  await Promise.all(Array.from({ length: k }, lane));
+  return out;
+}
+
+const dir = mkdtempSync(join(tmpdir(), "native-test-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
 describe.skipIf(!present)("native addon matches WASM", () => {
   for (const c of CORPORA) {
     test(`merges: ${c.name}`, async () => {
@@ -177,6 +197,52 @@ describe.skipIf(!present)("native addon matches WASM", () => {
     expect(() => n.encodeBatch(batch, Uint32Array.of(5, 9), new Uint8Array(0))).toThrow(/offset 7\b/);
     expect(() => n.encodeBatch(batch, Uint32Array.of(5, 99), new Uint8Array(0))).toThrow(/^internal: /);
     expect(() => n.encodePrefix(bad, Uint8Array.of(1, 1), true, 0)).toThrow(/^internal: .*policy/);
+  });
+
+  test("encodeFileRange: planned ranges, 1 to 4 in flight, concatenate to the whole file's ids", async () => {
+    const ranks = createRequire(import.meta.url).resolve("tiktoken/encoders/gpt2.json");
+    const wasm = Tokenizer.fromFiles({ tiktoken: ranks, specialTokens: { [EOT]: 50256 } });
+    const n = native.Encoder.fromRankFile(readFileSync(ranks), [EOT], Uint32Array.of(50256), "gpt2.json");
+    const path = join(dir, "encode.txt");
+    const text = texts.join(EOT).repeat(3);
+    writeFileSync(path, text);
+    const size = readFileSync(path).length;
+    for (const opts of [undefined, { allowedSpecial: [] }] as (SpecialOptions | undefined)[]) {
+      const policy = resolvePolicy([EOT], opts);
+      const cutAt = allowedTokens([EOT], opts).map((t) => enc.encode(t));
+      const ranges = planRanges(path, size, size >> 4, [enc.encode(EOT)], cutAt);
+      expect(ranges.length).toBeGreaterThan(8);
+      const want = [...wasm.encode(text, opts)];
+      for (const k of [1, 2, 3, 4]) {
+        const parts = await inFlight(
+          ranges.map((r) => () => n.encodeFileRange(path, r.start, r.end, policy)),
+          k,
+        );
+        expect(parts.flatMap((p) => [...p])).toEqual(want);
+      }
+    }
+  });
+
+  test("encodeFileRange errors name the file: missing, past its end, invalid UTF-8 at the absolute offset", async () => {
+    const ranks = createRequire(import.meta.url).resolve("tiktoken/encoders/gpt2.json");
+    const n = native.Encoder.fromRankFile(readFileSync(ranks), [EOT], Uint32Array.of(50256), "gpt2.json");
+    const none = new Uint8Array(0);
+    const missing = join(dir, "no-such-file.txt");
+    await expect(n.encodeFileRange(missing, 0, 1, none)).rejects.toThrow(
+      `input: cannot read ${missing}: file not found`,
+    );
+    await expect(n.encodeFileRange(dir, 0, 1, none)).rejects.toThrow(/^input: .*is a directory/);
+    const path = join(dir, "bad.txt");
+    writeFileSync(path, Buffer.concat([Buffer.from("a".repeat(5000)), Buffer.of(0xff), Buffer.from(" tail")]));
+    await expect(n.encodeFileRange(path, 10, 6000, none)).rejects.toThrow(
+      new RegExp(`^input: ${path}: byte range \\[10, 6000\\) ends past the file's end \\(5006 bytes\\)`),
+    );
+    await expect(n.encodeFileRange(path, 4096, 5006, none)).rejects.toThrow(
+      new RegExp(`^invalid_utf8: ${path}: .*byte offset 5000\\b`),
+    );
+    await expect(n.encodeFileRange(path, 5, 4, none)).rejects.toThrow(/^internal: /);
+    expect([...(await n.encodeFileRange(path, 7, 7, none))]).toEqual([]);
+    expect([...(await n.encodeFileRange(path, 4095, 4100, none))]).toEqual([...n.encode(enc.encode("aaaaa"))]);
   });
 
   const vocab = sharedFile("fixtures/cs336/gpt2_vocab.json");

@@ -32,6 +32,7 @@ struct Slot {
     n: u32,
 }
 
+#[derive(Clone)]
 pub struct PieceCache {
     hot: Vec<Slot>,
     slots: Vec<Slot>,

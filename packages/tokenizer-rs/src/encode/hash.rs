@@ -18,6 +18,7 @@ const EMPTY: u64 = u64::MAX;
 /// (left id, right id) → Merge, open addressing with linear probing at load ≤ 1/2. Deliberately not a
 /// std HashMap: the key is one u64, the slot array is flat, and a miss (the common case while merging)
 /// usually ends at the first empty slot.
+#[derive(Clone)]
 pub struct PairMap {
     keys: Vec<u64>,
     vals: Vec<Merge>,

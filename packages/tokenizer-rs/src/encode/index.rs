@@ -7,6 +7,7 @@ use crate::encode::VocabTable;
 
 const EMPTY: u64 = u64::MAX;
 
+#[derive(Clone)]
 pub struct TokenIndex {
     slots: Vec<u64>,
     mask: usize,

@@ -33,6 +33,7 @@ use rules::MergeRules;
 use stream::AllowedMatcher;
 
 /// Id → bytes, stored flat. Ids are dense, 0..len.
+#[derive(Clone)]
 pub struct VocabTable {
     bytes: Vec<u8>,
     ends: Vec<u32>,
@@ -93,6 +94,9 @@ impl VocabTable {
     }
 }
 
+/// `Clone` gives an independent encoder (its own cache and scratch) for another thread: the addon's
+/// file-range tasks each run one (src/napi/encode.rs).
+#[derive(Clone)]
 pub struct Encoder {
     pub(crate) vocab: VocabTable,
     byte_ids: [u32; 256],
@@ -439,6 +443,25 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn a_clone_encodes_the_same_on_another_thread() {
+        let mut v = byte_vocab();
+        v.push(b"he".to_vec());
+        let m = vec![(b"h".to_vec(), b"e".to_vec())];
+        let mut e = Encoder::from_merges(&v, &m, &["<|eot|>".to_string()]).unwrap();
+        let want = e.encode("hehe<|eot|>he"); // warms the cache and the policy matcher the clone copies
+        let copies: Vec<Encoder> = (0..3).map(|_| e.clone()).collect();
+        let got: Vec<Vec<u32>> = std::thread::scope(|s| {
+            let runs: Vec<_> = copies
+                .into_iter()
+                .map(|mut c| s.spawn(move || c.encode("hehe<|eot|>he")))
+                .collect();
+            runs.into_iter().map(|r| r.join().unwrap()).collect()
+        });
+        assert!(got.iter().all(|g| *g == want));
+        assert_eq!(want, vec![256, 256, 257, 256]);
     }
 
     #[test]

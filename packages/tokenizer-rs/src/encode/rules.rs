@@ -17,6 +17,7 @@ const ABSENT: Merge = Merge {
     id: u32::MAX,
 };
 
+#[derive(Clone)]
 pub enum MergeRules {
     Table(PairMap),
     Ranks {

@@ -78,6 +78,7 @@ impl SpecialPolicy {
 }
 
 /// The matcher for the allowed subset, rebuilt only when a call's policy differs from the last one.
+#[derive(Clone)]
 pub(crate) struct AllowedMatcher {
     mask: Vec<bool>,
     matcher: SpecialTokens,

@@ -204,7 +204,8 @@ fn batch_equals_each_text_alone_and_names_absolute_offsets() {
         ends.push(text.len() as u32);
     }
     let (mut out, mut id_ends) = (Vec::new(), Vec::new());
-    e.encode_batch(&text, &ends, &policy, &mut out, &mut id_ends).unwrap();
+    e.encode_batch(&text, &ends, &policy, &mut out, &mut id_ends)
+        .unwrap();
     let mut want = Vec::new();
     let mut want_ends = Vec::new();
     for t in texts {

@@ -1,13 +1,16 @@
 //! Node-API encoder, mirroring `wasm/encode.rs`: built from the same file bytes or token lists, encoding
 //! under a per-call special-token policy (one flag byte per construction special token: bit 0 allowed,
-//! bit 1 disallowed; empty for CS336's all-special), decoding to bytes.
+//! bit 1 disallowed; empty for CS336's all-special), decoding to bytes. A core encoder keeps per-call state
+//! (piece cache, scratch, the last policy's matcher), so each call works on a copy of its own from a pool:
+//! file ranges encode on libuv threads in parallel without sharing one, and copies stay warm across calls.
 
-use super::js_error;
+use super::{js_error, map_range};
 use crate::encode::SpecialPolicy;
 use crate::error::Error;
-use napi::bindgen_prelude::{Uint32Array, Uint8Array};
-use napi::Result;
+use napi::bindgen_prelude::{AsyncTask, Uint32Array, Uint8Array};
+use napi::{Env, Result, Task};
 use napi_derive::napi;
+use std::sync::{Arc, Mutex, PoisonError};
 
 fn pairs(specials: Vec<String>, ids: Uint32Array) -> Result<Vec<(String, u32)>> {
     if specials.len() != ids.len() {
@@ -31,19 +34,72 @@ pub struct EncodedBatch {
     pub ends: Uint32Array,
 }
 
-#[napi]
-pub struct Encoder {
-    inner: crate::encode::Encoder,
+/// One tokenizer's encoders: the one built, which never encodes (it is what the getters read and what
+/// new copies clone), and the idle working copies. At most one copy per call in flight exists, and calls in
+/// flight are bounded by the libuv pool's threads plus the JS thread, so the pool needs no cap.
+struct Shared {
+    built: crate::encode::Encoder,
+    idle: Mutex<Vec<crate::encode::Encoder>>,
 }
 
-impl Encoder {
+impl Shared {
     fn policy(&self, flags: &[u8]) -> Result<SpecialPolicy> {
-        SpecialPolicy::from_flags(self.inner.special_ids().len(), flags).map_err(js_error)
+        SpecialPolicy::from_flags(self.built.special_ids().len(), flags).map_err(js_error)
+    }
+
+    /// Runs `f` on a working copy no other call is using, then returns the copy to the pool.
+    fn with_copy<R>(&self, f: impl FnOnce(&mut crate::encode::Encoder) -> R) -> R {
+        let idle = || self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        let taken = idle().pop();
+        let mut copy = taken.unwrap_or_else(|| self.built.clone());
+        let r = f(&mut copy);
+        idle().push(copy);
+        r
     }
 }
 
+#[napi]
+pub struct Encoder {
+    shared: Arc<Shared>,
+}
+
 fn wrap(e: crate::error::Result<crate::encode::Encoder>) -> Result<Encoder> {
-    e.map(|inner| Encoder { inner }).map_err(js_error)
+    e.map(|built| Encoder {
+        shared: Arc::new(Shared {
+            built,
+            idle: Mutex::new(Vec::new()),
+        }),
+    })
+    .map_err(js_error)
+}
+
+/// `encodeFileRange`'s work, run on a libuv thread.
+pub struct EncodeFileRange {
+    shared: Arc<Shared>,
+    path: String,
+    start: i64,
+    end: i64,
+    policy: Vec<u8>,
+}
+
+impl Task for EncodeFileRange {
+    type Output = Vec<u32>;
+    type JsValue = Uint32Array;
+
+    fn compute(&mut self) -> Result<Vec<u32>> {
+        let policy = self.shared.policy(&self.policy)?;
+        let text = map_range(&self.path, self.start, self.end)?;
+        // About one id per four bytes of English; a guess that saves most of the regrowth.
+        let mut out = Vec::with_capacity(text.len() / 4);
+        self.shared
+            .with_copy(|e| e.encode_prefix(&text, &policy, true, self.start as u64, &mut out))
+            .map_err(|e| js_error(e.in_file(&self.path)))?;
+        Ok(out)
+    }
+
+    fn resolve(&mut self, _env: Env, ids: Vec<u32>) -> Result<Uint32Array> {
+        Ok(Uint32Array::new(ids))
+    }
 }
 
 #[napi]
@@ -117,26 +173,26 @@ impl Encoder {
 
     #[napi(getter)]
     pub fn vocab_size(&self) -> u32 {
-        self.inner.vocab_size() as u32
+        self.shared.built.vocab_size() as u32
     }
 
     #[napi(getter)]
     pub fn special_tokens(&self) -> Vec<String> {
-        self.inner.special_tokens().to_vec()
+        self.shared.built.special_tokens().to_vec()
     }
 
     #[napi(getter)]
     pub fn special_ids(&self) -> Uint32Array {
-        Uint32Array::new(self.inner.special_ids().to_vec())
+        Uint32Array::new(self.shared.built.special_ids().to_vec())
     }
 
     /// The ids of all of `text` (UTF-8 bytes) under `policy`.
     #[napi]
-    pub fn encode(&mut self, text: Uint8Array, policy: Option<Uint8Array>) -> Result<Uint32Array> {
-        let policy = self.policy(policy.as_deref().unwrap_or(&[]))?;
+    pub fn encode(&self, text: Uint8Array, policy: Option<Uint8Array>) -> Result<Uint32Array> {
+        let policy = self.shared.policy(policy.as_deref().unwrap_or(&[]))?;
         let mut out = Vec::new();
-        self.inner
-            .encode_prefix(&text, &policy, true, 0, &mut out)
+        self.shared
+            .with_copy(|e| e.encode_prefix(&text, &policy, true, 0, &mut out))
             .map_err(js_error)?;
         Ok(Uint32Array::new(out))
     }
@@ -145,17 +201,17 @@ impl Encoder {
     /// its bytes that prefix holds; `base` is `text[0]`'s absolute offset, for error messages.
     #[napi]
     pub fn encode_prefix(
-        &mut self,
+        &self,
         text: Uint8Array,
         policy: Uint8Array,
         last: bool,
         base: f64,
     ) -> Result<EncodedPrefix> {
-        let policy = self.policy(&policy)?;
+        let policy = self.shared.policy(&policy)?;
         let mut out = Vec::new();
         let consumed = self
-            .inner
-            .encode_prefix(&text, &policy, last, base as u64, &mut out)
+            .shared
+            .with_copy(|e| e.encode_prefix(&text, &policy, last, base as u64, &mut out))
             .map_err(js_error)?;
         Ok(EncodedPrefix {
             ids: Uint32Array::new(out),
@@ -167,15 +223,15 @@ impl Encoder {
     /// ids concatenated, with each text's end index among them.
     #[napi]
     pub fn encode_batch(
-        &mut self,
+        &self,
         text: Uint8Array,
         ends: Uint32Array,
         policy: Uint8Array,
     ) -> Result<EncodedBatch> {
-        let policy = self.policy(&policy)?;
+        let policy = self.shared.policy(&policy)?;
         let (mut out, mut id_ends) = (Vec::new(), Vec::with_capacity(ends.len()));
-        self.inner
-            .encode_batch(&text, &ends, &policy, &mut out, &mut id_ends)
+        self.shared
+            .with_copy(|e| e.encode_batch(&text, &ends, &policy, &mut out, &mut id_ends))
             .map_err(js_error)?;
         Ok(EncodedBatch {
             ids: Uint32Array::new(out),
@@ -183,19 +239,39 @@ impl Encoder {
         })
     }
 
+    /// Bytes [start, end) of the file at `path` (a range the caller cut at a safe cut: ts/encode-ranges.ts),
+    /// all of it, on a libuv thread through a memory map; calls on one encoder run in parallel. Every
+    /// error, invalid UTF-8 at an absolute offset included, names the path.
+    #[napi(ts_return_type = "Promise<Uint32Array>")]
+    pub fn encode_file_range(
+        &self,
+        path: String,
+        start: i64,
+        end: i64,
+        policy: Uint8Array,
+    ) -> AsyncTask<EncodeFileRange> {
+        AsyncTask::new(EncodeFileRange {
+            shared: Arc::clone(&self.shared),
+            path,
+            start,
+            end,
+            policy: policy.to_vec(),
+        })
+    }
+
     #[napi]
     pub fn decode(&self, ids: Uint32Array) -> Result<Uint8Array> {
         let mut out = Vec::new();
-        self.inner.decode_into(&ids, &mut out).map_err(js_error)?;
+        self.shared.built.decode_into(&ids, &mut out).map_err(js_error)?;
         Ok(Uint8Array::new(out))
     }
 
     #[napi]
     pub fn token_bytes(&self, id: u32) -> Result<Uint8Array> {
-        let b = self.inner.token_bytes(id).ok_or_else(|| {
+        let b = self.shared.built.token_bytes(id).ok_or_else(|| {
             js_error(Error::UnknownTokenId {
                 id,
-                vocab_size: self.inner.vocab_size() as u32,
+                vocab_size: self.shared.built.vocab_size() as u32,
             })
         })?;
         Ok(Uint8Array::new(b.to_vec()))

@@ -18,6 +18,83 @@ pub(crate) fn js_error(e: Error) -> napi::Error {
     napi::Error::new(Status::GenericFailure, format!("{}: {e}", e.code().name()))
 }
 
+/// A file the addon cannot read as asked. The core has no such error (the WASM build never opens files),
+/// so these carry TS's `input` code, which the wrapper already gives unreadable training input.
+fn input_error(message: String) -> napi::Error {
+    napi::Error::new(Status::GenericFailure, format!("input: {message}"))
+}
+
+/// Bytes [start, end) of a file, read through a read-only memory map of just that range.
+pub(crate) enum FileRange {
+    Empty,
+    Mapped(memmap2::Mmap),
+}
+
+impl std::ops::Deref for FileRange {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            FileRange::Empty => &[],
+            FileRange::Mapped(m) => m,
+        }
+    }
+}
+
+/// Maps [start, end) of the file at `path`. A range that is not one, or that ends past the file's end (the
+/// file changed since the caller planned its ranges), is an error naming the path. The file must not
+/// shrink while the range is in use: a read past its new end faults (SIGBUS), as with any mapped file.
+pub(crate) fn map_range(path: &str, start: i64, end: i64) -> Result<FileRange> {
+    if start < 0 || end < start {
+        return Err(js_error(Error::MalformedBuffer {
+            what: "file range",
+            offset: end.max(0) as usize,
+        }));
+    }
+    let file = std::fs::File::open(path)
+        .map_err(|e| input_error(format!("cannot read {path}: {}", io_words(&e))))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| input_error(format!("cannot read {path}: {}", io_words(&e))))?;
+    if meta.is_dir() {
+        return Err(input_error(format!(
+            "cannot read {path}: is a directory; give a file"
+        )));
+    }
+    let size = meta.len();
+    if end as u64 > size {
+        return Err(input_error(format!(
+            "{path}: byte range [{start}, {end}) ends past the file's end ({size} bytes); was the file changed \
+             after its ranges were planned? Plan them again"
+        )));
+    }
+    if start == end {
+        return Ok(FileRange::Empty);
+    }
+    // Safety: the map is read-only and private to this call; see above for a file that shrinks meanwhile.
+    let map = unsafe {
+        memmap2::MmapOptions::new()
+            .offset(start as u64)
+            .len((end - start) as usize)
+            .map(&file)
+    }
+    .map_err(|e| input_error(format!("cannot map {path}: {e}")))?;
+    #[cfg(unix)]
+    let _ = map.advise(memmap2::Advice::Sequential); // only a read-ahead hint: failure changes nothing
+    Ok(FileRange::Mapped(map))
+}
+
+/// What went wrong with a file, in the words ts/fs-error.ts uses for the same cases.
+fn io_words(e: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    match e.kind() {
+        ErrorKind::NotFound => "file not found".into(),
+        ErrorKind::IsADirectory => "is a directory; give a file".into(),
+        ErrorKind::NotADirectory => "a folder on the path is a file".into(),
+        ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
 /// Each pre-token's end offset under `pattern` (0 GPT-2, 1 cl100k_base, 2 o200k_base), as the WASM
 /// `pretokenize_ends_with` gives them.
 #[napi]
