@@ -52,10 +52,11 @@ fi
 
 bash packages/tokenizer-rs/scripts/build-wasm.sh
 
-# The Node-API addon (issue 16, phase 1: nothing uses it yet but test/native.test.ts, which compares it with
-# the WASM build). cargo rebuilds only what changed; without cargo, or if the build fails, the test skips
-# with a message and nothing else depends on it.
+# The Node-API addon: the library and CLI use it when it loads (CS336_TOKENIZER_BACKEND=auto), `bun run
+# tarball` packs it as @cs336-ts/tokenizer-linux-x64-gnu, and the native tests compare it with WASM. cargo
+# rebuilds only what changed; without cargo, or if the build fails, everything runs on WASM and the
+# native tests skip with a message.
 if command -v cargo >/dev/null; then
   bash packages/tokenizer-rs/scripts/build-native.sh 2>/dev/null ||
-    say "warning: the native tokenizer addon did not build (bash packages/tokenizer-rs/scripts/build-native.sh shows why); its test will be skipped"
+    say "warning: the native tokenizer addon did not build (bash packages/tokenizer-rs/scripts/build-native.sh shows why); the tokenizer runs on WASM and the native tests will be skipped"
 fi
