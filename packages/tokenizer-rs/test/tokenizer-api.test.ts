@@ -10,13 +10,16 @@ import * as api from "@cs336-ts/tokenizer";
 import { parseTiktokenRanks, Tokenizer } from "@cs336-ts/tokenizer";
 import { liveEncoders, wasmMemoryBytes } from "./support/wasm-memory.ts";
 import { mergesTxt, vocabJson } from "../ts/files.ts";
+import { tokenizerOn } from "../ts/tokenizer.ts";
 
 const enc = new TextEncoder();
 const b = (s: string) => enc.encode(s);
 const EOT = "<|endoftext|>";
 
+type Maker = Pick<typeof Tokenizer, "fromVocab">;
+
 /** Bytes, then "th", "the", " the" merged: small enough to build thousands of times. */
-function tiny(specials: string[] = [EOT, "<pad>"]): Tokenizer {
+function tiny(specials: string[] = [EOT, "<pad>"], on: Maker = Tokenizer): Tokenizer {
   const vocab = new Map<number, Uint8Array>();
   for (let i = 0; i < 256; i++) vocab.set(i, Uint8Array.of(i));
   const merges: Array<[Uint8Array, Uint8Array]> = [
@@ -27,7 +30,7 @@ function tiny(specials: string[] = [EOT, "<pad>"]): Tokenizer {
   merges.forEach(([l, r], i) => {
     vocab.set(256 + i, new Uint8Array([...l, ...r]));
   });
-  return Tokenizer.fromVocab(vocab, merges, specials);
+  return on.fromVocab(vocab, merges, specials);
 }
 
 describe("special-token policy", () => {
@@ -159,19 +162,22 @@ describe("construction errors", () => {
 });
 
 describe("WASM memory", () => {
+  // On WASM whatever backend the process chose: these watch the WASM instance's encoders.
+  const wasmTiny = (specials?: string[]) => tiny(specials, tokenizerOn("wasm"));
+
   test("disposed tokenizers refuse work; disposing twice is fine", () => {
-    const t = tiny();
+    const t = wasmTiny();
     t[Symbol.dispose]();
     t.dispose();
     expect(() => t.encode("the")).toThrow(/disposed/);
     {
-      using u = tiny();
+      using u = wasmTiny();
       expect(u.encode("the")).toEqual(Uint32Array.of(257));
     }
   });
 
   test("a stream or encodeIterable outliving dispose() fails instead of using whatever reused the slot", async () => {
-    const t = tiny();
+    const t = wasmTiny();
     const s = t.stream();
     const sync = t.encodeChunksSync(["the", " the"]);
     expect(sync.next().value).toBeDefined();
@@ -179,7 +185,7 @@ describe("WASM memory", () => {
     await it.next();
     t.dispose();
     // A new tokenizer with different merges takes the freed slot; the old stream must not encode with it.
-    const other = tiny([]);
+    const other = wasmTiny([]);
     expect(other.encode("the")).toEqual(Uint32Array.of(257));
     expect(() => s.push("the the")).toThrow(/tokenizer was disposed/);
     expect(() => s.finish()).toThrow(/tokenizer was disposed/);
@@ -192,7 +198,7 @@ describe("WASM memory", () => {
   test("constructing and dropping thousands of tokenizers keeps memory flat", async () => {
     // Finalizers run as tasks after a collection, so each round yields to the event loop.
     const round = async (n: number) => {
-      for (let i = 0; i < n; i++) tiny().encode("the the");
+      for (let i = 0; i < n; i++) wasmTiny().encode("the the");
       Bun.gc(true);
       await Bun.sleep(1);
     };
@@ -207,7 +213,7 @@ describe("WASM memory", () => {
   test("with dispose, nothing waits for the collector", () => {
     const before = liveEncoders();
     for (let i = 0; i < 2000; i++) {
-      using t = tiny();
+      using t = wasmTiny();
       t.encode("the");
     }
     expect(liveEncoders()).toBe(before);
@@ -224,10 +230,20 @@ test("the public entry point exports the API and no internals", () => {
     "writeFileAtomic",
     "referenceTrainBpe",
     "referencePretokenCounts",
+    "tokenizerOn",
+    "setNativeSearch",
+    "nativeAddon",
   ]) {
     expect(names).not.toContain(internal);
   }
-  for (const pub of ["Tokenizer", "trainBpe", "encodeFile", "saveTokenizerFiles", "TokenizerError"]) {
+  for (const pub of [
+    "Tokenizer",
+    "trainBpe",
+    "encodeFile",
+    "saveTokenizerFiles",
+    "TokenizerError",
+    "tokenizerBackend",
+  ]) {
     expect(names).toContain(pub);
   }
 });

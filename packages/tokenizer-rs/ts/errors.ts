@@ -63,9 +63,12 @@ export const CORE_CODES: readonly TokenizerErrorCode[] = [
   "internal",
 ];
 
-/** The error for a core failure with code name `code` (unknown names are "internal"). */
+/** Every code, the core's and the wrapper's: the native addon also raises "input" for a file it cannot read. */
+const ALL_CODES: readonly TokenizerErrorCode[] = [...CORE_CODES, "input", "training", "memory"];
+
+/** The error for a failure with code name `code` (unknown names are "internal"). */
 export function coreError(code: string, message: string): TokenizerError {
-  const known = CORE_CODES.find((c) => c === code) ?? "internal";
+  const known = ALL_CODES.find((c) => c === code) ?? "internal";
   return known === "rank_file" ? new RankFileError(message) : new TokenizerError(message, known);
 }
 
@@ -77,6 +80,6 @@ export function coreError(code: string, message: string): TokenizerError {
 export function fromNative(e: unknown): unknown {
   if (!(e instanceof Error) || e instanceof TokenizerError) return e;
   const m = /^([a-z0-9_]+): /.exec(e.message);
-  if (!m || !CORE_CODES.includes(m[1] as TokenizerErrorCode)) return e;
+  if (!m || !ALL_CODES.includes(m[1] as TokenizerErrorCode)) return e;
   return coreError(m[1] as string, e.message.slice(m[0].length));
 }

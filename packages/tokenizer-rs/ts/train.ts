@@ -1,8 +1,9 @@
 // trainBpe: byte-level BPE training (CS336 §2.5 `train_bpe`) over files or bytes. Input is read in large
 // blocks, cut at safe boundaries (src/cuts.rs) and counted by N Workers that each own a WASM
 // instance (or in this thread for small inputs); the main thread's instance merges their counts and runs
-// the merge loop (src/train.rs) in batches so progress can be reported. Ids: bytes 0..255, merges, then
-// specials (src/lib.rs). Several input files are separate documents: no pre-token spans two files.
+// the merge loop (src/train.rs) in batches so progress can be reported. On the native backend
+// train-native.ts does both instead. Ids: bytes 0..255, merges, then specials (src/lib.rs). Several input
+// files are separate documents: no pre-token spans two files.
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fsErrorWords } from "./fs-error.ts";
@@ -17,6 +18,9 @@ import {
   wasmMemoryNeeded,
 } from "./wasm.ts";
 import { checkWorkers, spawnWorker, type WorkerThread } from "./worker-thread.ts";
+import { type Backend, defaultBackend } from "./native-load.ts";
+import { checkNativeSpecials, type TrainSource, trainMergesNative } from "./train-native.ts";
+import { runMerges } from "./train-merge-loop.ts";
 import { yieldToEventLoop } from "./yield.ts";
 
 export type Vocab = Map<number, Uint8Array>;
@@ -53,24 +57,34 @@ const SMALL_INPUT = 4 << 20;
 const DEFAULT_CHUNK = 8 << 20;
 const MAX_INFLIGHT = 2;
 
-type Source = { name: string; size: number; data?: Uint8Array };
+type Source = TrainSource;
 type Chunk = { source: Source; bytes: Uint8Array; base: number };
 
-function validate(opts: TrainBpeOptions, specials: string[]): void {
-  const { vocabSize } = opts;
-  if (!Number.isInteger(vocabSize) || vocabSize < 1) {
-    throw new RangeError(`vocab size must be a positive integer, got ${vocabSize}`);
-  }
-  // The core's rule (empty, repeated, one byte), asked before any input is read; RangeError as for the
-  // other option checks here.
+/** The core's training special-token rule (empty, repeated, one byte) in WASM: its error, if any. */
+function wasmSpecialsError(specials: string[]): TokenizerError | undefined {
   const wasm = threadInstance();
   const status = wasm.withBytes(encodeStringList(specials), (p, l) =>
     wasm.exportsAs<TrainExports>().check_training_specials(p, l),
   );
-  if (status < 0) {
-    const e = wasm.error();
-    throw e.code === "special_token" ? new RangeError(e.message) : e;
+  return status < 0 ? wasm.error() : undefined;
+}
+
+function validate(opts: TrainBpeOptions, specials: string[], backend: Backend): void {
+  const { vocabSize } = opts;
+  if (!Number.isInteger(vocabSize) || vocabSize < 1) {
+    throw new RangeError(`vocab size must be a positive integer, got ${vocabSize}`);
   }
+  // The core's rule, asked before any input is read; RangeError as for the other option checks here.
+  let e: unknown;
+  if (backend === "wasm") e = wasmSpecialsError(specials);
+  else {
+    try {
+      checkNativeSpecials(specials);
+    } catch (caught) {
+      e = caught;
+    }
+  }
+  if (e) throw e instanceof TokenizerError && e.code === "special_token" ? new RangeError(e.message) : e;
   const min = 256 + specials.length;
   if (vocabSize < min) {
     throw new RangeError(
@@ -393,10 +407,6 @@ function collectGarbage(): void {
   (globalThis as { Bun?: { gc(force: boolean): void } }).Bun?.gc(true);
 }
 
-function mergeBatch(done: number, total: number): number {
-  return Math.max(64, Math.min(2000, Math.ceil((total - done) / 20)));
-}
-
 /**
  * The bytes of every token (bytes, then one per merge of `ids`, (left, right) pairs). Only tokens that are
  * no merge's part get buffers of their own; every part is a view into the first token spelled out that
@@ -432,9 +442,17 @@ export function tokenBytes(ids: Uint32Array): Uint8Array[] {
 }
 
 export async function trainBpe(opts: TrainBpeOptions): Promise<TrainBpeResult> {
+  return trainBpeOn(defaultBackend(), opts);
+}
+
+/** trainBpe on a chosen backend (tests run both in one process; the API uses the process's). */
+export async function trainBpeOn(backend: Backend, opts: TrainBpeOptions): Promise<TrainBpeResult> {
   const specials = opts.specialTokens ?? [];
-  validate(opts, specials);
-  const { ids, stats, longCounted } = await trainMerges(opts, specials);
+  validate(opts, specials, backend);
+  const { ids, stats, longCounted } =
+    backend === "native"
+      ? { ...(await trainNative(opts, specials)), longCounted: false }
+      : await trainMerges(opts, specials);
   // The training instance is unreachable now; where a stretch without a cut made its memory (which never
   // shrinks) about the input several times over, it is collected before the tokens take theirs.
   if (longCounted) collectGarbage();
@@ -448,16 +466,29 @@ export async function trainBpe(opts: TrainBpeOptions): Promise<TrainBpeResult> {
   return { vocab: new Map(tokens.map((t, id) => [id, t])), merges, stats };
 }
 
+/** The inputs checked, their total size and the counting threads asked for (default: by size and cores). */
+function inputs(opts: TrainBpeOptions): { srcs: Source[]; bytesTotal: number; asked: number } {
+  const srcs = sources(opts.input);
+  const bytesTotal = srcs.reduce((n, s) => n + s.size, 0);
+  if (bytesTotal === 0) throw new TokenizerError("the input is empty; give text to train on", "input");
+  const asked = opts.workers ?? (bytesTotal < SMALL_INPUT ? 0 : Math.min(availableParallelism(), 8));
+  return { srcs, bytesTotal, asked };
+}
+
+/** Counting and the merge loop on the native addon (train-native.ts); no WASM memory limit applies. */
+function trainNative(opts: TrainBpeOptions, specials: string[]): Promise<{ ids: Uint32Array; stats: TrainStats }> {
+  const { srcs, asked } = inputs(opts);
+  const t0 = performance.now();
+  return trainMergesNative(opts, specials, srcs, asked, () => (performance.now() - t0) / 1000);
+}
+
 /** Counting and the merge loop, in a WASM instance of their own: the merges as (left, right) id pairs. */
 async function trainMerges(
   opts: TrainBpeOptions,
   specials: string[],
 ): Promise<{ ids: Uint32Array; stats: TrainStats; longCounted: boolean }> {
-  const srcs = sources(opts.input);
-  const bytesTotal = srcs.reduce((n, s) => n + s.size, 0);
-  if (bytesTotal === 0) throw new TokenizerError("the input is empty; give text to train on", "input");
+  const { srcs, bytesTotal, asked } = inputs(opts);
   const blockBytes = opts.chunkBytes ?? DEFAULT_CHUNK;
-  const asked = opts.workers ?? (bytesTotal < SMALL_INPUT ? 0 : Math.min(availableParallelism(), 8));
   const workers = Math.min(asked, maxChunks(srcs, blockBytes)); // a Worker without a chunk costs a WASM instance
   const enc = new TextEncoder();
   const specialBytes = specials.map((s) => enc.encode(s));
@@ -507,23 +538,13 @@ async function trainMerges(
     trainer = ex.trainer_new(counter);
     if (trainer === 0) throw wasm.error();
     ex.counter_free(counter);
-    const mergesTotal = opts.vocabSize - 256 - specials.length;
-    let mergesDone = 0;
-    while (mergesDone < mergesTotal) {
-      const made = wasm.check(
-        ex.trainer_step(trainer, Math.min(mergesTotal - mergesDone, mergeBatch(mergesDone, mergesTotal))),
-      );
-      mergesDone += made;
-      opts.onProgress?.({ phase: "merge", mergesDone, mergesTotal, seconds: seconds() });
-      await yieldToEventLoop();
-      if (made === 0) {
-        throw new TokenizerError(
-          `vocab size ${opts.vocabSize} needs ${mergesTotal} merges, but the data allows only ${mergesDone} ` +
-            `(no adjacent pair is left); use a vocab size of at most ${256 + specials.length + mergesDone} or more text`,
-          "training",
-        );
-      }
-    }
+    await runMerges(
+      (max) => wasm.check(ex.trainer_step(trainer, max)),
+      opts.vocabSize,
+      specials.length,
+      seconds,
+      opts.onProgress,
+    );
     const n = wasm.check(ex.trainer_merges(trainer));
     const ids = new Uint32Array(wasm.takeResult().buffer, 0, 2 * n);
     const stats = { bytes: bytesTotal, workers, distinctPretokens, pretokenizeSeconds, mergeSeconds: 0 };

@@ -1,0 +1,87 @@
+// encodeFile on the native backend (ranges handed to the addon's thread pool) against one WASM encode of the
+// whole text: the same ids, in file order, for 1 to 4 ranges in flight and random range sizes, under two
+// special-token policies; progress reaches the file size; an invalid byte gives WASM's error (code, file
+// and absolute offset). Skipped, with the build command, when the addon is absent.
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { encodeFileOn } from "../ts/encode-file.ts";
+import { saveTokenizerFiles } from "../ts/files.ts";
+import { tokenizerOn } from "../ts/tokenizer.ts";
+import { trainBpeOn } from "../ts/train.ts";
+import { nativeMissing } from "./support/native-backend.ts";
+
+const EOT = "<|endoftext|>";
+
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+describe.skipIf(nativeMissing !== undefined)("encodeFile on native", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "tok-native-file-"));
+  const story = (i: number) =>
+    `Once upon a time, story ${i}, a café 🙂 had ${i * 7} cats.\n\nThey'll play; it's fun!  ${EOT}`;
+  const text = `${Array.from({ length: 2500 }, (_, i) => story(i)).join("")}tail 日本語 ${EOT}${EOT}`;
+  const input = join(dir, "input.txt");
+  writeFileSync(input, text);
+  const tokDir = join(dir, "tok");
+  const { vocab, merges } = await trainBpeOn("wasm", {
+    input: new TextEncoder().encode(text.slice(0, 40_000)),
+    vocabSize: 420,
+    specialTokens: [EOT],
+  });
+  saveTokenizerFiles(tokDir, vocab, merges, [EOT]);
+  const wasm = tokenizerOn("wasm").fromVocab(vocab, merges, [EOT]);
+  const size = Buffer.byteLength(text);
+
+  const run = async (workers: number, rangeBytes: number, options?: { allowedSpecial: string[] }) => {
+    const out: number[] = [];
+    let last = 0;
+    const r = await encodeFileOn("native", {
+      input,
+      tokenizerDir: tokDir,
+      workers,
+      rangeBytes,
+      ...(options ? { options } : {}),
+      onIds: (ids) => out.push(...ids),
+      onProgress: (done) => {
+        expect(done).toBeGreaterThan(last);
+        last = done;
+      },
+    });
+    expect(last).toBe(size);
+    expect(r.tokens).toBe(out.length);
+    return out;
+  };
+
+  test("same ids as one WASM encode, for 1-4 ranges in flight and random range sizes", async () => {
+    const whole = [...wasm.encode(text)];
+    const plain = [...wasm.encode(text, { allowedSpecial: [] })];
+    const r = lcg(16);
+    for (let workers = 0; workers <= 4; workers++) {
+      const rangeBytes = 500 + Math.floor(r() * 40_000);
+      expect(await run(workers, rangeBytes)).toEqual(whole);
+      expect(await run(workers, rangeBytes, { allowedSpecial: [] })).toEqual(plain);
+    }
+  });
+
+  test("an invalid byte: WASM's error, naming the file and the absolute offset", async () => {
+    const bad = join(dir, "bad.txt");
+    const bytes = new TextEncoder().encode(text.slice(0, 30_000));
+    bytes[20_001] = 0xff;
+    writeFileSync(bad, bytes);
+    const err = (backend: "wasm" | "native", workers: number) =>
+      encodeFileOn(backend, { input: bad, tokenizerDir: tokDir, workers, rangeBytes: 3000, onIds: () => {} }).then(
+        () => "nothing thrown",
+        (e: Error & { code?: string }) => `${e.code}: ${e.message}`,
+      );
+    const want = await err("wasm", 2);
+    expect(want).toMatch(/^invalid_utf8: .*bad\.txt.*20001/);
+    for (const workers of [0, 1, 3]) expect(await err("native", workers)).toBe(want);
+  });
+});
