@@ -90,6 +90,23 @@ impl PretokenCounts {
         }
         Ok(())
     }
+
+    /// Moves every count of `other` into this table, leaving `other` empty: `add_serialized` without the
+    /// buffer, for counters in one process (the addon's threads). The smaller table goes into the larger.
+    // Only the addon has counters in one address space; WASM Workers send theirs serialized.
+    #[cfg_attr(not(feature = "napi"), allow(dead_code))]
+    pub(crate) fn absorb(&mut self, other: &mut PretokenCounts) {
+        if other.len() > self.len() {
+            core::mem::swap(self, other);
+        }
+        // Room first: `other` lists its keys in slot order, and a table that grows midway can pile them
+        // into one probe run (see `add_serialized`).
+        self.table.reserve(other.len());
+        for (word, count) in other.iter() {
+            self.table.add(word, count);
+        }
+        *other = PretokenCounts::new();
+    }
 }
 
 /// The (pre-token, count) entries of a `serialize` buffer; an error names the offset of a torn entry.
@@ -294,6 +311,43 @@ mod tests {
         c.add_serialized(&a.serialize()).unwrap();
         assert_eq!(c.iter().find(|(k, _)| *k == b" w7").map(|x| x.1), Some(5 + 2 + 2));
         assert!(c.table.probes < 8 * a.len() as u64, "{} probes", c.table.probes);
+    }
+
+    #[test]
+    fn absorb_adds_counts_and_empties_the_other() {
+        let sp = SpecialTokens::new(&["<|e|>".to_string()]).unwrap();
+        let texts = ["the cat<|e|> the cat", " the dog sat", ""];
+        let mut whole = PretokenCounts::new();
+        whole.add_text(&texts.concat(), &sp);
+        let sorted = |c: &PretokenCounts| {
+            let mut v: Vec<(Vec<u8>, u64)> = c.iter().map(|(k, n)| (k.to_vec(), n)).collect();
+            v.sort();
+            v
+        };
+        // Every order of absorbing, the larger into the smaller included.
+        for order in [[0, 1, 2], [2, 1, 0], [1, 0, 2]] {
+            let mut into = PretokenCounts::new();
+            for i in order {
+                let mut c = PretokenCounts::new();
+                c.add_text(texts[i], &sp);
+                into.absorb(&mut c);
+                assert!(c.is_empty());
+            }
+            assert_eq!(sorted(&into), sorted(&whole));
+        }
+        // Adding a table's keys in its slot order stays about one probe per key.
+        let mut a = PretokenCounts::new();
+        for i in 0..100_000u32 {
+            a.add(format!(" w{i}").as_bytes(), 1);
+        }
+        let mut b = PretokenCounts::new();
+        for i in 0..60_000u32 {
+            b.add(format!(" v{i}").as_bytes(), 1);
+        }
+        (a.table.probes, b.table.probes) = (0, 0);
+        b.absorb(&mut a);
+        assert_eq!(b.len(), 160_000);
+        assert!(b.table.probes < 4 * 60_000, "{} probes", b.table.probes);
     }
 
     #[test]

@@ -9,11 +9,16 @@ import { join } from "node:path";
 import { missingMessage, sharedFile } from "@cs336-ts/testkit";
 import { planRanges } from "../ts/encode-ranges.ts";
 import { allowedTokens, resolvePolicy, type SpecialOptions } from "../ts/special-policy.ts";
-import { Tokenizer } from "../ts/tokenizer.ts";
-import { trainBpe } from "../ts/train.ts";
+import { type Tokenizer, tokenizerOn } from "../ts/tokenizer.ts";
+import { trainBpeOn } from "../ts/train.ts";
 import { CORPORA } from "./support/train-corpora.ts";
 
-type NativeCounter = { addText(chunk: Uint8Array, base: number): number };
+type NativeCounter = {
+  addText(chunk: Uint8Array, base: number): number;
+  countFileRange(path: string, start: number, end: number): Promise<number>;
+  absorb(other: NativeCounter): number;
+  readonly len: number;
+};
 type NativeEncoder = {
   encode(text: Uint8Array): Uint32Array;
   decode(ids: Uint32Array): Uint8Array;
@@ -41,6 +46,8 @@ if (!present)
   console.warn(`native addon not built (${addon}): run \`bash packages/tokenizer-rs/scripts/build-native.sh\``);
 const native = (present ? createRequire(import.meta.url)(addon) : undefined) as Native;
 const enc = new TextEncoder();
+// The peer is WASM whatever CS336_TOKENIZER_BACKEND says (auto would pick this very addon).
+const wasmTokenizer = tokenizerOn("wasm");
 const EOT = "<|endoftext|>";
 
 /** Native merges (id pairs) as byte pairs: ids 0..=255 are bytes, merge i makes id 256 + i. */
@@ -149,7 +156,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe.skipIf(!present)("native addon matches WASM", () => {
   for (const c of CORPORA) {
     test(`merges: ${c.name}`, async () => {
-      const wasm = await trainBpe({
+      const wasm = await trainBpeOn("wasm", {
         input: enc.encode(c.text),
         vocabSize: c.vocab,
         specialTokens: c.specials,
@@ -164,6 +171,71 @@ describe.skipIf(!present)("native addon matches WASM", () => {
     });
   }
 
+  for (const c of CORPORA) {
+    test(`merges from countFileRange over planned ranges into 1-4 counters, absorbed: ${c.name}`, async () => {
+      const path = join(dir, "train.txt");
+      writeFileSync(path, c.text);
+      const size = enc.encode(c.text).length;
+      const specials = c.specials.map((t) => enc.encode(t));
+      const ranges = planRanges(path, size, Math.ceil(size / 12), specials);
+      expect(ranges.length).toBeGreaterThan(4);
+      const wasm = await trainBpeOn("wasm", {
+        input: enc.encode(c.text),
+        vocabSize: c.vocab,
+        specialTokens: c.specials,
+        workers: 0,
+      });
+      const want = wasm.merges.map(([a, b]) => [[...a], [...b]]);
+      const merges = (counter: NativeCounter) => {
+        const trainer = new native.Trainer(counter);
+        trainer.step(c.vocab - 256 - c.specials.length);
+        return mergeBytes(trainer.merges());
+      };
+      for (const k of [1, 2, 3, 4]) {
+        // Counter i takes ranges i, i + k, ...: one call in flight per counter, k at once.
+        const counters = Array.from({ length: k }, () => new native.Counter(c.specials));
+        await Promise.all(
+          counters.map(async (counter, i) => {
+            for (let r = i; r < ranges.length; r += k) {
+              const range = ranges[r] as { start: number; end: number };
+              expect(await counter.countFileRange(path, range.start, range.end)).toBe(counter.len);
+            }
+          }),
+        );
+        const [into, ...rest] = counters as [NativeCounter, ...NativeCounter[]];
+        for (const other of rest) {
+          expect(into.absorb(other)).toBe(into.len);
+          expect(other.len).toBe(0);
+        }
+        expect(merges(into)).toEqual(want);
+      }
+      // Every range at once on one counter: the calls wait for each other and nothing is lost.
+      const one = new native.Counter(c.specials);
+      await Promise.all(ranges.map((r) => one.countFileRange(path, r.start, r.end)));
+      expect(merges(one)).toEqual(want);
+    });
+  }
+
+  test("countFileRange and absorb errors", async () => {
+    const counter = new native.Counter([EOT]);
+    const missing = join(dir, "no-such-corpus.txt");
+    await expect(counter.countFileRange(missing, 0, 1)).rejects.toThrow(
+      `input: cannot read ${missing}: file not found`,
+    );
+    const path = join(dir, "bad-corpus.txt");
+    writeFileSync(path, Buffer.concat([Buffer.from("ab ".repeat(100)), Buffer.of(0xc3), Buffer.from(" z")]));
+    await expect(counter.countFileRange(path, 0, 400)).rejects.toThrow(
+      /^input: .*ends past the file's end \(303 bytes\)/,
+    );
+    await expect(counter.countFileRange(path, 150, 303)).rejects.toThrow(
+      new RegExp(`^invalid_utf8: ${path}: .*byte offset 300\\b`),
+    );
+    expect(counter.len).toBe(0);
+    expect(await counter.countFileRange(path, 0, 300)).toBe(3); // "ab", " ab" and the last " "
+    expect(() => counter.absorb(counter)).toThrow(/^internal: a counter cannot absorb itself/);
+    expect(counter.len).toBe(3);
+  });
+
   const texts = [
     ...CORPORA.map((c) => c.text),
     "Hello, world! It's 2024. héllo 日本語 🙂  \r\n\n end",
@@ -175,7 +247,7 @@ describe.skipIf(!present)("native addon matches WASM", () => {
 
   test("ids: GPT-2 from tiktoken's ranks", () => {
     const ranks = createRequire(import.meta.url).resolve("tiktoken/encoders/gpt2.json");
-    const wasm = Tokenizer.fromFiles({ tiktoken: ranks, specialTokens: { [EOT]: 50256 } });
+    const wasm = wasmTokenizer.fromFiles({ tiktoken: ranks, specialTokens: { [EOT]: 50256 } });
     const n = native.Encoder.fromRankFile(readFileSync(ranks), [EOT], Uint32Array.of(50256), "gpt2.json");
     for (const t of texts) {
       const ids = n.encode(enc.encode(t));
@@ -201,7 +273,7 @@ describe.skipIf(!present)("native addon matches WASM", () => {
 
   test("encodeFileRange: planned ranges, 1 to 4 in flight, concatenate to the whole file's ids", async () => {
     const ranks = createRequire(import.meta.url).resolve("tiktoken/encoders/gpt2.json");
-    const wasm = Tokenizer.fromFiles({ tiktoken: ranks, specialTokens: { [EOT]: 50256 } });
+    const wasm = wasmTokenizer.fromFiles({ tiktoken: ranks, specialTokens: { [EOT]: 50256 } });
     const n = native.Encoder.fromRankFile(readFileSync(ranks), [EOT], Uint32Array.of(50256), "gpt2.json");
     const path = join(dir, "encode.txt");
     const text = texts.join(EOT).repeat(3);
@@ -251,7 +323,7 @@ describe.skipIf(!present)("native addon matches WASM", () => {
   test.skipIf(!vocab || !merges)("ids: GPT-2 from CS336's vocab.json and merges.txt", () => {
     const v = vocab ?? "";
     const m = merges ?? "";
-    const wasm = Tokenizer.fromFiles({ vocab: v, merges: m, specialTokens: [EOT] });
+    const wasm = wasmTokenizer.fromFiles({ vocab: v, merges: m, specialTokens: [EOT] });
     const n = native.Encoder.fromGpt2Files(readFileSync(v), readFileSync(m), [EOT], v, m);
     for (const t of texts) expect([...n.encode(enc.encode(t))]).toEqual([...wasm.encode(t)]);
     expectSameEncodings(n, wasm, [...texts, `${EOT}${EOT} x${EOT}`], [EOT]);

@@ -24,6 +24,11 @@ fn input_error(message: String) -> napi::Error {
     napi::Error::new(Status::GenericFailure, format!("input: {message}"))
 }
 
+/// A misuse of the addon's objects that only this binding can commit (the core's errors cover the rest).
+pub(crate) fn internal_error(message: String) -> napi::Error {
+    napi::Error::new(Status::GenericFailure, format!("internal: {message}"))
+}
+
 /// Bytes [start, end) of a file, read through a read-only memory map of just that range.
 pub(crate) enum FileRange {
     Empty,

@@ -1,14 +1,16 @@
 //! Node-API classes for training, mirroring `wasm/train.rs`: a counter (special tokens + pre-token counts)
-//! filled from UTF-8 chunks and merged from other counters' serialized counts, and a trainer built from
-//! it that runs merges in batches so the caller can report progress. JS owns the objects; GC frees them.
+//! filled from UTF-8 chunks or from file ranges on libuv threads, merged from other counters (moved
+//! natively, or serialized), and a trainer built from it that runs merges in batches so the caller can
+//! report progress. JS owns the objects; GC frees them.
 
-use super::js_error;
+use super::{internal_error, js_error, map_range};
 use crate::count::PretokenCounts;
 use crate::error::utf8;
 use crate::special::SpecialTokens;
-use napi::bindgen_prelude::{Uint32Array, Uint8Array};
-use napi::Result;
+use napi::bindgen_prelude::{AsyncTask, Uint32Array, Uint8Array};
+use napi::{Env, Result, Task};
 use napi_derive::napi;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 /// Throws the counter's own error for a bad training special-token list, before any input is read.
 #[napi]
@@ -16,10 +18,16 @@ pub fn check_training_specials(specials: Vec<String>) -> Result<()> {
     SpecialTokens::for_training(&specials).map(drop).map_err(js_error)
 }
 
+/// Special tokens and pre-token counts. The counts sit behind a mutex because `countFileRange` fills them
+/// on a libuv thread: a second call on the same counter (or a sync method meanwhile) waits for the first.
 #[napi]
 pub struct Counter {
-    specials: SpecialTokens,
-    counts: PretokenCounts,
+    specials: Arc<SpecialTokens>,
+    counts: Arc<Mutex<PretokenCounts>>,
+}
+
+fn locked(counts: &Mutex<PretokenCounts>) -> MutexGuard<'_, PretokenCounts> {
+    counts.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[napi]
@@ -27,35 +35,91 @@ impl Counter {
     #[napi(constructor)]
     pub fn new(specials: Vec<String>) -> Result<Self> {
         Ok(Counter {
-            specials: SpecialTokens::for_training(&specials).map_err(js_error)?,
-            counts: PretokenCounts::new(),
+            specials: Arc::new(SpecialTokens::for_training(&specials).map_err(js_error)?),
+            counts: Arc::new(Mutex::new(PretokenCounts::new())),
         })
     }
 
     /// Counts a UTF-8 chunk that starts at byte `base` of the input (for errors); returns the number of
     /// distinct pre-tokens so far.
     #[napi]
-    pub fn add_text(&mut self, chunk: Uint8Array, base: f64) -> Result<f64> {
+    pub fn add_text(&self, chunk: Uint8Array, base: f64) -> Result<f64> {
         let text = utf8(&chunk, base as u64).map_err(js_error)?;
-        self.counts.add_text(text, &self.specials);
-        Ok(self.counts.len() as f64)
+        let mut counts = locked(&self.counts);
+        counts.add_text(text, &self.specials);
+        Ok(counts.len() as f64)
+    }
+
+    /// Counts bytes [start, end) of the file at `path` (cut where no pre-token crosses) on a libuv thread,
+    /// through a memory map; resolves to the number of distinct pre-tokens so far. Errors name the path.
+    #[napi(ts_return_type = "Promise<number>")]
+    pub fn count_file_range(&self, path: String, start: i64, end: i64) -> AsyncTask<CountFileRange> {
+        AsyncTask::new(CountFileRange {
+            specials: Arc::clone(&self.specials),
+            counts: Arc::clone(&self.counts),
+            path,
+            start,
+            end,
+        })
+    }
+
+    /// Moves every count of `other` into this counter, leaving `other` empty; returns this counter's
+    /// number of distinct pre-tokens.
+    #[napi]
+    pub fn absorb(&self, other: &Counter) -> Result<f64> {
+        if Arc::ptr_eq(&self.counts, &other.counts) {
+            return Err(internal_error(
+                "a counter cannot absorb itself; pass another counter".into(),
+            ));
+        }
+        // Only the JS thread holds two counters' locks, so no order between them can deadlock.
+        let mut counts = locked(&self.counts);
+        counts.absorb(&mut locked(&other.counts));
+        Ok(counts.len() as f64)
     }
 
     /// The counts in the format `addSerialized` (native or WASM) reads.
     #[napi]
     pub fn serialize(&self) -> Uint8Array {
-        Uint8Array::new(self.counts.serialize())
+        Uint8Array::new(locked(&self.counts).serialize())
     }
 
     #[napi]
-    pub fn add_serialized(&mut self, counts: Uint8Array) -> Result<f64> {
-        self.counts.add_serialized(&counts).map_err(js_error)?;
-        Ok(self.counts.len() as f64)
+    pub fn add_serialized(&self, counts: Uint8Array) -> Result<f64> {
+        let mut mine = locked(&self.counts);
+        mine.add_serialized(&counts).map_err(js_error)?;
+        Ok(mine.len() as f64)
     }
 
     #[napi(getter)]
     pub fn len(&self) -> f64 {
-        self.counts.len() as f64
+        locked(&self.counts).len() as f64
+    }
+}
+
+/// `countFileRange`'s work, run on a libuv thread.
+pub struct CountFileRange {
+    specials: Arc<SpecialTokens>,
+    counts: Arc<Mutex<PretokenCounts>>,
+    path: String,
+    start: i64,
+    end: i64,
+}
+
+impl Task for CountFileRange {
+    type Output = f64;
+    type JsValue = f64;
+
+    fn compute(&mut self) -> Result<f64> {
+        let bytes = map_range(&self.path, self.start, self.end)?;
+        let text = utf8(&bytes, self.start as u64).map_err(|e| js_error(e.in_file(&self.path)))?;
+        let mut counts = locked(&self.counts);
+        counts.add_text(text, &self.specials);
+        Ok(counts.len() as f64)
+    }
+
+    fn resolve(&mut self, _env: Env, len: f64) -> Result<f64> {
+        Ok(len)
     }
 }
 
@@ -70,7 +134,7 @@ impl Trainer {
     #[napi(constructor)]
     pub fn new(counter: &Counter) -> Self {
         Trainer {
-            inner: crate::train::Trainer::new(&counter.counts),
+            inner: crate::train::Trainer::new(&locked(&counter.counts)),
         }
     }
 
