@@ -1,0 +1,141 @@
+// bench/encode-native: encodeFile of one file with GPT-2's ranks (tiktoken's gpt2.json), the native addon's
+// threads (CS336_TOKENIZER_BACKEND=native: ranges on the libuv pool, each read through a memory map) against
+// the WASM Worker path (=wasm), same worker count (default: the cores), each in its own child process so
+// peak RSS is its own. Sides alternate for --runs runs (default 3; medians); the ids' sha256 is compared.
+// Input: --input FILE, or --copies N (default 4) of ../shared/data/bench_mixed_english_45M.txt, cached in
+// .cache/bench-encode/.
+import { createHash } from "node:crypto";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from "node:fs";
+import { createRequire } from "node:module";
+import { cpus } from "node:os";
+import { join, resolve } from "node:path";
+
+const ROOT = resolve(import.meta.dir, "..");
+const DATA = resolve(ROOT, "../shared/data/bench_mixed_english_45M.txt");
+const GPT2_JSON = createRequire(import.meta.url).resolve("tiktoken/encoders/gpt2.json");
+const SIDES = ["native", "wasm"] as const;
+type Side = (typeof SIDES)[number];
+type Result = {
+  backend: string;
+  detail: string;
+  seconds: number;
+  bytes: number;
+  tokens: number;
+  sha: string;
+  maxRssMb: number;
+};
+
+async function child(input: string, workers: number): Promise<Result> {
+  const { encodeFile, tokenizerBackend } = await import("@cs336-ts/tokenizer");
+  const sha = createHash("sha256");
+  const r = await encodeFile({
+    input,
+    files: { tiktoken: GPT2_JSON },
+    specialTokens: ["<|endoftext|>"],
+    workers,
+    onIds: (ids) => sha.update(new Uint8Array(ids.buffer, ids.byteOffset, ids.byteLength)),
+  });
+  return {
+    ...tokenizerBackend(),
+    seconds: r.seconds,
+    bytes: r.bytes,
+    tokens: r.tokens,
+    sha: sha.digest("hex").slice(0, 16),
+    maxRssMb: (process.resourceUsage().maxRSS * 1024) / 1e6,
+  };
+}
+
+/** `copies` concatenations of the shared corpus, written once (temp name, then renamed). */
+function copiesFile(copies: number): string {
+  const dir = join(ROOT, ".cache", "bench-encode");
+  const out = join(dir, `mixed-english-x${copies}.txt`);
+  if (existsSync(out)) return out;
+  mkdirSync(dir, { recursive: true });
+  const data = readFileSync(DATA);
+  const fd = openSync(`${out}.tmp`, "w");
+  for (let i = 0; i < copies; i++) {
+    for (let off = 0; off < data.length; ) off += writeSync(fd, data, off, data.length - off);
+  }
+  closeSync(fd);
+  renameSync(`${out}.tmp`, out);
+  return out;
+}
+
+const loadAvg1 = () => Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv[0] === "--child") {
+    console.log(JSON.stringify(await child(argv[1] as string, Number(argv[2]))));
+    return;
+  }
+  const opt = (name: string) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : undefined);
+  const runs = Number(opt("runs") ?? 3);
+  const workers = Number(opt("workers") ?? cpus().length);
+  let input = opt("input");
+  if (!input) {
+    if (!existsSync(DATA)) {
+      console.error(`skipped: ${DATA} not found; put the benchmark corpus in ../shared/data or pass --input FILE`);
+      return;
+    }
+    input = copiesFile(Number(opt("copies") ?? 4));
+  }
+  const size = statSync(input).size;
+  console.error(`input ${input} (${(size / 1e6).toFixed(0)} MB), ${workers} workers, ${runs} runs per side`);
+  const loadBefore = loadAvg1();
+  const results: Record<Side, Result[]> = { native: [], wasm: [] };
+  const loads: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    for (const side of SIDES) {
+      const p = Bun.spawnSync(["bun", import.meta.path, "--child", input, String(workers)], {
+        stdout: "pipe",
+        stderr: "pipe",
+        env: { ...process.env, CS336_TOKENIZER_BACKEND: side },
+      });
+      loads.push(loadAvg1());
+      if (p.exitCode !== 0) {
+        console.error(`error: ${side} failed: ${p.stderr.toString()}`);
+        process.exit(1);
+      }
+      const r = JSON.parse(p.stdout.toString().trim().split("\n").pop() as string) as Result;
+      results[side].push(r);
+      console.log(JSON.stringify({ bench: "encode-native", side, run, workers, ...r }));
+    }
+  }
+  const rows = SIDES.map((side) => {
+    const rs = results[side];
+    const seconds = median(rs.map((r) => r.seconds));
+    const first = rs[0] as Result;
+    return {
+      side,
+      seconds,
+      mbps: first.bytes / 1e6 / seconds,
+      tps: first.tokens / seconds,
+      rss: median(rs.map((r) => r.maxRssMb)),
+      first,
+    };
+  });
+  const [native, wasm] = rows as [(typeof rows)[0], (typeof rows)[0]];
+  const same = SIDES.every((s) =>
+    results[s].every((r) => r.sha === native.first.sha && r.tokens === native.first.tokens),
+  );
+  console.log(
+    `\n${input} (${(size / 1e6).toFixed(0)} MB), ${workers} workers, median of ${runs}; load (1 min) before ${loadBefore}, during ${Math.min(...loads)}-${Math.max(...loads)}`,
+  );
+  console.log("| side | backend | seconds | MB/s | tokens/s | peak RSS |");
+  console.log("| --- | --- | --- | --- | --- | --- |");
+  for (const r of rows) {
+    console.log(
+      `| ${r.side} | ${r.first.backend} | ${r.seconds.toFixed(2)} | ${r.mbps.toFixed(1)} | ${(r.tps / 1e6).toFixed(2)} M | ${r.rss.toFixed(0)} MB |`,
+    );
+  }
+  for (const r of rows) console.log(`${r.side}: ${r.first.detail}`);
+  console.log(`ids identical (sha256 ${native.first.sha}, ${native.first.tokens.toLocaleString()} tokens): ${same}`);
+  console.log(
+    `native / WASM Workers: ${(wasm.seconds / native.seconds).toFixed(2)}x faster, peak RSS ${(native.rss / wasm.rss).toFixed(2)}x`,
+  );
+  if (!same) process.exitCode = 1;
+}
+
+await main();
