@@ -28,6 +28,27 @@ describe("doctor", () => {
     else expect(wasm?.fix).toMatch(/build-wasm\.sh/);
   });
 
+  test("names the tokenizer backend CS336_TOKENIZER_BACKEND selects; a bogus value is a failure with its fix", () => {
+    const doctor = (backend: string) =>
+      Bun.spawnSync(["bun", cli, "doctor", "--json"], {
+        stdout: "pipe",
+        env: { ...process.env, CS336_TOKENIZER_BACKEND: backend },
+      });
+    const wasm = JSON.parse(doctor("wasm").stdout.toString());
+    expect(wasm.tokenizerBackend.backend).toBe("wasm");
+    const line = wasm.checks.find((c: { section: string }) => c.section === "tokenizer");
+    expect(line).toMatchObject({ name: "backend", status: "ok" });
+    expect(line.detail).toStartWith("wasm (");
+    const bogus = doctor("bogus");
+    expect(bogus.exitCode).toBe(1);
+    const report = JSON.parse(bogus.stdout.toString());
+    expect(report.tokenizerBackend).toBeNull();
+    const fail = report.checks.find((c: { section: string }) => c.section === "tokenizer");
+    expect(fail).toMatchObject({ status: "fail" });
+    expect(fail.detail).toContain("CS336_TOKENIZER_BACKEND");
+    expect(fail.fix).toContain("auto, native or wasm");
+  });
+
   test("formatReport marks failures and prints their fix", () => {
     const text = formatReport({
       healthy: false,

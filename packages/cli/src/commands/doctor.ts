@@ -1,5 +1,6 @@
-// `bun run cli doctor`: what this machine can run (runtime, WASM build, ONNX Runtime providers, GPU, cores,
-// memory), each problem with its fix. Exits 0 when CPU training works, 1 when something CPU-side is broken.
+// `bun run cli doctor`: what this machine can run (runtime, WASM build, tokenizer backend, ONNX Runtime
+// providers, GPU, cores, memory), each problem with its fix. Exits 0 when CPU training works, 1 when
+// something CPU-side is broken.
 import { formatReport, runDoctor } from "../app/doctor/checks.ts";
 import type { Command } from "../command.ts";
 import { parseFlags } from "../flags.ts";
@@ -12,7 +13,7 @@ const flags = {
 
 const command: Command = {
   name: "doctor",
-  summary: "report the runtime, WASM build, ONNX Runtime and execution providers",
+  summary: "report the runtime, WASM build, tokenizer backend (native or WASM), ONNX Runtime and execution providers",
   usage: "doctor [--json] [--try-cuda]",
   flags,
   async run(argv) {

@@ -1,18 +1,21 @@
 // `doctor`: what this machine can run, each line a check with ok / warn / fail and, when not ok, the fix.
-// Covers the JS runtime, cores and memory, the tokenizer's WASM build (present, size, sha256, instantiates),
-// ONNX Runtime (version, execution providers that actually create a session: onnxruntime.ts) and nvidia-smi.
-// CPU working (WASM loads, a CPU session runs) is what makes the report healthy; CUDA is optional.
+// Covers the JS runtime, cores and memory, the tokenizer's WASM build (present, size, sha256, instantiates)
+// and which tokenizer backend runs (the native addon or WASM, and why), ONNX Runtime (version, execution
+// providers that actually create a session: onnxruntime.ts) and nvidia-smi. CPU working (WASM loads, a
+// CPU session runs) is what makes the report healthy; CUDA is optional.
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { cpus, freemem, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type BackendInfo, tokenizerBackend } from "@cs336-ts/tokenizer";
 import { probeOnnxRuntime } from "./onnxruntime.ts";
 
 export type CheckStatus = "ok" | "warn" | "fail";
 export type Check = { section: string; name: string; status: CheckStatus; detail: string; fix?: string };
 
-export type DoctorReport = { checks: Check[]; healthy: boolean };
+/** `tokenizerBackend` is null when CS336_TOKENIZER_BACKEND names no usable backend (its check fails). */
+export type DoctorReport = { checks: Check[]; healthy: boolean; tokenizerBackend: BackendInfo | null };
 
 export type DoctorOptions = {
   /** Also try a CUDA session even without nvidia-smi (the probe is skipped on machines with no GPU). */
@@ -20,13 +23,14 @@ export type DoctorOptions = {
 };
 
 export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorReport> {
-  const checks: Check[] = [...runtimeChecks(), ...machineChecks(), ...(await wasmChecks())];
+  const backend = backendCheck();
+  const checks: Check[] = [...runtimeChecks(), ...machineChecks(), ...(await wasmChecks()), backend.check];
   const gpu = nvidiaSmi();
   checks.push(gpu.check);
   checks.push(...(await probeOnnxRuntime({ tryCuda: gpu.present || opts.forceCuda === true })));
   // CUDA is optional: only failures outside the CUDA lines make the machine unhealthy.
   const healthy = checks.every((c) => c.status !== "fail" || c.section === "cuda");
-  return { checks, healthy };
+  return { checks, healthy, tokenizerBackend: backend.info };
 }
 
 function runtimeChecks(): Check[] {
@@ -97,6 +101,25 @@ async function wasmChecks(): Promise<Check[]> {
   return checks;
 }
 
+const NATIVE_BUILD = "bash packages/tokenizer-rs/scripts/build-native.sh";
+
+/** Which tokenizer backend the library and the CLI commands use in this environment, and why. */
+function backendCheck(): { info: BackendInfo | null; check: Check } {
+  const base = { section: "tokenizer", name: "backend" };
+  try {
+    const info = tokenizerBackend();
+    const detail = `${info.backend} (${info.detail})`;
+    if (info.loadError !== undefined) {
+      const fix = `rebuild it: \`${NATIVE_BUILD}\` (or set CS336_TOKENIZER_BACKEND=wasm to use WASM on purpose)`;
+      return { info, check: { ...base, status: "warn", detail, fix } };
+    }
+    return { info, check: { ...base, status: "ok", detail } };
+  } catch (e) {
+    const fix = `set CS336_TOKENIZER_BACKEND to auto, native or wasm (native needs \`${NATIVE_BUILD}\`)`;
+    return { info: null, check: { ...base, status: "fail", detail: (e as Error).message, fix } };
+  }
+}
+
 function nvidiaSmi(): { present: boolean; check: Check } {
   const which = Bun.which("nvidia-smi");
   if (!which) {
@@ -139,7 +162,7 @@ export function compareVersions(a: string, b: string): number {
 }
 
 /** The report as aligned text lines, fixes indented under their check. */
-export function formatReport(report: DoctorReport): string {
+export function formatReport(report: Pick<DoctorReport, "checks" | "healthy">): string {
   const mark: Record<CheckStatus, string> = { ok: "ok  ", warn: "warn", fail: "FAIL" };
   const width = Math.max(...report.checks.map((c) => `${c.section}: ${c.name}`.length)) + 2;
   const lines = report.checks.map((c) => {
