@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds the Node-API addon (cargo feature `napi`, src/napi/) with the native stable toolchain and copies it
-# to native/tokenizer.<platform>.node, where test/native.test.ts loads it. scripts/setup.sh runs it when
-# cargo is present; nothing but that test uses the addon yet (the WASM build stays the default).
+# Builds the Node-API addon (cargo feature `napi`, src/napi/) with the native stable toolchain and only the
+# crate registry (napi, napi-derive, memmap2; no build-time downloads) and copies it to
+# native/tokenizer.<platform>.node, where ts/native-load.ts and test/native.test.ts find it. scripts/setup.sh
+# runs it when cargo is present; without it the package runs on WASM.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 case "$(uname -s)-$(uname -m)" in
