@@ -185,7 +185,7 @@ describe.skipIf(!present)("native addon matches WASM", () => {
         specialTokens: c.specials,
         workers: 0,
       });
-      const want = wasm.merges.map(([a, b]) => [[...a], [...b]]);
+      const want = wasm.merges.map(([a, b]): [number[], number[]] => [[...a], [...b]]);
       const merges = (counter: NativeCounter) => {
         const trainer = new native.Trainer(counter);
         trainer.step(c.vocab - 256 - c.specials.length);
