@@ -312,7 +312,7 @@ describe.skipIf(!present)("native addon matches WASM", () => {
     await expect(n.encodeFileRange(path, 4096, 5006, none)).rejects.toThrow(
       new RegExp(`^invalid_utf8: ${path}: .*byte offset 5000\\b`),
     );
-    await expect(n.encodeFileRange(path, 5, 4, none)).rejects.toThrow(/^internal: /);
+    await expect(n.encodeFileRange(path, 5, 4, none)).rejects.toThrow(`internal: ${path}: [5, 4) is not a byte range`);
     expect([...(await n.encodeFileRange(path, 7, 7, none))]).toEqual([]);
     expect([...(await n.encodeFileRange(path, 4095, 4100, none))]).toEqual([...n.encode(enc.encode("aaaaa"))]);
   });

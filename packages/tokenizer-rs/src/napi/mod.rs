@@ -50,10 +50,9 @@ impl std::ops::Deref for FileRange {
 /// shrink while the range is in use: a read past its new end faults (SIGBUS), as with any mapped file.
 pub(crate) fn map_range(path: &str, start: i64, end: i64) -> Result<FileRange> {
     if start < 0 || end < start {
-        return Err(js_error(Error::MalformedBuffer {
-            what: "file range",
-            offset: end.max(0) as usize,
-        }));
+        return Err(internal_error(format!(
+            "{path}: [{start}, {end}) is not a byte range; give 0 <= start <= end"
+        )));
     }
     let file = std::fs::File::open(path)
         .map_err(|e| input_error(format!("cannot read {path}: {}", io_words(&e))))?;
