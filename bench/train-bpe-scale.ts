@@ -20,6 +20,8 @@ type Side = (typeof SIDES)[number];
 /** What a child prints (one JSON line); the parent adds its wall time and the load average. */
 type ChildResult = {
   trainSeconds: number;
+  /** The child's user + system CPU seconds, all threads: less distorted than wall time on a shared machine. */
+  cpuSeconds: number;
   maxRssMb: number;
   vocab: number;
   merges?: number;
@@ -29,11 +31,16 @@ type ChildResult = {
   workers?: number;
   distinctPretokens?: number;
   pretokenizeSeconds?: number;
+  pretokenizeCpuSeconds?: number;
   mergeSeconds?: number;
 };
-type Row = ChildResult & { side: Side; wallSeconds: number; loadDuring: number };
+type Row = ChildResult & { side: Side; wallSeconds: number; loadDuring: number; timedOut?: boolean };
 
 const maxRssMb = () => (process.resourceUsage().maxRSS * 1024) / 1e6;
+const cpuSeconds = () => {
+  const u = process.resourceUsage();
+  return (u.userCPUTime + u.systemCPUTime) / 1e6;
+};
 
 /** Our trainer in this process, on whichever backend CS336_TOKENIZER_BACKEND selects. */
 async function childOurs(input: string, vocabSize: number): Promise<ChildResult> {
@@ -41,7 +48,14 @@ async function childOurs(input: string, vocabSize: number): Promise<ChildResult>
     tokenizerBackend?: () => unknown;
   };
   const t0 = performance.now();
-  const r = await mod.trainBpe({ input, vocabSize, specialTokens: [EOT] });
+  const cpu0 = cpuSeconds();
+  // The CPU spent (all threads) when counting last reports progress: the counting phase's, which gives a
+  // per-thread rate that the other work on a shared machine does not distort as it does wall time.
+  let pretokenizeCpuSeconds: number | undefined;
+  const onProgress = (p: { phase: string }) => {
+    if (p.phase === "pretokenize") pretokenizeCpuSeconds = cpuSeconds() - cpu0;
+  };
+  const r = await mod.trainBpe({ input, vocabSize, specialTokens: [EOT], onProgress });
   const trainSeconds = (performance.now() - t0) / 1000;
   const sha = createHash("sha256");
   for (const [a, b] of r.merges) {
@@ -54,11 +68,13 @@ async function childOurs(input: string, vocabSize: number): Promise<ChildResult>
     : "unknown (no tokenizerBackend export)";
   return {
     trainSeconds,
+    cpuSeconds: cpuSeconds(),
     maxRssMb: maxRssMb(),
     vocab: r.vocab.size,
     merges: r.merges.length,
     backend,
     mergesSha: sha.digest("hex").slice(0, 16),
+    pretokenizeCpuSeconds,
     ...r.stats,
   };
 }
@@ -70,7 +86,8 @@ async function childHfNpm(input: string): Promise<ChildResult> {
   const tok = new Tokenizer(BPE.empty());
   tok.setPreTokenizer(byteLevelPreTokenizer(false, true));
   tok.train([input]);
-  return { trainSeconds: (performance.now() - t0) / 1000, maxRssMb: maxRssMb(), vocab: tok.getVocabSize(true) };
+  const trainSeconds = (performance.now() - t0) / 1000;
+  return { trainSeconds, cpuSeconds: cpuSeconds(), maxRssMb: maxRssMb(), vocab: tok.getVocabSize(true) };
 }
 
 /** A Python with PyPI's `tokenizers`, installed into .cache/hf-tokenizers-venv once; null (and why) if not. */
@@ -94,7 +111,27 @@ function hfPython(): string | null {
 
 const loadAvg1 = () => Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]);
 
-/** Runs one side in a child process; the 1-minute load average is sampled every 5 s while it runs. */
+/** The child's peak RSS so far (VmHWM) and its CPU seconds, from /proc while it runs. */
+function childUsage(pid: number): { hwmMb: number; cpuSeconds: number } | undefined {
+  try {
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+    // /proc/<pid>/stat fields 14 and 15 (after the parenthesized name): utime and stime in clock ticks.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const [utime, stime] = stat
+      .slice(stat.lastIndexOf(")") + 2)
+      .split(" ")
+      .slice(11, 13)
+      .map(Number);
+    return { hwmMb: (Number(hwm) * 1024) / 1e6, cpuSeconds: ((utime ?? 0) + (stime ?? 0)) / 100 };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs one side in a child process. Every 2 s the 1-minute load average and the child's peak RSS and CPU
+ * time are sampled, so a side killed at the time limit still reports them (as lower bounds).
+ */
 async function runSide(side: Side, input: string, vocab: number, timeoutS: number): Promise<Row | string> {
   let cmd: string[];
   const env: Record<string, string | undefined> = { ...process.env };
@@ -106,10 +143,14 @@ async function runSide(side: Side, input: string, vocab: number, timeoutS: numbe
     cmd = ["bun", import.meta.path, "--child", side, input, String(vocab)];
     if (side === "native" || side === "wasm") env.CS336_TOKENIZER_BACKEND = side;
   }
-  const loads: number[] = [];
-  const sampler = setInterval(() => loads.push(loadAvg1()), 5000);
   const t0 = performance.now();
   const proc = Bun.spawn(cmd, { stdout: "pipe", stderr: "pipe", env, timeout: timeoutS * 1000 });
+  const loads: number[] = [];
+  let last: ReturnType<typeof childUsage>;
+  const sampler = setInterval(() => {
+    loads.push(loadAvg1());
+    last = childUsage(proc.pid) ?? last;
+  }, 2000);
   const [out, err, code] = await Promise.all([
     new Response(proc.stdout).text(),
     new Response(proc.stderr).text(),
@@ -117,30 +158,58 @@ async function runSide(side: Side, input: string, vocab: number, timeoutS: numbe
   ]);
   const wallSeconds = (performance.now() - t0) / 1000;
   clearInterval(sampler);
+  const loadDuring = loads.length > 0 ? Math.max(...loads) : loadAvg1();
+  if (code !== 0 && proc.signalCode && wallSeconds >= timeoutS * 0.99) {
+    console.error(`${side}: killed at the ${timeoutS} s limit (--timeout-s); figures are lower bounds`);
+    const usage = last ?? { hwmMb: Number.NaN, cpuSeconds: Number.NaN };
+    return {
+      side,
+      wallSeconds,
+      loadDuring,
+      timedOut: true,
+      trainSeconds: Number.NaN,
+      cpuSeconds: usage.cpuSeconds,
+      maxRssMb: usage.hwmMb,
+      vocab: 0,
+    };
+  }
   if (code !== 0) {
     const why = proc.signalCode ? `killed (${proc.signalCode}) after ${wallSeconds.toFixed(0)} s` : `exit ${code}`;
     return `failed: ${why}: ${err.trim().split("\n").slice(-3).join(" | ")}`;
   }
   const result = JSON.parse(out.trim().split("\n").pop() as string) as ChildResult;
-  const loadDuring = loads.length > 0 ? Math.max(...loads) : loadAvg1();
   return { side, wallSeconds, loadDuring, ...result };
 }
 
+/** "> " before the figures of a side killed at the time limit: they are lower bounds. */
+const gt = (r: Row) => (r.timedOut ? "> " : "");
 const f = (x: number | undefined, digits = 1) => (x === undefined || !Number.isFinite(x) ? "n/a" : x.toFixed(digits));
 const perThread = (r: Row) =>
   r.bytes !== undefined && r.pretokenizeSeconds
     ? r.bytes / 1e6 / r.pretokenizeSeconds / Math.max(1, r.workers ?? 1)
     : undefined;
+/** MB counted per CPU-second: what one thread counts with a core of its own. */
+const perCpuSecond = (r: Row) =>
+  r.bytes !== undefined && r.pretokenizeCpuSeconds ? r.bytes / 1e6 / r.pretokenizeCpuSeconds : undefined;
+/** The merge loop runs on one thread: its CPU seconds are its time on an idle core. */
+const mergeCpu = (r: Row) =>
+  r.pretokenizeCpuSeconds !== undefined ? r.cpuSeconds - r.pretokenizeCpuSeconds : undefined;
 
-/** OpenWebText's 11.9 GB from a measured row: counting scales with threads, merging with distinct pre-tokens. */
+/**
+ * OpenWebText's 11.9 GB from a measured row, on an otherwise idle machine: counting at the per-thread rate
+ * of one core (MB per CPU-second) times the threads, merging in the single-threaded merge's CPU time as
+ * measured here, which holds for the same number of distinct pre-tokens (it grows with that count and the
+ * vocab, not with the bytes).
+ */
 function estimate(r: Row, threads: number): string {
-  const mbps = perThread(r);
-  if (mbps === undefined || r.mergeSeconds === undefined || r.distinctPretokens === undefined) return "n/a";
+  const mbps = perCpuSecond(r);
+  const merge = mergeCpu(r);
+  if (mbps === undefined || merge === undefined || r.distinctPretokens === undefined) return "n/a";
   const count = OWT_BYTES / 1e6 / (mbps * threads);
-  const total = count + r.mergeSeconds;
+  const total = count + merge;
   return (
     `${f(OWT_BYTES / 1e6, 0)} MB / (${f(mbps)} MB/s per thread × ${threads}) = ${f(count, 0)} s counting + ` +
-    `${f(r.mergeSeconds, 0)} s merging (as measured for ${(r.distinctPretokens / 1e6).toFixed(2)} M distinct pre-tokens) ` +
+    `${f(merge, 0)} s merging (CPU time measured for ${(r.distinctPretokens / 1e6).toFixed(2)} M distinct pre-tokens) ` +
     `= ${f(total, 0)} s (${f(total / 60)} min)`
   );
 }
@@ -160,7 +229,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const vocab = Number(opt("vocab") ?? 32_000);
-  const timeoutS = Number(opt("timeout-s") ?? 900);
+  const timeoutS = Number(opt("timeout-s") ?? 600);
   const only = (opt("only") ?? SIDES.join(",")).split(",");
   const bad = only.filter((s) => !(SIDES as readonly string[]).includes(s));
   if (bad.length > 0) {
@@ -189,15 +258,15 @@ async function main(): Promise<void> {
 
   console.log(`\ncorpus ${input} (${(bytes / 1e9).toFixed(2)} GB), vocab ${vocab}, load before ${loadBefore}`);
   console.log(
-    "| side | wall | peak RSS | pre-tokenize | per thread | merge | distinct pre-tokens | vocab | load during |",
+    "| side | wall | CPU | peak RSS | pre-tokenize wall (CPU) | per thread: wall, per CPU-s | merge wall (CPU) | distinct pre-tokens | vocab | load during |",
   );
-  console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+  console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
   for (const r of rows) {
     const threads = r.workers !== undefined ? ` × ${Math.max(1, r.workers)}` : "";
     console.log(
-      `| ${r.side} | ${f(r.wallSeconds)} s | ${f(r.maxRssMb, 0)} MB | ${f(r.pretokenizeSeconds)} s | ` +
-        `${f(perThread(r))} MB/s${threads} | ${f(r.mergeSeconds)} s | ${r.distinctPretokens?.toLocaleString() ?? "n/a"} | ` +
-        `${r.vocab} | ${r.loadDuring} |`,
+      `| ${r.side} | ${gt(r)}${f(r.wallSeconds)} s | ${gt(r)}${f(r.cpuSeconds)} s | ${gt(r)}${f(r.maxRssMb, 0)} MB | ` +
+        `${f(r.pretokenizeSeconds)} s (${f(r.pretokenizeCpuSeconds)} s) | ${f(perThread(r))} MB/s${threads}, ${f(perCpuSecond(r))} MB/s | ` +
+        `${f(r.mergeSeconds)} s (${f(mergeCpu(r))} s) | ${r.distinctPretokens?.toLocaleString() ?? "n/a"} | ${r.timedOut ? "n/a" : r.vocab} | ${r.loadDuring} |`,
     );
   }
   const by = (s: Side) => rows.find((r) => r.side === s);
@@ -212,7 +281,8 @@ async function main(): Promise<void> {
   const ratio = (a: Row | undefined, b: Row | undefined, label: string) => {
     if (!a || !b) return;
     console.log(
-      `${label}: wall ${f(b.wallSeconds / a.wallSeconds, 2)}x faster, peak RSS ${f(a.maxRssMb / b.maxRssMb, 2)}x of theirs`,
+      `${label}: wall ${gt(b)}${f(b.wallSeconds / a.wallSeconds, 2)}x faster, CPU ${gt(b)}${f(b.cpuSeconds / a.cpuSeconds, 2)}x less, ` +
+        `peak RSS ${b.timedOut ? "< " : ""}${f(a.maxRssMb / b.maxRssMb, 2)}x of theirs`,
     );
   };
   ratio(native, wasm, "native / WASM");

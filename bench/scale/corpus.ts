@@ -17,6 +17,8 @@ import { join, resolve } from "node:path";
 
 /** Everything that decides the bytes; the cache file is keyed by all of it. */
 export type CorpusParams = {
+  /** The generator's own version: bumped whenever the code below changes the bytes for the same numbers. */
+  generator: number;
   /** Output size in bytes (the last document is cut there, at a line end). */
   bytes: number;
   seed: number;
@@ -36,6 +38,7 @@ export type CorpusParams = {
 };
 
 export const DEFAULT_PARAMS: Omit<CorpusParams, "bytes"> = {
+  generator: 2,
   seed: 20261207,
   words: 3_000_000,
   zipf: 1.0,

@@ -24,13 +24,15 @@ def main() -> None:
     )
     tok.train([path], trainer)
     seconds = time.perf_counter() - t0
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     merges = json.loads(tok.to_str())["model"]["merges"]
     print(
         json.dumps(
             {
                 "trainSeconds": seconds,
+                "cpuSeconds": usage.ru_utime + usage.ru_stime,
                 # ru_maxrss is in KiB on Linux.
-                "maxRssMb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6,
+                "maxRssMb": usage.ru_maxrss * 1024 / 1e6,
                 "vocab": tok.get_vocab_size(with_added_tokens=True),
                 "merges": len(merges),
             }
