@@ -1,7 +1,10 @@
 // The Node-API addon (scripts/build-native.sh, opt-in) against the WASM build: the same merges on the
 // training conformance corpora and the same ids for GPT-2 from tiktoken's ranks and from CS336's
-// vocab.json/merges.txt. Skipped, with how to build it, when native/ holds no addon for this platform.
+// vocab.json/merges.txt; in child processes (support/native-pool.mjs), its file-range tasks under Node with
+// libuv's pool held, and processes exiting with tasks in flight. Skipped, with how to build it, when native/
+// holds no addon for this platform.
 import { afterAll, describe, expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -316,6 +319,76 @@ describe.skipIf(!present)("native addon matches WASM", () => {
     expect([...(await n.encodeFileRange(path, 7, 7, none))]).toEqual([]);
     expect([...(await n.encodeFileRange(path, 4095, 4100, none))]).toEqual([...n.encode(enc.encode("aaaaa"))]);
   });
+
+  // Under Node, napi's AsyncTask would run on libuv's pool: 4 threads by default, 1 here. The addon runs file
+  // ranges on threads of its own, so more calls than libuv threads finish while libuv's only thread is held
+  // (by an open of a FIFO that nobody writes until they are done), and the ids still equal a whole encode.
+  // Were they on libuv's pool, the script's watchdog would fail the test after 30 s.
+  const node = Bun.which("node");
+  if (!node) console.warn("node is not on PATH: the addon's tests under Node are skipped");
+  const script = join(import.meta.dir, "support", "native-pool.mjs");
+  const ranksPath = createRequire(import.meta.url).resolve("tiktoken/encoders/gpt2.json");
+  const runScript = (runtime: string, args: Record<string, unknown>, env: Record<string, string> = {}) =>
+    spawnSync(runtime, [script, JSON.stringify({ addon, ranks: ranksPath, eot: EOT, eotId: 50256, ...args })], {
+      encoding: "utf8",
+      env: { ...process.env, ...env },
+      timeout: 60_000, // a process that hangs on exit fails here, not the suite
+    });
+
+  test.skipIf(!node)(
+    "under Node: file ranges run on the addon's threads, not libuv's (UV_THREADPOOL_SIZE=1)",
+    () => {
+      const path = join(dir, "node-encode.txt");
+      const text = texts.join(EOT).repeat(2);
+      writeFileSync(path, text);
+      const size = readFileSync(path).length;
+      const ranges = planRanges(path, size, size >> 4, [enc.encode(EOT)], [enc.encode(EOT)]);
+      expect(ranges.length).toBeGreaterThan(8);
+      const fifo = join(dir, "libuv-holder.fifo");
+      expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
+      const run = runScript(
+        node ?? "node",
+        { mode: "pool", file: path, size, ranges, fifo },
+        { UV_THREADPOOL_SIZE: "1" },
+      );
+      expect(run.stderr).toBe("");
+      expect(run.status).toBe(0);
+      const seen = JSON.parse(run.stdout) as {
+        ids: number[];
+        inFlight: number;
+        statBeforeEncodes: boolean;
+        poolThreads: number;
+        availableParallelism: number;
+      };
+      expect(seen.statBeforeEncodes).toBe(false);
+      expect(seen.inFlight).toBe(ranges.length);
+      expect(seen.poolThreads).toBeGreaterThanOrEqual(1);
+      expect(seen.poolThreads).toBeLessThanOrEqual(seen.availableParallelism);
+      const wasm = wasmTokenizer.fromFiles({ tiktoken: ranksPath, specialTokens: { [EOT]: 50256 } });
+      expect(seen.ids).toEqual([...wasm.encode(text, { allowedSpecial: "all" })]);
+    },
+    90_000,
+  );
+
+  test("a process that exits with 8 encodeFileRange calls in flight exits with its code, under Node and Bun", () => {
+    const path = join(dir, "exit-encode.txt");
+    const one = texts.join(EOT);
+    writeFileSync(path, one.repeat(Math.ceil((4 << 20) / one.length))); // 4 MB: the calls outlast busyMs
+    const size = readFileSync(path).length;
+    const runtimes = [process.execPath, ...(node ? [node] : [])];
+    for (const runtime of runtimes) {
+      for (const busyMs of [0, 0, 20, 20]) {
+        const run = runScript(runtime, { mode: "exit", file: path, size, busyMs });
+        expect({ runtime, busyMs, status: run.status, signal: run.signal, stderr: run.stderr }).toEqual({
+          runtime,
+          busyMs,
+          status: 0,
+          signal: null,
+          stderr: "",
+        });
+      }
+    }
+  }, 60_000);
 
   const vocab = sharedFile("fixtures/cs336/gpt2_vocab.json");
   const merges = sharedFile("fixtures/cs336/gpt2_merges.txt");

@@ -2,13 +2,14 @@
 //! under a per-call special-token policy (one flag byte per construction special token: bit 0 allowed,
 //! bit 1 disallowed; empty for CS336's all-special), decoding to bytes. A core encoder keeps per-call state
 //! (piece cache, scratch, the last policy's matcher), so each call works on a copy of its own from a pool:
-//! file ranges encode on libuv threads in parallel without sharing one, and copies stay warm across calls.
+//! file ranges encode on the addon's threads (pool.rs) in parallel without sharing one, and copies stay
+//! warm across calls.
 
-use super::{js_error, map_range};
+use super::{js_error, map_range, pool};
 use crate::encode::SpecialPolicy;
 use crate::error::Error;
-use napi::bindgen_prelude::{AsyncTask, Uint32Array, Uint8Array};
-use napi::{Env, Result, Task};
+use napi::bindgen_prelude::{PromiseRaw, Uint32Array, Uint8Array};
+use napi::{Env, Result};
 use napi_derive::napi;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -36,7 +37,7 @@ pub struct EncodedBatch {
 
 /// One tokenizer's encoders: the one built, which never encodes (it is what the getters read and what
 /// new copies clone), and the idle working copies. At most one copy per call in flight exists, and calls in
-/// flight are bounded by the libuv pool's threads plus the JS thread, so the pool needs no cap.
+/// flight are bounded by the addon's pool threads plus the JS thread, so the pool needs no cap.
 struct Shared {
     built: crate::encode::Encoder,
     idle: Mutex<Vec<crate::encode::Encoder>>,
@@ -71,35 +72,6 @@ fn wrap(e: crate::error::Result<crate::encode::Encoder>) -> Result<Encoder> {
         }),
     })
     .map_err(js_error)
-}
-
-/// `encodeFileRange`'s work, run on a libuv thread.
-pub struct EncodeFileRange {
-    shared: Arc<Shared>,
-    path: String,
-    start: i64,
-    end: i64,
-    policy: Vec<u8>,
-}
-
-impl Task for EncodeFileRange {
-    type Output = Vec<u32>;
-    type JsValue = Uint32Array;
-
-    fn compute(&mut self) -> Result<Vec<u32>> {
-        let policy = self.shared.policy(&self.policy)?;
-        let text = map_range(&self.path, self.start, self.end)?;
-        // About one id per four bytes of English; a guess that saves most of the regrowth.
-        let mut out = Vec::with_capacity(text.len() / 4);
-        self.shared
-            .with_copy(|e| e.encode_prefix(&text, &policy, true, self.start as u64, &mut out))
-            .map_err(|e| js_error(e.in_file(&self.path)))?;
-        Ok(out)
-    }
-
-    fn resolve(&mut self, _env: Env, ids: Vec<u32>) -> Result<Uint32Array> {
-        Ok(Uint32Array::new(ids))
-    }
 }
 
 #[napi]
@@ -240,23 +212,33 @@ impl Encoder {
     }
 
     /// Bytes [start, end) of the file at `path` (a range the caller cut at a safe cut: ts/encode-ranges.ts),
-    /// all of it, on a libuv thread through a memory map; calls on one encoder run in parallel. Every
-    /// error, invalid UTF-8 at an absolute offset included, names the path.
+    /// all of it, on one of the addon's threads through a memory map; calls on one encoder run in parallel.
+    /// Every error, invalid UTF-8 at an absolute offset included, names the path.
     #[napi(ts_return_type = "Promise<Uint32Array>")]
-    pub fn encode_file_range(
+    pub fn encode_file_range<'env>(
         &self,
+        env: &'env Env,
         path: String,
         start: i64,
         end: i64,
         policy: Uint8Array,
-    ) -> AsyncTask<EncodeFileRange> {
-        AsyncTask::new(EncodeFileRange {
-            shared: Arc::clone(&self.shared),
-            path,
-            start,
-            end,
-            policy: policy.to_vec(),
-        })
+    ) -> Result<PromiseRaw<'env, Uint32Array>> {
+        let shared = Arc::clone(&self.shared);
+        let policy = policy.to_vec();
+        pool::spawn(
+            env,
+            move || {
+                let policy = shared.policy(&policy)?;
+                let text = map_range(&path, start, end)?;
+                // About one id per four bytes of English; a guess that saves most of the regrowth.
+                let mut out = Vec::with_capacity(text.len() / 4);
+                shared
+                    .with_copy(|e| e.encode_prefix(&text, &policy, true, start as u64, &mut out))
+                    .map_err(|e| js_error(e.in_file(&path)))?;
+                Ok(out)
+            },
+            Uint32Array::new,
+        )
     }
 
     #[napi]

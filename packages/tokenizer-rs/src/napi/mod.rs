@@ -5,6 +5,7 @@
 //! (`ErrorCode::name`, e.g. `invalid_utf8: ...`), so the TS loader can map it to `TokenizerError.code`.
 
 pub mod encode;
+pub mod pool;
 pub mod train;
 
 use crate::cuts::find_safe_cut;

@@ -1,14 +1,14 @@
 //! Node-API classes for training, mirroring `wasm/train.rs`: a counter (special tokens + pre-token counts)
-//! filled from UTF-8 chunks or from file ranges on libuv threads, merged from other counters (moved
+//! filled from UTF-8 chunks or from file ranges on the addon's threads (pool.rs), merged from other counters (moved
 //! natively, or serialized), and a trainer built from it that runs merges in batches so the caller can
 //! report progress. JS owns the objects; GC frees them.
 
-use super::{internal_error, js_error, map_range};
+use super::{internal_error, js_error, map_range, pool};
 use crate::count::PretokenCounts;
 use crate::error::utf8;
 use crate::special::SpecialTokens;
-use napi::bindgen_prelude::{AsyncTask, Uint32Array, Uint8Array};
-use napi::{Env, Result, Task};
+use napi::bindgen_prelude::{PromiseRaw, Uint32Array, Uint8Array};
+use napi::{Env, Result};
 use napi_derive::napi;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -19,7 +19,7 @@ pub fn check_training_specials(specials: Vec<String>) -> Result<()> {
 }
 
 /// Special tokens and pre-token counts. The counts sit behind a mutex because `countFileRange` fills them
-/// on a libuv thread: a second call on the same counter (or a sync method meanwhile) waits for the first.
+/// on a pool thread: a second call on the same counter (or a sync method meanwhile) waits for the first.
 #[napi]
 pub struct Counter {
     specials: Arc<SpecialTokens>,
@@ -50,17 +50,30 @@ impl Counter {
         Ok(counts.len() as f64)
     }
 
-    /// Counts bytes [start, end) of the file at `path` (cut where no pre-token crosses) on a libuv thread,
-    /// through a memory map; resolves to the number of distinct pre-tokens so far. Errors name the path.
+    /// Counts bytes [start, end) of the file at `path` (cut where no pre-token crosses) on one of the
+    /// addon's threads, through a memory map; resolves to the number of distinct pre-tokens so far. Errors
+    /// name the path.
     #[napi(ts_return_type = "Promise<number>")]
-    pub fn count_file_range(&self, path: String, start: i64, end: i64) -> AsyncTask<CountFileRange> {
-        AsyncTask::new(CountFileRange {
-            specials: Arc::clone(&self.specials),
-            counts: Arc::clone(&self.counts),
-            path,
-            start,
-            end,
-        })
+    pub fn count_file_range<'env>(
+        &self,
+        env: &'env Env,
+        path: String,
+        start: i64,
+        end: i64,
+    ) -> Result<PromiseRaw<'env, f64>> {
+        let specials = Arc::clone(&self.specials);
+        let counts = Arc::clone(&self.counts);
+        pool::spawn(
+            env,
+            move || {
+                let bytes = map_range(&path, start, end)?;
+                let text = utf8(&bytes, start as u64).map_err(|e| js_error(e.in_file(&path)))?;
+                let mut counts = locked(&counts);
+                counts.add_text(text, &specials);
+                Ok(counts.len() as f64)
+            },
+            |len| len,
+        )
     }
 
     /// Moves every count of `other` into this counter, leaving `other` empty; returns this counter's
@@ -94,32 +107,6 @@ impl Counter {
     #[napi(getter)]
     pub fn len(&self) -> f64 {
         locked(&self.counts).len() as f64
-    }
-}
-
-/// `countFileRange`'s work, run on a libuv thread.
-pub struct CountFileRange {
-    specials: Arc<SpecialTokens>,
-    counts: Arc<Mutex<PretokenCounts>>,
-    path: String,
-    start: i64,
-    end: i64,
-}
-
-impl Task for CountFileRange {
-    type Output = f64;
-    type JsValue = f64;
-
-    fn compute(&mut self) -> Result<f64> {
-        let bytes = map_range(&self.path, self.start, self.end)?;
-        let text = utf8(&bytes, self.start as u64).map_err(|e| js_error(e.in_file(&self.path)))?;
-        let mut counts = locked(&self.counts);
-        counts.add_text(text, &self.specials);
-        Ok(counts.len() as f64)
-    }
-
-    fn resolve(&mut self, _env: Env, len: f64) -> Result<f64> {
-        Ok(len)
     }
 }
 
