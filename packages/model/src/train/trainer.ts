@@ -1,7 +1,8 @@
 // The host API over the training graph: `createTrainer(config, hp, {k, batch})` compiles the K-step graph once
 // and `step(state, lrs, x, y)` runs K optimizer steps, returning per-step losses and gradient norms and the
-// new state. Also `lossAndGradients` (one batch, no update) for checks. Leaves out: the schedule, data loading
-// and checkpoints (packages/trainer owns those) and device-resident state (the Node binding copies outputs).
+// new state; a state an earlier step returned is released once stepped from (see `step`). Also
+// `lossAndGradients` (one batch, no update) for checks. Leaves out: the schedule, data loading and checkpoints
+// (packages/trainer owns those) and device-resident state (the Node binding copies outputs).
 
 import { type ModelConfig, parameterSpecs } from "../config.ts";
 import { tensorOf } from "../graph/value.ts";
@@ -56,7 +57,12 @@ export type Trainer = {
   readonly batch: number;
   readonly gradAccumSteps: number;
   readonly seqLen: number;
-  /** K steps: lrs [K], x and y [K, gradAccumSteps, batch, seqLen] token ids (targets are x shifted by one). */
+  /**
+   * K steps: lrs [K], x and y [K, gradAccumSteps, batch, seqLen] token ids (targets are x shifted by one).
+   * When `state` is one an earlier step returned, its arrays are released (detached, length 0) once this run
+   * has succeeded: stepping from a returned state consumes it, and using it again is refused. States built by
+   * the caller (initTrainState, a checkpoint) are never released; a run that fails releases and writes nothing.
+   */
   step(state: TrainState, lrs: ArrayLike<number>, x: Int32Array, y: Int32Array): Promise<StepResult>;
   /** Flushes the profile trace (trainers created with `profilePrefix`; a no-op otherwise). */
   endProfiling(): void;
@@ -66,6 +72,49 @@ export type Trainer = {
 /** A fresh state: given parameters, zero moments, step 0. */
 export function initTrainState(params: ParamMap): TrainState {
   return { params, m: zerosLikeParams(params), v: zerosLikeParams(params), step: 0 };
+}
+
+// The Node binding copies every output into a new ArrayBuffer while the run's input state is still alive, so a
+// run ends with two states on the host. The older one was left to the garbage collector, which let one or two
+// more (273 MB each on the TinyStories shape) pile up before it ran: releasing it as soon as the run that
+// replaced it succeeds keeps peak RSS at two states (bench/RESULTS.md, Deliverable 2). Only arrays this module
+// handed out are released, so a caller's own arrays (initial weights, a loaded checkpoint's views) are left alone.
+const issued = new WeakSet<Float32Array>();
+
+// ES2024's resizable-buffer methods, which the repository's TypeScript lib does not declare yet (Bun has them).
+type Es2024Buffer = { transfer(length: number): ArrayBuffer; readonly detached: boolean };
+
+function issue(params: ParamMap): ParamMap {
+  for (const t of Object.values(params)) issued.add(t.data);
+  return params;
+}
+
+function release(state: TrainState): void {
+  for (const map of [state.params, state.m, state.v]) {
+    for (const t of Object.values(map)) {
+      if (!issued.delete(t.data)) continue;
+      const whole = t.data.byteOffset === 0 && t.data.byteLength === t.data.buffer.byteLength;
+      if (whole && t.data.buffer instanceof ArrayBuffer) (t.data.buffer as unknown as Es2024Buffer).transfer(0);
+    }
+  }
+}
+
+/** Refuses a state whose arrays an earlier step released, naming the fix (checkParamMap would only see length 0). */
+function checkNotReleased(state: TrainState): void {
+  for (const [what, map] of [
+    ["params", state.params],
+    ["adam m", state.m],
+    ["adam v", state.v],
+  ] as const) {
+    for (const [name, t] of Object.entries(map)) {
+      if ((t.data.buffer as unknown as Partial<Es2024Buffer>).detached === true) {
+        throw new Error(
+          `${what}: "${name}" was released by an earlier step: a state that step returned can be stepped from once; ` +
+            "pass the state the last step returned (or a copy made before stepping)",
+        );
+      }
+    }
+  }
 }
 
 function positiveInt(what: string, n: number): void {
@@ -122,6 +171,7 @@ export async function createTrainer(config: ModelConfig, hp: TrainHyper, opts: T
         }
         checkTokenIds(what, ids, config.vocabSize);
       }
+      checkNotReleased(state);
       checkParamMap("params", config, state.params);
       checkParamMap("adam m", config, state.m);
       checkParamMap("adam v", config, state.v);
@@ -136,15 +186,17 @@ export async function createTrainer(config: ModelConfig, hp: TrainHyper, opts: T
         ...paramFeeds(state.m, trainNames.m),
         ...paramFeeds(state.v, trainNames.v),
       });
+      const next: TrainState = {
+        params: issue(paramsFrom(out, names, trainNames.out)),
+        m: issue(paramsFrom(out, names, (nm) => trainNames.out(trainNames.m(nm)))),
+        v: issue(paramsFrom(out, names, (nm) => trainNames.out(trainNames.v(nm)))),
+        step: state.step + k,
+      };
+      release(state);
       return {
         losses: toHost(out[trainNames.losses], "losses").data,
         gradNorms: toHost(out[trainNames.gradNorms], "grad_norms").data,
-        state: {
-          params: paramsFrom(out, names, trainNames.out),
-          m: paramsFrom(out, names, (nm) => trainNames.out(trainNames.m(nm))),
-          v: paramsFrom(out, names, (nm) => trainNames.out(trainNames.v(nm))),
-          step: state.step + k,
-        },
+        state: next,
       };
     },
     endProfiling: () => {

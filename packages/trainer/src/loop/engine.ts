@@ -10,7 +10,10 @@ export type StepOutput = {
   losses: Float32Array;
   /** Global gradient L2 norm of each step, before clipping. */
   gradNorms: Float32Array;
-  /** State after the k steps (a new object; the input state is left untouched). */
+  /**
+   * State after the k steps (a new object). The input state is never written into; the ONNX engine releases
+   * it (its arrays detached) once the run succeeded if an earlier step returned it, so step from the newest.
+   */
   state: TrainState;
 };
 
