@@ -7,12 +7,16 @@
 
 mod long_words;
 mod tokens;
+mod word_lists;
+mod words;
 
 use crate::count::PretokenCounts;
 use crate::fxhash::FxHashMap;
 use long_words::LongWords;
 use std::cmp::Ordering;
 use tokens::Tokens;
+use word_lists::{Lists, WordList};
+use words::Words;
 
 /// Words longer than this many bytes take the position-list path. Rescanning a word whenever one of its
 /// pairs is merged suits the short, often repeated words of natural text; from a few dozen bytes the lists
@@ -31,18 +35,23 @@ fn halves(p: Pair) -> (u32, u32) {
     ((p >> 32) as u32, p as u32)
 }
 
+/// How far ahead in a pair's word list the merge loop prefetches records: enough misses in flight to
+/// cover memory latency, few enough that the lines are still cached when their turn comes.
+const PREFETCH: usize = 8;
+
 /// A pair's total count and the short words that contain it (or once did: stale entries are skipped when
 /// used). One map entry holds both, so raising a count and indexing its word is one hash lookup.
 #[derive(Default)]
 struct PairStat {
     count: u64,
-    words: Vec<u32>,
+    words: WordList,
 }
 
 /// Every pair with a non-zero count, and what the current merge changed.
 #[derive(Default)]
 struct Counts {
     map: FxHashMap<Pair, PairStat>,
+    lists: Lists,
     /// Pairs new to the map (they go on the heap).
     fresh: Vec<Pair>,
     /// Pairs whose count fell to 0 (their position lists are dropped if it stays there).
@@ -58,7 +67,9 @@ impl Counts {
         if let Some(s) = self.map.get_mut(&p) {
             s.count -= n;
             if s.count == 0 {
-                self.map.remove(&p);
+                if let Some(s) = self.map.remove(&p) {
+                    self.lists.drop_list(s.words);
+                }
                 self.dead.push(p);
             }
         }
@@ -72,9 +83,7 @@ impl Counts {
             self.fresh.push(p);
         }
         s.count += n;
-        if s.words.last() != Some(&w) {
-            s.words.push(w);
-        }
+        self.lists.push(&mut s.words, w);
     }
 
     /// Raises a pair's count for a long word (those are found through position lists, not the index).
@@ -88,17 +97,6 @@ impl Counts {
     }
 }
 
-/// A distinct short pre-token being merged. One struct, not parallel arrays: the merge loop visits words
-/// in index-list order, i.e. at random, and this keeps a visit to one cache miss here plus one in `syms`.
-struct Word {
-    /// Offset of its symbols in `Trainer::syms`.
-    start: usize,
-    count: u64,
-    len: u32,
-    /// Number of the last merge that visited it, so a word listed twice is merged once.
-    visited: u32,
-}
-
 #[derive(Clone, Copy)]
 struct Entry {
     count: u64,
@@ -107,9 +105,8 @@ struct Entry {
 
 pub struct Trainer {
     tokens: Tokens,
-    /// Every distinct short pre-token as symbol ids, stored flat; merging shrinks a word in place.
-    syms: Vec<u32>,
-    words: Vec<Word>,
+    /// Every distinct short pre-token as symbol ids; merging shrinks a word in place.
+    words: Words,
     long: LongWords,
     counts: Counts,
     /// Max-heap on (count, left bytes, right bytes). Counts in it are upper bounds: a pair's count only
@@ -124,38 +121,56 @@ impl Trainer {
 
     /// `new`, with words longer than `long_from` bytes on the position-list path (tests set it low).
     fn with_long_words(counts: &PretokenCounts, long_from: usize) -> Trainer {
-        let mut pairs = Counts::default();
+        // Before any merge every pair is a byte pair: counted and indexed in flat tables by (a << 8 | b),
+        // each word list sized in a first pass, so the build hashes nothing and copies no list as it grows.
+        let mut pair_counts = vec![0u64; 1 << 16];
+        let mut sizes = vec![0usize; 1 << 16];
         let mut long = long_words::Builder::default();
-        let mut syms = Vec::new();
-        let mut words = Vec::with_capacity(counts.len());
+        let (mut short, mut bytes) = (0, 0);
+        for (word, _) in counts.iter().filter(|(w, _)| w.len() <= long_from) {
+            (short, bytes) = (short + 1, bytes + word.len());
+        }
+        let mut words = Words::with_capacity(short, bytes);
         for (word, n) in counts.iter() {
             if word.len() > long_from {
                 long.add(word, n);
                 continue;
             }
-            let w = words.len() as u32;
-            words.push(Word {
-                start: syms.len(),
-                count: n,
-                len: word.len() as u32,
-                visited: u32::MAX,
-            });
-            syms.extend(word.iter().map(|&b| b as u32));
+            words.push(word, n);
             if n == 0 {
                 continue; // only a hand-made buffer has these; a zero-count pair must not enter the map
             }
             for ab in word.windows(2) {
-                let s = pairs.map.entry(pair(ab[0] as u32, ab[1] as u32)).or_default();
-                s.count += n;
-                if s.words.last() != Some(&w) {
-                    s.words.push(w);
+                let k = usize::from(ab[0]) << 8 | usize::from(ab[1]);
+                pair_counts[k] += n;
+                sizes[k] += 1;
+            }
+        }
+        words.shrink_to_fit();
+        let mut lists: Vec<Vec<u32>> = sizes.iter().map(|&n| Vec::with_capacity(n)).collect();
+        words.each(|w, n, syms| {
+            if n == 0 {
+                return;
+            }
+            for ab in syms.windows(2) {
+                let list = &mut lists[(ab[0] << 8 | ab[1]) as usize];
+                if list.last() != Some(&w) {
+                    list.push(w);
                 }
+            }
+        });
+        let mut pairs = Counts::default();
+        for (k, list) in lists.into_iter().enumerate() {
+            let count = pair_counts[k];
+            if count > 0 {
+                let words = pairs.lists.list_of(list);
+                let p = pair((k >> 8) as u32, (k & 0xff) as u32);
+                pairs.map.insert(p, PairStat { count, words });
             }
         }
         let long = long.finish(&mut pairs);
         let mut t = Trainer {
             tokens: Tokens::new(),
-            syms,
             words,
             long,
             counts: pairs,
@@ -212,15 +227,18 @@ impl Trainer {
         let new_id = self.tokens.push(a, b);
         let epoch = self.tokens.merges().len() as u32;
         // Taking the entry out also drops the pair: every occurrence is merged below.
-        let words = self.counts.map.remove(&best).map(|s| s.words).unwrap_or_default();
-        for w in words {
-            let meta = &mut self.words[w as usize];
-            if meta.visited == epoch {
-                continue;
+        let list = match self.counts.map.remove(&best) {
+            Some(s) => self.counts.lists.take(s.words),
+            None => Vec::new(),
+        };
+        for (i, &w) in list.iter().enumerate() {
+            if let Some(&ahead) = list.get(i + PREFETCH) {
+                self.words.prefetch(ahead);
             }
-            meta.visited = epoch;
-            let (start, len, n) = (meta.start, meta.len as usize, meta.count);
-            let word = &mut self.syms[start..start + len];
+            let Some((n, len_at, word)) = self.words.visit(w, epoch) else {
+                continue;
+            };
+            let len = word.len();
             // One pass, left to right, non-overlapping ("a a a" with (a, a) becomes "aa a"), compacting in
             // place. Only the pairs beside each merge site change, so only those touch the hash map
             // (re-counting whole words cost twice the map operations). The left neighbour is read from the
@@ -250,7 +268,7 @@ impl Trainer {
                 wr += 1;
             }
             if changed {
-                self.words[w as usize].len = wr as u32;
+                *len_at = wr as u32;
             } // else: a stale index entry (the word lost the pair in an earlier merge)
         }
         if !self.long.is_empty() {

@@ -183,16 +183,8 @@ fn long_word_path_matches_short_word_path() {
         assert_eq!(long.merges(), short.merges(), "case {case}");
         let lens = long.tokens.lens();
         let mut from_long = long.long.words(lens);
-        from_long.extend(
-            long.words
-                .iter()
-                .map(|w| long.syms[w.start..w.start + w.len as usize].to_vec()),
-        );
-        let mut from_short: Vec<Vec<u32>> = short
-            .words
-            .iter()
-            .map(|w| short.syms[w.start..w.start + w.len as usize].to_vec())
-            .collect();
+        from_long.extend(long.words.all());
+        let mut from_short = short.words.all();
         from_long.sort();
         from_short.sort();
         assert_eq!(from_long, from_short, "case {case}");
