@@ -35,10 +35,6 @@ fn halves(p: Pair) -> (u32, u32) {
     ((p >> 32) as u32, p as u32)
 }
 
-/// How far ahead in a pair's word list the merge loop prefetches records: enough misses in flight to
-/// cover memory latency, few enough that the lines are still cached when their turn comes.
-const PREFETCH: usize = 8;
-
 /// A pair's total count and the short words that contain it (or once did: stale entries are skipped when
 /// used). One map entry holds both, so raising a count and indexing its word is one hash lookup.
 #[derive(Default)]
@@ -121,6 +117,7 @@ impl Trainer {
 
     /// `new`, with words longer than `long_from` bytes on the position-list path (tests set it low).
     fn with_long_words(counts: &PretokenCounts, long_from: usize) -> Trainer {
+        let long_from = long_from.min(words::MAX_LEN);
         // Before any merge every pair is a byte pair: counted and indexed in flat tables by (a << 8 | b),
         // each word list sized in a first pass, so the build hashes nothing and copies no list as it grows.
         let mut pair_counts = vec![0u64; 1 << 16];
@@ -153,7 +150,7 @@ impl Trainer {
                 return;
             }
             for ab in syms.windows(2) {
-                let list = &mut lists[(ab[0] << 8 | ab[1]) as usize];
+                let list = &mut lists[usize::from(ab[0]) << 8 | usize::from(ab[1])];
                 if list.last() != Some(&w) {
                     list.push(w);
                 }
@@ -231,46 +228,7 @@ impl Trainer {
             Some(s) => self.counts.lists.take(s.words),
             None => Vec::new(),
         };
-        for (i, &w) in list.iter().enumerate() {
-            if let Some(&ahead) = list.get(i + PREFETCH) {
-                self.words.prefetch(ahead);
-            }
-            let Some((n, len_at, word)) = self.words.visit(w, epoch) else {
-                continue;
-            };
-            let len = word.len();
-            // One pass, left to right, non-overlapping ("a a a" with (a, a) becomes "aa a"), compacting in
-            // place. Only the pairs beside each merge site change, so only those touch the hash map
-            // (re-counting whole words cost twice the map operations). The left neighbour is read from the
-            // merged output, the right one from the input, as HF tokenizers' `Word::merge` does; a right
-            // pair that is itself a merge site's left pair is then removed and re-added, netting out.
-            let (mut r, mut wr) = (0, 0);
-            let mut changed = false;
-            while r < len {
-                if r + 1 < len && word[r] == a && word[r + 1] == b {
-                    if wr > 0 {
-                        let left = word[wr - 1];
-                        self.counts.dec(pair(left, a), n);
-                        self.counts.inc(pair(left, new_id), n, w);
-                    }
-                    if r + 2 < len {
-                        let right = word[r + 2];
-                        self.counts.dec(pair(b, right), n);
-                        self.counts.inc(pair(new_id, right), n, w);
-                    }
-                    word[wr] = new_id;
-                    r += 2;
-                    changed = true;
-                } else {
-                    word[wr] = word[r];
-                    r += 1;
-                }
-                wr += 1;
-            }
-            if changed {
-                *len_at = wr as u32;
-            } // else: a stale index entry (the word lost the pair in an earlier merge)
-        }
+        self.words.merge(&list, best, new_id, epoch, &mut self.counts);
         if !self.long.is_empty() {
             self.long
                 .merge(best, new_id, self.tokens.lens(), &mut self.counts);

@@ -209,16 +209,22 @@ fn long_words_of_one_letter() {
 
 #[test]
 fn narrow_ids_widen() {
-    // Ids past what u16 holds switch the node list to u32 mid-training (here from id 300 on, which
-    // production does at 65,535): the merges go on as before.
+    // Ids past what u16 holds switch the node list and the short words' records to u32 mid-training
+    // (here from id 300 on, which production does at 65,535 and 65,536): the merges go on as before.
     let mut next = xorshift(0xa409_3822_299f_31d0);
     let counts = random_words(&mut next, 200, 300, b"abcdefgh");
-    let (mut long, mut short) = (
+    let (mut long, mut short, mut wide) = (
         Trainer::with_long_words(&counts, 0),
+        Trainer::with_long_words(&counts, usize::MAX),
         Trainer::with_long_words(&counts, usize::MAX),
     );
     long.long.widen_at = 300;
+    wide.words.widen_at = 300;
     assert_eq!(long.step(2000), short.step(2000));
+    assert_eq!(wide.step(2000), 2000);
     assert!(matches!(long.long.nodes, long_words::Nodes::Wide(_)));
+    assert!(wide.words.is_wide() && !short.words.is_wide());
     assert_eq!(long.merges(), short.merges());
+    assert_eq!(wide.merges(), short.merges());
+    assert_eq!(wide.words.all(), short.words.all());
 }
