@@ -31,6 +31,25 @@ const HI_MASK: [u64; 16] = {
     m
 };
 
+/// A key of at most `INLINE` bytes as its slot stores it, and its hash.
+#[derive(Clone, Copy, Default)]
+pub struct InlineKey {
+    lo: u64,
+    hi: u64,
+    hash: u64,
+}
+
+impl InlineKey {
+    #[inline(always)]
+    fn new(lo: u64, hi: u64) -> InlineKey {
+        InlineKey {
+            lo,
+            hi,
+            hash: hash_inline(lo, hi),
+        }
+    }
+}
+
 #[derive(Clone, Copy, Default)]
 struct Slot {
     /// Inline: the key's bytes, zero-padded, tag in byte 15. Long: arena offset (u64 LE, bytes 0..8),
@@ -140,10 +159,57 @@ impl PretokenTable {
         self.add_at(key, 0, key.len(), n);
     }
 
+    /// `text[start..end]` as an inline key with its hash, or `None` for a key kept in the arena: `add_at`
+    /// split in two, so a caller can prefetch a key's slot (`prefetch`) a few keys before adding it.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // only the prefetching count loop
+    #[inline(always)]
+    pub fn key_at(text: &[u8], start: usize, end: usize) -> Option<InlineKey> {
+        let len = end - start;
+        if len > INLINE {
+            return None;
+        }
+        let (lo, hi) = match text.get(start..start + 16) {
+            Some(w) => (word(w), word(&w[8..])),
+            None => {
+                let mut w = [0u8; 16];
+                w[..len].copy_from_slice(&text[start..end]);
+                (word(&w), word(&w[8..]))
+            }
+        };
+        let lo = lo & LO_MASK[len];
+        let hi = (hi & HI_MASK[len]) | ((len as u64 + 1) << 56);
+        Some(InlineKey::new(lo, hi))
+    }
+
+    /// Asks the CPU to start loading `key`'s first slot (a no-op where there is no prefetch hint).
+    #[inline(always)]
+    pub fn prefetch(&self, key: &InlineKey) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            let i = (key.hash >> self.shift) as usize & (self.slots.len() - 1);
+            // SAFETY: a prefetch is only a hint: it never faults and reads nothing into the program.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(self.slots.as_ptr().wrapping_add(i).cast()) }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = key;
+    }
+
+    /// Adds `n` to the count of a key from `key_at` (the table may have grown since).
+    #[inline(always)]
+    pub fn add_key(&mut self, key: InlineKey, n: u64) {
+        self.add_hashed(key.lo, key.hi, key.hash, n);
+    }
+
     #[inline(always)]
     fn add_inline(&mut self, lo: u64, hi: u64, n: u64) {
+        self.add_hashed(lo, hi, hash_inline(lo, hi), n);
+    }
+
+    #[inline(always)]
+    fn add_hashed(&mut self, lo: u64, hi: u64, hash: u64, n: u64) {
         let mask = self.slots.len() - 1;
-        let mut i = (hash_inline(lo, hi) >> self.shift) as usize;
+        let mut i = (hash >> self.shift) as usize;
         // Linear probing: the hot path is one slot load and two word compares, with no key indirection.
         loop {
             let slot = &mut self.slots[i & mask];
@@ -260,6 +326,34 @@ impl PretokenTable {
                 i += 1;
             }
             self.slots[i & mask] = slot;
+        }
+    }
+
+    /// Adds every count of `other`. Its keys come in slot order, i.e. at random places here: each slot is
+    /// prefetched `AHEAD` keys before it is added (the order of adding is unchanged).
+    #[cfg_attr(not(feature = "napi"), allow(dead_code))]
+    pub fn add_table(&mut self, other: &PretokenTable) {
+        const AHEAD: usize = 8;
+        self.reserve(other.len); // see `reserve`: keys in another table's slot order
+        let live = || other.slots.iter().filter(|s| s.tag() != 0);
+        let key = |s: &Slot| -> Option<InlineKey> {
+            let (lo, hi) = s.words();
+            (s.tag() != LONG).then(|| InlineKey::new(lo, hi))
+        };
+        let mut ahead = live();
+        for s in ahead.by_ref().take(AHEAD) {
+            if let Some(k) = key(s) {
+                self.prefetch(&k);
+            }
+        }
+        for s in live() {
+            if let Some(next) = ahead.next().and_then(key) {
+                self.prefetch(&next);
+            }
+            match key(s) {
+                Some(k) => self.add_key(k, s.count),
+                None => self.add_long(other.slot_key(s), s.count),
+            }
         }
     }
 
