@@ -37,6 +37,27 @@ fn word(b: &[u8], at: usize, n: usize) -> u64 {
     u64::from_le_bytes(w)
 }
 
+/// `a == b` without a memcmp call for tokens of up to 16 bytes (nearly all of them): the same two
+/// overlapping loads `hash_bytes` makes. Encoding a rank vocab compares a token per pair lookup.
+#[inline(always)]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n > 16 {
+        return a == b;
+    }
+    let (x, y) = if n >= 8 {
+        (word(a, 0, 8) ^ word(b, 0, 8), word(a, n - 8, 8) ^ word(b, n - 8, 8))
+    } else if n >= 4 {
+        (word(a, 0, 4) ^ word(b, 0, 4), word(a, n - 4, 4) ^ word(b, n - 4, 4))
+    } else {
+        (word(a, 0, n) ^ word(b, 0, n), 0)
+    };
+    x | y == 0
+}
+
 const K1: u64 = 0x9e37_79b9_7f4a_7c15;
 const K2: u64 = 0xff51_afd7_ed55_8ccd;
 
@@ -93,7 +114,7 @@ impl TokenIndex {
             if s == EMPTY {
                 return None;
             }
-            if s >> 32 == tag && vocab.get(s as u32) == Some(token) {
+            if s >> 32 == tag && vocab.get(s as u32).is_some_and(|t| same(t, token)) {
                 return Some(s as u32);
             }
             i = (i + 1) & self.mask;

@@ -273,7 +273,11 @@ impl Encoder {
             return merge_long(piece, &self.byte_ids, vocab, &mut table, out);
         }
         if let Some(ids) = self.cache.get(piece) {
-            out.extend_from_slice(ids);
+            // Most pieces are one token: a push, where a slice of unknown length calls memcpy.
+            match *ids {
+                [id] => out.push(id),
+                _ => out.extend_from_slice(ids),
+            }
             return;
         }
         let mut parts = std::mem::take(&mut self.scratch);
