@@ -26,11 +26,18 @@
 //! one probe and no allocation, where a map of boxed keys chased a pointer per key. Special tokens are
 //! found by a first-byte search (`count::SpecialFinder`), not by splitting every byte through a list.
 //!
+//! At millions of distinct pre-tokens the counting table and the merge state are hundreds of megabytes,
+//! and the time goes to cache misses, not instructions. The native build therefore prefetches: counting
+//! scans a few pre-tokens ahead of the table and asks for each one's slot, and the merge loop asks for the
+//! records of the words a few entries ahead in the merged pair's list. WASM has no prefetch hint and keeps
+//! the plain loops; both builds share every data structure and produce the same table and merges.
+//!
 //! The merge loop updates only what a merge changes: a pair → words index finds the words holding the
 //! merged pair, only the pairs beside each merge site are recounted, and pair counts sit in a max-heap
 //! that is invalidated lazily (a stale entry is re-pushed with its current count when it surfaces). A
-//! pair's count and word list share one map entry and a word's metadata is one struct, because every visit
-//! is a cache miss in a table of megabytes.
+//! pair's count and word list share one map entry, a list of up to two words sits inside it (most pairs
+//! are rare), and each word is one record (count, length, last visit, then its symbols, `u16` while ids
+//! fit), because every visit is a cache miss and a struct beside a symbol array made it two.
 //!
 //! Hashing uses an in-crate Fx-style hasher (`fxhash`) for pair counts and the encoder's tables: every key
 //! is an id pair or text the caller already controls, so SipHash's resistance to hash flooding buys
