@@ -71,7 +71,9 @@ fn main() {
                             let ids = e.encode(&text[a..b]);
                             n += ids.len();
                             // Order-dependent per range, order-free across ranges: threads finish in any order.
-                            let h = ids.iter().fold(i as u64, |h, &x| (h ^ x as u64).wrapping_mul(0x100_0000_01b3));
+                            let h = ids
+                                .iter()
+                                .fold(i as u64, |h, &x| (h ^ x as u64).wrapping_mul(0x100_0000_01b3));
                             sum = sum.wrapping_add(h);
                         }
                         (sum, n)

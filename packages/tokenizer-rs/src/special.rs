@@ -195,7 +195,10 @@ mod tests {
             let mut want = Vec::new();
             let (mut start, mut i) = (0, 0);
             while i < text.len() {
-                match list.iter().position(|t| text.as_bytes()[i..].starts_with(t.as_bytes())) {
+                match list
+                    .iter()
+                    .position(|t| text.as_bytes()[i..].starts_with(t.as_bytes()))
+                {
                     Some(k) => {
                         if start < i {
                             want.push(Segment::Text(&text[start..i]));

@@ -49,9 +49,15 @@ fn same(a: &[u8], b: &[u8]) -> bool {
         return a == b;
     }
     let (x, y) = if n >= 8 {
-        (word(a, 0, 8) ^ word(b, 0, 8), word(a, n - 8, 8) ^ word(b, n - 8, 8))
+        (
+            word(a, 0, 8) ^ word(b, 0, 8),
+            word(a, n - 8, 8) ^ word(b, n - 8, 8),
+        )
     } else if n >= 4 {
-        (word(a, 0, 4) ^ word(b, 0, 4), word(a, n - 4, 4) ^ word(b, n - 4, 4))
+        (
+            word(a, 0, 4) ^ word(b, 0, 4),
+            word(a, n - 4, 4) ^ word(b, n - 4, 4),
+        )
     } else {
         (word(a, 0, n) ^ word(b, 0, n), 0)
     };
