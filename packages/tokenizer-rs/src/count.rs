@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::pretoken_table::InlineKey;
 use crate::pretoken_table::PretokenTable;
 use crate::pretokenize::token_end;
-use crate::special::SpecialTokens;
+use crate::special::{find_byte, SpecialTokens};
 
 /// Distinct pre-tokens (as UTF-8 bytes) and how often each occurs.
 #[derive(Default)]
@@ -223,23 +223,6 @@ impl<'a> SpecialFinder<'a> {
     }
 }
 
-/// Offset of the first `c` in `b[from..]`: eight bytes per step with the SWAR zero-byte test.
-fn find_byte(b: &[u8], from: usize, c: u8) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    let rep = ONES * c as u64;
-    let mut i = from;
-    while let Some(w) = b.get(i..i + 8) {
-        let x = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]) ^ rep;
-        // The lowest set bit marks the first zero byte of x exactly (borrows only create higher ones).
-        let zero = x.wrapping_sub(ONES) & !x & (ONES << 7);
-        if zero != 0 {
-            return Some(i + (zero.trailing_zeros() / 8) as usize);
-        }
-        i += 8;
-    }
-    b.get(i..)?.iter().position(|&x| x == c).map(|p| i + p)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -387,14 +370,5 @@ mod tests {
         b.absorb(&mut a);
         assert_eq!(b.len(), 160_000);
         assert!(b.table.probes < 4 * 60_000, "{} probes", b.table.probes);
-    }
-
-    #[test]
-    fn find_byte_every_offset() {
-        let b: Vec<u8> = (0..50u8).map(|i| if i % 11 == 3 { b'<' } else { i }).collect();
-        for from in 0..=b.len() {
-            let want = b[from..].iter().position(|&x| x == b'<').map(|p| from + p);
-            assert_eq!(find_byte(&b, from, b'<'), want, "from {from}");
-        }
     }
 }

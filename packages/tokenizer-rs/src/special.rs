@@ -258,4 +258,13 @@ mod tests {
         let code = SpecialTokens::for_training(&s(&["x"])).err().map(|e| e.code());
         assert_eq!(code, Some(crate::error::ErrorCode::SpecialToken));
     }
+
+    #[test]
+    fn find_byte_every_offset() {
+        let b: Vec<u8> = (0..50u8).map(|i| if i % 11 == 3 { b'<' } else { i }).collect();
+        for from in 0..=b.len() {
+            let want = b[from..].iter().position(|&x| x == b'<').map(|p| from + p);
+            assert_eq!(find_byte(&b, from, b'<'), want, "from {from}");
+        }
+    }
 }
