@@ -138,30 +138,18 @@ impl PretokenTable {
     /// two unaligned words with no copy whenever 16 bytes follow `start`.
     #[inline(always)]
     pub fn add_at(&mut self, text: &[u8], start: usize, end: usize, n: u64) {
-        let len = end - start;
-        if len > INLINE {
-            return self.add_long(&text[start..end], n);
+        match Self::key_at(text, start, end) {
+            Some(key) => self.add_key(key, n),
+            None => self.add_long(&text[start..end], n),
         }
-        let (lo, hi) = match text.get(start..start + 16) {
-            Some(w) => (word(w), word(&w[8..])),
-            None => {
-                let mut w = [0u8; 16];
-                w[..len].copy_from_slice(&text[start..end]);
-                (word(&w), word(&w[8..]))
-            }
-        };
-        let lo = lo & LO_MASK[len];
-        let hi = (hi & HI_MASK[len]) | ((len as u64 + 1) << 56);
-        self.add_inline(lo, hi, n);
     }
 
     pub fn add(&mut self, key: &[u8], n: u64) {
         self.add_at(key, 0, key.len(), n);
     }
 
-    /// `text[start..end]` as an inline key with its hash, or `None` for a key kept in the arena: `add_at`
-    /// split in two, so a caller can prefetch a key's slot (`prefetch`) a few keys before adding it.
-    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // only the prefetching count loop
+    /// `text[start..end]` as an inline key with its hash, or `None` for a key kept in the arena. `add_at` is
+    /// this then `add_key`; a caller can instead prefetch a key's slot (`prefetch`) a few keys before adding it.
     #[inline(always)]
     pub fn key_at(text: &[u8], start: usize, end: usize) -> Option<InlineKey> {
         let len = end - start;
@@ -199,11 +187,6 @@ impl PretokenTable {
     #[inline(always)]
     pub fn add_key(&mut self, key: InlineKey, n: u64) {
         self.add_hashed(key.lo, key.hi, key.hash, n);
-    }
-
-    #[inline(always)]
-    fn add_inline(&mut self, lo: u64, hi: u64, n: u64) {
-        self.add_hashed(lo, hi, hash_inline(lo, hi), n);
     }
 
     #[inline(always)]

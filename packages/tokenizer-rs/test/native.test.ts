@@ -11,43 +11,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { missingMessage, sharedFile } from "@cs336-ts/testkit";
 import { planRanges } from "../ts/encode-ranges.ts";
+import type { NativeAddon, NativeCounter, NativeEncoder } from "../ts/native-load.ts";
 import { allowedTokens, resolvePolicy, type SpecialOptions } from "../ts/special-policy.ts";
 import { type Tokenizer, tokenizerOn } from "../ts/tokenizer.ts";
 import { trainBpeOn } from "../ts/train.ts";
 import { CORPORA } from "./support/train-corpora.ts";
 
-type NativeCounter = {
-  addText(chunk: Uint8Array, base: number): number;
-  countFileRange(path: string, start: number, end: number): Promise<number>;
-  absorb(other: NativeCounter): number;
-  readonly len: number;
-};
-type NativeEncoder = {
-  encode(text: Uint8Array): Uint32Array;
-  decode(ids: Uint32Array): Uint8Array;
-  encodePrefix(
-    text: Uint8Array,
-    policy: Uint8Array,
-    last: boolean,
-    base: number,
-  ): { ids: Uint32Array; consumed: number };
-  encodeBatch(text: Uint8Array, ends: Uint32Array, policy: Uint8Array): { ids: Uint32Array; ends: Uint32Array };
-  encodeFileRange(path: string, start: number, end: number, policy: Uint8Array): Promise<Uint32Array>;
-};
-type Native = {
-  Counter: new (specials: string[]) => NativeCounter;
-  Trainer: new (counter: NativeCounter) => { step(max: number): number; merges(): Uint32Array };
-  Encoder: {
-    fromRankFile(text: Uint8Array, specials: string[], ids: Uint32Array, name: string): NativeEncoder;
-    fromGpt2Files(vocab: Uint8Array, merges: Uint8Array, specials: string[], v: string, m: string): NativeEncoder;
-  };
-};
-
 const addon = join(import.meta.dir, "..", "native", `tokenizer.${process.platform}-${process.arch}-gnu.node`);
 const present = existsSync(addon);
 if (!present)
   console.warn(`native addon not built (${addon}): run \`bash packages/tokenizer-rs/scripts/build-native.sh\``);
-const native = (present ? createRequire(import.meta.url)(addon) : undefined) as Native;
+const native = (present ? createRequire(import.meta.url)(addon) : undefined) as NativeAddon;
 const enc = new TextEncoder();
 // The peer is WASM whatever CS336_TOKENIZER_BACKEND says (auto would pick this very addon).
 const wasmTokenizer = tokenizerOn("wasm");

@@ -20,6 +20,8 @@ export type BackendInfo = {
 /** The addon's classes as JS sees them (src/napi/*.rs); `policy` is special-policy.ts's flag bytes. */
 export type NativeEncoder = {
   readonly vocabSize: number;
+  /** All of `text` at once (the wrapper uses encodePrefix, which also serves streams). */
+  encode(text: Uint8Array, policy?: Uint8Array): Uint32Array;
   readonly specialTokens: string[];
   readonly specialIds: Uint32Array;
   encodePrefix(
