@@ -141,7 +141,9 @@ describe.skipIf(!present)("native addon matches WASM", () => {
       });
       const counter = new native.Counter(c.specials);
       counter.addText(enc.encode(c.text), 0);
+      expect(counter.len).toBeGreaterThan(0);
       const trainer = new native.Trainer(counter);
+      expect(counter.len).toBe(0); // the trainer took the counts
       const want = c.vocab - 256 - c.specials.length;
       expect(trainer.step(want)).toBe(want);
       expect(mergeBytes(trainer.merges())).toEqual(wasm.merges.map(([a, b]) => [[...a], [...b]]));
