@@ -23,14 +23,9 @@ function run(cmd: string, args: string[]): void {
   if (r.status !== 0) fail(`${cmd} ${args.join(" ")} failed (exit ${r.status})`);
 }
 
-// Modules with a browser twin: the file reader (a page fetches instead), the Worker spawner and the native
-// addon's loader (a page has only WASM).
-const WEB_TWINS: Record<string, string> = {
-  "./wasm-file.ts": "wasm-file-web.ts",
-  "./native-load.ts": "native-load-web.ts",
-  "./worker-thread.ts": "worker-thread-web.ts",
-  "./worker-port.ts": "worker-port-web.ts",
-};
+// Modules with a browser twin, named with -web (./wasm-file.ts → wasm-file-web.ts): the file reader (a page
+// fetches instead), the Worker spawner and the native addon's loader (a page has only WASM).
+const WEB_TWINS = ["wasm-file", "native-load", "worker-thread", "worker-port"];
 
 /**
  * Node's modules in the browser bundle. Only the file-path APIs (trainBpe on paths, fromDirectory,
@@ -54,8 +49,8 @@ async function nodeShim(spec: string): Promise<string> {
 const webPlugin: BunPlugin = {
   name: "web",
   setup(build) {
-    build.onResolve({ filter: /^\.\/(wasm-file|worker-thread|worker-port|native-load)\.ts$/ }, (a) => ({
-      path: join(dirname(a.importer), WEB_TWINS[a.path] as string),
+    build.onResolve({ filter: new RegExp(`^\\./(${WEB_TWINS.join("|")})\\.ts$`) }, (a) => ({
+      path: join(dirname(a.importer), a.path.replace(/\.ts$/, "-web.ts")),
     }));
     build.onResolve({ filter: /^node:/ }, (a) => ({ path: a.path, namespace: "node-web" }));
     build.onLoad({ filter: /.*/, namespace: "node-web" }, async (a) => ({
