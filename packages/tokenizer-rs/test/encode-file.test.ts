@@ -155,7 +155,7 @@ describe("cli encode", () => {
   test("SIGINT or SIGTERM mid-run: exit 130 / 143 and no OUT.npy.tmp-PID left behind", async () => {
     const big = mkdtempSync(join(tmpdir(), "tok-encode-sig-"));
     const bigInput = join(big, "big.txt");
-    writeFileSync(bigInput, text.repeat(120)); // ~30 MB: seconds to encode on one worker
+    writeFileSync(bigInput, text.repeat(360)); // ~90 MB: about a second to encode on one native thread
     for (const [sig, code] of [
       ["SIGINT", 130],
       ["SIGTERM", 143],
@@ -182,7 +182,7 @@ describe("cli encode", () => {
       expect(readdirSync(big).some((f) => f.includes(".tmp"))).toBe(true);
       // The command installs its signal handlers just after it creates OUT.npy.tmp-PID; a signal sent the
       // moment the file appears sometimes beat them under a loaded suite (exit 143 by the default action,
-      // nothing on stderr). 50 ms later they are in place; encoding still has ~0.5 s to go.
+      // nothing on stderr). 50 ms later they are in place; encoding still has most of a second to go.
       await Bun.sleep(50);
       p.kill(sig);
       expect(await p.exited).toBe(code);
