@@ -1,15 +1,15 @@
 //! Counting distinct pre-tokens (CS336 §2.5 "pre-tokenization"): text → special-token split →
 //! GPT-2 pre-tokens → (byte string, u64 count). Counts are 64-bit because web-scale corpora overflow 32
 //! bits. Tables serialize to a compact buffer so Workers can send theirs to the main thread for merging.
-//! The counting loop scans bytes (special tokens found by `SpecialFinder`, pre-tokens by the scanner) and
-//! never builds a `&str` or allocates per pre-token.
+//! The counting loop scans bytes (special tokens found by `SpecialTokens::find`, pre-tokens by the
+//! scanner) and never builds a `&str` or allocates per pre-token.
 
 use crate::error::{Error, Result};
 #[cfg(target_arch = "x86_64")]
 use crate::pretoken_table::InlineKey;
 use crate::pretoken_table::PretokenTable;
 use crate::pretokenize::token_end;
-use crate::special::{find_byte, SpecialTokens};
+use crate::special::SpecialTokens;
 
 /// Distinct pre-tokens (as UTF-8 bytes) and how often each occurs.
 #[derive(Default)]
@@ -31,11 +31,10 @@ impl PretokenCounts {
     /// Counts the pre-tokens of `text`; special tokens split it and are not counted.
     pub fn add_text(&mut self, text: &str, specials: &SpecialTokens) {
         let b = text.as_bytes();
-        let finder = SpecialFinder::new(specials);
         let mut from = 0;
-        while let Some((at, len)) = finder.next_match(b, from) {
+        while let Some((at, t)) = specials.find(b, from) {
             self.count_span(b, from, at);
-            from = at + len;
+            from = at + specials.tokens()[t].len();
         }
         self.count_span(b, from, b.len());
     }
@@ -173,54 +172,6 @@ fn serialized_entries(b: &[u8]) -> impl Iterator<Item = Result<(&[u8], u64)>> + 
         i += 12 + n;
         Some(Ok((word, u64::from_le_bytes(c))))
     })
-}
-
-/// Finds special tokens in bytes with the semantics of `SpecialTokens::split` (leftmost, then longest;
-/// scanning resumes after a match) but faster: it skips to bytes that can start a special token, eight
-/// bytes per step when they all start with the same byte (the usual case: `<`). Built per `add_text`
-/// call, which costs a 256-byte table per chunk of text.
-struct SpecialFinder<'a> {
-    tokens: &'a [String],
-    starts: [bool; 256],
-    /// The one byte every special token starts with, if they share one.
-    only: Option<u8>,
-}
-
-impl<'a> SpecialFinder<'a> {
-    fn new(specials: &'a SpecialTokens) -> Self {
-        let tokens = specials.tokens();
-        let mut starts = [false; 256];
-        for t in tokens {
-            starts[t.as_bytes()[0] as usize] = true; // `SpecialTokens` rejects empty tokens
-        }
-        let firsts: Vec<u8> = (0..=255u8).filter(|&c| starts[c as usize]).collect();
-        let only = if let [c] = firsts[..] { Some(c) } else { None };
-        SpecialFinder { tokens, starts, only }
-    }
-
-    /// (offset, length) of the first special token at or after `from`, longest at that offset.
-    fn next_match(&self, b: &[u8], mut from: usize) -> Option<(usize, usize)> {
-        if self.tokens.is_empty() {
-            return None;
-        }
-        loop {
-            let at = match self.only {
-                Some(c) => find_byte(b, from, c)?,
-                None => from + b.get(from..)?.iter().position(|&x| self.starts[x as usize])?,
-            };
-            let rest = &b[at..];
-            let longest = self
-                .tokens
-                .iter()
-                .filter(|t| rest.starts_with(t.as_bytes()))
-                .map(|t| t.len())
-                .max();
-            match longest {
-                Some(len) => return Some((at, len)),
-                None => from = at + 1,
-            }
-        }
-    }
 }
 
 #[cfg(test)]

@@ -82,6 +82,29 @@ impl SpecialTokens {
             .find(|&t| b[i..].starts_with(self.tokens[t].as_bytes()))
     }
 
+    /// The first special token at or after byte `from`: (its offset, its index), the longest at that
+    /// offset. Shared by `split` and the training counter, which needs only the offsets.
+    #[inline]
+    pub(crate) fn find(&self, b: &[u8], from: usize) -> Option<(usize, usize)> {
+        if self.tokens.is_empty() {
+            return None;
+        }
+        let mut i = from;
+        while i < b.len() {
+            if let Some(c) = self.only {
+                i = find_byte(b, i, c)?;
+            }
+            // Occurrences of a valid UTF-8 token start on a lead byte, so `i` is a char boundary.
+            if !self.by_first[b[i] as usize].is_empty() {
+                if let Some(t) = self.match_at(b, i) {
+                    return Some((i, t));
+                }
+            }
+            i += 1;
+        }
+        None
+    }
+
     pub fn split<'a>(&'a self, text: &'a str) -> impl Iterator<Item = Segment<'a>> + 'a {
         Split {
             specials: self,
@@ -112,38 +135,23 @@ impl<'a> Iterator for Split<'a> {
             return None;
         }
         let start = self.pos;
-        let mut i = start;
-        if !self.specials.tokens.is_empty() {
-            while i < b.len() {
-                if let Some(c) = self.specials.only {
-                    match find_byte(b, i, c) {
-                        Some(at) => i = at,
-                        None => break,
-                    }
-                }
-                // Occurrences of a valid UTF-8 token start on a lead byte, so `i` is a char boundary.
-                if !self.specials.by_first[b[i] as usize].is_empty() {
-                    if let Some(t) = self.specials.match_at(b, i) {
-                        let len = self.specials.tokens[t].len();
-                        if i == start {
-                            self.pos += len;
-                            return Some(Segment::Special(t));
-                        }
-                        self.pos = i;
-                        self.pending = Some((t, len));
-                        return Some(Segment::Text(&self.text[start..i]));
-                    }
-                }
-                i += 1;
-            }
+        let Some((i, t)) = self.specials.find(b, start) else {
+            self.pos = b.len();
+            return Some(Segment::Text(&self.text[start..]));
+        };
+        let len = self.specials.tokens[t].len();
+        if i == start {
+            self.pos += len;
+            return Some(Segment::Special(t));
         }
-        self.pos = b.len();
-        Some(Segment::Text(&self.text[start..]))
+        self.pos = i;
+        self.pending = Some((t, len));
+        Some(Segment::Text(&self.text[start..i]))
     }
 }
 
 /// Offset of the first `c` in `b[from..]`: eight bytes per step with the SWAR zero-byte test.
-pub(crate) fn find_byte(b: &[u8], from: usize, c: u8) -> Option<usize> {
+fn find_byte(b: &[u8], from: usize, c: u8) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     let rep = ONES * c as u64;
     let mut i = from;
