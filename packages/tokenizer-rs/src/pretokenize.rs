@@ -72,9 +72,23 @@ static BYTE_CLASS: [u8; 256] = byte_classes();
 /// text never calls it, and inlining it into every run loop would bloat the hot path.
 #[inline(never)]
 fn wide_class(b: &[u8], i: usize) -> (u8, usize) {
+    let (cp, len) = decode_wide(b, i);
+    let class = match char::from_u32(cp) {
+        Some(c) if is_letter(c) => LETTER,
+        Some(c) if is_number(c) => NUMBER,
+        Some(c) if is_whitespace(c) => SPACE,
+        _ => OTHER,
+    };
+    (class, len)
+}
+
+/// Code point and UTF-8 length of the non-ASCII character starting at `b[i]`, for both pre-tokenizers'
+/// out-of-line paths. `b` is valid UTF-8 (a &str or a sub-slice of one at char boundaries), so the lead
+/// byte gives the length; it is capped at the slice's end.
+#[inline(always)]
+fn decode_wide(b: &[u8], i: usize) -> (u32, usize) {
     let at = |k: usize| b.get(i + k).map_or(0, |&x| (x & 0x3f) as u32);
     let lead = b[i] as u32;
-    // `b` is valid UTF-8 (a &str or a sub-slice of one at char boundaries), so the lead byte gives the length.
     let (cp, len) = if lead < 0xe0 {
         ((lead & 0x1f) << 6 | at(1), 2)
     } else if lead < 0xf0 {
@@ -82,13 +96,7 @@ fn wide_class(b: &[u8], i: usize) -> (u8, usize) {
     } else {
         ((lead & 0x07) << 18 | at(1) << 12 | at(2) << 6 | at(3), 4)
     };
-    let class = match char::from_u32(cp) {
-        Some(c) if is_letter(c) => LETTER,
-        Some(c) if is_number(c) => NUMBER,
-        Some(c) if is_whitespace(c) => SPACE,
-        _ => OTHER,
-    };
-    (class, len.min(b.len() - i))
+    (cp, len.min(b.len() - i))
 }
 
 const ONES: u64 = 0x0101_0101_0101_0101;

@@ -67,16 +67,8 @@ fn flag_at(b: &[u8], i: usize) -> (u8, usize) {
 
 #[inline(never)]
 fn wide_flag(b: &[u8], i: usize) -> (u8, usize) {
-    let at = |k: usize| b.get(i + k).map_or(0, |&x| (x & 0x3f) as u32);
-    let lead = b[i] as u32;
-    let (cp, len) = if lead < 0xe0 {
-        ((lead & 0x1f) << 6 | at(1), 2)
-    } else if lead < 0xf0 {
-        ((lead & 0x0f) << 12 | at(1) << 6 | at(2), 3)
-    } else {
-        ((lead & 0x07) << 18 | at(1) << 12 | at(2) << 6 | at(3), 4)
-    };
-    (FLAGS[gpt4_class(cp) as usize], len.min(b.len() - i))
+    let (cp, len) = super::decode_wide(b, i);
+    (FLAGS[gpt4_class(cp) as usize], len)
 }
 
 /// End of the run of characters whose flags meet `set`, from `i`.
