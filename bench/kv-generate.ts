@@ -11,6 +11,7 @@ import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
 import { initParameters, MODEL_DEFAULTS, type ModelConfig, resolveModelConfig, Rng } from "@cs336-ts/model";
 import { createInferenceModel, generate, type InferenceModel, readPreset } from "@cs336-ts/trainer";
+import { flagValue, median } from "./_common.ts";
 import { BENCH_CACHE, LineWorker, TORCH_DIR, torchPython, writeWeights } from "./torch/python.ts";
 
 const SHAPES: Record<string, ModelConfig> = {
@@ -21,10 +22,7 @@ const SHAPES: Record<string, ModelConfig> = {
 };
 
 const args = process.argv.slice(2);
-const flag = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
-};
+const flag = (name: string, fallback: string) => flagValue(args, name, fallback);
 const tokens = Number(flag("tokens", "256"));
 const rounds = Number(flag("rounds", "3"));
 const threads = Number(flag("threads", String(availableParallelism())));
@@ -38,11 +36,6 @@ for (const n of names)
   if (!SHAPES[n]) throw new Error(`unknown shape ${n}; available: ${Object.keys(SHAPES).join(", ")}`);
 const python = args.includes("--no-torch") ? null : torchPython();
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 const samePrefix = (a: readonly number[], b: readonly number[]) => {
   let i = 0;
   while (i < a.length && i < b.length && a[i] === b[i]) i++;

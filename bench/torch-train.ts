@@ -14,9 +14,7 @@ import { availableParallelism, loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import {
   initParameters,
-  MODEL_DEFAULTS,
   type ModelConfig,
-  resolveModelConfig,
   Rng,
   scheduleSlice,
   type TrainHyper,
@@ -24,6 +22,7 @@ import {
 } from "@cs336-ts/model";
 import { getBatch, readPreset, resolveRunConfig } from "@cs336-ts/trainer";
 import { Tokenizer, trainBpe } from "@cs336-ts/tokenizer";
+import { BENCH_MODELS, flagValue, median } from "./_common.ts";
 import { BENCH_CACHE, LineWorker, TORCH_DIR, torchPython, writeWeights } from "./torch/python.ts";
 
 // What the demo trains: its model, batch size, optimizer and schedule.
@@ -32,21 +31,8 @@ const PRESET = resolveRunConfig(readPreset(join(import.meta.dir, "../configs/tin
 type Shape = { config: ModelConfig; batch: number; steps: number };
 const SHAPES: Record<string, Shape> = {
   demo: { config: PRESET.model, batch: PRESET.batchSize, steps: 40 },
-  // bench/train-step.ts's cpu shape.
-  cpu: {
-    config: resolveModelConfig({
-      vocabSize: 4096,
-      contextLength: 128,
-      dModel: 256,
-      numLayers: 4,
-      numHeads: 8,
-      dFf: 688,
-    }),
-    batch: 16,
-    steps: 20,
-  },
-  // CS336's TinyStories model.
-  tinystories: { config: resolveModelConfig(MODEL_DEFAULTS), batch: 8, steps: 10 },
+  cpu: { ...BENCH_MODELS.cpu, steps: 20 },
+  tinystories: { ...BENCH_MODELS.tinystories, steps: 10 },
 };
 const HYPER: TrainHyper = {
   beta1: PRESET.beta1,
@@ -58,10 +44,7 @@ const HYPER: TrainHyper = {
 const SCHEDULE = { maxLearningRate: PRESET.lrMax, minLearningRate: PRESET.lrMin, warmupIters: PRESET.warmupSteps };
 
 const args = process.argv.slice(2);
-const flag = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
-};
+const flag = (name: string, fallback: string) => flagValue(args, name, fallback);
 const valued = new Set(["--rounds", "--steps", "--k", "--threads", "--torch-threads", "--seeds", "--quality-steps"]);
 const picked = args.filter((a, i) => !a.startsWith("--") && !valued.has(args[i - 1] ?? ""));
 const quality = args.includes("--quality");
@@ -76,11 +59,6 @@ const threads = Number(flag("threads", String(availableParallelism())));
 const torchThreads = Number(flag("torch-threads", String(threads)));
 const python = torchPython();
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const spread = (xs: number[]) => (xs.length > 1 ? (Math.max(...xs) - Math.min(...xs)) / 2 : 0);
 

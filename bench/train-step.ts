@@ -9,10 +9,8 @@ import {
   createTrainer,
   initParameters,
   initTrainState,
-  MODEL_DEFAULTS,
   type ModelConfig,
   parameterCount,
-  resolveModelConfig,
   Rng,
   trainFlopsPerToken,
 } from "@cs336-ts/model";
@@ -22,29 +20,16 @@ import { readTrace, summarizeTrace } from "@cs336-ts/model/testing";
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { BENCH_MODELS, flagValue } from "./_common.ts";
 
 type Shape = { name: string; config: ModelConfig; batch: number };
 const SHAPES: Record<string, Shape> = {
-  cpu: {
-    name: "cpu",
-    config: resolveModelConfig({
-      vocabSize: 4096,
-      contextLength: 128,
-      dModel: 256,
-      numLayers: 4,
-      numHeads: 8,
-      dFf: 688,
-    }),
-    batch: 16,
-  },
-  tinystories: { name: "tinystories", config: resolveModelConfig(MODEL_DEFAULTS), batch: 8 },
+  cpu: { name: "cpu", ...BENCH_MODELS.cpu },
+  tinystories: { name: "tinystories", ...BENCH_MODELS.tinystories },
 };
 
 const args = process.argv.slice(2);
-const flag = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
-};
+const flag = (name: string, fallback: string) => flagValue(args, name, fallback);
 const ks = flag("k", "1,16").split(",").map(Number);
 const runs = Number(flag("runs", "3"));
 const device = flag("device", "cpu") as Device;
