@@ -20,7 +20,7 @@ import {
   type TrainHyper,
   trainFlopsPerToken,
 } from "@cs336-ts/model";
-import { getBatch, readPreset, resolveRunConfig } from "@cs336-ts/trainer";
+import { getBatch, readPreset, resolveRunConfig, trainHyperOf } from "@cs336-ts/trainer";
 import { Tokenizer, trainBpe } from "@cs336-ts/tokenizer";
 import { BENCH_MODELS, flagValue, median } from "./_common.ts";
 import { BENCH_CACHE, LineWorker, TORCH_DIR, torchPython, writeWeights } from "./torch/python.ts";
@@ -34,13 +34,7 @@ const SHAPES: Record<string, Shape> = {
   cpu: { ...BENCH_MODELS.cpu, steps: 20 },
   tinystories: { ...BENCH_MODELS.tinystories, steps: 10 },
 };
-const HYPER: TrainHyper = {
-  beta1: PRESET.beta1,
-  beta2: PRESET.beta2,
-  eps: PRESET.adamEps,
-  weightDecay: PRESET.weightDecay,
-  maxGradNorm: PRESET.gradClip > 0 ? PRESET.gradClip : null,
-};
+const HYPER: TrainHyper = trainHyperOf(PRESET);
 const SCHEDULE = { maxLearningRate: PRESET.lrMax, minLearningRate: PRESET.lrMin, warmupIters: PRESET.warmupSteps };
 
 const args = process.argv.slice(2);

@@ -4,7 +4,7 @@
 // Leaves out: data loading and schedules (the throughput and placement checks need neither).
 import { buildTrainStepGraph, initParameters, Rng, type TrainHyper, trainNames } from "@cs336-ts/model";
 import { emitModel, type TensorData, tensorOf } from "@cs336-ts/model/graph";
-import { type RunConfig, type RunConfigInput, readPreset, resolveRunConfig } from "@cs336-ts/trainer";
+import { type RunConfig, type RunConfigInput, readPreset, resolveRunConfig, trainHyperOf } from "@cs336-ts/trainer";
 
 export type PresetGraph = { run: RunConfig; hp: TrainHyper; k: number; batch: number; seqLen: number };
 
@@ -13,19 +13,8 @@ export function loadPreset(path: string, overrides: RunConfigInput = {}): RunCon
   return resolveRunConfig(readPreset(path), overrides);
 }
 
-/** The optimizer settings createOnnxEngine derives from a run config (gradClip 0 means no clipping). */
-export function hyperOf(run: RunConfig): TrainHyper {
-  return {
-    beta1: run.beta1,
-    beta2: run.beta2,
-    eps: run.adamEps,
-    weightDecay: run.weightDecay,
-    maxGradNorm: run.gradClip > 0 ? run.gradClip : null,
-  };
-}
-
 export function presetGraph(run: RunConfig, k = run.stepsPerRun): PresetGraph {
-  return { run, hp: hyperOf(run), k, batch: run.batchSize, seqLen: run.model.contextLength };
+  return { run, hp: trainHyperOf(run), k, batch: run.batchSize, seqLen: run.model.contextLength };
 }
 
 export function emitTrainStep(p: PresetGraph, opset: number): Uint8Array {

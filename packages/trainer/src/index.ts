@@ -13,6 +13,7 @@ export {
   stepLimit,
   TRAINING_DEFAULTS,
   type TrainingConfig,
+  trainHyperOf,
 } from "./run/config.ts";
 
 export { type Batch, getBatch, getBatches } from "./data/batch.ts";

@@ -10,12 +10,11 @@ import {
   type ParamMap,
   paramFeeds,
   type Trainer,
-  type TrainHyper,
   type TrainState,
 } from "@cs336-ts/model";
 import { emitModel, Graph, lmLoss, parameterInputs, transformerLm } from "@cs336-ts/model/graph";
 import { Session, type SessionOptions } from "@cs336-ts/model/runtime";
-import type { RunConfig } from "../run/config.ts";
+import { type RunConfig, trainHyperOf } from "../run/config.ts";
 import type { TrainEngine } from "./engine.ts";
 
 /** tokens, targets (B, T) int32 → mean cross-entropy; parameters are inputs named as CS336. */
@@ -31,13 +30,7 @@ function buildEvalLossGraph(config: ModelConfig, batch: number, seqLen: number):
 export async function createOnnxEngine(c: RunConfig): Promise<TrainEngine> {
   const B = c.batchSize;
   const T = c.model.contextLength;
-  const hp: TrainHyper = {
-    beta1: c.beta1,
-    beta2: c.beta2,
-    eps: c.adamEps,
-    weightDecay: c.weightDecay,
-    maxGradNorm: c.gradClip > 0 ? c.gradClip : null,
-  };
+  const hp = trainHyperOf(c);
   const threads = c.threads > 0 ? { intraOpThreads: c.threads } : {};
   const opts: SessionOptions = { device: c.device, ...threads };
   // One trainer per graph-run length: usually just K, plus the short runs before eval/checkpoint boundaries.

@@ -9,6 +9,7 @@ import {
   type ModelConfig,
   type ModelConfigInput,
   resolveModelConfig,
+  type TrainHyper,
 } from "@cs336-ts/model";
 import type { Device } from "@cs336-ts/model/runtime";
 
@@ -420,4 +421,15 @@ function near(key: string, keys: string[]): string {
   const lower = key.toLowerCase().replace(/[-_]/g, "");
   const hit = keys.find((k) => k.toLowerCase() === lower);
   return hit ? ` (did you mean "${hit}"?)` : ` (known: ${keys.join(", ")})`;
+}
+
+/** The AdamW and clipping settings of a run, as the training graph takes them (gradClip 0: no clipping). */
+export function trainHyperOf(c: RunConfig): TrainHyper {
+  return {
+    beta1: c.beta1,
+    beta2: c.beta2,
+    eps: c.adamEps,
+    weightDecay: c.weightDecay,
+    maxGradNorm: c.gradClip > 0 ? c.gradClip : null,
+  };
 }
