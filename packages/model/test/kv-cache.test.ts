@@ -9,6 +9,7 @@ import { emitModel, summarizeModel } from "../src/onnx/emit.ts";
 import { Rng } from "../src/random.ts";
 import { buildCachedInferenceGraph, createCachedInference, type KvCache } from "../src/train/cached-inference.ts";
 import { createInference } from "../src/train/inference.ts";
+import { ARCHITECTURE_VARIANTS } from "./support/architecture-variants.ts";
 
 const base: ModelConfigInput = { vocabSize: 13, contextLength: 8, dModel: 8, numLayers: 2, numHeads: 2, dFf: 12 };
 const TOLERANCE = 1e-5;
@@ -21,15 +22,7 @@ function diffAt(full: Float32Array, row: number, got: Float32Array, V: number): 
 }
 
 describe("cached decoding equals the full graph", () => {
-  const cases: [string, ModelConfigInput][] = [
-    ["pre-norm (CS336)", {}],
-    ["post-norm", { norm: "post" }],
-    ["no norm", { norm: "none" }],
-    ["NoPE", { positional: "none" }],
-    ["SiLU FFN", { ffn: "silu" }],
-    ["tied embeddings", { tiedEmbeddings: true }],
-  ];
-  for (const [name, opts] of cases) {
+  for (const [name, opts] of ARCHITECTURE_VARIANTS) {
     test(`${name}: every prefill length, then one token per step up to the context length`, async () => {
       const config = resolveModelConfig({ ...base, ...opts });
       const weights = initParameters(config, Rng.seeded(name.length));

@@ -13,6 +13,7 @@ import { Session } from "../src/runtime/session.ts";
 import { createInference, exportInferenceModel } from "../src/train/inference.ts";
 import { buildLossAndGradsGraph } from "../src/train/train-step.ts";
 import { lossAndGradients } from "../src/train/trainer.ts";
+import { ARCHITECTURE_VARIANTS } from "./support/architecture-variants.ts";
 
 const base: ModelConfigInput = { vocabSize: 13, contextLength: 8, dModel: 8, numLayers: 2, numHeads: 2, dFf: 12 };
 
@@ -57,15 +58,7 @@ async function gradCheck(config: ModelConfig, seed: number) {
 }
 
 describe("ablations: float64 gradients match central differences", () => {
-  const cases: [string, ModelConfigInput][] = [
-    ["pre-norm (CS336)", {}],
-    ["post-norm", { norm: "post" }],
-    ["no norm", { norm: "none" }],
-    ["NoPE", { positional: "none" }],
-    ["SiLU FFN", { ffn: "silu" }],
-    ["tied embeddings", { tiedEmbeddings: true }],
-  ];
-  for (const [name, opts] of cases) {
+  for (const [name, opts] of ARCHITECTURE_VARIANTS) {
     test(name, async () => {
       expect(await gradCheck(resolveModelConfig({ ...base, ...opts }), name.length)).toBeLessThan(1e-6);
     });
