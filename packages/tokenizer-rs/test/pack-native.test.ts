@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { TINY_IDS, TINY_TOKENIZER_JS } from "./support/tarball.ts";
 
 const PKG = resolve(import.meta.dir, "..");
 const NODE = existsSync("/usr/bin/node") ? "/usr/bin/node" : "node";
@@ -18,16 +19,10 @@ const here = process.platform === "linux" && process.arch === "x64";
 // A tiny vocab (bytes plus " t", "he", " the"), its ids and round trip, and which backend ran them.
 const SCRIPT = `
 import { Tokenizer, tokenizerBackend } from "@cs336-ts/tokenizer";
-const b = (s) => new TextEncoder().encode(s);
-const vocab = Array.from({ length: 256 }, (_, i) => Uint8Array.of(i));
-const merges = [[b(" "), b("t")], [b("h"), b("e")], [b(" t"), b("he")]];
-for (const [l, r] of merges) vocab.push(new Uint8Array([...l, ...r]));
-const tok = Tokenizer.fromVocab(vocab, merges, ["<|endoftext|>"]);
-const text = "in the end<|endoftext|> the café";
+${TINY_TOKENIZER_JS}
 const ids = Array.from(tok.encode(text));
 console.log(JSON.stringify({ ...tokenizerBackend(), ids, round: tok.decode(ids) === text }));
 `;
-const IDS = [105, 110, 258, 32, 101, 110, 100, 259, 258, 32, 99, 97, 102, 195, 169];
 
 type Packed = { name: string; version: string; filename: string; files: Array<{ path: string }> };
 let dest = "";
@@ -117,7 +112,7 @@ test("npm install of both tarballs: Node runs the addon from the platform packag
   const got = installAndRun([join(dest, packed[0]?.filename ?? ""), join(dest, platform.filename)]);
   expect(got.detail).toBe(`native addon package @cs336-ts/tokenizer-${PLATFORM}`);
   expect(got.backend).toBe("native");
-  expect(got.ids).toEqual(IDS);
+  expect(got.ids).toEqual(TINY_IDS);
   expect(got.round).toBe(true);
   expect(existsSync(join(got.app as string, `node_modules/@cs336-ts/tokenizer-${PLATFORM}`))).toBe(true);
 }, 120_000);
@@ -127,7 +122,7 @@ test("npm install of the main tarball alone: the optional addon is skipped, WASM
   expect(got.backend).toBe("wasm");
   expect(got.detail).toContain("no native addon");
   expect(got.loadError).toBeUndefined();
-  expect(got.ids).toEqual(IDS);
+  expect(got.ids).toEqual(TINY_IDS);
   expect(got.round).toBe(true);
   expect(existsSync(join(got.app as string, `node_modules/@cs336-ts/tokenizer-${PLATFORM}`))).toBe(false);
 }, 120_000);

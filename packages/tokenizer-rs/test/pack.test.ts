@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { TINY_TOKENIZER_JS } from "./support/tarball.ts";
 
 const PKG = resolve(import.meta.dir, "..");
 const NODE = existsSync("/usr/bin/node") ? "/usr/bin/node" : "node";
@@ -15,12 +16,7 @@ const NODE = existsSync("/usr/bin/node") ? "/usr/bin/node" : "node";
 // Bytes plus merges for " t", "he", " the" (the GPT-2 byte alphabet writes a space as "Ġ").
 const SCRIPT = `
 import { Tokenizer } from "@cs336-ts/tokenizer";
-const b = (s) => new TextEncoder().encode(s);
-const vocab = Array.from({ length: 256 }, (_, i) => Uint8Array.of(i));
-const merges = [[b(" "), b("t")], [b("h"), b("e")], [b(" t"), b("he")]];
-for (const [l, r] of merges) vocab.push(new Uint8Array([...l, ...r]));
-const tok = Tokenizer.fromVocab(vocab, merges, ["<|endoftext|>"]);
-const text = "in the end<|endoftext|> the café";
+${TINY_TOKENIZER_JS}
 const ids = Array.from(tok.encode(text));
 const streamed = [];
 for await (const id of tok.encodeIterable(["in th", "e end<|endo", "ftext|> the caf", "é"])) streamed.push(id);

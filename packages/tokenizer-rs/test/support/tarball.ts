@@ -21,3 +21,17 @@ export function installTarball(dir: string): string {
   if (tar.status !== 0) throw new Error(`tar failed: ${tar.stderr}`);
   return tarball;
 }
+
+/**
+ * JS statements, pasted into the scripts the installed package runs (Node, Bun, Deno), that build a tiny
+ * tokenizer with `Tokenizer` in scope: bytes plus merges for " t", "he", " the" and <|endoftext|>. They
+ * define `tok` and `text`; `text`'s ids are TINY_IDS.
+ */
+export const TINY_TOKENIZER_JS = `const b = (s) => new TextEncoder().encode(s);
+const vocab = Array.from({ length: 256 }, (_, i) => Uint8Array.of(i));
+const merges = [[b(" "), b("t")], [b("h"), b("e")], [b(" t"), b("he")]];
+for (const [l, r] of merges) vocab.push(new Uint8Array([...l, ...r]));
+const tok = Tokenizer.fromVocab(vocab, merges, ["<|endoftext|>"]);
+const text = "in the end<|endoftext|> the café";`;
+
+export const TINY_IDS = [105, 110, 258, 32, 101, 110, 100, 259, 258, 32, 99, 97, 102, 195, 169];
