@@ -1,5 +1,5 @@
 // bench/encode-native: encodeFile of one file with GPT-2's ranks (tiktoken's gpt2.json), the native addon
-// (CS336_TOKENIZER_BACKEND=native: ranges on the addon's own threads, each read through a memory map) against
+// (CS336_TOKENIZER_BACKEND=native: ranges read and encoded on the addon's own threads) against
 // the WASM Worker path (=wasm), same worker count (default: the cores), each in its own child process so
 // peak RSS is its own. Sides alternate for --runs runs (default 3; medians); the ids' sha256 is compared.
 // Input: --input FILE, or --copies N (default 4) of ../shared/data/bench_mixed_english_45M.txt, cached in

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the Node-API addon (cargo feature `napi`, src/napi/) with the native stable toolchain and only the
-# crate registry (napi, napi-derive, memmap2; no build-time downloads) and copies it to
+# crate registry (napi, napi-derive; no build-time downloads) and copies it to
 # native/tokenizer.<platform>.node, where ts/native-load.ts and test/native.test.ts find it. scripts/setup.sh
 # runs it when cargo is present; without it the package runs on WASM.
 set -euo pipefail

@@ -1,7 +1,7 @@
 // The Node-API addon (scripts/build-native.sh, opt-in) against the WASM build: the same merges on the
 // training conformance corpora and the same ids for GPT-2 from tiktoken's ranks and from CS336's
 // vocab.json/merges.txt; in child processes (support/native-pool.mjs), its file-range tasks under Node with
-// libuv's pool held, and processes exiting with tasks in flight. Skipped, with how to build it, when native/
+// libuv's pool held, processes exiting with tasks in flight, and a file cut short under them. Skipped, with how to build it, when native/
 // holds no addon for this platform.
 import { afterAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
@@ -363,6 +363,31 @@ describe.skipIf(!present)("native addon matches WASM", () => {
           stderr: "",
         });
       }
+    }
+  }, 60_000);
+
+  test("a file cut short while its ranges are encoded: each range encodes whole or fails naming the file", () => {
+    // Ranges are read into memory before they are encoded, so the cut is an error; a memory-mapped range
+    // would kill the process with SIGBUS instead. The cut lands at a few moments into the first ranges.
+    const path = join(dir, "shrinking.txt");
+    for (const busyMs of [0, 2, 5, 10]) {
+      writeFileSync(path, texts.join(EOT).repeat(1 + Math.ceil((24 << 20) / texts.join(EOT).length)));
+      const size = readFileSync(path).length;
+      const ranges = planRanges(path, size, 2 << 20, [enc.encode(EOT)], [enc.encode(EOT)]);
+      const run = runScript(process.execPath, { mode: "shrink", file: path, size, ranges, busyMs, cut: 1000 });
+      expect({ busyMs, status: run.status, signal: run.signal, stderr: run.stderr }).toEqual({
+        busyMs,
+        status: 0,
+        signal: null,
+        stderr: "",
+      });
+      const outcomes = JSON.parse(run.stdout) as string[];
+      expect(outcomes).toHaveLength(ranges.length);
+      for (const o of outcomes) {
+        if (o !== "ok")
+          expect(o).toMatch(new RegExp(`^input: ${path}: (byte range .* ends past|the file shrank while)`));
+      }
+      expect(outcomes.at(-1)).not.toBe("ok");
     }
   }, 60_000);
 

@@ -4,7 +4,7 @@
 // bounded by a few ranges of ids whatever the file size. workers = 0 encodes on this thread. The input is a
 // path (Node, Bun, Deno) or a Blob, such as a page's File: each Worker gets the Blob (cloned by reference)
 // and reads its range's slices, so browsers keep the parallelism. On the native backend a path's ranges go
-// to the addon instead (N at a time on its thread pool, each read through a memory map), same order and bound.
+// to the addon instead (N at a time on its thread pool, each read into memory there), same order and bound.
 import { statSync } from "node:fs";
 import {
   type ByteRange,

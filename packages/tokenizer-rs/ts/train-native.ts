@@ -1,6 +1,6 @@
 // trainBpe's counting and merge loop on the Node-API addon: each input file is planned into ranges at safe
 // cuts (encode-ranges.ts planRanges with every special token a cut point, so no pre-token crosses a range),
-// N native counters each count one range at a time through a memory map on the addon's thread pool, the next
+// N native counters each count one range at a time (read into memory) on the addon's thread pool, the next
 // range going to whichever finishes first; their counts are absorbed into one and a native Trainer runs the
 // merges. Counts are sums, so the merges do not depend on N. Bytes input is counted here with addText.
 import { planRanges } from "./encode-ranges.ts";

@@ -5,7 +5,7 @@
 //! file ranges encode on the addon's threads (pool.rs) in parallel without sharing one, and copies stay
 //! warm across calls.
 
-use super::{js_error, map_range, pool};
+use super::{js_error, pool, read_range};
 use crate::encode::SpecialPolicy;
 use crate::error::Error;
 use napi::bindgen_prelude::{PromiseRaw, Uint32Array, Uint8Array};
@@ -212,7 +212,7 @@ impl Encoder {
     }
 
     /// Bytes [start, end) of the file at `path` (a range the caller cut at a safe cut: ts/encode-ranges.ts),
-    /// all of it, on one of the addon's threads through a memory map; calls on one encoder run in parallel.
+    /// all of it, on one of the addon's threads (the range read into memory first); calls on one encoder run in parallel.
     /// Every error, invalid UTF-8 at an absolute offset included, names the path.
     #[napi(ts_return_type = "Promise<Uint32Array>")]
     pub fn encode_file_range<'env>(
@@ -229,7 +229,7 @@ impl Encoder {
             env,
             move || {
                 let policy = shared.policy(&policy)?;
-                let text = map_range(&path, start, end)?;
+                let text = read_range(&path, start, end)?;
                 // English runs 3.4-4 bytes per id: a third of the bytes holds the ids without a regrowth,
                 // which copied the range's ids once and faulted in twice their pages (a quarter fell short).
                 let mut out = Vec::with_capacity(text.len() / 3);

@@ -30,62 +30,49 @@ pub(crate) fn internal_error(message: String) -> napi::Error {
     napi::Error::new(Status::GenericFailure, format!("internal: {message}"))
 }
 
-/// Bytes [start, end) of a file, read through a read-only memory map of just that range.
-pub(crate) enum FileRange {
-    Empty,
-    Mapped(memmap2::Mmap),
-}
-
-impl std::ops::Deref for FileRange {
-    type Target = [u8];
-    fn deref(&self) -> &[u8] {
-        match self {
-            FileRange::Empty => &[],
-            FileRange::Mapped(m) => m,
-        }
-    }
-}
-
-/// Maps [start, end) of the file at `path`. A range that is not one, or that ends past the file's end (the
-/// file changed since the caller planned its ranges), is an error naming the path. The file must not
-/// shrink while the range is in use: a read past its new end faults (SIGBUS), as with any mapped file.
-pub(crate) fn map_range(path: &str, start: i64, end: i64) -> Result<FileRange> {
+/// Bytes [start, end) of the file at `path`, read into memory. Read, not memory-mapped: a mapped file that
+/// shrinks while its pages are read kills the process (SIGBUS), where a read ends short and becomes an error
+/// here; the copy costs ~2% of the CPU time that encoding those bytes takes (bench/RESULTS.md). A range that
+/// is not one, or that ends past the file's end (the file changed since the caller planned its ranges, or
+/// while it was read), is an error naming the path.
+pub(crate) fn read_range(path: &str, start: i64, end: i64) -> Result<Vec<u8>> {
+    use std::io::{Read, Seek, SeekFrom};
     if start < 0 || end < start {
         return Err(internal_error(format!(
             "{path}: [{start}, {end}) is not a byte range; give 0 <= start <= end"
         )));
     }
-    let file = std::fs::File::open(path)
-        .map_err(|e| input_error(format!("cannot read {path}: {}", io_words(&e))))?;
-    let meta = file
-        .metadata()
-        .map_err(|e| input_error(format!("cannot read {path}: {}", io_words(&e))))?;
+    let unreadable = |e: std::io::Error| input_error(format!("cannot read {path}: {}", io_words(&e)));
+    let changed = |size: u64| {
+        input_error(format!(
+            "{path}: byte range [{start}, {end}) ends past the file's end ({size} bytes); was the file changed \
+             after its ranges were planned? Plan them again"
+        ))
+    };
+    let mut file = std::fs::File::open(path).map_err(unreadable)?;
+    let meta = file.metadata().map_err(unreadable)?;
     if meta.is_dir() {
         return Err(input_error(format!(
             "cannot read {path}: is a directory; give a file"
         )));
     }
-    let size = meta.len();
-    if end as u64 > size {
+    if end as u64 > meta.len() {
+        return Err(changed(meta.len()));
+    }
+    let len = (end - start) as usize;
+    let mut bytes = Vec::with_capacity(len);
+    file.seek(SeekFrom::Start(start as u64)).map_err(unreadable)?;
+    file.take(len as u64)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() < len {
         return Err(input_error(format!(
-            "{path}: byte range [{start}, {end}) ends past the file's end ({size} bytes); was the file changed \
-             after its ranges were planned? Plan them again"
+            "{path}: the file shrank while byte range [{start}, {end}) was read (it ended at byte {}); is \
+             another program writing it? Encode it once it is complete",
+            start as u64 + bytes.len() as u64
         )));
     }
-    if start == end {
-        return Ok(FileRange::Empty);
-    }
-    // Safety: the map is read-only and private to this call; see above for a file that shrinks meanwhile.
-    let map = unsafe {
-        memmap2::MmapOptions::new()
-            .offset(start as u64)
-            .len((end - start) as usize)
-            .map(&file)
-    }
-    .map_err(|e| input_error(format!("cannot map {path}: {e}")))?;
-    #[cfg(unix)]
-    let _ = map.advise(memmap2::Advice::Sequential); // only a read-ahead hint: failure changes nothing
-    Ok(FileRange::Mapped(map))
+    Ok(bytes)
 }
 
 /// What went wrong with a file, in the words ts/fs-error.ts uses for the same cases.

@@ -3,7 +3,7 @@
 //! natively, or serialized), and a trainer built from it that runs merges in batches so the caller can
 //! report progress. JS owns the objects; GC frees them.
 
-use super::{internal_error, js_error, map_range, pool};
+use super::{internal_error, js_error, pool, read_range};
 use crate::count::PretokenCounts;
 use crate::error::utf8;
 use crate::special::SpecialTokens;
@@ -51,7 +51,7 @@ impl Counter {
     }
 
     /// Counts bytes [start, end) of the file at `path` (cut where no pre-token crosses) on one of the
-    /// addon's threads, through a memory map; resolves to the number of distinct pre-tokens so far. Errors
+    /// addon's threads (the range read into memory first); resolves to the number of distinct pre-tokens so far. Errors
     /// name the path.
     #[napi(ts_return_type = "Promise<number>")]
     pub fn count_file_range<'env>(
@@ -66,7 +66,7 @@ impl Counter {
         pool::spawn(
             env,
             move || {
-                let bytes = map_range(&path, start, end)?;
+                let bytes = read_range(&path, start, end)?;
                 let text = utf8(&bytes, start as u64).map_err(|e| js_error(e.in_file(&path)))?;
                 let mut counts = locked(&counts);
                 counts.add_text(text, &specials);

@@ -1,7 +1,7 @@
 // Run by `node` from test/native.test.ts: the addon's file-range tasks under Node, on the addon's own
 // threads rather than libuv's pool. `node native-pool.mjs <json>`; the JSON names the addon, a rank file, the
 // file to encode, its planned ranges, a FIFO path and the mode. Prints one JSON line with what it saw.
-import { closeSync, open, openSync, readdirSync, readFileSync, stat } from "node:fs";
+import { closeSync, open, openSync, readdirSync, readFileSync, stat, truncateSync } from "node:fs";
 import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 
@@ -15,6 +15,21 @@ if (args.mode === "exit") {
   // `busyMs` holds the JS thread first, so that the tasks are mid-encode rather than queued.
   for (let i = 0; i < 8; i++) encoder.encodeFileRange(args.file, 0, args.size, none);
   for (const until = Date.now() + args.busyMs; Date.now() < until; );
+  process.exit(0);
+}
+
+if (args.mode === "shrink") {
+  // The file is cut to `cut` bytes while its ranges are being encoded: each range either reads whole (and
+  // encodes) or fails with an error naming the file, and the process lives on (a mapped range would fault).
+  const calls = args.ranges.map((r) =>
+    encoder.encodeFileRange(args.file, r.start, r.end, none).then(
+      () => "ok",
+      (e) => e.message,
+    ),
+  );
+  for (const until = Date.now() + args.busyMs; Date.now() < until; );
+  truncateSync(args.file, args.cut);
+  console.log(JSON.stringify(await Promise.all(calls)));
   process.exit(0);
 }
 
