@@ -3,40 +3,21 @@
 //! RANKS is tiktoken rank text (`.tiktoken` lines or the npm package's `bpe_ranks`), TEXT a UTF-8 file.
 //! Prints the best of N runs per phase (the VM is shared: the minimum is the least-disturbed figure).
 
+mod common;
+
+use common::{best_of, usage_exit, Args};
 use cs336_tokenizer::parse_rank_text;
 use cs336_tokenizer::Encoder;
-use std::hint::black_box;
-use std::time::Instant;
-
-fn best_of<T>(reps: usize, mut f: impl FnMut() -> T) -> (f64, T) {
-    let mut best = f64::INFINITY;
-    let mut out = None;
-    for _ in 0..reps {
-        let t0 = Instant::now();
-        let r = black_box(f());
-        best = best.min(t0.elapsed().as_secs_f64());
-        out = Some(r);
-    }
-    (best, out.expect("reps >= 1"))
-}
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let opt = |name: &str, default: usize| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
+    let args = Args::from_env();
+    let (Some(ranks), Some(text)) = (args.positional(0), args.positional(1)) else {
+        usage_exit("usage: encode-bench RANKS TEXT [--mb N] [--reps N]");
     };
-    let (Some(ranks), Some(text)) = (args.first(), args.get(1)) else {
-        eprintln!("usage: encode-bench RANKS TEXT [--mb N] [--reps N]");
-        std::process::exit(2);
-    };
-    let reps = opt("--reps", 5);
+    let reps: usize = args.number("--reps", 5);
     let raw = std::fs::read(ranks).expect("read ranks");
     let mut text = std::fs::read(text).expect("read text");
-    text.truncate(opt("--mb", 8) * 1_000_000);
+    text.truncate(args.number::<usize>("--mb", 8) * 1_000_000);
     while std::str::from_utf8(&text).is_err() {
         text.pop();
     }
@@ -49,11 +30,7 @@ fn main() {
     });
     println!("parse rank text: {:.2} ms", t_parse * 1e3);
     // GPT-2 vocab.json + merges.txt beside the ranks (`--gpt2 DIR` holding gpt2_vocab.json, gpt2_merges.txt).
-    if let Some(dir) = args
-        .iter()
-        .position(|a| a == "--gpt2")
-        .and_then(|i| args.get(i + 1))
-    {
+    if let Some(dir) = args.value("--gpt2") {
         let v = std::fs::read(format!("{dir}/gpt2_vocab.json")).expect("read vocab.json");
         let m = std::fs::read(format!("{dir}/gpt2_merges.txt")).expect("read merges.txt");
         let sp = ["<|endoftext|>".to_string()];
@@ -95,7 +72,7 @@ fn main() {
     println!("pre-tokenize only: {:.1} MB/s ({n} pre-tokens)", mb / t_pre);
     distinct(&text);
 }
-#[allow(dead_code)]
+
 fn distinct(text: &str) {
     let mut set = std::collections::HashSet::new();
     let mut long = 0;

@@ -6,18 +6,12 @@
 //! file. Ranges end after a newline (near enough to the planner's safe cuts for a profile; the ids are only
 //! checksummed). Prints wall MB/s and MB per CPU-second (the process's, from /proc), best of R runs.
 
+mod common;
+
+use common::{checksum_from, cpu_seconds, usage_exit, Args};
 use cs336_tokenizer::{parse_rank_text, Encoder};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
-
-/// The process's user + system CPU seconds (Linux /proc; clock ticks of 100 Hz).
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after = stat.rsplit(')').next().unwrap_or("");
-    let f: Vec<&str> = after.split_whitespace().collect();
-    let tick = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    (tick(11) + tick(12)) / 100.0
-}
 
 fn ranges(text: &str, target: usize) -> Vec<(usize, usize)> {
     let b = text.as_bytes();
@@ -35,23 +29,15 @@ fn ranges(text: &str, target: usize) -> Vec<(usize, usize)> {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let opt = |name: &str, default: usize| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
+    let args = Args::from_env();
+    let (Some(ranks), Some(path)) = (args.positional(0), args.positional(1)) else {
+        usage_exit("usage: encode-file-bench RANKS TEXT [--threads N] [--range-mb M] [--reps R]");
     };
-    let (Some(ranks), Some(path)) = (args.first(), args.get(1)) else {
-        eprintln!("usage: encode-file-bench RANKS TEXT [--threads N] [--range-mb M] [--reps R]");
-        std::process::exit(2);
-    };
-    let threads = opt("--threads", 2);
-    let reps = opt("--reps", 1);
+    let threads: usize = args.number("--threads", 2);
+    let reps: usize = args.number("--reps", 1);
     let raw = std::fs::read(ranks).expect("read ranks");
     let text = String::from_utf8(std::fs::read(path).expect("read text")).expect("UTF-8 text");
-    let plan = ranges(&text, opt("--range-mb", 16) << 20);
+    let plan = ranges(&text, args.number::<usize>("--range-mb", 16) << 20);
     let specials = [("<|endoftext|>".to_string(), 50256u32)];
     let built = Encoder::from_rank_table(parse_rank_text(&raw).expect("parse"), &specials).expect("build");
     let mb = text.len() as f64 / 1e6;
@@ -71,10 +57,7 @@ fn main() {
                             let ids = e.encode(&text[a..b]);
                             n += ids.len();
                             // Order-dependent per range, order-free across ranges: threads finish in any order.
-                            let h = ids
-                                .iter()
-                                .fold(i as u64, |h, &x| (h ^ x as u64).wrapping_mul(0x100_0000_01b3));
-                            sum = sum.wrapping_add(h);
+                            sum = sum.wrapping_add(checksum_from(i as u64, ids.iter().copied()));
                         }
                         (sum, n)
                     })

@@ -3,37 +3,24 @@
 //! the team VM with `cargo run --release --example pretok-bench -- FILE [--reps N] [--merges N]`.
 //! Prints the best of N runs per phase (the VM is shared: the minimum is the least-disturbed figure).
 
+mod common;
+
+use common::{best_of, usage_exit, Args};
 use cs336_tokenizer::pretokenize;
 use cs336_tokenizer::PretokenCounts;
 use cs336_tokenizer::Trainer;
 use cs336_tokenizer::{Segment, SpecialTokens};
-use std::hint::black_box;
 use std::time::Instant;
 
-fn best_of<T>(reps: usize, mut f: impl FnMut() -> T) -> (f64, T) {
-    let mut best = f64::INFINITY;
-    let mut out = None;
-    for _ in 0..reps {
-        let t0 = Instant::now();
-        let r = black_box(f());
-        best = best.min(t0.elapsed().as_secs_f64());
-        out = Some(r);
-    }
-    (best, out.expect("reps >= 1"))
-}
-
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: pretok-bench FILE [--reps N] [--merges N] [--only split|scan|count|merge]";
-    let Some(path) = args.first() else {
-        eprintln!("{usage}");
-        std::process::exit(2);
+    let args = Args::from_env();
+    let Some(path) = args.positional(0) else {
+        usage_exit("usage: pretok-bench FILE [--reps N] [--merges N] [--only split|scan|count|merge]");
     };
-    let flag = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1));
-    let reps: usize = flag("--reps").and_then(|s| s.parse().ok()).unwrap_or(3);
-    let merges: usize = flag("--merges").and_then(|s| s.parse().ok()).unwrap_or(0);
-    let only = flag("--only").cloned();
-    let run = |phase: &str| only.as_deref().is_none_or(|o| o == phase);
+    let reps: usize = args.number("--reps", 3);
+    let merges: usize = args.number("--merges", 0);
+    let only = args.value("--only");
+    let run = |phase: &str| only.is_none_or(|o| o == phase);
 
     let bytes = std::fs::read(path).unwrap_or_else(|e| {
         eprintln!("error: cannot read {path}: {e}");
