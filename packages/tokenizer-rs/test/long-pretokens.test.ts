@@ -1,7 +1,8 @@
 // Text without whitespace, where one pre-token is kilobytes long (issue 11, item 8): training merges long
 // words through position lists and encoding merges long pieces through rank buckets (src/train/long_words.rs,
 // src/encode/merge/long.rs). Both must give exactly what the short-word paths give: the reference trainer's
-// merges, tiktoken's ids. The CLI's summary shows a bounded prefix of the longest token.
+// merges, tiktoken's ids, also when a long piece comes again from the piece cache. The CLI's summary shows a
+// bounded prefix of the longest token.
 import { expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -66,6 +67,26 @@ test("encoding pieces of kilobytes gives tiktoken's GPT-2 ids", () => {
     ]) {
       expect([...ours.encode(text)]).toEqual([...theirs.encode(text)]);
     }
+  } finally {
+    theirs.free();
+    ours.dispose();
+  }
+});
+
+test("pieces of 1 to 300 bytes, each seen again (then served by the piece cache), give tiktoken's GPT-2 ids", () => {
+  const gpt2 = createRequire(import.meta.url).resolve("tiktoken/encoders/gpt2.json");
+  const ours = Tokenizer.fromFiles({ tiktoken: gpt2 });
+  const theirs = get_encoding("gpt2");
+  const letters = "etaoinshrdlu".split("");
+  const lines: string[] = [];
+  for (let n = 1; n <= 300; n++) {
+    // Separator lines, an indentation run before a word, a word of n letters.
+    lines.push("=".repeat(n), ` ${"-".repeat(n)}`, `${" ".repeat(n)}x`, noSpaces(n, n, letters).slice(0, n));
+  }
+  const r = lcg(11);
+  const text = [...lines, ...lines, ...lines].sort(() => r() - 0.5).join("\n");
+  try {
+    expect([...ours.encode(text)]).toEqual([...theirs.encode(text)]);
   } finally {
     theirs.free();
     ours.dispose();

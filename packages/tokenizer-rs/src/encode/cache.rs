@@ -9,8 +9,10 @@
 
 use crate::fxhash::FxHashMap;
 
-/// Pieces longer than this are not cached: long runs (whitespace, digits, a URL) rarely repeat.
-pub const MAX_CACHED_PIECE: usize = 64;
+/// Pieces longer than this are not cached. Separator lines ("=====", "-----") and indentation runs of up to a
+/// few hundred bytes do repeat in real text, and each uncached one is merged again (bench/RESULTS.md "encode");
+/// longer pieces rarely repeat and would only crowd the id arena.
+pub const MAX_CACHED_PIECE: usize = 256;
 const INLINE: usize = 15;
 const INLINE_IDS: usize = 3;
 const MIN_SLOTS: usize = 1 << 12;
