@@ -84,4 +84,40 @@ describe.skipIf(nativeMissing !== undefined)("encodeFile on native", async () =>
     expect(want).toMatch(/^invalid_utf8: .*bad\.txt.*20001/);
     for (const workers of [0, 1, 3]) expect(await err("native", workers)).toBe(want);
   });
+
+  test("an onIds or onProgress that throws rejects encodeFile with its error, on both backends", async () => {
+    const boom = new Error("callback failed");
+    const outcome = (backend: "wasm" | "native", workers: number, which: "onIds" | "onProgress") => {
+      const settled = encodeFileOn(backend, {
+        input,
+        tokenizerDir: tokDir,
+        workers,
+        rangeBytes: 20_000,
+        onIds: () => {
+          if (which === "onIds") throw boom;
+        },
+        onProgress: () => {
+          if (which === "onProgress") throw boom;
+        },
+      }).then(
+        () => "resolved",
+        (e) => (e === boom ? "rejected with it" : `rejected with ${e}`),
+      );
+      // A Promise that never settles is the failure being guarded against: report it instead of waiting.
+      const pending = new Promise<string>((r) => setTimeout(() => r("still pending after 10 s"), 10_000).unref());
+      return Promise.race([settled, pending]);
+    };
+    for (const backend of ["wasm", "native"] as const) {
+      for (const workers of [0, 2]) {
+        for (const which of ["onIds", "onProgress"] as const) {
+          expect({ backend, workers, which, got: await outcome(backend, workers, which) }).toEqual({
+            backend,
+            workers,
+            which,
+            got: "rejected with it",
+          });
+        }
+      }
+    }
+  }, 60_000);
 });

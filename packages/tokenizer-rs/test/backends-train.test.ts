@@ -80,6 +80,30 @@ describe.skipIf(nativeMissing !== undefined)("native trainBpe matches WASM", () 
     );
   });
 
+  test("an onProgress that throws rejects trainBpe with its error, on both backends, for 0-3 counters", async () => {
+    const path = join(dir, "progress-throws.txt");
+    writeFileSync(path, "hello world, the cat sat. ".repeat(4000));
+    const boom = new Error("progress callback failed");
+    for (const [backend, workers] of [0, 1, 3].flatMap((w) => [["wasm", w] as const, ["native", w] as const])) {
+      const settled = trainBpeOn(backend, {
+        input: path,
+        vocabSize: 270,
+        workers,
+        chunkBytes: 10_000,
+        onProgress: (p) => {
+          if (p.phase === "pretokenize") throw boom;
+        },
+      }).then(
+        () => "resolved",
+        (e) => (e === boom ? "rejected with it" : `rejected with ${e}`),
+      );
+      // A Promise that never settles is the failure being guarded against: report it instead of waiting.
+      const pending = new Promise<string>((r) => setTimeout(() => r("still pending after 10 s"), 10_000).unref());
+      const got = await Promise.race([settled, pending]);
+      expect({ backend, workers, got }).toEqual({ backend, workers, got: "rejected with it" });
+    }
+  }, 60_000);
+
   test("the same errors: invalid UTF-8 (file and offset), too large a vocab, bad specials, missing file", async () => {
     const text = "hello world ".repeat(300);
     const bytes = enc.encode(text);

@@ -177,8 +177,13 @@ function inWorkers(
             while (idle.length > 0 && nextToSend < ranges.length && nextToSend - nextToDeliver < 2 * n) {
               dispatch(idle.pop() as WorkerThread<FromMain>);
             }
-          } else if (msg.type === "progress") progress(msg.bytes);
-          else if (msg.type === "error") {
+          } else if (msg.type === "progress") {
+            try {
+              progress(msg.bytes);
+            } catch (e) {
+              return fail(e as Error);
+            }
+          } else if (msg.type === "error") {
             const e = msg.code ? new TokenizerError(msg.message, msg.code) : new Error(msg.message);
             if (msg.index === undefined) return fail(e);
             inFlight.delete(msg.index);
@@ -244,7 +249,13 @@ function inNativeTasks(
       encoder.encodeFileRange(path, r.start, r.end, policy).then(
         (ids) => {
           running--;
-          progress(r.end - r.start);
+          if (settled) return;
+          // The caller's callbacks throw into this Promise's handler, not to the caller: report it.
+          try {
+            progress(r.end - r.start);
+          } catch (e) {
+            return finish(e);
+          }
           done.set(index, ids);
           pump();
         },

@@ -35,7 +35,7 @@ function inFile(e: unknown, path: string): unknown {
 /**
  * Counts `ranges` with `counters`, each at most one range in flight. A failed range stops the dispatch;
  * once nothing is in flight the earliest failed range's error is thrown, so its offset is the input's
- * first bad byte whichever counter failed first.
+ * first bad byte whichever counter failed first. A throwing `progress` rejects at once.
  */
 function countRanges(counters: NativeCounter[], ranges: Range[], progress: (n: number) => void): Promise<void> {
   return new Promise<void>((resolve, reject) => {
@@ -58,7 +58,14 @@ function countRanges(counters: NativeCounter[], ranges: Range[], progress: (n: n
       c.countFileRange(r.path, r.start, r.end).then(
         () => {
           running--;
-          progress(r.end - r.start);
+          if (settled) return;
+          // The caller's onProgress throws into this Promise's handler, not to the caller: report it.
+          try {
+            progress(r.end - r.start);
+          } catch (e) {
+            settled = true;
+            return reject(e);
+          }
           feed(c);
         },
         (e: unknown) => {

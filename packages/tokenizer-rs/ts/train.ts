@@ -339,7 +339,13 @@ async function countInWorkers(
           if (m.type === "ready") onReady();
           else if (m.type === "counted") {
             pool.give(m.buffer);
-            progress(m.bytes);
+            try {
+              progress(m.bytes);
+            } catch (e) {
+              // Thrown here it would escape the message handler and the counting would wait forever.
+              failure ??= e as Error;
+              onFail(failure);
+            }
             done(m.seq);
           } else if (m.type === "counts") onCounts(m.counts);
           else if (m.type === "error" && m.seq !== undefined) {
