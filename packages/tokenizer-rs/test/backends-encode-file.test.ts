@@ -3,6 +3,7 @@
 // special-token policies; progress reaches the file size; an invalid byte gives WASM's error (code, file
 // and absolute offset). Skipped, with the build command, when the addon is absent.
 import { describe, expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -83,6 +84,33 @@ describe.skipIf(nativeMissing !== undefined)("encodeFile on native", async () =>
     const want = await err("wasm", 2);
     expect(want).toMatch(/^invalid_utf8: .*bad\.txt.*20001/);
     for (const workers of [0, 1, 3]) expect(await err("native", workers)).toBe(want);
+  });
+
+  test("an input that is not a regular file: an input error saying so, on both backends, nothing encoded", async () => {
+    const fifo = join(dir, "input.fifo");
+    expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
+    const failure = (backend: "wasm" | "native", path: string, workers: number) =>
+      encodeFileOn(backend, { input: path, tokenizerDir: tokDir, workers, onIds: () => {} }).then(
+        (r) => `resolved with ${r.tokens} tokens`,
+        (e: Error & { code?: string }) => `${e.name} [${e.code}]: ${e.message}`,
+      );
+    const cases: [string, string][] = [
+      [fifo, `TokenizerError [input]: cannot read input ${fifo}: not a regular file (a pipe, device or socket)`],
+      [
+        "/dev/zero",
+        "TokenizerError [input]: cannot read input /dev/zero: not a regular file (a pipe, device or socket)",
+      ],
+      [dir, `TokenizerError [input]: cannot read input ${dir}: is a directory; give a file`],
+      [join(dir, "none.txt"), `TokenizerError [input]: cannot read input ${join(dir, "none.txt")}: file not found`],
+    ];
+    for (const [path, want] of cases) {
+      for (const backend of ["wasm", "native"] as const) {
+        for (const workers of [0, 2]) {
+          const got = await failure(backend, path, workers);
+          expect({ backend, workers, got: got.slice(0, want.length) }).toEqual({ backend, workers, got: want });
+        }
+      }
+    }
   });
 
   test("an onIds or onProgress that throws rejects encodeFile with its error, on both backends", async () => {

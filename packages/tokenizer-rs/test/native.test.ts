@@ -5,7 +5,7 @@
 // holds no addon for this platform.
 import { afterAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -295,6 +295,30 @@ describe.skipIf(!present)("native addon matches WASM", () => {
     expect([...(await n.encodeFileRange(path, 7, 7, none))]).toEqual([]);
     expect([...(await n.encodeFileRange(path, 4095, 4100, none))]).toEqual([...n.encode(enc.encode("aaaaa"))]);
   });
+
+  test("a FIFO or a device given to encodeFileRange or countFileRange: an input error, no pool thread blocked", async () => {
+    const ranks = createRequire(import.meta.url).resolve("tiktoken/encoders/gpt2.json");
+    const n = native.Encoder.fromRankFile(readFileSync(ranks), [EOT], Uint32Array.of(50256), "gpt2.json");
+    const counter = new native.Counter([EOT]);
+    const fifo = join(dir, "range.fifo");
+    expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
+    for (const path of [fifo, "/dev/zero"]) {
+      const calls = [n.encodeFileRange(path, 0, 10, new Uint8Array(0)), counter.countFileRange(path, 0, 10)];
+      for (const call of calls) {
+        const got = call.then(
+          () => "resolved",
+          (e: Error) => e.message,
+        );
+        // An open of a FIFO nobody writes blocks its thread: report that instead of waiting on it.
+        const pending = new Promise<string>((r) => setTimeout(() => r("still pending after 5 s"), 5000).unref());
+        const outcome = await Promise.race([got, pending]);
+        if (outcome === "still pending after 5 s") closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+        expect(outcome).toBe(
+          `input: cannot read ${path}: not a regular file (a pipe, device or socket); save the text to a file and give that path`,
+        );
+      }
+    }
+  }, 30_000);
 
   // Under Node, napi's AsyncTask would run on libuv's pool: 4 threads by default, 1 here. The addon runs file
   // ranges on threads of its own, so more calls than libuv threads finish while libuv's only thread is held

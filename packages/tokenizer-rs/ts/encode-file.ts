@@ -46,6 +46,29 @@ function cutTokens(tok: Tokenizer, job: EncodeJob): { all: Uint8Array[]; cutAt: 
   return { all: tok.specialTokens.map((s) => enc.encode(s)), cutAt: names.map((s) => enc.encode(s)) };
 }
 
+/**
+ * The size of the file at `path`, which must be a regular file: ranges are read by position, so a pipe,
+ * device or socket (a FIFO, /dev/stdin from a pipe) would be planned from its stat size of 0 and encode
+ * to nothing, without an error.
+ */
+function inputSize(path: string): number {
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    throw new TokenizerError(`cannot read input ${path}: ${fsErrorWords(e)}`, "input");
+  }
+  if (st.isDirectory()) throw new TokenizerError(`cannot read input ${path}: is a directory; give a file`, "input");
+  if (!st.isFile()) {
+    throw new TokenizerError(
+      `cannot read input ${path}: not a regular file (a pipe, device or socket); encodeFile reads its input ` +
+        "by byte ranges, so save the text to a file and give that path",
+      "input",
+    );
+  }
+  return st.size;
+}
+
 export function encodeFile(opts: EncodeFileOptions): Promise<EncodeFileResult> {
   return encodeFileOn(defaultBackend(), opts);
 }
@@ -66,12 +89,7 @@ export async function encodeFileOn(backend: Backend, opts: EncodeFileOptions): P
   checkWorkers(workers);
   const tok = loadTokenizer(job, backend);
   const blob = typeof job.input === "string" ? undefined : job.input;
-  let size: number;
-  try {
-    size = blob ? blob.size : statSync(job.input as string).size;
-  } catch (e) {
-    throw new Error(`cannot read input ${job.input}: ${fsErrorWords(e)}`);
-  }
+  const size = blob ? blob.size : inputSize(job.input as string);
   const target = opts.rangeBytes ?? Math.min(16 << 20, Math.max(1 << 20, Math.ceil(size / (Math.max(1, workers) * 4))));
   const cuts = cutTokens(tok, job);
   const ranges = blob

@@ -34,7 +34,8 @@ pub(crate) fn internal_error(message: String) -> napi::Error {
 /// shrinks while its pages are read kills the process (SIGBUS), where a read ends short and becomes an error
 /// here; the copy costs ~2% of the CPU time that encoding those bytes takes (bench/RESULTS.md). A range that
 /// is not one, or that ends past the file's end (the file changed since the caller planned its ranges, or
-/// while it was read), is an error naming the path.
+/// while it was read), is an error naming the path, and so is a path that is not a regular file: checked
+/// before the open, since opening a FIFO nobody writes would hold a pool thread forever.
 pub(crate) fn read_range(path: &str, start: i64, end: i64) -> Result<Vec<u8>> {
     use std::io::{Read, Seek, SeekFrom};
     if start < 0 || end < start {
@@ -49,15 +50,22 @@ pub(crate) fn read_range(path: &str, start: i64, end: i64) -> Result<Vec<u8>> {
              after its ranges were planned? Plan them again"
         ))
     };
-    let mut file = std::fs::File::open(path).map_err(unreadable)?;
-    let meta = file.metadata().map_err(unreadable)?;
-    if meta.is_dir() {
+    let kind = std::fs::metadata(path).map_err(unreadable)?;
+    if kind.is_dir() {
         return Err(input_error(format!(
             "cannot read {path}: is a directory; give a file"
         )));
     }
-    if end as u64 > meta.len() {
-        return Err(changed(meta.len()));
+    if !kind.is_file() {
+        return Err(input_error(format!(
+            "cannot read {path}: not a regular file (a pipe, device or socket); save the text to a file \
+             and give that path"
+        )));
+    }
+    let mut file = std::fs::File::open(path).map_err(unreadable)?;
+    let size = file.metadata().map_err(unreadable)?.len();
+    if end as u64 > size {
+        return Err(changed(size));
     }
     let len = (end - start) as usize;
     let mut bytes = Vec::with_capacity(len);
