@@ -177,6 +177,16 @@ describe.skipIf(nativeMissing !== undefined)("the same errors, with the same cod
     ).toBe("disallowed_special");
   });
 
+  test("a batch of more than 4 GiB of text: a memory error on both, before any copy", () => {
+    // 64 references to one 64 MiB string and a byte: 2^32 + 1 bytes of UTF-8 in ~64 MiB of memory. The
+    // addon takes the batch's byte ends as 32-bit numbers, which would wrap past 4 GiB.
+    const texts = [...Array<string>(64).fill("a".repeat(1 << 26)), "a"];
+    const [w, n] = both((on) => failure(() => on.fromVocab(bytes, []).encodeBatch(texts)));
+    expect([w.code, n.code]).toEqual(["memory", "memory"]);
+    expect(n.message).toContain("4294967297 bytes");
+    expect(n.message).toContain("encode fewer or shorter texts per call");
+  });
+
   test("bad ids are the same RangeError", () => {
     for (const ids of [[256], [-1], [1.5]]) {
       const [w, n] = both((on) => {

@@ -1,10 +1,10 @@
 // The encoder over the Node-API addon (src/napi/encode.rs): the same sources, policy bytes and results as
 // encoder-wasm.ts, with text handed over as one Uint8Array per call (no WASM memory to copy into, no 4 GiB
-// ceiling) and the addon's `code: message` errors turned into the same TokenizerErrors. The addon's Encoder
-// is freed by the JS collector; `release` only drops this wrapper's reference.
+// ceiling but a batch's) and the addon's `code: message` errors turned into the same TokenizerErrors. The
+// addon's Encoder is freed by the JS collector; `release` only drops this wrapper's reference.
 import type { EncoderCore, Encoded, EncoderSource } from "./encoder-core.ts";
 import { utf8Length } from "./encoder-core.ts";
-import { fromNative } from "./errors.ts";
+import { fromNative, TokenizerError } from "./errors.ts";
 import { type NativeEncoder, nativeAddon } from "./native-load.ts";
 
 const utf8 = new TextEncoder();
@@ -35,6 +35,19 @@ function make(src: EncoderSource): NativeEncoder {
     case "tokenizerJson":
       return E.fromTokenizerJson(src.text, [...src.specials], src.name);
   }
+}
+
+/**
+ * A batch goes to the addon as one buffer with 32-bit byte ends (the WASM layout), which would wrap past
+ * 4 GiB and cut the texts in the wrong places; refused before the copy, as WASM refuses what it cannot hold.
+ */
+function checkBatchBytes(total: number): void {
+  if (total <= 0xffff_ffff) return;
+  throw new TokenizerError(
+    `encoding a batch of ${total} bytes in one call: a batch holds at most 4 GiB of text (its byte ends are ` +
+      "32-bit); encode fewer or shorter texts per call (or StreamEncoder / encodeFile for big inputs)",
+    "memory",
+  );
 }
 
 export class NativeEncoderCore implements EncoderCore {
@@ -87,6 +100,7 @@ export class NativeEncoderCore implements EncoderCore {
 
   encodeBatch(texts: readonly string[], policy: Uint8Array): Uint32Array[] {
     const lens = texts.map((t) => (t.length === 0 ? 0 : utf8Length(t)));
+    checkBatchBytes(lens.reduce((a, b) => a + b, 0));
     const ends = new Uint32Array(texts.length);
     let total = 0;
     lens.forEach((l, i) => {

@@ -16,8 +16,9 @@
  * - token_id: an id outside the vocab
  * - internal: a bug on one side of the WASM or native boundary, the WASM module is missing, or the native
  *   addon was asked for (CS336_TOKENIZER_BACKEND=native) and cannot be loaded
- * - memory: the work needs more than the 4 GiB a WebAssembly instance can address (the message says what
- *   to do: smaller chunks, fewer ids per call, encodeFile for big inputs)
+ * - memory: the work needs more than the 4 GiB a WebAssembly instance can address, or a native encodeBatch
+ *   holds more than 4 GiB of text (the message says what to do: smaller chunks, fewer ids per call,
+ *   encodeFile for big inputs)
  */
 export type TokenizerErrorCode =
   | "invalid_utf8"
