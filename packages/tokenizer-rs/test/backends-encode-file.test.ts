@@ -71,7 +71,7 @@ describe.skipIf(nativeMissing !== undefined)("encodeFile on native", async () =>
     }
   });
 
-  test("an invalid byte: WASM's error, naming the file and the absolute offset", async () => {
+  test("an invalid byte or a disallowed special token: WASM's error, naming the file (and the offset)", async () => {
     const bad = join(dir, "bad.txt");
     const bytes = new TextEncoder().encode(text.slice(0, 30_000));
     bytes[20_001] = 0xff;
@@ -84,6 +84,25 @@ describe.skipIf(nativeMissing !== undefined)("encodeFile on native", async () =>
     const want = await err("wasm", 2);
     expect(want).toMatch(/^invalid_utf8: .*bad\.txt.*20001/);
     for (const workers of [0, 1, 3]) expect(await err("native", workers)).toBe(want);
+    // A disallowed special token: the same error, naming the file, whichever backend and worker count.
+    const disallowed = (backend: "wasm" | "native", workers: number) =>
+      encodeFileOn(backend, {
+        input,
+        tokenizerDir: tokDir,
+        workers,
+        rangeBytes: 3000,
+        options: { disallowedSpecial: "all" },
+        onIds: () => {},
+      }).then(
+        () => "nothing thrown",
+        (e: Error & { code?: string }) => `${e.code}: ${e.message}`,
+      );
+    const refused = await disallowed("native", 2);
+    expect(refused).toStartWith(`disallowed_special: ${input}: the text contains the special token "${EOT}"`);
+    for (const workers of [0, 2]) {
+      expect(await disallowed("wasm", workers)).toBe(refused);
+      expect(await disallowed("native", workers)).toBe(refused);
+    }
   });
 
   test("an input that is not a regular file: an input error saying so, on both backends, nothing encoded", async () => {

@@ -159,9 +159,12 @@ function rangeIds(tok: Tokenizer, job: EncodeJob, range: ByteRange) {
   };
 }
 
-/** The stream knows the byte offset, not the file: name it here, for every worker count. */
+/**
+ * The stream knows the byte offset, not the file: name it here, for every worker count, as the native
+ * addon names it in every error of a range (invalid UTF-8, a disallowed special token).
+ */
 function withInputName(e: unknown, job: EncodeJob): unknown {
-  if (e instanceof TokenizerError && e.code === "invalid_utf8") {
+  if (e instanceof TokenizerError) {
     return new TokenizerError(`${inputName(job.input)}: ${e.message}`, e.code);
   }
   return e;
