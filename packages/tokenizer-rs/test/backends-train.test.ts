@@ -4,7 +4,7 @@
 // invalid UTF-8, an unreachable vocab size and bad special tokens. Skipped, with the build command, when
 // the addon is absent.
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Merges, type TrainProgress, trainBpeOn, type Vocab } from "../ts/train.ts";
@@ -103,6 +103,26 @@ describe.skipIf(nativeMissing !== undefined)("native trainBpe matches WASM", () 
       expect({ backend, workers, got }).toEqual({ backend, workers, got: "rejected with it" });
     }
   }, 60_000);
+
+  test("a file removed while its ranges are counted: an input error naming it once", async () => {
+    const path = join(dir, "removed.txt");
+    writeFileSync(path, "hello world, the cat sat. ".repeat(4000));
+    let removed = false;
+    const got = await failure(
+      trainBpeOn("native", {
+        input: path,
+        vocabSize: 270,
+        workers: 1,
+        chunkBytes: 10_000,
+        onProgress: (p) => {
+          if (p.phase !== "pretokenize" || removed) return;
+          rmSync(path);
+          removed = true;
+        },
+      }),
+    );
+    expect(got).toBe(`TokenizerError [input]: cannot read ${path}: file not found`);
+  });
 
   test("the same errors: invalid UTF-8 (file and offset), too large a vocab, bad specials, missing file", async () => {
     const text = "hello world ".repeat(300);

@@ -25,10 +25,13 @@ export function checkNativeSpecials(specials: string[]): void {
   }
 }
 
-/** A counter failure (invalid UTF-8) naming the file it is in, as the WASM path words it. */
+/**
+ * A counter failure naming the file it is in, as the WASM path words it; the addon names it already in
+ * most ("P: ...", "cannot read P: ...").
+ */
 function inFile(e: unknown, path: string): unknown {
   const err = fromNative(e);
-  if (!(err instanceof TokenizerError) || err.message.startsWith(path)) return err;
+  if (!(err instanceof TokenizerError) || err.message.includes(path)) return err;
   return new TokenizerError(`${path}: ${err.message}`, err.code);
 }
 
