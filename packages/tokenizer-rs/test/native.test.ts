@@ -303,19 +303,22 @@ describe.skipIf(!present)("native addon matches WASM", () => {
     const fifo = join(dir, "range.fifo");
     expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
     for (const path of [fifo, "/dev/zero"]) {
-      const calls = [n.encodeFileRange(path, 0, 10, new Uint8Array(0)), counter.countFileRange(path, 0, 10)];
-      for (const call of calls) {
-        const got = call.then(
-          () => "resolved",
-          (e: Error) => e.message,
-        );
+      // Both settle handlers attached at once: a rejection arriving while the other call is awaited would
+      // otherwise be an unhandled one.
+      const calls = [n.encodeFileRange(path, 0, 10, new Uint8Array(0)), counter.countFileRange(path, 0, 10)].map(
+        (call) =>
+          call.then(
+            () => "resolved",
+            (e: Error) => e.message,
+          ),
+      );
+      for (const [i, got] of calls.entries()) {
         // An open of a FIFO nobody writes blocks its thread: report that instead of waiting on it.
         const pending = new Promise<string>((r) => setTimeout(() => r("still pending after 5 s"), 5000).unref());
         const outcome = await Promise.race([got, pending]);
         if (outcome === "still pending after 5 s") closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
-        expect(outcome).toBe(
-          `input: cannot read ${path}: not a regular file (a pipe, device or socket); save the text to a file and give that path`,
-        );
+        const want = `input: cannot read ${path}: not a regular file (a pipe, device or socket); save the text to a file and give that path`;
+        expect({ path, call: i, outcome }).toEqual({ path, call: i, outcome: want });
       }
     }
   }, 30_000);
