@@ -61,9 +61,24 @@ describe("special-token policy", () => {
     expect(() => t.encode("x", { allowedSpecial: "all", disallowedSpecial: "all" })).toThrow(/both "all"/);
     expect(() => t.encode("x", { allowedSpecial: "all", disallowedSpecial: [EOT] })).toThrow(/both allowed/);
   });
-  test("bad options are explained", () => {
+  test("bad options are explained, as TokenizerErrors with code special_token", () => {
     expect(() => t.encode("x", { allowedSpecial: ["<nope>"] })).toThrow(/not a special token.*<\|endoftext\|>/);
     expect(() => t.encode("x", { allowedSpecial: [EOT], disallowedSpecial: [EOT] })).toThrow(/both allowed/);
+    for (const opts of [
+      { allowedSpecial: ["<nope>"] },
+      { allowedSpecial: [EOT], disallowedSpecial: [EOT] },
+      { allowedSpecial: "all", disallowedSpecial: "all" },
+    ] as const) {
+      const e = (() => {
+        try {
+          t.encode("x", opts);
+        } catch (caught) {
+          return caught;
+        }
+      })();
+      expect(e).toBeInstanceOf(api.TokenizerError);
+      expect((e as api.TokenizerError).code).toBe("special_token");
+    }
   });
   test("the same options on encodeBatch, encodeIterable and stream", async () => {
     const opts = { allowedSpecial: [EOT] };

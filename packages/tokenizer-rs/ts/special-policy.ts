@@ -5,6 +5,8 @@
 // explicit disallow ("all" = every token not explicitly allowed, as in tiktoken) beats the default allow.
 // Leaves out tiktoken's default of disallowing everything not allowed: here nothing surprises by throwing.
 
+import { TokenizerError } from "./errors.ts";
+
 export type SpecialOptions = {
   /** Special tokens to split off as special tokens: "all" (default) or a subset of the construction ones. */
   allowedSpecial?: Iterable<string> | "all";
@@ -29,10 +31,11 @@ function names(
   const set = new Set(v);
   for (const t of set) {
     if (!specials.includes(t)) {
-      throw new Error(
+      throw new TokenizerError(
         `${option}: ${JSON.stringify(t)} is not a special token of this tokenizer ` +
           `(its special tokens: ${specials.length ? specials.map((s) => JSON.stringify(s)).join(", ") : "none"}); ` +
           "add it when constructing the tokenizer",
+        "special_token",
       );
     }
   }
@@ -45,9 +48,10 @@ export function resolvePolicy(specials: readonly string[], opts?: SpecialOptions
   const allowed = names(specials, opts.allowedSpecial, "allowedSpecial");
   const disallowed = names(specials, opts.disallowedSpecial, "disallowedSpecial");
   if (allowed === "all" && disallowed === "all") {
-    throw new Error(
+    throw new TokenizerError(
       'allowedSpecial and disallowedSpecial are both "all": every special token would be both allowed and ' +
         "disallowed; pass one of them",
+      "special_token",
     );
   }
   const out = new Uint8Array(specials.length);
@@ -55,9 +59,10 @@ export function resolvePolicy(specials: readonly string[], opts?: SpecialOptions
     const explicitAllow = allowed === "all" || allowed?.has(s) === true;
     const explicitDisallow = disallowed !== undefined && disallowed !== "all" && disallowed.has(s);
     if (explicitAllow && explicitDisallow) {
-      throw new Error(
+      throw new TokenizerError(
         `special token ${JSON.stringify(s)} is both allowed and disallowed; ` +
           "list it in allowedSpecial or in disallowedSpecial, not both",
+        "special_token",
       );
     }
     // "all" disallows every token not explicitly allowed (tiktoken's meaning); an explicit disallow (a list
