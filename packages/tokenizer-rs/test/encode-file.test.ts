@@ -69,7 +69,12 @@ describe("encodeFile", () => {
 });
 
 function cli(...args: string[]) {
-  const r = spawnSync("bun", ["packages/cli/src/main.ts", "encode", ...args], { cwd: ROOT, encoding: "utf8" });
+  // The timeout turns a command that blocks (reading a FIFO nobody writes) into a failure, not a hung suite.
+  const r = spawnSync("bun", ["packages/cli/src/main.ts", "encode", ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -101,6 +106,8 @@ describe("cli encode", () => {
   test("bad input: exit 2, a message that says what to fix, no output file", () => {
     const bad = mkdtempSync(join(tmpdir(), "tok-encode-bad-"));
     const out = join(bad, "x.npy");
+    const fifo = join(bad, "pipe.fifo"); // nobody writes it: reading it would block
+    expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
     const cases: Array<[string[], RegExp]> = [
       [["--tokenizer", join(bad, "none"), "--input", input, "--out", out], /is not a folder/],
       [
@@ -108,6 +115,7 @@ describe("cli encode", () => {
         /cannot read input .*: file not found/,
       ],
       [["--tokenizer", tokDir, "--input", bad, "--out", out], /cannot read input .*: is a directory/],
+      [["--tokenizer", tokDir, "--input", fifo, "--out", out], /cannot read input .*: not a regular file/],
       [["--tokenizer", tokDir, "--input", input, "--out", join(bad, "no/such/dir/x.npy")], /does not exist/],
       [["--tokenizer", tokDir, "--input", input, "--out", out, "--special-token", "<pad>"], /"<pad>" not in/],
       [["--tokenizer", tokDir, "--input", input, "--out", out, "--disallowed-special", EOT], /disallows/],

@@ -88,36 +88,40 @@ export async function encodeFileOn(backend: Backend, opts: EncodeFileOptions): P
   const workers = Math.max(0, Math.floor(opts.workers));
   checkWorkers(workers);
   const tok = loadTokenizer(job, backend);
-  const blob = typeof job.input === "string" ? undefined : job.input;
-  const size = blob ? blob.size : inputSize(job.input as string);
-  const target = opts.rangeBytes ?? Math.min(16 << 20, Math.max(1 << 20, Math.ceil(size / (Math.max(1, workers) * 4))));
-  const cuts = cutTokens(tok, job);
-  const ranges = blob
-    ? await planBlobRanges(blob, target, cuts.all, cuts.cutAt)
-    : planRanges(job.input as string, size, target, cuts.all, cuts.cutAt);
-  let done = 0;
-  let tokens = 0;
-  const progress = (n: number) => {
-    done += n;
-    opts.onProgress?.(done, size);
-  };
-  const deliver = (ids: Uint32Array) => {
-    tokens += ids.length;
-    opts.onIds(ids);
-  };
-  const encoder = encoderOf(tok);
-  if (!blob && encoder instanceof NativeEncoderCore) {
-    const policy = resolvePolicy(tok.specialTokens, job.options as SpecialOptions);
-    await inNativeTasks(Math.max(1, workers), encoder, job.input as string, ranges, policy, deliver, progress);
-  } else if (workers === 0 || ranges.length <= 1) {
-    for (const r of ranges) {
-      deliver(blob ? await encodeBlobRange(tok, job, r, progress) : encodeRange(tok, job, r, progress));
+  try {
+    const blob = typeof job.input === "string" ? undefined : job.input;
+    const size = blob ? blob.size : inputSize(job.input as string);
+    const target =
+      opts.rangeBytes ?? Math.min(16 << 20, Math.max(1 << 20, Math.ceil(size / (Math.max(1, workers) * 4))));
+    const cuts = cutTokens(tok, job);
+    const ranges = blob
+      ? await planBlobRanges(blob, target, cuts.all, cuts.cutAt)
+      : planRanges(job.input as string, size, target, cuts.all, cuts.cutAt);
+    let done = 0;
+    let tokens = 0;
+    const progress = (n: number) => {
+      done += n;
+      opts.onProgress?.(done, size);
+    };
+    const deliver = (ids: Uint32Array) => {
+      tokens += ids.length;
+      opts.onIds(ids);
+    };
+    const encoder = encoderOf(tok);
+    if (!blob && encoder instanceof NativeEncoderCore) {
+      const policy = resolvePolicy(tok.specialTokens, job.options as SpecialOptions);
+      await inNativeTasks(Math.max(1, workers), encoder, job.input as string, ranges, policy, deliver, progress);
+    } else if (workers === 0 || ranges.length <= 1) {
+      for (const r of ranges) {
+        deliver(blob ? await encodeBlobRange(tok, job, r, progress) : encodeRange(tok, job, r, progress));
+      }
+    } else {
+      await inWorkers(Math.min(workers, ranges.length), job, ranges, deliver, progress);
     }
-  } else {
-    await inWorkers(Math.min(workers, ranges.length), job, ranges, deliver, progress);
+    return { tokens, bytes: size, seconds: (performance.now() - t0) / 1000, vocabSize: tok.vocabSize };
+  } finally {
+    tok.dispose(); // also when a range or a callback failed: its WASM memory or native encoder goes now
   }
-  tok.dispose();
-  return { tokens, bytes: size, seconds: (performance.now() - t0) / 1000, vocabSize: tok.vocabSize };
 }
 
 /**

@@ -133,7 +133,14 @@ function checkPaths(f: { input?: unknown; out?: unknown; tokenizer?: unknown }):
   const out = resolve(f.out as string);
   const dir = f.tokenizer as string;
   if (!existsSync(input)) throw new Error(`cannot read input ${input}: file not found`);
-  if (statSync(input).isDirectory()) throw new Error(`cannot read input ${input}: is a directory, give a file`);
+  const st = statSync(input);
+  if (st.isDirectory()) throw new Error(`cannot read input ${input}: is a directory, give a file`);
+  if (!st.isFile()) {
+    throw new Error(
+      `cannot read input ${input}: not a regular file (a pipe, device or socket); encode reads its input by ` +
+        "byte ranges, so save the text to a file and give that path",
+    );
+  }
   if (out === input) throw new Error("--out must differ from --input");
   if (!out.endsWith(".npy")) throw new UsageError(`--out must name a .npy file, got ${f.out}`);
   if (!existsSync(dirname(out))) throw new Error(`folder ${dirname(out)} for --out does not exist; create it first`);
