@@ -23,7 +23,7 @@ if [[ "$(cat "$kit/.reassembled" 2>/dev/null)" != "$sum" ]]; then
 fi
 say "kit ready: $(grep -c . "$kit/FILES.sha256") files"
 # The kit's WASM and node_modules are snapshots: say so when this tree's sources or lockfile moved on since.
-wasm_src=$(cd packages/tokenizer-rs && cat Cargo.toml $(find src -name '*.rs' | sort) | sha256sum | cut -d' ' -f1)
+wasm_src=$(bash packages/tokenizer-rs/scripts/source-hash.sh)
 [[ $wasm_src == "$(cat "$kit/tokenizer-dist/.source-hash" 2>/dev/null)" ]] ||
   say "warning: the tokenizer's Rust sources changed since the kit was built (its WASM is older); rebuild the kit if tokenizer code fails"
 [[ "$(sha256sum bun.lock | cut -d' ' -f1)" == "$(cat "$kit/bun.lock.sha256" 2>/dev/null)" ]] ||

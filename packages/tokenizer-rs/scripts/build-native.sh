@@ -11,7 +11,9 @@ case "$(uname -s)-$(uname -m)" in
   *) echo "build-native.sh: no Node-API build for $(uname -s)-$(uname -m) yet" >&2; exit 1 ;;
 esac
 # Its own target dir: the feature's build would otherwise replace the featureless cdylib in target/release.
-cargo build --release --features napi --target-dir target/napi
+# The sources' identity, compiled in (coreSourceHash): the loader refuses an addon whose sources differ from
+# the WASM module's (dist/.source-hash), e.g. one left behind by a build that failed after a change.
+CS336_CORE_SOURCE_HASH=$(bash scripts/source-hash.sh) cargo build --release --features napi --target-dir target/napi
 mkdir -p native
 cp "target/napi/release/$lib" "native/tokenizer.$platform.node.tmp"
 mv "native/tokenizer.$platform.node.tmp" "native/tokenizer.$platform.node"

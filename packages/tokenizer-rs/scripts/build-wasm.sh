@@ -7,7 +7,7 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$here"
 out=dist/tokenizer.wasm
 stamp=dist/.source-hash
-hash=$(cat Cargo.toml $(find src -name '*.rs' | sort) | sha256sum | cut -d' ' -f1)
+hash=$(bash scripts/source-hash.sh)
 if [[ -f $out && -f $stamp && "$(cat $stamp)" == "$hash" && "${1:-}" != "--force" ]]; then
   exit 0
 fi

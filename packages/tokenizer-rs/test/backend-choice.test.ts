@@ -1,10 +1,11 @@
 // CS336_TOKENIZER_BACKEND, read once per process: each case runs in a fresh Bun process. wasm reports wasm;
 // native with the addon reports native and encodes with it; a bogus value fails naming the variable and
 // its values; native without an addon (the loader pointed at an empty folder) fails with the build command;
-// auto falls back to WASM, saying why, when the addon is absent or is not a loadable library.
+// auto falls back to WASM, saying why, when the addon is absent, is not a loadable library, or was built from
+// other Rust sources than the WASM module.
 import { describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { nativeMissing } from "./support/native-backend.ts";
@@ -13,6 +14,20 @@ const ts = join(import.meta.dir, "..", "ts");
 const empty = mkdtempSync(join(tmpdir(), "tok-no-addon-"));
 const corrupt = join(empty, "corrupt.node");
 writeFileSync(corrupt, "not a shared library");
+// The real addon under another source hash (or none): what a native build that failed after a change of the
+// Rust sources leaves behind, beside a WASM module built from the new ones.
+const addonFile = join(import.meta.dir, "..", "native", `tokenizer.${process.platform}-${process.arch}-gnu.node`);
+const relabelled = (name: string, hash: string | null) => {
+  const file = join(empty, `${name}.cjs`);
+  writeFileSync(
+    file,
+    `module.exports = { ...require(${JSON.stringify(addonFile)}), coreSourceHash: () => ${JSON.stringify(hash)} };`,
+  );
+  return file;
+};
+const otherSources = relabelled("other-sources", "0".repeat(64));
+const unlabelled = relabelled("unlabelled", null);
+const stamped = existsSync(join(import.meta.dir, "..", "dist", ".source-hash"));
 
 /**
  * Runs a script in a new process under `backend` (undefined: the variable unset); `search`, when given,
@@ -83,6 +98,28 @@ describe("CS336_TOKENIZER_BACKEND", () => {
     expect(r.out.detail).toContain("build-native.sh");
     expect(r.out.loadError).toBeUndefined();
   });
+
+  test.skipIf(nativeMissing !== undefined || !stamped)(
+    "an addon built from other Rust sources than the WASM: auto falls back to WASM saying so, native fails",
+    () => {
+      const auto = run(undefined, [otherSources]);
+      expect(auto.code).toBe(0);
+      expect(auto.out).toMatchObject({ backend: "wasm", encoder: "wasm", ids: [104, 105] });
+      expect(auto.out.detail).toContain(
+        "built from other Rust sources than the WebAssembly module (sources 000000000000",
+      );
+      expect(auto.out.detail).toContain("rebuild it with `bash packages/tokenizer-rs/scripts/build-native.sh`");
+      const forced = run("native", [otherSources]);
+      expect(forced.code).toBe(1);
+      expect(forced.err).toContain(
+        `the native addon ${otherSources} failed to load: it was built from other Rust sources`,
+      );
+      expect(forced.err.split("build-native.sh").length - 1).toBe(1); // the command once
+      const none = run(undefined, [unlabelled]);
+      expect(none.out).toMatchObject({ backend: "wasm", encoder: "wasm" });
+      expect(none.out.detail).toContain("it does not say which Rust sources it was built from");
+    },
+  );
 
   test("an addon that does not load: auto falls back to WASM with the reason, native fails with it", () => {
     const auto = run(undefined, [corrupt]);

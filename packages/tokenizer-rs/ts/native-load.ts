@@ -2,7 +2,7 @@
 // or the WebAssembly core, chosen once from CS336_TOKENIZER_BACKEND (auto | native | wasm). auto takes the
 // addon when one loads for this platform, napi-rs's per-platform package first, then the in-repo
 // native/tokenizer.<platform>.node, and WASM otherwise. The browser build swaps in native-load-web.ts.
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { TokenizerError } from "./errors.ts";
@@ -54,6 +54,8 @@ export type NativeAddon = {
   Counter: new (specials: string[]) => NativeCounter;
   Trainer: new (counter: NativeCounter) => { step(max: number): number; merges(): Uint32Array };
   checkTrainingSpecials(specials: string[]): void;
+  /** The sha256 of the Rust sources it was built from (scripts/source-hash.sh); null when built without it. */
+  coreSourceHash?(): string | null;
 };
 
 export const ENV_VAR = "CS336_TOKENIZER_BACKEND";
@@ -111,16 +113,35 @@ function missingMethods(addon: NativeAddon): string[] {
   );
 }
 
+/**
+ * Why an addon was built from other Rust sources than the WebAssembly module beside this wrapper, if it was:
+ * both builds stamp scripts/source-hash.sh's hash (dist/.source-hash, the addon's coreSourceHash), and an
+ * addon left behind by a native build that failed after a change must not encode with older rules. No stamp
+ * beside the wrapper (a WASM module not built here): nothing to compare.
+ */
+function sourceMismatch(addon: NativeAddon): string | undefined {
+  let wasm: string;
+  try {
+    wasm = readFileSync(fileURLToPath(new URL("../dist/.source-hash", import.meta.url)), "utf8").trim();
+  } catch {
+    return undefined;
+  }
+  const own = typeof addon.coreSourceHash === "function" ? addon.coreSourceHash() : null;
+  if (!wasm || own === wasm) return undefined;
+  return own
+    ? `it was built from other Rust sources than the WebAssembly module (sources ${own.slice(0, 12)}, WebAssembly's ${wasm.slice(0, 12)})`
+    : "it does not say which Rust sources it was built from";
+}
+
 /** The first addon found: loaded, or the reason it could not be (found but unusable); none when absent. */
 function findAddon(s: NativeSearch): { addon?: NativeAddon; from?: string; error?: string } {
   const req = createRequire(import.meta.url);
   const tryLoad = (spec: string, from: string) => {
     const addon = req(spec) as NativeAddon;
     const missing = missingMethods(addon);
-    if (missing.length > 0) {
-      return { from, error: `it predates this wrapper (no ${missing.join(", ")}); rebuild it: ${BUILD_COMMAND}` };
-    }
-    return { addon, from };
+    if (missing.length > 0) return { from, error: `it predates this wrapper (no ${missing.join(", ")})` };
+    const mismatch = sourceMismatch(addon);
+    return mismatch ? { from, error: mismatch } : { addon, from };
   };
   for (const pkg of s.packages) {
     try {
@@ -174,7 +195,7 @@ function choose(): Choice {
   if (found.error) {
     return {
       backend: "wasm",
-      detail: `WebAssembly: the native addon ${found.from} failed to load (${found.error})`,
+      detail: `WebAssembly: the native addon ${found.from} failed to load (${found.error}); rebuild it with \`${BUILD_COMMAND}\``,
       loadError: found.error,
     };
   }

@@ -83,6 +83,14 @@ pub(crate) fn read_range(path: &str, start: i64, end: i64) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// The sha256 of the Rust sources this addon was built from (scripts/source-hash.sh, passed in by
+/// scripts/build-native.sh), or null for a build made without it. The WASM build stamps the same hash into
+/// dist/.source-hash, so the loader can refuse an addon that does not match the WASM beside it.
+#[napi]
+pub fn core_source_hash() -> Option<String> {
+    option_env!("CS336_CORE_SOURCE_HASH").map(String::from)
+}
+
 /// What went wrong with a file, in the words ts/fs-error.ts uses for the same cases.
 fn io_words(e: &std::io::Error) -> String {
     use std::io::ErrorKind;
