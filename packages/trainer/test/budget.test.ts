@@ -10,6 +10,7 @@ import { manualInterrupt } from "../src/loop/interrupt.ts";
 import { createProgress } from "../src/loop/progress.ts";
 import { trainLoop } from "../src/loop/train-loop.ts";
 import { resolveRunConfig, type RunConfigInput } from "../src/run/config.ts";
+import { loadCheckpoint } from "../src/run/checkpoint.ts";
 import { openMetrics, readMetrics, type TrainRecord } from "../src/run/metrics.ts";
 import { checkpointPath, runPaths } from "../src/run/run-dir.ts";
 import { fixture, run } from "./support/loop-fixture.ts";
@@ -22,16 +23,24 @@ const trainRecords = (out: string) =>
  * trainLoop on a fake clock: each optimizer step takes `stepSeconds(step)` and each validation batch
  * `evalSeconds`; nothing else takes time.
  */
-async function clocked(extra: RunConfigInput, stepSeconds: (step: number) => number, evalSeconds = 0) {
-  const f = fixture({ maxSteps: 1000, evalEvery: 0, checkpointEvery: 0, ...extra });
-  const config = resolveRunConfig(JSON.parse(await Bun.file(f.preset).text()), {});
+async function clocked(
+  extra: RunConfigInput,
+  stepSeconds: (step: number) => number,
+  evalSeconds = 0,
+  session: { preset?: string; resume?: string; stopAfter?: number } = {},
+) {
+  const preset = session.preset ?? fixture({ maxSteps: 1000, evalEvery: 0, checkpointEvery: 0, ...extra }).preset;
+  const config = resolveRunConfig(JSON.parse(await Bun.file(preset).text()), {});
   mkdirSync(runPaths(config.out).checkpoints, { recursive: true });
+  const resume = session.resume ? loadCheckpoint(session.resume) : null;
   let t = 0;
-  let done = 0;
+  let done = resume?.iteration ?? 0;
+  let ran = 0;
   const engine = toyEngine(config);
   const step = engine.step;
   engine.step = async (s, lrs, x, y) => {
     for (let i = 0; i < lrs.length; i++) t += stepSeconds(++done);
+    ran += lrs.length;
     return step(s, lrs, x, y);
   };
   const evalLoss = engine.evalLoss;
@@ -45,20 +54,21 @@ async function clocked(extra: RunConfigInput, stepSeconds: (step: number) => num
     engine,
     train: openNpy(config.train).data,
     val: config.val ? openNpy(config.val).data : null,
-    resume: null,
-    metrics: openMetrics(runPaths(config.out).metrics, null),
+    resume,
+    resumePath: session.resume ?? null,
+    metrics: openMetrics(runPaths(config.out).metrics, resume?.iteration ?? null),
     progress: createProgress({
       totalSteps: config.maxSteps,
-      startStep: 0,
+      startStep: resume?.iteration ?? 0,
       logEvery: 1,
       isTTY: false,
       write: (s) => (progress += s),
       now: () => t,
     }),
-    interrupt: manualInterrupt(() => false),
+    interrupt: manualInterrupt(() => session.stopAfter !== undefined && ran >= session.stopAfter),
     now: () => t,
   });
-  return { config, result, out: config.out, progress };
+  return { config, result, out: config.out, preset, progress, ran };
 }
 
 describe("--max-tokens", () => {
@@ -125,6 +135,26 @@ describe("--max-seconds", () => {
     const ups = lrs.flatMap((lr, i) => (i > 2 && lr > lrs[i - 1]! ? [i + 1] : []));
     expect(ups).toEqual([]);
     expect(lrs.at(-1)!).toBeLessThan(0.005 + 0.01 * (0.05 - 0.005));
+  });
+
+  test("resuming a run its budget ended trains no further", async () => {
+    const first = await clocked({ maxSeconds: 60 }, () => 1);
+    expect(first.result.step).toBe(56);
+    const again = await clocked({}, () => 1, 0, { preset: first.preset, resume: checkpointPath(first.out, 56) });
+    expect(again.ran).toBe(0);
+    expect(again.result).toMatchObject({ status: "completed", step: 56 });
+    expect(again.result.summary.endedBy).toBe("time");
+    expect(trainRecords(first.out).at(-1)!.step).toBe(56);
+  });
+
+  test("an interrupted run resumes on the schedule fitted to the budget, ending where a straight run ends", async () => {
+    const straight = await clocked({ maxSeconds: 60 }, () => 1);
+    const cut = await clocked({ maxSeconds: 60 }, () => 1, 0, { stopAfter: 20 });
+    expect(cut.result).toMatchObject({ status: "interrupted", step: 20 });
+    const resumed = await clocked({}, () => 1, 0, { preset: cut.preset, resume: checkpointPath(cut.out, 20) });
+    expect(resumed.result).toMatchObject({ status: "completed", step: 56 });
+    const lrs = (out: string) => trainRecords(out).map((m) => [m.step, m.lr]);
+    expect(lrs(cut.out)).toEqual(lrs(straight.out));
   });
 
   test("steps stay the limit when the budget is generous", async () => {

@@ -7,7 +7,8 @@
 // current one plus the whole graph runs (stepsPerRun steps: a shorter one would build another graph) that fit
 // in what is left of the budget after a reserve for the closing validation, sample and checkpoint (their
 // last measured cost) and one graph run's time as slack for timing noise, never past the step limit. Once the budget
-// is spent the current step is the last. The cosine (when cosineSteps is unset) is fitted to end at that
+// is spent the current step is the last; a resumed run is fitted the same way before its first graph run, from the
+// earlier sessions' mean seconds a step. The cosine (when cosineSteps is unset) is fitted to end at that
 // step, so the rate reaches lr-min as the budget runs out: it follows the estimate when the two differ by
 // more than 2%, and past warmup a step's rate is never above the previous step's, so a noisy step rate
 // does not shake the learning rate (it then follows the lower of the estimates it saw).
@@ -43,6 +44,10 @@ export function createBudget(c: RunConfig, startStep: number, startElapsed: numb
   let lastRate = Number.POSITIVE_INFINITY;
   const seen: { step: number; elapsed: number }[] = [];
   const recent: number[] = [];
+  // A resumed run starts from the earlier sessions' mean seconds a step (validation and checkpoints
+  // included): a budget they spent ends the run where it is, as it ended the run they were part of, and the
+  // first graph run keeps the cosine fitted to the budget instead of to the step limit.
+  if (timed && startStep > 0 && startElapsed > 0) fit(startStep, startElapsed, startElapsed / startStep);
   const schedule = (): CosineSchedule => ({
     maxLearningRate: c.lrMax,
     minLearningRate: c.lrMin,
@@ -73,13 +78,17 @@ export function createBudget(c: RunConfig, startStep: number, startElapsed: numb
       const from = seen.length > 1 ? seen[0]! : { step: startStep, elapsed: startElapsed };
       const steps = step - from.step;
       if (steps <= 0) return;
-      const perStep = Math.max((elapsed - from.elapsed) / steps, recent.reduce((a, b) => a + b, 0) / recent.length);
-      const runs = Math.floor((c.maxSeconds - elapsed - reserved) / perStep / c.stepsPerRun) - 1;
-      const fit = runs * c.stepsPerRun;
-      const estimate = step + Math.max(0, Number.isFinite(fit) ? fit : 0);
-      end = Math.min(limit, estimate);
-      cause = estimate < limit ? "time" : limitCause;
-      if (c.cosineSteps === null && Math.abs(end - cycle) > 0.02 * cycle) cycle = end;
+      fit(step, elapsed, Math.max((elapsed - from.elapsed) / steps, recent.reduce((a, b) => a + b, 0) / recent.length));
     },
   };
+  /** Sets the end (and the cosine fitted to it) from the step, the seconds spent and the seconds a step costs. */
+  function fit(step: number, elapsed: number, perStep: number): void {
+    const budget = c.maxSeconds as number;
+    const runs = Math.floor((budget - elapsed - reserved) / perStep / c.stepsPerRun) - 1;
+    const steps = runs * c.stepsPerRun;
+    const estimate = step + Math.max(0, Number.isFinite(steps) ? steps : 0);
+    end = Math.min(limit, estimate);
+    cause = estimate < limit ? "time" : limitCause;
+    if (c.cosineSteps === null && Math.abs(end - cycle) > 0.02 * cycle) cycle = end;
+  }
 }
