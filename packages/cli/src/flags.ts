@@ -1,5 +1,6 @@
 // Flag parsing for every command: `--kebab-case value`, `--flag=value`, repeatable list flags, `--no-x`
 // for booleans. Unknown flags, missing values and bad numbers are UsageErrors (the CLI prints help, exits 2).
+// A repeated non-list flag keeps its last value, so a command line can override flags given before it.
 
 export class UsageError extends Error {
   override name = "UsageError";
@@ -73,6 +74,10 @@ export function parseFlags<S extends FlagSpecs>(argv: string[], specs: S): Parse
       if (value.trim() === "" || !Number.isFinite(n))
         throw new UsageError(`--${name} must be a number, got "${value}"`);
       if (spec.integer && !Number.isInteger(n)) throw new UsageError(`--${name} must be an integer, got "${value}"`);
+      // Past 2^53 neighbouring integers collapse, and every consumer (seeds, counts, sizes) refuses them later.
+      if (spec.integer && !Number.isSafeInteger(n)) {
+        throw new UsageError(`--${name} must be an integer between -(2^53 - 1) and 2^53 - 1, got "${value}"`);
+      }
       out[name] = n;
     } else if (spec.type === "strings") {
       const prev = given.has(`${name}\0list`) ? (out[name] as string[]) : [];

@@ -34,6 +34,24 @@ test("bad usage is a UsageError with a helpful message", () => {
   expect(() => parseFlags([], specs)).toThrow(UsageError);
 });
 
+test("a repeated value flag keeps its last value (later flags override earlier ones)", () => {
+  const f = parseFlags(
+    ["--vocab-size", "5", "--out=a", "--vocab-size", "6", "--out", "b", "--verbose", "--no-verbose"],
+    specs,
+  );
+  expect([f["vocab-size"], f.out, f.verbose]).toEqual([6, "b", false]);
+});
+
+test("an integer flag beyond 2^53 is a usage error at parse time", () => {
+  // 1e300 is an integer to Number.isInteger, but no seed, count or size: commands failed late on it (generate
+  // echoed the prompt, then "seed must be an integer").
+  expect(() => parseFlags(["--vocab-size", "1e300"], specs)).toThrow(
+    /--vocab-size must be an integer .*2\^53.*"1e300"/,
+  );
+  expect(() => parseFlags(["--vocab-size", "9007199254740992"], specs)).toThrow(UsageError);
+  expect(parseFlags(["--vocab-size", "-9007199254740991"], specs)["vocab-size"]).toBe(-9007199254740991);
+});
+
 test("`cli --help` lists the commands; an unknown command exits 2", () => {
   const main = join(import.meta.dir, "../src/main.ts");
   const help = Bun.spawnSync(["bun", main, "--help"]);
