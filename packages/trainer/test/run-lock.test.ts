@@ -87,6 +87,40 @@ describe("run folder lock", () => {
     expect(existsSync(join(f.out, ".lock"))).toBe(false);
   });
 
+  test("a lock naming this process's pid, which it does not hold, is stale (a container restarted with the same pids)", async () => {
+    const f = fixture({ maxSteps: 4 });
+    mkdirSync(f.out);
+    const stale = { pid: process.pid, hostname: hostname(), startedAt: "2024-01-01T00:00:00.000Z" };
+    writeFileSync(join(f.out, ".lock"), JSON.stringify(stale));
+    const { result, log } = await runLogged(f.preset, {});
+    expect(result.status).toBe("completed");
+    expect(log).toContain(`removed a stale lock on ${f.out}: pid ${process.pid} (started 2024-01-01T00:00:00.000Z)`);
+    expect(existsSync(join(f.out, ".lock"))).toBe(false);
+  });
+
+  test("a lock whose pid now names another, later process is stale (pid reuse); its own process holds it", async () => {
+    const f = fixture({ maxSteps: 4 });
+    mkdirSync(f.out);
+    const live = Bun.spawn(["sleep", "30"]);
+    try {
+      const bootId = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+      const stat = readFileSync(`/proc/${live.pid}/stat`, "utf8");
+      const processStart = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
+      const holder = { pid: live.pid, hostname: hostname(), startedAt: "t0", bootId, processStart };
+      writeFileSync(join(f.out, ".lock"), JSON.stringify(holder));
+      expect(() => planRun({ preset: f.preset, overrides: {}, resume: null })).toThrow(
+        `run folder ${f.out} is in use by another training process (pid ${live.pid}, started t0)`,
+      );
+      writeFileSync(join(f.out, ".lock"), JSON.stringify({ ...holder, processStart: processStart - 1 }));
+      const { result, log } = await runLogged(f.preset, {});
+      expect(result.status).toBe("completed");
+      expect(log).toContain(`removed a stale lock on ${f.out}: pid ${live.pid} (started t0)`);
+      expect(existsSync(join(f.out, ".lock"))).toBe(false);
+    } finally {
+      live.kill();
+    }
+  });
+
   test("a lock from another host is refused with how to clear it", async () => {
     const f = fixture({ maxSteps: 4 });
     mkdirSync(f.out);

@@ -1,8 +1,10 @@
-// One training process per run folder: `<out>/.lock` holds the owner's pid, host and start time. It is
-// written to a temporary file and published with link(2), which fails when the name exists, so two processes
-// can never both take it and a reader never sees half of it. A lock whose pid no longer runs on this host
-// (kill -9, a crash, a power cut) is stale and is cleared with a message; any other is refused, naming the
-// folder and the process. Released on every way out: return, error, process.exit (an 'exit' handler).
+// One training process per run folder: `<out>/.lock` holds the owner's pid, host and start time, and on Linux
+// the boot and the tick the process started at. It is written to a temporary file and published with link(2),
+// which fails when the name exists, so two processes can never both take it and a reader never sees half of
+// it. A lock whose process no longer runs on this host (kill -9, a crash, a power cut; its pid since reused by
+// another process, or by this one after a container restart) is stale and is cleared with a message; any
+// other is refused, naming the folder and the process. Released on every way out: return, error, process.exit
+// (an 'exit' handler).
 // Leaves out: locks over NFS from other hosts (refused, with how to clear one by hand).
 import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync } from "node:fs";
 import { hostname } from "node:os";
@@ -22,7 +24,32 @@ export type RunLock = {
   abandon(): void;
 };
 
-type Holder = { pid: number; hostname: string; startedAt: string };
+/** `bootId` and `processStart` (clock ticks after boot) tell the holder from a later process given its pid. */
+type Holder = { pid: number; hostname: string; startedAt: string; bootId?: string; processStart?: number };
+
+/** Locks this process holds, by path: a lock naming this process's pid is stale unless listed here. */
+const heldHere = new Set<string>();
+
+/** This boot's id and the tick process `pid` started at (Linux's /proc), or null where they cannot be read. */
+function processIdentity(pid: number): { bootId: string; processStart: number } | null {
+  try {
+    const bootId = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Field 22 (starttime); the command name before it is in parentheses and may hold spaces.
+    const processStart = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
+    return bootId !== "" && Number.isSafeInteger(processStart) ? { bootId, processStart } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether the process that took a lock on this host is gone, even where its pid now names another one. */
+function holderGone(path: string, h: Holder): boolean {
+  if (h.pid === process.pid) return !heldHere.has(resolve(path));
+  if (!processAlive(h.pid)) return true;
+  const now = h.bootId !== undefined && h.processStart !== undefined ? processIdentity(h.pid) : null;
+  return now !== null && (now.bootId !== h.bootId || now.processStart !== h.processStart);
+}
 
 function readHolder(path: string): Holder | null {
   try {
@@ -65,7 +92,7 @@ function inUse(out: string, holder: Holder | null): RunLockError | null {
     );
   }
   const here = holder.hostname === hostname();
-  if (here && !processAlive(holder.pid)) return null;
+  if (here && holderGone(path, holder)) return null;
   const where = here ? "" : ` on host ${holder.hostname}`;
   return new RunLockError(
     `run folder ${out} is in use by another training process (pid ${holder.pid}${where}, started ` +
@@ -86,7 +113,12 @@ export function checkRunFolderFree(out: string): void {
 export function lockRunFolder(out: string, note: (message: string) => void): RunLock {
   const created = makeFolder(out);
   const path = join(out, ".lock");
-  const me: Holder = { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString() };
+  const me: Holder = {
+    pid: process.pid,
+    hostname: hostname(),
+    startedAt: new Date().toISOString(),
+    ...processIdentity(process.pid),
+  };
   const temp = `${path}.tmp-${process.pid}`;
   writeFileAtomic(temp, new TextEncoder().encode(`${JSON.stringify(me)}\n`));
   try {
@@ -107,9 +139,11 @@ export function lockRunFolder(out: string, note: (message: string) => void): Run
     rmSync(temp, { force: true });
   }
   let held = true;
+  heldHere.add(resolve(path));
   const release = () => {
     if (!held) return;
     held = false;
+    heldHere.delete(resolve(path));
     process.off("exit", release);
     if (sameHolder(readHolder(path), me)) rmSync(path, { force: true });
   };
