@@ -99,4 +99,27 @@ describe("sweep", () => {
     });
     expect(existsSync(out)).toBe(false);
   });
+
+  test("a repeated field flag adds values instead of replacing them", () => {
+    // `--lr-max 1e-3 --lr-max 1e-2` kept only 1e-2: a one-run sweep named "run". A warmup longer than the
+    // run stops it at the up-front check, after the plan is printed.
+    const { dir, preset } = tinyPreset();
+    const out = join(dir, "repeat");
+    const r = cli(
+      "--config",
+      preset,
+      "--lr-max",
+      "1e-3",
+      "--lr-max",
+      "1e-2,3e-2",
+      "--warmup-steps",
+      "50",
+      "--out",
+      out,
+    );
+    expect(r.code).toBe(2);
+    expect(r.out).toContain(`sweep of 3 runs into ${out}`);
+    expect(r.err).toContain("run lr-max-1e-3 (lr-max=1e-3): warmupSteps (50) must be smaller than maxSteps (6)");
+    expect(existsSync(out)).toBe(false);
+  });
 });

@@ -1,5 +1,6 @@
 // `bun run cli sweep --config configs/NAME.json --out runs/SWEEP --lr-max 1e-4,3e-4,1e-3 [--batch-size 16,64]
-// [--zip] [--x step|tokens|time]`: every config field of `train` takes comma-separated values; the runs (grid,
+// [--zip] [--x step|tokens|time]`: every config field of `train` takes comma-separated values (a repeated flag
+// adds its values: `--lr-max 1e-4 --lr-max 1e-3` is `--lr-max 1e-4,1e-3`, not a last-one-wins); the runs (grid,
 // or zipped lists) train one after another into one folder, and the sweep prints and writes a summary table
 // and an overlay plot. Running the same command again resumes it. Exits 0 when every run has ended (diverged
 // runs included: they are results), 128 + the signal when interrupted (130 for Ctrl-C), as train does.
@@ -12,7 +13,10 @@ import { parseAxis } from "./plot.ts";
 const fieldFlags: FlagSpecs = Object.fromEntries(
   Object.entries(CONFIG_FLAGS)
     .filter(([flag]) => flag !== "out")
-    .map(([flag, spec]) => [flag, { type: "string", help: `${spec.help} (comma-separated values)` }]),
+    .map(([flag, spec]) => [
+      flag,
+      { type: "strings", help: `${spec.help} (comma-separated values, or repeat the flag)` },
+    ]),
 );
 
 const flags: FlagSpecs = {
@@ -35,7 +39,7 @@ const command: Command = {
     const x = parseAxis(f.x as string) ?? "tokens";
     const fields: SweepField[] = [...f.given]
       .filter((name) => name in fieldFlags)
-      .map((flag) => ({ flag, values: (f[flag] as string).split(",").map((v) => v.trim()) }));
+      .map((flag) => ({ flag, values: (f[flag] as string[]).flatMap((v) => v.split(",")).map((v) => v.trim()) }));
     const runs = planSweep(fields, f.zip ? "zip" : "grid");
     const out = f.out as string;
     process.stdout.write(`sweep of ${runs.length} run${runs.length === 1 ? "" : "s"} into ${out}\n`);
