@@ -76,7 +76,7 @@ export function parseFlags<S extends FlagSpecs>(argv: string[], specs: S): Parse
       if (spec.integer && !Number.isInteger(n)) throw new UsageError(`--${name} must be an integer, got "${value}"`);
       // Past 2^53 neighbouring integers collapse, and every consumer (seeds, counts, sizes) refuses them later.
       if (spec.integer && !Number.isSafeInteger(n)) {
-        throw new UsageError(`--${name} must be an integer between -(2^53 - 1) and 2^53 - 1, got "${value}"`);
+        throw new UsageError(`--${name} must be ${n > 0 ? "at most 2^53 - 1" : "at least -(2^53 - 1)"}, got ${n}`);
       }
       out[name] = n;
     } else if (spec.type === "strings") {
