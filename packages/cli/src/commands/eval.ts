@@ -2,7 +2,14 @@
 import { createStatusLine, evaluateCheckpoint } from "@cs336-ts/trainer";
 import type { Command } from "../command.ts";
 import { parseFlags, UsageError } from "../flags.ts";
-import { checkpointFlag, noPositionals, parseDevice, checkpointTokenizerDir, runtimeFlags } from "./inference-flags.ts";
+import {
+  checkpointFlag,
+  checkpointTokenizerDir,
+  noPositionals,
+  parseDevice,
+  parseThreads,
+  runtimeFlags,
+} from "./inference-flags.ts";
 
 const flags = {
   ...checkpointFlag,
@@ -30,6 +37,7 @@ const command: Command = {
     const f = parseFlags(argv, flags);
     noPositionals(f);
     const device = parseDevice(f.device);
+    const threads = parseThreads(f.threads);
     if ((f["batch-size"] as number) < 1) throw new UsageError("--batch-size must be >= 1");
     if (f["max-tokens"] !== undefined && f["max-tokens"] < 1) throw new UsageError("--max-tokens must be >= 1");
     let tokenizer = f.tokenizer ?? null;
@@ -47,7 +55,7 @@ const command: Command = {
       batchSize: f["batch-size"] as number,
       ...(f["max-tokens"] !== undefined ? { maxTokens: f["max-tokens"] } : {}),
       device,
-      threads: f.threads as number,
+      threads,
       allowTokenizerMismatch: f["allow-tokenizer-mismatch"] === true,
       warn: (m) => process.stderr.write(`${m}\n`),
       // Only a terminal gets the running count, erased once the result is printed.

@@ -3,7 +3,14 @@
 import { generateFromCheckpoint } from "@cs336-ts/trainer";
 import type { Command } from "../command.ts";
 import { parseFlags, UsageError } from "../flags.ts";
-import { checkpointFlag, noPositionals, parseDevice, checkpointTokenizerDir, runtimeFlags } from "./inference-flags.ts";
+import {
+  checkpointFlag,
+  checkpointTokenizerDir,
+  noPositionals,
+  parseDevice,
+  parseThreads,
+  runtimeFlags,
+} from "./inference-flags.ts";
 
 const flags = {
   ...checkpointFlag,
@@ -36,6 +43,7 @@ const command: Command = {
     const f = parseFlags(argv, flags);
     noPositionals(f);
     const device = parseDevice(f.device);
+    const threads = parseThreads(f.threads);
     const temperature = f.temperature as number;
     const topP = f["top-p"] as number;
     if (temperature < 0) throw new UsageError(`--temperature must be >= 0 (0 = greedy), got ${temperature}`);
@@ -44,8 +52,6 @@ const command: Command = {
     if (topK < 0) throw new UsageError(`--top-k must be >= 0 (0 = off), got ${topK}`);
     const maxTokens = f["max-tokens"] as number;
     if (maxTokens < 0) throw new UsageError("--max-tokens must be >= 0");
-    if (!Number.isSafeInteger(maxTokens))
-      throw new UsageError(`--max-tokens must be at most 2^53 - 1, got ${maxTokens}`);
     const checkpoint = f.checkpoint as string;
     let tokenizer = f.tokenizer;
     if (tokenizer === undefined) {
@@ -71,7 +77,7 @@ const command: Command = {
         topK,
         seed: f.seed as number,
         device,
-        threads: f.threads as number,
+        threads,
         allowTokenizerMismatch: f["allow-tokenizer-mismatch"] === true,
         warn: (m) => process.stderr.write(`${m}\n`),
       },

@@ -24,6 +24,13 @@ export function noPositionals(f: { _: string[] }): void {
   if (f._.length > 0) throw new UsageError(`unexpected arguments: ${f._.join(" ")} (flags take the form --name value)`);
 }
 
+/** --threads as ONNX Runtime's intra-op thread count; a negative one would reach it and be blamed on the model. */
+export function parseThreads(value: number | undefined): number {
+  const n = value ?? 0;
+  if (n < 0) throw new UsageError(`--threads must be >= 0 (0 = all cores), got ${n}`);
+  return n;
+}
+
 export function parseDevice(value: string | undefined): Device {
   if (value !== "cpu" && value !== "cuda") throw new UsageError(`--device must be cpu or cuda, got "${value}"`);
   return value;
