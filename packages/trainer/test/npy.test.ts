@@ -52,6 +52,33 @@ describe("npy", () => {
     expect(() => openNpy(join(dir, "missing.npy"))).toThrow(/cannot open/);
   });
 
+  test("a header with a bad length, version or dtype is an NpyError saying what is wrong", () => {
+    /** A format `major`.0 file: the header dict padded so the data starts at byte 128, then 16 data bytes. */
+    const npy = (dict: string, major = 1) => {
+      const lenBytes = major === 1 ? 2 : 4;
+      const body = `${dict.padEnd(128 - 8 - lenBytes - 1, " ")}\n`;
+      const out = new Uint8Array(128 + 16);
+      out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, major, 0]);
+      const view = new DataView(out.buffer);
+      if (lenBytes === 2) view.setUint16(8, body.length, true);
+      else view.setUint32(8, body.length, true);
+      out.set(new TextEncoder().encode(body), 8 + lenBytes);
+      return out;
+    };
+    const dict = (descr: string, shape: string) => `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shape}, }`;
+    expect(parseNpyHeader(npy(dict("<u2", "(8,)"), 2), "v2")).toEqual({ dtype: "uint16", length: 8, offset: 128 });
+    for (const shape of ["(-5,)", "(abc,)", "(2.5,)"]) {
+      expect(() => parseNpyHeader(npy(dict("<u2", shape)), "f")).toThrow(`f: shape ${shape} does not hold a length`);
+    }
+    expect(() => parseNpyHeader(npy(dict("<u2", "(8,)"), 9), "f")).toThrow(
+      "f: format version 9.0 is not one of 1.0, 2.0, 3.0",
+    );
+    expect(() => parseNpyHeader(npy(dict("<u2", "(8,)"), 2).subarray(0, 10), "f")).toThrow("f: truncated header");
+    expect(() => parseNpyHeader(npy(dict("<i8", "(2,)")), "f")).toThrow(
+      "f: unsupported dtype <i8 (convert it with numpy: a.astype(np.uint16) when every id is below 65536, else np.uint32)",
+    );
+  });
+
   test("dtype follows the vocabulary size", () => {
     expect(dtypeForVocab(10000)).toBe("uint16");
     expect(dtypeForVocab(65536)).toBe("uint16");

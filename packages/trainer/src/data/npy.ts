@@ -103,8 +103,11 @@ export function parseNpyHeader(bytes: Uint8Array, source: string): { dtype: NpyD
   const bad = (why: string) =>
     new NpyError(`${source}: ${why}; expected a 1-D uint16/uint32/int32 .npy written by \`encode\``);
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw bad("not an .npy file (bad magic)");
-  const major = bytes[6];
+  const major = bytes[6]!;
+  // 2.0 and 3.0 differ from 1.0 only in a 4-byte header length (3.0: a UTF-8 header, ASCII in practice).
+  if (major < 1 || major > 3) throw bad(`format version ${major}.${bytes[7]} is not one of 1.0, 2.0, 3.0`);
   const lenBytes = major === 1 ? 2 : 4;
+  if (bytes.length < 8 + lenBytes) throw bad("truncated header");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const hlen = lenBytes === 2 ? view.getUint16(8, true) : view.getUint32(8, true);
   const offset = 8 + lenBytes + hlen;
@@ -114,13 +117,19 @@ export function parseNpyHeader(bytes: Uint8Array, source: string): { dtype: NpyD
   const fortran = /'fortran_order':\s*(True|False)/.exec(text)?.[1];
   const shape = /'shape':\s*\(([^)]*)\)/.exec(text)?.[1];
   const dtype = (Object.keys(DESCR) as NpyDtype[]).find((d) => DESCR[d] === descr);
-  if (!dtype) throw bad(`unsupported dtype ${descr}`);
+  if (!dtype) {
+    const hint = /^[<>|=]?[iu]\d$/.test(descr ?? "")
+      ? " (convert it with numpy: a.astype(np.uint16) when every id is below 65536, else np.uint32)"
+      : "";
+    throw bad(`unsupported dtype ${descr}${hint}`);
+  }
   if (fortran !== "False") throw bad("Fortran order is not supported");
   const dims = (shape ?? "")
     .split(",")
     .map((s) => s.trim())
     .filter((s) => s !== "");
   if (dims.length !== 1) throw bad(`shape (${shape}) is not 1-D`);
+  if (!/^\d+$/.test(dims[0]!)) throw bad(`shape (${shape}) does not hold a length`);
   const length = Number(dims[0]);
   const itemsize = dtype === "uint16" ? 2 : 4;
   if (bytes.length < offset + length * itemsize) {
