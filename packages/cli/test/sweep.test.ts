@@ -100,6 +100,25 @@ describe("sweep", () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  test("a rerun with other fixed settings refuses the finished runs' stale results", () => {
+    // The folder names come from the swept values only: rerun with --max-steps 8, both runs were "completed
+    // earlier, skipped" and the table showed the 6-step results as this command's.
+    const { dir, preset } = tinyPreset();
+    const out = join(dir, "stale");
+    expect(cli("--config", preset, "--lr-max", "1e-3,1e-2", "--out", out).code).toBe(0);
+    const r = cli("--config", preset, "--lr-max", "1e-3,1e-2", "--max-steps", "8", "--out", out);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(
+      `run lr-max-1e-3 (lr-max=1e-3) completed earlier with other settings (maxSteps 6 -> 8); give this sweep ` +
+        `another --out, or delete ${join(out, "lr-max-1e-3")} to train it again`,
+    );
+    expect(r.out).not.toContain("skipped");
+    // What only places or reports the run (--threads, --device, --peak-tflops) is no reason to refuse it.
+    const same = cli("--config", preset, "--lr-max", "1e-3,1e-2", "--threads", "2", "--peak-tflops", "1", "--out", out);
+    expect(same.code).toBe(0);
+    expect(same.out.match(/completed earlier, skipped/g)?.length).toBe(2);
+  }, 60_000);
+
   test("a repeated field flag adds values instead of replacing them", () => {
     // `--lr-max 1e-3 --lr-max 1e-2` kept only 1e-2: a one-run sweep named "run". A warmup longer than the
     // run stops it at the up-front check, after the plan is printed.

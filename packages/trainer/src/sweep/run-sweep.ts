@@ -4,16 +4,18 @@
 // interrupted or killed one resumes from its newest checkpoint. A diverged run is recorded as such and the
 // sweep goes on; an interrupt stops the sweep after saving the run in flight. After every run the summary
 // (summary.json, summary.md) and the overlaid curves (curves.svg) are rewritten, so they exist mid-sweep.
-// Every run's config is resolved before the first starts, so a bad combination fails before any training.
-import { mkdirSync } from "node:fs";
+// Every run's config is resolved before the first starts, so a bad combination fails before any training, and
+// so does a finished run whose saved config differs from this command's (its results would be reported as
+// this command's): folder names come from the swept values only.
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../io/atomic-file.ts";
 import type { EngineFactory } from "../loop/engine.ts";
 import type { Interrupt, StopReason } from "../loop/interrupt.ts";
 import { planRun, readPreset, runTraining } from "../loop/run-training.ts";
-import { ConfigError, type RunConfigInput, resolveRunConfig } from "../run/config.ts";
+import { ConfigError, type RunConfig, type RunConfigInput, resolveRunConfig } from "../run/config.ts";
 import type { CurveAxis } from "../run/plot.ts";
-import { listCheckpoints } from "../run/run-dir.ts";
+import { listCheckpoints, runPaths } from "../run/run-dir.ts";
 import { describeValues, type SweepRun } from "./plan.ts";
 import {
   bestRun,
@@ -62,15 +64,48 @@ export const sweepPaths = (out: string) => ({
 
 const runDir = (o: SweepOptions, r: SweepRun) => join(o.out, r.name);
 
-/** Resolves every run's config up front; the message names the run whose values do not fit. */
+/** Settings that only place or report a run: a rerun may change them and still skip its finished runs. */
+const PLACEMENT = new Set(["threads", "device", "peakTflops"]);
+
+/** Where a run's saved config.json differs from `config`, as "field old -> new" (none when it has none). */
+function changedSettings(dir: string, config: RunConfig): string[] {
+  let saved: RunConfig;
+  try {
+    saved = JSON.parse(readFileSync(runPaths(dir).config, "utf8")) as RunConfig;
+  } catch {
+    return [];
+  }
+  const flat = (c: RunConfig): Record<string, unknown> => {
+    const { model, ...rest } = c;
+    return { ...model, ...rest };
+  };
+  const [was, now] = [flat(saved), flat(config)];
+  return [...new Set([...Object.keys(was), ...Object.keys(now)])]
+    .filter((k) => !PLACEMENT.has(k) && JSON.stringify(was[k]) !== JSON.stringify(now[k]))
+    .map((k) => `${k} ${JSON.stringify(was[k]) ?? "unset"} -> ${JSON.stringify(now[k]) ?? "unset"}`);
+}
+
+/**
+ * Resolves every run's config up front; the message names the run whose values do not fit, or the finished
+ * run that was trained with other settings.
+ */
 function checkRuns(o: SweepOptions): void {
   const base: RunConfigInput = o.preset ? readPreset(o.preset) : {};
   for (const r of o.runs) {
+    let config: RunConfig;
     try {
-      resolveRunConfig(base, r.overrides, { out: runDir(o, r) });
+      config = resolveRunConfig(base, r.overrides, { out: runDir(o, r) });
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       throw new ConfigError(`run ${r.name} (${describeValues(r.values)}): ${e.message}`);
+    }
+    const done = readOutcome(runDir(o, r));
+    const changed = done && done.status !== "interrupted" ? changedSettings(runDir(o, r), config) : [];
+    if (done && changed.length > 0) {
+      throw new ConfigError(
+        `run ${r.name} (${describeValues(r.values)}) ${done.status} earlier with other settings ` +
+          `(${changed.join("; ")}); give this sweep another --out, or delete ${runDir(o, r)} to train it again`,
+      );
     }
   }
 }
