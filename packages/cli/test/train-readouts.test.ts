@@ -125,4 +125,20 @@ describe("train: budgets and readouts", () => {
     expect(lrs.at(-1)!).toBeLessThan(2.3e-4);
     expect(readFileSync(runPaths(join(dir, "tokens")).config, "utf8")).toContain('"maxTokens": 1000');
   }, 30_000);
+  test("the resolved config keeps every field apart from its value", () => {
+    // Fields were padded to 16 columns, so the 17-letter one ran into its value: "sampleTemperature0.8".
+    const r = train("described", "--train", join(dir, "none.npy"));
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("none.npy not found");
+    // The block's rows after the two model lines: "  field   value".
+    const lines = r.out.split("\n");
+    const from = lines.findIndex((l) => l.startsWith("resolved config")) + 3;
+    const rows = lines.slice(
+      from,
+      lines.findIndex((l, i) => i >= from && !l.startsWith("  ")),
+    );
+    expect(rows.length).toBeGreaterThan(30);
+    for (const row of rows) expect(row).toMatch(/^ {2}[A-Za-z0-9]+ {2,}\S/);
+    expect(r.out).toMatch(/\n {2}sampleTemperature +0\.8\n/);
+  });
 });

@@ -47,11 +47,12 @@ function normalizeResume(argv: string[]): string[] {
 function describe(c: RunConfig): string {
   const { model, ...rest } = c;
   const params = parameterCount(model);
+  const width = Math.max(...Object.keys(rest).map((k) => k.length)) + 2;
   const lines = [
     `model  ${JSON.stringify(model)}`,
     `       ${(params / 1e6).toFixed(2)}M parameters, ${(stepLimit(c) * c.batchSize * c.gradAccumSteps * model.contextLength).toLocaleString("en-US")} tokens` +
       (c.maxSeconds !== null ? ` at most, within ${c.maxSeconds} s` : ""),
-    ...Object.entries(rest).map(([k, v]) => `${k.padEnd(16)}${JSON.stringify(v)}`),
+    ...Object.entries(rest).map(([k, v]) => `${k.padEnd(width)}${JSON.stringify(v)}`),
   ];
   return `resolved config (saved to ${runPaths(c.out).config} when training starts):\n  ${lines.join("\n  ")}\n`;
 }
