@@ -93,6 +93,21 @@ describe("resume", () => {
     );
   });
 
+  test("a resume whose metrics.jsonl holds a bad line fails before it changes the folder", async () => {
+    const a = fixture({ checkpointEvery: 5 });
+    await run(a.preset, { maxSteps: 10 }, null);
+    const lines = readFileSync(runPaths(a.out).metrics, "utf8").split("\n");
+    lines[3] = lines[3]!.slice(0, 20);
+    writeFileSync(runPaths(a.out).metrics, lines.join("\n"));
+    const info = readFileSync(runPaths(a.out).info, "utf8");
+    await expect(run(a.preset, { maxSteps: 20 }, checkpointPath(a.out, 5))).rejects.toThrow(
+      `${runPaths(a.out).metrics}:4: not a JSON line`,
+    );
+    expect(listCheckpoints(a.out).map((c) => c.step)).toEqual([5, 10]);
+    expect(readFileSync(runPaths(a.out).info, "utf8")).toBe(info);
+    expect(readFileSync(runPaths(a.out).metrics, "utf8")).toBe(lines.join("\n"));
+  });
+
   test("--resume RUN_DIR takes the folder's newest checkpoint; an empty folder is an error", async () => {
     const a = fixture();
     await run(a.preset, { maxSteps: 10 }, null);

@@ -32,7 +32,12 @@ export function readMetrics(path: string): MetricRecord[] {
       const r = JSON.parse(line) as MetricRecord;
       if ((r.kind === "train" || r.kind === "val") && typeof r.step === "number") out.push(r);
     } catch (e) {
-      if (i < lines.length - 2) throw new Error(`${path}:${i + 1}: not a JSON line (${(e as Error).message})`);
+      if (i < lines.length - 2) {
+        throw new Error(
+          `${path}:${i + 1}: not a JSON line (${(e as Error).message}); repair or delete that line (the ` +
+            "checkpoints do not depend on it)",
+        );
+      }
     }
   });
   return out;
