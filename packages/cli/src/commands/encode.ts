@@ -144,6 +144,10 @@ function checkPaths(f: { input?: unknown; out?: unknown; tokenizer?: unknown }):
   if (out === input) throw new Error("--out must differ from --input");
   if (!out.endsWith(".npy")) throw new UsageError(`--out must name a .npy file, got ${f.out}`);
   if (!existsSync(dirname(out))) throw new Error(`folder ${dirname(out)} for --out does not exist; create it first`);
+  // Found only at the final rename otherwise, after the whole input was encoded.
+  if (existsSync(out) && statSync(out).isDirectory()) {
+    throw new Error(`--out ${f.out} is a folder; give the path of the .npy file to write`);
+  }
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`--tokenizer ${dir} is not a folder`);
   return { input, out, dir };
 }
