@@ -120,4 +120,15 @@ describe("demo", () => {
     expect(p.exitCode).toBe(2);
     expect(p.stderr.toString()).toMatch(/no such file; give the demo a text corpus: `bun run demo --corpus FILE`/);
   });
+
+  test("cli: a --base-url that is not an http(s) URL exits 2 before anything runs", () => {
+    // It reached fetch, whose refusal was reported as "this machine seems to be offline".
+    const cli = join(import.meta.dir, "../src/main.ts");
+    const p = Bun.spawnSync(["bun", cli, "demo", "--base-url", "mirror.example.org", "--out", join(dir, "y")]);
+    expect(p.exitCode).toBe(2);
+    expect(p.stderr.toString()).toStartWith(
+      'error: --base-url must be an http:// or https:// URL, got "mirror.example.org"\n',
+    );
+    expect(p.stdout.toString()).toBe("");
+  });
 });

@@ -250,6 +250,23 @@ describe("cli download", () => {
     expect(run(["owt", "--bogus"])).toMatchObject({ code: 2, err: expect.stringMatching(/unknown flag --bogus/) });
   });
 
+  test("a --base-url that is not an http(s) URL is a usage error, not 'this machine seems to be offline'", () => {
+    for (const url of ["mirror.example.org/ts", "ftp://mirror.example.org/ts", "file:///tmp"]) {
+      const r = run(["tinystories", "--split", "valid", "--out", join(dir, "never"), "--base-url", url]);
+      expect(r.code).toBe(2);
+      expect(r.err).toStartWith(`error: --base-url must be an http:// or https:// URL, got "${url}"\n`);
+      expect(existsSync(join(dir, "never"))).toBe(false);
+    }
+  });
+
+  test("an --out that is a file names the flag", () => {
+    const file = join(dir, "a-file");
+    writeFileSync(file, "x");
+    const r = run(["tinystories", "--split", "valid", "--out", file]);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`error: --out ${file} is a file; give a folder (it is created if missing)\n`);
+  });
+
   test("downloads through a local server and prints the paths", async () => {
     const name = DATASETS.tinystories.files.valid.remote;
     const text = new TextEncoder().encode("A small story.\n".repeat(100));

@@ -2,6 +2,7 @@
 // tokenizer, encode, train, evaluate, generate — with phase headers and timings. Outputs in runs/demo/.
 import { formatDuration } from "@cs336-ts/trainer";
 import { DEMO_DEFAULTS, DemoInterrupted, runDemo } from "../app/demo/run-demo.ts";
+import { isHttpUrl } from "../app/download/http.ts";
 import type { Command } from "../command.ts";
 import { parseFlags, UsageError } from "../flags.ts";
 import { deviceFlag, noPositionals, parseDevice } from "./inference-flags.ts";
@@ -36,6 +37,9 @@ const command: Command = {
     if (vocabSize < 258 || vocabSize > 65536) throw new UsageError("--vocab-size must be in [258, 65536]");
     if (f["max-steps"] !== undefined && f["max-steps"] < 1) throw new UsageError("--max-steps must be >= 1");
     if (!((f["train-seconds"] as number) > 0)) throw new UsageError("--train-seconds must be > 0");
+    if (f["base-url"] !== undefined && !isHttpUrl(f["base-url"])) {
+      throw new UsageError(`--base-url must be an http:// or https:// URL, got "${f["base-url"]}"`);
+    }
     process.stdout.write(
       "cs336-ts demo: a byte-level BPE tokenizer and a small Transformer LM trained from scratch on TinyStories\n",
     );

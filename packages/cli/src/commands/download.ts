@@ -1,7 +1,8 @@
 // `bun run cli download tinystories|owt --out DIR`: fetch CS336's datasets with resume and a progress line.
+import { existsSync, statSync } from "node:fs";
 import { createStatusLine } from "@cs336-ts/trainer";
 import { downloadDataset, isDatasetName, type Split } from "../app/download/datasets.ts";
-import { formatProgress } from "../app/download/http.ts";
+import { formatProgress, isHttpUrl } from "../app/download/http.ts";
 import type { Command } from "../command.ts";
 import { parseFlags, UsageError } from "../flags.ts";
 
@@ -28,11 +29,19 @@ const command: Command = {
       throw new UsageError(`--split must be train, valid or all, got "${split}"`);
     }
     if ((f.retries as number) < 0) throw new UsageError("--retries must be >= 0");
+    const baseUrl = f["base-url"];
+    if (baseUrl !== undefined && !isHttpUrl(baseUrl)) {
+      throw new UsageError(`--base-url must be an http:// or https:// URL, got "${baseUrl}"`);
+    }
+    const out = f.out as string;
+    if (existsSync(out) && !statSync(out).isDirectory()) {
+      throw new Error(`--out ${out} is a file; give a folder (it is created if missing)`);
+    }
     const status = createStatusLine({ write: (s) => process.stderr.write(s), isTTY: process.stderr.isTTY === true });
     const files = await downloadDataset(name, {
-      out: f.out as string,
+      out,
       split: split as Split | "all",
-      ...(f["base-url"] !== undefined ? { baseUrl: f["base-url"] } : {}),
+      ...(baseUrl !== undefined ? { baseUrl } : {}),
       retries: f.retries as number,
       progressEveryMs: status.isTTY ? 250 : 5000,
       log: (line) => {

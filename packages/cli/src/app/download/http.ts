@@ -232,6 +232,15 @@ export function parseContentRange(h: string | null): { start: number; end: numbe
   return { start: Number(m[1]), end: Number(m[2]), total };
 }
 
+/** Whether `url` parses as an http:// or https:// URL (a mirror's base URL must, or fetch calls it unreachable). */
+export function isHttpUrl(url: string): boolean {
+  try {
+    return ["http:", "https:"].includes(new URL(url).protocol);
+  } catch {
+    return false;
+  }
+}
+
 function unreachable(url: string, e: unknown): DownloadError {
   const host = (() => {
     try {
