@@ -136,6 +136,29 @@ describe("resume", () => {
     );
   });
 
+  test("a fresh run does not inherit the best checkpoint of an earlier run that diverged before its first checkpoint", async () => {
+    const a = fixture({ evalEvery: 5, checkpointEvery: 10 });
+    const diverged = await run(a.preset, {}, null, { nanAtStep: 8 });
+    expect(diverged.status).toBe("diverged");
+    expect(listCheckpoints(a.out)).toEqual([]);
+    expect(loadCheckpoint(runPaths(a.out).best).iteration).toBe(5);
+    const notes: string[] = [];
+    const plan = planRun({ preset: a.preset, overrides: { lrMax: 1e-6, lrMin: 0, maxSteps: 4 }, resume: "auto" });
+    const fresh = await runTraining(plan, {
+      engineFactory: async (c) => toyEngine(c, {}),
+      argv: [],
+      stderr: { write: (m) => notes.push(m), isTTY: false },
+      interrupt: manualInterrupt(() => false),
+    });
+    expect(fresh.status).toBe("completed");
+    expect(notes.join("")).toContain(`deleted ${runPaths(a.out).best}, left by an earlier run in this folder`);
+    // Its one validation after step 0 is its best, however it compares with the earlier run's.
+    expect(fresh.summary.bestValLoss).toBe(fresh.valLoss);
+    const best = loadCheckpoint(runPaths(a.out).best);
+    expect(best.iteration).toBe(4);
+    expect(best.config?.lrMax).toBe(1e-6);
+  });
+
   test("run.json records the tokenizer's sha256; resuming with another tokenizer is refused", async () => {
     const a = fixture();
     const t1 = tokenizerDir(a.dir, "tok1", "a b\n");

@@ -31,6 +31,7 @@ import { createProgress } from "./progress.ts";
 import { createSampler, type Sampler } from "./sampler.ts";
 import {
   dropCheckpointsAfter,
+  dropEarlierBest,
   latestCheckpoint,
   listCheckpoints,
   prepareRunDir,
@@ -206,6 +207,9 @@ export async function runTraining(plan: RunPlan, o: RunOptions): Promise<RunOutc
       plan.resume ? { fromStep: plan.resume.iteration, previous } : null,
     );
     const dropped = plan.resume ? dropCheckpointsAfter(config.out, plan.resume.iteration) : [];
+    if (!plan.resume && dropEarlierBest(config.out)) {
+      note(`deleted ${runPaths(config.out).best}, left by an earlier run in this folder (a fresh run starts its own)`);
+    }
     if (dropped.length > 0) {
       note(
         `resuming at step ${plan.resume?.iteration} abandons the later checkpoints of this folder; deleted ` +

@@ -144,7 +144,7 @@ function startRun(o: LoopOptions): Run {
     now,
     elapsed: () => before + (now() - t0),
     lastCheckpoint: o.resumePath ?? null,
-    best: bestValLoss(c.out),
+    best: o.resume ? bestValLoss(c.out) : Number.POSITIVE_INFINITY,
     budget: createBudget(c, o.resume?.iteration ?? 0, before),
     stepFlops: trainStepFlops(c.model, T(c), c.batchSize * c.gradAccumSteps).total,
     ran: { steps: 0, seconds: 0 },

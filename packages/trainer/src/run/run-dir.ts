@@ -70,6 +70,18 @@ export function dropCheckpointsAfter(out: string, step: number): string[] {
   return later.map((c) => c.path);
 }
 
+/**
+ * Deletes best.safetensors before a fresh start: planRun refuses a folder with periodic checkpoints, but an
+ * earlier run that wrote none (it diverged or was killed first) can leave its best, whose validation loss would
+ * stand as the new run's. Returns whether there was one.
+ */
+export function dropEarlierBest(out: string): boolean {
+  const p = runPaths(out).best;
+  if (!existsSync(p)) return false;
+  rmSync(p, { force: true });
+  return true;
+}
+
 /** Validation loss recorded in best.safetensors, or Infinity when there is none yet. */
 export function bestValLoss(out: string): number {
   const p = runPaths(out).best;
