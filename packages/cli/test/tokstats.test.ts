@@ -106,4 +106,19 @@ describe("tokstats", () => {
       err: expect.stringMatching(/--docs must be >= 1/),
     });
   });
+
+  test("an input that is not UTF-8, or not a file, is refused with what it is", () => {
+    // Invalid bytes became U+FFFD (3 bytes each) and were measured: a 6-byte Latin-1 file reported 10 bytes.
+    const latin1 = join(dir, "latin1.txt");
+    writeFileSync(latin1, Buffer.from("caf\xe9 ol\xe9", "latin1"));
+    const r = cli("--tokenizer", big, "--input", latin1);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`error: input ${latin1} is not valid UTF-8 (in bytes 0-8); re-encode it as UTF-8\n`);
+    expect(r.out).toBe("");
+    // A folder exists: "not found" sent the user looking for a typo.
+    expect(cli("--tokenizer", big, "--input", dir)).toMatchObject({
+      code: 2,
+      err: `error: input ${dir} is a folder; pass a text file\n`,
+    });
+  });
 });

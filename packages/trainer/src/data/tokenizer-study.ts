@@ -23,7 +23,10 @@ export type DocumentSample = {
  * file, n and seed give the same sample; a file with at most n documents gives all of them.
  */
 export function sampleDocuments(path: string, n: number, seed: number, chunkBytes = 1 << 22): DocumentSample {
-  if (!existsSync(path) || !statSync(path).isFile()) throw new Error(`input ${path} not found (pass a text file)`);
+  if (!existsSync(path)) throw new Error(`input ${path} not found (pass a text file)`);
+  if (statSync(path).isDirectory()) throw new Error(`input ${path} is a folder; pass a text file`);
+  if (!statSync(path).isFile())
+    throw new Error(`input ${path} is not a regular file (a pipe or device); pass a text file`);
   if (!(Number.isSafeInteger(n) && n >= 1)) throw new RangeError(`the number of documents must be >= 1, got ${n}`);
   const rng = Rng.seeded(seed);
   const kept: { doc: string; index: number }[] = [];
@@ -37,14 +40,22 @@ export function sampleDocuments(path: string, n: number, seed: number, chunkByte
       if (j < n) kept[j] = { doc, index: i };
     }
   };
-  const decoder = new TextDecoder("utf-8");
+  // Fatal: a lenient decoder turns each bad byte into U+FFFD (3 bytes), and bytes/token would measure those.
+  const decoder = new TextDecoder("utf-8", { fatal: true });
   const fd = openSync(path, "r");
   try {
     const buf = new Uint8Array(chunkBytes);
     let carry = "";
+    let pos = 0;
     for (;;) {
       const got = readSync(fd, buf, 0, buf.length, null);
-      carry += decoder.decode(buf.subarray(0, got), { stream: got > 0 });
+      try {
+        carry += decoder.decode(buf.subarray(0, got), { stream: got > 0 });
+      } catch {
+        const where = got > 0 ? `in bytes ${pos}-${pos + got}` : "at its end, a character cut short";
+        throw new Error(`input ${path} is not valid UTF-8 (${where}); re-encode it as UTF-8`);
+      }
+      pos += got;
       const pieces = carry.split(EOT);
       // The last piece may continue in the next chunk (or hold the start of a split separator).
       carry = got > 0 ? (pieces.pop() as string) : "";
