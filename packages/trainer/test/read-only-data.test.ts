@@ -1,10 +1,11 @@
 // Token arrays the trainer may not write to: a file of mode 0444 opened by a user who does not own it, and
 // files on a read-only mount. Training and evaluation only read them, so both must work. Root ignores mode
 // bits, so the 0444 case runs in a child as `nobody`; the read-only mount needs root (mount -o remount,ro).
-// Each case skips with a message where the machine cannot set it up.
+// A run folder on a read-only mount is refused up front. Each case skips with a message where the machine
+// cannot set it up.
 import { afterAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openNpy, writeNpy } from "../src/data/npy.ts";
@@ -61,6 +62,33 @@ describe("read-only token arrays", () => {
       expect(r.step).toBe(4);
     } finally {
       spawnSync("umount", ["-l", mnt]); // lazy: the test's own mapping keeps the mount busy until collected
+    }
+  });
+});
+
+describe("a read-only run folder", () => {
+  test("is refused before training, naming the folder and --out, and left as it was", async () => {
+    if (!isRoot) {
+      console.warn("skipped: a read-only tmpfs needs root (mount -t tmpfs; mount -o remount,ro)");
+      return;
+    }
+    const mnt = join(dir, "ro-out");
+    mkdirSync(mnt);
+    const mounted = spawnSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt]);
+    if (mounted.status !== 0) {
+      console.warn(`skipped: cannot mount a tmpfs here (${mounted.stderr.toString().trim()})`);
+      return;
+    }
+    try {
+      mkdirSync(join(mnt, "run"));
+      expect(spawnSync("mount", ["-o", "remount,ro", mnt]).status).toBe(0);
+      const f = fixture({ maxSteps: 4 });
+      await expect(run(f.preset, { out: join(mnt, "run") }, null)).rejects.toThrow(
+        `cannot write in the run folder ${join(mnt, "run")}: it is on a read-only file system; choose another --out`,
+      );
+      expect(readdirSync(join(mnt, "run"))).toEqual([]);
+    } finally {
+      spawnSync("umount", ["-l", mnt]);
     }
   });
 });

@@ -9,7 +9,7 @@
 import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { processAlive, writeFileAtomic } from "../io/atomic-file.ts";
+import { AtomicWriteError, processAlive, writeFileAtomic } from "../io/atomic-file.ts";
 import { ConfigError } from "./config.ts";
 
 export class RunLockError extends Error {
@@ -120,7 +120,14 @@ export function lockRunFolder(out: string, note: (message: string) => void): Run
     ...processIdentity(process.pid),
   };
   const temp = `${path}.tmp-${process.pid}`;
-  writeFileAtomic(temp, new TextEncoder().encode(`${JSON.stringify(me)}\n`));
+  try {
+    writeFileAtomic(temp, new TextEncoder().encode(`${JSON.stringify(me)}\n`));
+  } catch (e) {
+    // The lock is the run's first write: a folder it cannot write in is named as the --out to change.
+    if (!(e instanceof AtomicWriteError && (e.code === "EACCES" || e.code === "EPERM" || e.code === "EROFS"))) throw e;
+    const why = e.code === "EROFS" ? "it is on a read-only file system" : "no permission to write there";
+    throw new ConfigError(`cannot write in the run folder ${out}: ${why}; choose another --out`);
+  }
   try {
     for (let attempt = 0; ; attempt++) {
       try {
