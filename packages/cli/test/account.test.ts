@@ -63,5 +63,13 @@ describe("account", () => {
     expect(bad.err).toContain('unknown GPT-2 size "gpt2-xxl" (known: gpt2-small, gpt2-medium, gpt2-large, gpt2-xl)');
     expect(cli("--compare", "gpt2-xl", "--mfu", "2").err).toContain("--mfu must be in (0, 1], got 2");
     expect(cli("--config", "configs/missing.json").err).toContain("config file configs/missing.json not found");
+    // A list of no sizes printed the GPT-2 table's header and no rows, exit 0; "" was read as no --compare.
+    for (const empty of [",", " , ", ""]) {
+      const none = cli("--compare", empty);
+      expect([none.code, none.out]).toEqual([2, ""]);
+      expect(none.err).toStartWith(
+        "error: --compare needs at least one GPT-2 size: gpt2-small, gpt2-medium, gpt2-large, gpt2-xl\n",
+      );
+    }
   });
 });

@@ -6,6 +6,7 @@ import {
   activationRows,
   COMPONENTS,
   forwardFlops,
+  GPT2_SIZES,
   gpt2Config,
   type ModelConfig,
   maxBatchSize,
@@ -180,7 +181,9 @@ const command: Command = {
   async run(argv) {
     const f = parseFlags(argv, flags);
     if (f._.length > 0) throw new UsageError(`unexpected arguments: ${f._.join(" ")}`);
-    if (!f.config && !f.compare) throw new UsageError("name a preset with --config, or GPT-2 sizes with --compare");
+    if (!f.config && f.compare === undefined) {
+      throw new UsageError("name a preset with --config, or GPT-2 sizes with --compare");
+    }
     for (const [name, v] of [
       ["memory-gb", f["memory-gb"]],
       ["device-peak-tflops", f["device-peak-tflops"]],
@@ -195,6 +198,9 @@ const command: Command = {
       .split(",")
       .map((s) => s.trim())
       .filter(Boolean);
+    if (f.compare !== undefined && sizes.length === 0) {
+      throw new UsageError(`--compare needs at least one GPT-2 size: ${Object.keys(GPT2_SIZES).join(", ")}`);
+    }
     for (const n of sizes) gpt2Config(n); // an unknown size fails before any output
     if (f.config) {
       const run = resolveRunConfig(readPreset(f.config));
@@ -202,7 +208,7 @@ const command: Command = {
       const tokens = f.tokens ?? run.maxSteps * batch * run.gradAccumSteps * run.model.contextLength;
       process.stdout.write(account(run.model, { ...device, batch, accum: run.gradAccumSteps, tokens }));
     }
-    if (f.compare) {
+    if (sizes.length > 0) {
       if (f.config) process.stdout.write("\n");
       process.stdout.write(compare(sizes, { ...device, tokens: f.tokens ?? CS336_TOKENS }));
     }
