@@ -52,7 +52,10 @@ export function parseFlags<S extends FlagSpecs>(argv: string[], specs: S): Parse
       spec = specs[name];
       value = "false";
     }
-    if (!spec) throw new UsageError(`unknown flag --${name}${suggest(name, Object.keys(specs))}`);
+    if (!spec) {
+      const close = closest(name, Object.keys(specs));
+      throw new UsageError(`unknown flag --${name}${close ? ` (did you mean --${close}?)` : ""}`);
+    }
     given.add(name);
     if (spec.type === "boolean") {
       if (value !== undefined && value !== "true" && value !== "false") {
@@ -109,9 +112,9 @@ export function formatFlags(specs: FlagSpecs): string {
   return rows.map(([l, r]) => l.padEnd(width) + r).join("\n");
 }
 
-function suggest(name: string, names: string[]): string {
-  const close = names.find((n) => n.startsWith(name) || name.startsWith(n) || distance(n, name) <= 2);
-  return close ? ` (did you mean --${close}?)` : "";
+/** The name a typo most likely meant: one it starts, one that starts it, or one within two edits. */
+export function closest(name: string, names: readonly string[]): string | undefined {
+  return names.find((n) => n.startsWith(name) || name.startsWith(n) || distance(n, name) <= 2);
 }
 
 function distance(a: string, b: string): number {

@@ -4,7 +4,7 @@
 import pkg from "../package.json" with { type: "json" };
 import { commandHelp } from "./command.ts";
 import { commands } from "./commands/index.ts";
-import { UsageError } from "./flags.ts";
+import { closest, UsageError } from "./flags.ts";
 
 function topHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length), 4) + 2;
@@ -25,7 +25,11 @@ async function main(argv: string[]): Promise<number> {
   }
   const entry = commands.find((c) => c.name === name);
   if (!entry) {
-    process.stderr.write(`error: unknown command "${name}"\n\n${topHelp()}`);
+    const close = closest(
+      name,
+      commands.map((c) => c.name),
+    );
+    process.stderr.write(`error: unknown command "${name}"${close ? ` (did you mean ${close}?)` : ""}\n\n${topHelp()}`);
     return 2;
   }
   const cmd = await entry.load();

@@ -34,4 +34,13 @@ describe("cli dispatcher", () => {
     expect(r.err).toContain('unknown command "trian"');
     expect(r.err).toContain("account");
   });
+
+  test("a mistyped command gets a suggestion, as a mistyped flag does", () => {
+    expect(cli("trian").err).toStartWith('error: unknown command "trian" (did you mean train?)\n');
+    expect(cli("help", "tokstat").err).toStartWith('error: unknown command "tokstat" (did you mean tokstats?)\n');
+    expect(cli("trainbpe", "--input", "x").err).toStartWith(
+      'error: unknown command "trainbpe" (did you mean train-bpe?)\n',
+    );
+    expect(cli("zzzzzz").err).toStartWith('error: unknown command "zzzzzz"\n');
+  });
 });
