@@ -16,6 +16,32 @@ const isRoot = process.getuid?.() === 0;
 const dir = mkdtempSync(join(tmpdir(), "ro-data-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/**
+ * Runs `fill(mnt)` on a fresh 1 MB tmpfs, remounts it read-only, then runs `use(mnt)`, and unmounts it; skips
+ * with a message where it cannot be set up (not root, no mount). Lazy unmount: a test's own mapping of a file
+ * there keeps the mount busy until the collector frees it.
+ */
+async function onReadOnlyMount(name: string, fill: (mnt: string) => void, use: (mnt: string) => Promise<void>) {
+  if (!isRoot) {
+    console.warn("skipped: a read-only tmpfs needs root (mount -t tmpfs; mount -o remount,ro)");
+    return;
+  }
+  const mnt = join(dir, name);
+  mkdirSync(mnt);
+  const mounted = spawnSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt]);
+  if (mounted.status !== 0) {
+    console.warn(`skipped: cannot mount a tmpfs here (${mounted.stderr.toString().trim()})`);
+    return;
+  }
+  try {
+    fill(mnt);
+    expect(spawnSync("mount", ["-o", "remount,ro", mnt]).status).toBe(0);
+    await use(mnt);
+  } finally {
+    spawnSync("umount", ["-l", mnt]);
+  }
+}
+
 const ids = Uint16Array.from({ length: 5000 }, (_, i) => (i * 7) % 24);
 const idSum = ids.reduce((a, b) => a + b, 0);
 
@@ -39,56 +65,36 @@ describe("read-only token arrays", () => {
   });
 
   test("token arrays on a read-only mount can be trained on and scanned", async () => {
-    if (!isRoot) {
-      console.warn("skipped: a read-only tmpfs needs root (mount -t tmpfs; mount -o remount,ro)");
-      return;
-    }
-    const mnt = join(dir, "ro");
-    mkdirSync(mnt);
-    const mounted = spawnSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt]);
-    if (mounted.status !== 0) {
-      console.warn(`skipped: cannot mount a tmpfs here (${mounted.stderr.toString().trim()})`);
-      return;
-    }
-    try {
-      const f = fixture({ maxSteps: 4, evalEvery: 2, checkpointEvery: 4 });
-      writeNpy(join(mnt, "train.npy"), ids);
-      writeNpy(join(mnt, "val.npy"), ids.subarray(0, 1000));
-      expect(spawnSync("mount", ["-o", "remount,ro", mnt]).status).toBe(0);
-      const { data } = openNpy(join(mnt, "val.npy"));
-      expect(scanTokenArray(data, 24, "val.npy")).toEqual({ length: 1000, maxId: 23 });
-      const r = await run(f.preset, { train: join(mnt, "train.npy"), val: join(mnt, "val.npy") }, null);
-      expect(r.status).toBe("completed");
-      expect(r.step).toBe(4);
-    } finally {
-      spawnSync("umount", ["-l", mnt]); // lazy: the test's own mapping keeps the mount busy until collected
-    }
+    await onReadOnlyMount(
+      "ro",
+      (mnt) => {
+        writeNpy(join(mnt, "train.npy"), ids);
+        writeNpy(join(mnt, "val.npy"), ids.subarray(0, 1000));
+      },
+      async (mnt) => {
+        const f = fixture({ maxSteps: 4, evalEvery: 2, checkpointEvery: 4 });
+        const { data } = openNpy(join(mnt, "val.npy"));
+        expect(scanTokenArray(data, 24, "val.npy")).toEqual({ length: 1000, maxId: 23 });
+        const r = await run(f.preset, { train: join(mnt, "train.npy"), val: join(mnt, "val.npy") }, null);
+        expect(r.status).toBe("completed");
+        expect(r.step).toBe(4);
+      },
+    );
   });
 });
 
 describe("a read-only run folder", () => {
   test("is refused before training, naming the folder and --out, and left as it was", async () => {
-    if (!isRoot) {
-      console.warn("skipped: a read-only tmpfs needs root (mount -t tmpfs; mount -o remount,ro)");
-      return;
-    }
-    const mnt = join(dir, "ro-out");
-    mkdirSync(mnt);
-    const mounted = spawnSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt]);
-    if (mounted.status !== 0) {
-      console.warn(`skipped: cannot mount a tmpfs here (${mounted.stderr.toString().trim()})`);
-      return;
-    }
-    try {
-      mkdirSync(join(mnt, "run"));
-      expect(spawnSync("mount", ["-o", "remount,ro", mnt]).status).toBe(0);
-      const f = fixture({ maxSteps: 4 });
-      await expect(run(f.preset, { out: join(mnt, "run") }, null)).rejects.toThrow(
-        `cannot write in the run folder ${join(mnt, "run")}: it is on a read-only file system; choose another --out`,
-      );
-      expect(readdirSync(join(mnt, "run"))).toEqual([]);
-    } finally {
-      spawnSync("umount", ["-l", mnt]);
-    }
+    await onReadOnlyMount(
+      "ro-out",
+      (mnt) => mkdirSync(join(mnt, "run")),
+      async (mnt) => {
+        const f = fixture({ maxSteps: 4 });
+        await expect(run(f.preset, { out: join(mnt, "run") }, null)).rejects.toThrow(
+          `cannot write in the run folder ${join(mnt, "run")}: it is on a read-only file system; choose another --out`,
+        );
+        expect(readdirSync(join(mnt, "run"))).toEqual([]);
+      },
+    );
   });
 });
