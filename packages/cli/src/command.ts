@@ -1,14 +1,13 @@
-// What a CLI command is: a name, one line of help, its flags and a run function returning the exit code.
+// What a CLI command module is: its usage line, its flags and a run function returning the exit code. Its name
+// and one-line summary live in the registry (commands/index.ts), which lists them without loading the module.
 import { type FlagSpecs, formatFlags } from "./flags.ts";
 
 export type Command = {
-  name: string;
-  summary: string;
   usage: string;
   flags: FlagSpecs;
   run(argv: string[]): Promise<number>;
 };
 
-export function commandHelp(cmd: Command): string {
-  return `usage: bun run cli ${cmd.usage}\n\n${cmd.summary}\n\nflags:\n${formatFlags(cmd.flags)}\n  --help  show this help\n`;
+export function commandHelp(summary: string, cmd: Command): string {
+  return `usage: bun run cli ${cmd.usage}\n\n${summary}\n\nflags:\n${formatFlags(cmd.flags)}\n  --help  show this help\n`;
 }

@@ -34,14 +34,14 @@ async function main(argv: string[]): Promise<number> {
   }
   const cmd = await entry.load();
   if (rest.includes("--help") || rest.includes("-h")) {
-    process.stdout.write(commandHelp(cmd));
+    process.stdout.write(commandHelp(entry.summary, cmd));
     return 0;
   }
   try {
     return await cmd.run(rest);
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`error: ${err.message}\n\n${commandHelp(cmd)}`);
+      process.stderr.write(`error: ${err.message}\n\n${commandHelp(entry.summary, cmd)}`);
       return 2;
     }
     const e = err instanceof Error ? err : new Error(String(err));

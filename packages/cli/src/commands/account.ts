@@ -174,8 +174,6 @@ function compare(names: string[], o: { tokens: number; memory: number; peak: num
 }
 
 const command: Command = {
-  name: "account",
-  summary: "parameters, FLOPs, memory and training time of a model (CS336 accounting)",
   usage: "account --config configs/NAME.json [--batch-size N] [--memory-gb G] [--compare gpt2-small,gpt2-xl]",
   flags,
   async run(argv) {

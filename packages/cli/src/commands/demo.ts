@@ -25,8 +25,6 @@ const flags = {
 } as const;
 
 const command: Command = {
-  name: "demo",
-  summary: "end to end on TinyStories: tokenizer, encode, train, eval, generate",
   usage: "demo [--corpus FILE] [--out DIR] [--max-steps N] [--vocab-size N] [--prompt TEXT]",
   flags,
   async run(argv) {

@@ -12,8 +12,6 @@ const flags = {
 } as const;
 
 const command: Command = {
-  name: "doctor",
-  summary: "report the runtime, WASM build, tokenizer backend (native or WASM), ONNX Runtime and execution providers",
   usage: "doctor [--json] [--try-cuda]",
   flags,
   async run(argv) {

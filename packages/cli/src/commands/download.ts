@@ -14,8 +14,6 @@ const flags = {
 } as const;
 
 const command: Command = {
-  name: "download",
-  summary: "fetch CS336's TinyStories or OpenWebText-sample text files (resumable)",
   usage: "download tinystories|owt [--out DIR] [--split train|valid|all] [--base-url URL]",
   flags,
   async run(argv) {

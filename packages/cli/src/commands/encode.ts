@@ -235,8 +235,6 @@ async function encodeToNpy(
 }
 
 const command: Command = {
-  name: "encode",
-  summary: "encode a text file into a token array (.npy) in parallel",
   usage:
     "encode --tokenizer DIR --input FILE --out FILE.npy [--workers N] [--special-token TOK…] " +
     "[--allowed-special TOK…|all] [--disallowed-special TOK…|all]",

@@ -29,8 +29,6 @@ const flags = {
 } as const;
 
 const command: Command = {
-  name: "eval",
-  summary: "loss, perplexity and bits per byte of a checkpoint on a token array",
   usage: "eval --checkpoint PATH --data FILE.npy [--tokenizer DIR] [--batch-size N] [--max-tokens N]",
   flags,
   async run(argv) {

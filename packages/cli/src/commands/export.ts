@@ -10,8 +10,6 @@ const flags = {
 } as const;
 
 const command: Command = {
-  name: "export",
-  summary: "write a standalone model.onnx inference graph with weights",
   usage: "export --checkpoint PATH --out DIR|FILE.onnx",
   flags,
   async run(argv) {

@@ -34,8 +34,6 @@ const flags = {
 } as const;
 
 const command: Command = {
-  name: "generate",
-  summary: "sample text from a checkpoint",
   usage:
     "generate --checkpoint PATH --tokenizer DIR --prompt TEXT [--max-tokens N --temperature T --top-p P --top-k K --seed S]",
   flags,

@@ -12,7 +12,7 @@ export const commands: CommandEntry[] = [
   },
   {
     name: "download",
-    summary: "fetch the TinyStories or OpenWebText datasets",
+    summary: "fetch CS336's TinyStories or OpenWebText-sample text files (resumable)",
     load: async () => (await import("./download.ts")).default,
   },
   {
@@ -22,7 +22,7 @@ export const commands: CommandEntry[] = [
   },
   {
     name: "encode",
-    summary: "encode a text file into a token array (.npy)",
+    summary: "encode a text file into a token array (.npy) in parallel",
     load: async () => (await import("./encode.ts")).default,
   },
   {
@@ -67,7 +67,7 @@ export const commands: CommandEntry[] = [
   },
   {
     name: "doctor",
-    summary: "report the runtime, WASM build, ONNX Runtime and execution providers",
+    summary: "report the runtime, WASM build, tokenizer backend (native or WASM), ONNX Runtime and execution providers",
     load: async () => (await import("./doctor.ts")).default,
   },
 ];

@@ -22,8 +22,6 @@ export function parseAxis(value: string | undefined): CurveAxis | undefined {
 }
 
 const command: Command = {
-  name: "plot",
-  summary: "overlay the learning curves of several runs as SVG",
   usage: "plot RUN_DIR… [--out FILE.svg] [--x step|tokens|time]",
   flags,
   async run(argv) {

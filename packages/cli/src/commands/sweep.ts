@@ -28,8 +28,6 @@ const flags: FlagSpecs = {
 };
 
 const command: Command = {
-  name: "sweep",
-  summary: "train a grid or list of configs into one folder, with a summary table and one plot",
   usage:
     "sweep --config configs/NAME.json --out runs/SWEEP [--zip] [--x step|tokens|time] --FIELD V1,V2,… [--FIELD V …]",
   flags,

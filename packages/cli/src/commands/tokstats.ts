@@ -36,8 +36,6 @@ const int = (n: number) => n.toLocaleString("en-US");
 const pileTime = (s: number) => (s >= 2 * 86400 ? `${(s / 86400).toFixed(1)} days` : formatDuration(s));
 
 const command: Command = {
-  name: "tokstats",
-  summary: "compare tokenizers on sampled documents: bytes/token and encode throughput",
   usage: "tokstats --tokenizer DIR [--tokenizer DIR …] --input FILE [--input FILE …] [--docs N] [--seed S]",
   flags,
   async run(argv) {

@@ -58,8 +58,6 @@ function checkOutFolder(out: string, force: boolean): void {
 }
 
 const command: Command = {
-  name: "train-bpe",
-  summary: "train a byte-level BPE tokenizer on text files",
   usage:
     "train-bpe --input FILE [--input FILE…] --vocab-size N [--special-token TOK…] --out DIR [--force] [--workers N]",
   flags,

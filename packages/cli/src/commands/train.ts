@@ -76,8 +76,6 @@ function summaryLines(s: RunSummary, c: RunConfig): string {
 }
 
 const command: Command = {
-  name: "train",
-  summary: "train a Transformer LM on token arrays",
   usage:
     "train --config configs/NAME.json [--train FILE.npy --val FILE.npy --out runs/NAME] [--resume [PATH|auto]] [--FIELD VALUE …]",
   flags,
