@@ -1,11 +1,13 @@
 // download: against a local Bun.serve on 127.0.0.1 (random port), never the real URLs. Covers a plain fetch,
 // an interrupted transfer resumed by a rerun and by an automatic retry, a server that ignores Range, a wrong
-// Content-Range, HTTP errors, an unreachable host, the OWT gunzip step and the CLI's bad-input paths.
+// Content-Range, HTTP errors, an unreachable host, a full disk (a 3 MB tmpfs, root only), the OWT gunzip step
+// and the CLI's bad-input paths.
 import { afterAll, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { fillDisk, tmpfsTests } from "@cs336-ts/testkit";
 import { fetchResumable, parseContentRange, type Progress } from "../src/app/download/http.ts";
 import { DATASETS, downloadDataset } from "../src/app/download/datasets.ts";
 
@@ -74,6 +76,7 @@ function serve(opts: ServerOpts) {
   return { url: `http://127.0.0.1:${server.port}`, seen, stop: () => server.stop(true) };
 }
 
+const onTmpfs = tmpfsTests(3);
 const payload = (n: number, salt = 0) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + salt) % 253);
 const dirs: string[] = [];
 let dir = "";
@@ -186,6 +189,24 @@ describe("fetchResumable", () => {
     await expect(fetchResumable(`${srv.url}/x.txt`, join(dir, "x"))).rejects.toThrow(
       /cannot reach 127\.0\.0\.1:\d+ .*offline.*--corpus FILE/,
     );
+  });
+
+  onTmpfs("a full disk keeps the .part, and a rerun with room resumes it with Range", async (tmp) => {
+    const data = payload(1_500_000, 3);
+    const srv = serve({ files: { "g.txt": data }, ranges: true });
+    const dest = join(tmp, "g.txt");
+    const filler = fillDisk(tmp, 512 << 10);
+    await expect(fetchResumable(`${srv.url}/g.txt`, dest, { retries: 0 })).rejects.toThrow(
+      /cannot write .*g\.txt\.part: the disk is full at .*; the partial file is kept: make room and run the same command again to resume/,
+    );
+    const kept = readFileSync(`${dest}.part`);
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.equals(data.subarray(0, kept.length))).toBe(true);
+    rmSync(filler);
+    await fetchResumable(`${srv.url}/g.txt`, dest);
+    srv.stop();
+    expect(readFileSync(dest).equals(data)).toBe(true);
+    expect(srv.seen.at(-1)?.range).toBe(`bytes=${kept.length}-`);
   });
 
   test("parseContentRange", () => {

@@ -7,4 +7,4 @@
 export { loadReference, REFERENCE_DIR, referenceTensor, referenceValues, relErr } from "./reference-fixtures.ts";
 export { CACHE_DIR, missingMessage, REPO_ROOT, SHARED_DIR, sharedFile } from "./shared-data.ts";
 export { TINY_MODEL, tinyRunFlags } from "./tiny-run.ts";
-export { tmpfsTests } from "./tmpfs.ts";
+export { fillDisk, tmpfsTests } from "./tmpfs.ts";

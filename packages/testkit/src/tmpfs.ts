@@ -2,7 +2,7 @@
 // needs it skips with a message. One mount per test file; every test gets a fresh folder on it.
 import { afterAll, beforeAll, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statfsSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -35,4 +35,19 @@ export function tmpfsTests(sizeMb: number) {
       }
     });
   };
+}
+
+/** Fills the filesystem holding `dir` with one file until `leave` bytes are free; returns the filler's path. */
+export function fillDisk(dir: string, leave: number): string {
+  const path = join(dir, "filler");
+  const { bavail, bsize } = statfsSync(dir);
+  let left = bavail * bsize - leave;
+  const fd = openSync(path, "w");
+  const chunk = new Uint8Array(1 << 16);
+  try {
+    while (left > 0) left -= writeSync(fd, chunk, 0, Math.min(chunk.length, left));
+  } finally {
+    closeSync(fd);
+  }
+  return path;
 }

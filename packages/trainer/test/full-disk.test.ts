@@ -3,10 +3,10 @@
 // and leave the previous file byte-identical with no temporary file beside it; training that hits a full
 // disk says which file, that the last checkpoint is intact and that --resume auto continues — and it does.
 import { describe, expect } from "bun:test";
-import { closeSync, openSync, readdirSync, readFileSync, rmSync, statfsSync, writeSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { initParameters, initTrainState, Rng } from "@cs336-ts/model";
-import { tmpfsTests } from "@cs336-ts/testkit";
+import { fillDisk as fill, tmpfsTests } from "@cs336-ts/testkit";
 import { exportCheckpoint } from "../src/inference/export.ts";
 import { AtomicWriteError } from "../src/io/atomic-file.ts";
 import { manualInterrupt } from "../src/loop/interrupt.ts";
@@ -19,21 +19,6 @@ import { fixture } from "./support/loop-fixture.ts";
 import { toyEngine } from "./support/toy-engine.ts";
 
 const onTmpfs = tmpfsTests(3);
-
-/** Fills the tmpfs with one file until `leave` bytes are free; returns the filler's path. */
-function fill(dir: string, leave: number): string {
-  const path = join(dir, "filler");
-  const { bavail, bsize } = statfsSync(dir);
-  let left = bavail * bsize - leave;
-  const fd = openSync(path, "w");
-  const chunk = new Uint8Array(1 << 16);
-  try {
-    while (left > 0) left -= writeSync(fd, chunk, 0, Math.min(chunk.length, left));
-  } finally {
-    closeSync(fd);
-  }
-  return path;
-}
 
 const config = resolveRunConfig({
   model: { vocabSize: 64, contextLength: 16, dModel: 64, numLayers: 1, numHeads: 2, dFf: 128 },

@@ -51,6 +51,11 @@ export type AtomicFileOptions = {
   tempPath?: string;
   /** Continue an existing temporary file instead of truncating it (a resumed download). */
   append?: boolean;
+  /**
+   * The temporary file is worth keeping when a write fails (a download resumes from its length): a failed
+   * step closes and keeps it instead of removing it. Default: removed, as a half-written file is worth nothing.
+   */
+  resumable?: boolean;
 };
 
 /** Every byte of `bytes` at `position` (null: the file position), looping over short writes. */
@@ -95,17 +100,18 @@ export function openAtomicFile(path: string, opts: AtomicFileOptions = {}): Atom
       rmSync(tempPath, { force: true });
     }
   };
-  /** Runs one step on the open file; any failure aborts and names the destination. */
+  /** Runs one step on the open file; any failure aborts (or, resumable, keeps) and names the destination. */
   const step = (what: (fd: number) => void) => {
     if (fd === null) throw new AtomicWriteError(path, new Error("the file is already closed"));
     try {
       what(fd);
     } catch (e) {
-      abort();
+      if (opts.resumable) file.keep();
+      else abort();
       throw e instanceof AtomicWriteError ? e : new AtomicWriteError(path, e);
     }
   };
-  return {
+  const file: AtomicFile = {
     path,
     tempPath,
     write: (bytes) => step((fd) => writeAll(fd, bytes, null)),
@@ -130,6 +136,7 @@ export function openAtomicFile(path: string, opts: AtomicFileOptions = {}): Atom
       }
     },
   };
+  return file;
 }
 
 /** Writes `bytes` to `path` atomically: a crash leaves the old file or the new one, never half of one. */

@@ -4,7 +4,7 @@
 // checked, fsync), kept on a dropped connection and renamed into place once complete.
 // Leaves out: parallel segments and checksums (the CS336 mirrors publish none).
 import { existsSync, rmSync, statSync } from "node:fs";
-import { formatDuration, openAtomicFile } from "@cs336-ts/trainer";
+import { AtomicWriteError, formatDuration, openAtomicFile } from "@cs336-ts/trainer";
 
 export class DownloadError extends Error {
   override name = "DownloadError";
@@ -150,7 +150,7 @@ async function receive(
   opts: FetchOptions,
   idle: Watchdog,
 ): Promise<number> {
-  const file = openAtomicFile(dest, { tempPath: part, append: offset > 0 });
+  const file = openAtomicFile(dest, { tempPath: part, append: offset > 0, resumable: true });
   const started = performance.now();
   let bytes = offset;
   let lastReport = 0;
@@ -183,6 +183,13 @@ async function receive(
     }
   } catch (e) {
     file.keep();
+    if (e instanceof AtomicWriteError) {
+      const why = e.code === "ENOSPC" || e.code === "EDQUOT" ? "the disk is full" : e.message;
+      throw new DownloadError(
+        `cannot write ${part}: ${why} at ${formatBytes(bytes)}; the partial file is kept: make room and run the ` +
+          "same command again to resume",
+      );
+    }
     throw e;
   }
   if (total !== null && bytes < total) {
