@@ -1,7 +1,7 @@
 // `bun run cli plot RUN_DIR… [--out FILE.svg] [--x step|tokens|time]`: overlays the learning curves of
 // several runs (a sweep) in one SVG: loss against step and against wall-clock time, or against one chosen
 // axis (tokens compares batch sizes fairly), train and validation, one color per run.
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { CURVE_AXES, type CurveAxis, loadRunSeries, renderCurves, writeFileAtomic } from "@cs336-ts/trainer";
 import type { Command } from "../command.ts";
@@ -21,6 +21,20 @@ export function parseAxis(value: string | undefined): CurveAxis | undefined {
   return value as CurveAxis;
 }
 
+/** The SVG path must name a file whose folder is (or can be made) a folder: said before anything is read. */
+function checkOut(out: string): void {
+  if (existsSync(out) && statSync(out).isDirectory()) {
+    throw new UsageError(`--out ${out} is a folder; give the path of the .svg file to write`);
+  }
+  for (let d = dirname(resolve(out)); ; d = dirname(d)) {
+    if (existsSync(d)) {
+      if (!statSync(d).isDirectory()) throw new UsageError(`--out ${out}: ${d} is a file, not a folder`);
+      return;
+    }
+    if (dirname(d) === d) return;
+  }
+}
+
 const command: Command = {
   usage: "plot RUN_DIR… [--out FILE.svg] [--x step|tokens|time]",
   flags,
@@ -28,8 +42,15 @@ const command: Command = {
     const f = parseFlags(argv, flags);
     if (f._.length === 0) throw new UsageError("name at least one run folder (written by `bun run cli train`)");
     const x = parseAxis(f.x);
+    for (const dir of f._) {
+      if (!existsSync(dir))
+        throw new Error(`run folder ${dir} not found; pass run folders written by \`bun run cli train\``);
+      if (!statSync(dir).isDirectory())
+        throw new Error(`${dir} is not a folder; pass run folders written by \`bun run cli train\``);
+    }
     const runs = f._.map((dir) => loadRunSeries(dir));
     const out = f.out ?? (f._.length === 1 ? join(f._[0] as string, "curves.svg") : "curves.svg");
+    checkOut(out);
     mkdirSync(dirname(resolve(out)), { recursive: true });
     writeFileAtomic(out, new TextEncoder().encode(renderCurves(runs, x ? { x } : {})));
     for (const r of runs) {
