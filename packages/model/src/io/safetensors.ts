@@ -36,30 +36,28 @@ export function readSafetensors(bytes: Uint8Array, source = "safetensors data"):
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = Number(view.getBigUint64(0, true));
   if (headerLen > bytes.length - 8) throw fail(`header length ${headerLen} exceeds the file size ${bytes.length}`);
-  let header: Record<string, unknown>;
+  let header: unknown;
   try {
     header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + headerLen)));
   } catch {
     throw fail("header is not valid JSON");
   }
+  if (header === null || typeof header !== "object" || Array.isArray(header)) {
+    throw fail("header is not a JSON object of tensors");
+  }
   const dataStart = 8 + headerLen;
+  const dataLen = bytes.length - dataStart;
   const tensors = new Map<string, SafeTensor>();
   let metadata: Record<string, string> = {};
-  for (const [name, entry] of Object.entries(header)) {
+  for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     if (name === "__metadata__") {
-      metadata = entry as Record<string, string>;
+      metadata = checkMetadata(entry, fail);
       continue;
     }
-    const { dtype, shape, data_offsets } = entry as {
-      dtype: SafeDtype;
-      shape: number[];
-      data_offsets: [number, number];
-    };
+    const { dtype, shape, begin, end } = checkEntry(name, entry, fail);
     const Ctor = CTORS[dtype];
-    if (!Ctor) throw fail(`tensor "${name}" has unsupported dtype ${dtype}`);
-    const [begin, end] = data_offsets;
     const count = shape.reduce((a, b) => a * b, 1);
-    if (end - begin !== count * Ctor.BYTES_PER_ELEMENT || dataStart + end > bytes.length) {
+    if (end - begin !== count * Ctor.BYTES_PER_ELEMENT || end > dataLen) {
       throw fail(`tensor "${name}" (${dtype} [${shape}]) has bad data offsets [${begin}, ${end}]`);
     }
     // A fresh buffer: aligned for the typed array, and not a view (Node's Buffer#slice shares memory).
@@ -68,6 +66,47 @@ export function readSafetensors(bytes: Uint8Array, source = "safetensors data"):
     tensors.set(name, { dtype, shape: [...shape], data: new Ctor(copy.buffer) });
   }
   return { tensors, metadata };
+}
+
+const isCount = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
+
+/**
+ * One header entry, checked as the file is untrusted: a dtype we read (an own key of CTORS, so "__proto__" or
+ * "toString" is not one), a shape of whole non-negative numbers, and offsets [begin, end] of whole numbers with
+ * begin <= end, relative to the data section (a negative begin would read the header as tensor bytes).
+ */
+function checkEntry(
+  name: string,
+  entry: unknown,
+  fail: (why: string) => SafetensorsError,
+): { dtype: SafeDtype; shape: number[]; begin: number; end: number } {
+  if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
+    throw fail(`tensor "${name}" is ${JSON.stringify(entry)}, not an object with dtype, shape and data_offsets`);
+  }
+  const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+  if (typeof e.dtype !== "string" || !Object.hasOwn(CTORS, e.dtype)) {
+    throw fail(`tensor "${name}" has unsupported dtype ${JSON.stringify(e.dtype)}`);
+  }
+  if (!Array.isArray(e.shape) || !e.shape.every(isCount)) {
+    throw fail(`tensor "${name}" has shape ${JSON.stringify(e.shape)}, not a list of whole numbers >= 0`);
+  }
+  const offsets = e.data_offsets;
+  const [begin, end] = Array.isArray(offsets) && offsets.length === 2 ? offsets : [];
+  if (!isCount(begin) || !isCount(end) || begin > end) {
+    throw fail(`tensor "${name}" has data_offsets ${JSON.stringify(offsets)}, not [begin, end] with 0 <= begin <= end`);
+  }
+  return { dtype: e.dtype as SafeDtype, shape: e.shape as number[], begin, end };
+}
+
+/** "__metadata__" is a map from string to string (the format's rule); anything else is a corrupt header. */
+function checkMetadata(entry: unknown, fail: (why: string) => SafetensorsError): Record<string, string> {
+  if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
+    throw fail(`"__metadata__" is ${JSON.stringify(entry)}, not a map of strings`);
+  }
+  for (const [k, v] of Object.entries(entry)) {
+    if (typeof v !== "string") throw fail(`"__metadata__" entry "${k}" is ${JSON.stringify(v)}, not a string`);
+  }
+  return entry as Record<string, string>;
 }
 
 /** Serializes tensors (in the given order) and string metadata into one safetensors buffer. */
@@ -88,9 +127,11 @@ export function writeSafetensors(
     parts.push(raw);
     offset += raw.length;
   }
-  let json = JSON.stringify(header);
-  json += " ".repeat((8 - ((8 + json.length) % 8)) % 8); // pad so the data starts 8-byte aligned
-  const headerBytes = new TextEncoder().encode(json);
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  // Pad with spaces so the data starts 8-byte aligned; counted in UTF-8 bytes, as a non-ASCII name or metadata
+  // value makes the byte length differ from the string's.
+  const headerBytes = new Uint8Array(json.length + ((8 - ((8 + json.length) % 8)) % 8)).fill(0x20);
+  headerBytes.set(json);
   const out = new Uint8Array(8 + headerBytes.length + offset);
   new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
   out.set(headerBytes, 8);
