@@ -234,7 +234,8 @@ export const GRAD_RULES: Record<OpType, GradRule> = {
     const parts = c.dy.map((d, i) => d ?? zerosLike(output(c, i)));
     return [concat(parts, intAttr(c, "axis")), null];
   },
-  Trilu: (c) => [trilu(dy0(c), intAttr(c, "upper") === 1, constInts(c, 1)[0] ?? 0), null],
+  // The same mask on dy; k is passed through as the Value it is, since it may be computed at run time.
+  Trilu: (c) => [trilu(dy0(c), intAttr(c, "upper") === 1, input(c, 1)), null],
 
   // Indexing and creation
   Gather: (c) => {

@@ -229,6 +229,11 @@ export const GRAD_CASES: Record<OpType, OpChecks> = {
   Trilu: [
     { inputs: [[[3, 4]]], build: (_, x) => trilu(x0(x), true) },
     { inputs: [[[2, 3, 3]]], build: (_, x) => trilu(x0(x), false, -1) },
+    // k read at run time (the KV-cache mask's Tk - Tq + 1): here 4 - 3 = 1
+    {
+      inputs: [[[3, 4]]],
+      build: (g, x) => trilu(x0(x), true, sub(gather(shapeOf(x0(x)), i64(g, [], [1])), 3)),
+    },
   ],
   Gather: [
     { inputs: [[[5, 3]]], build: (g, x) => gather(x0(x), i64(g, [2, 3], [0, 4, 4, 1, 0, 4])) },
