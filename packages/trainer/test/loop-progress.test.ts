@@ -1,10 +1,11 @@
 // The progress line (TTY: rewritten in place; logs: a line every N steps, with ETA) and the metrics log
-// (torn last line tolerated, other bad lines refused, resume drops records past the checkpoint).
+// and samples.jsonl (torn last line tolerated, other bad lines refused, resume drops records past the checkpoint).
 import { describe, expect, test } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openMetrics, readMetrics } from "../src/run/metrics.ts";
+import { readSamples } from "../src/run/samples.ts";
 import { formatDuration } from "../src/io/status-line.ts";
 import { createProgress } from "../src/loop/progress.ts";
 
@@ -72,6 +73,12 @@ describe("metrics", () => {
     expect(readMetrics(join(d, "a.jsonl")).map((r) => r.step)).toEqual([1, 2]);
     writeFileSync(join(d, "b.jsonl"), `${line(1)}\nnot json\n${line(3)}\n`);
     expect(() => readMetrics(join(d, "b.jsonl"))).toThrow(/b\.jsonl:2: not a JSON line/);
+    // samples.jsonl follows the same rule: a bad line before the last would be dropped by the next resume.
+    const sample = (step: number) => JSON.stringify({ step, text: `s${step}` });
+    writeFileSync(join(d, "s.jsonl"), `${sample(1)}\n${sample(2)}\n{"step":3,"te`);
+    expect(readSamples(join(d, "s.jsonl")).map((r) => r.step)).toEqual([1, 2]);
+    writeFileSync(join(d, "t.jsonl"), `${sample(1)}\n{oops\n${sample(3)}\n`);
+    expect(() => readSamples(join(d, "t.jsonl"))).toThrow(/t\.jsonl:2: not a JSON line/);
   });
 
   test("resume keeps records up to the checkpoint's step and appends after them", () => {

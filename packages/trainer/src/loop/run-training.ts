@@ -26,7 +26,7 @@ import type { EngineFactory, TrainEngine } from "./engine.ts";
 import { type Interrupt, installInterrupt } from "./interrupt.ts";
 import { removeStaleTempFiles } from "../io/atomic-file.ts";
 import { type MetricsLog, openMetrics, readMetrics } from "../run/metrics.ts";
-import { openSamples, type SamplesLog } from "../run/samples.ts";
+import { openSamples, readSamples, type SamplesLog } from "../run/samples.ts";
 import { createProgress } from "./progress.ts";
 import { createSampler, type Sampler } from "./sampler.ts";
 import {
@@ -192,8 +192,11 @@ export async function runTraining(plan: RunPlan, o: RunOptions): Promise<RunOutc
     removeKilledRunTemps(config.out, note);
     const train = openTokens(config.train, config, "--train");
     const val = config.val ? openTokens(config.val, config, "--val") : null;
-    // The log a resume cuts back is read before the folder changes: a bad line fails it with nothing deleted.
-    if (plan.resume) readMetrics(runPaths(config.out).metrics);
+    // The logs a resume cuts back are read before the folder changes: a bad line fails it with nothing deleted.
+    if (plan.resume) {
+      readMetrics(runPaths(config.out).metrics);
+      readSamples(runPaths(config.out).samples);
+    }
     const previous = plan.resume ? readRunInfo(config.out) : null;
     const tokenizerSha256 = checkRunTokenizer(plan, previous, o.allowTokenizerMismatch === true, note);
     if (config.sampleEvery > 0) sampler = createSampler(config);

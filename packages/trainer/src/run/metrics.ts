@@ -3,8 +3,8 @@
 // wall-clock seconds of training, continued across resumes. Appended a whole line at a time (a failed write
 // is cut back off, io/atomic-file.ts) and fsynced with each checkpoint, so the log on disk always reaches the
 // newest checkpoint. Leaves out: rotation and compression (a 100k-step run is a few MB).
-import { existsSync, readFileSync } from "node:fs";
 import { openAppendFile, writeFileAtomic } from "../io/atomic-file.ts";
+import { readJsonl } from "../io/jsonl.ts";
 
 export type TrainRecord = {
   kind: "train";
@@ -21,26 +21,11 @@ export type TrainRecord = {
 export type ValRecord = { kind: "val"; step: number; tokens: number; time: number; valLoss: number };
 export type MetricRecord = TrainRecord | ValRecord;
 
-/** Reads a metrics.jsonl; a torn last line (crash mid-write) is skipped, any other bad line is an error. */
+/** Reads a metrics.jsonl (io/jsonl.ts: a torn last line is skipped, any other bad line is an error). */
 export function readMetrics(path: string): MetricRecord[] {
-  if (!existsSync(path)) return [];
-  const lines = readFileSync(path, "utf8").split("\n");
-  const out: MetricRecord[] = [];
-  lines.forEach((line, i) => {
-    if (line.trim() === "") return;
-    try {
-      const r = JSON.parse(line) as MetricRecord;
-      if ((r.kind === "train" || r.kind === "val") && typeof r.step === "number") out.push(r);
-    } catch (e) {
-      if (i < lines.length - 2) {
-        throw new Error(
-          `${path}:${i + 1}: not a JSON line (${(e as Error).message}); repair or delete that line (the ` +
-            "checkpoints do not depend on it)",
-        );
-      }
-    }
-  });
-  return out;
+  return (readJsonl(path) as MetricRecord[]).filter(
+    (r) => (r?.kind === "train" || r?.kind === "val") && typeof r.step === "number",
+  );
 }
 
 export type MetricsLog = {

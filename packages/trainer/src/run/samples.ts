@@ -3,8 +3,8 @@
 // run's samples read as its progress in words. Appended a line at a time like metrics.jsonl; on resume the
 // lines past the resumed step (taken by the interrupted session after its last checkpoint) are dropped.
 // Leaves out: the sampling itself (loop/sampler.ts).
-import { existsSync, readFileSync } from "node:fs";
 import { openAppendFile, writeFileAtomic } from "../io/atomic-file.ts";
+import { readJsonl } from "../io/jsonl.ts";
 
 export type SampleRecord = {
   step: number;
@@ -21,19 +21,9 @@ export type SampleRecord = {
 
 export type SamplesLog = { append(r: SampleRecord): void; sync(): void; close(): void };
 
-/** Reads a samples.jsonl; a torn last line is skipped. */
+/** Reads a samples.jsonl (io/jsonl.ts: a torn last line is skipped, any other bad line is an error). */
 export function readSamples(path: string): SampleRecord[] {
-  if (!existsSync(path)) return [];
-  const out: SampleRecord[] = [];
-  for (const line of readFileSync(path, "utf8").split("\n")) {
-    if (line.trim() === "") continue;
-    try {
-      out.push(JSON.parse(line) as SampleRecord);
-    } catch {
-      // a line cut off by a crash mid-write
-    }
-  }
-  return out;
+  return readJsonl(path) as SampleRecord[];
 }
 
 /** Opens a run's samples for appending (from scratch, or cut back to `resumeStep`). */
