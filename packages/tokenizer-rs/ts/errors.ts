@@ -84,3 +84,19 @@ export function fromNative(e: unknown): unknown {
   if (!m || !ALL_CODES.includes(m[1] as TokenizerErrorCode)) return e;
   return coreError(m[1] as string, e.message.slice(m[0].length));
 }
+
+/** What `x` is, for messages about an argument of the wrong type: "string", "Uint8Array", "null". */
+export function typeName(x: unknown): string {
+  if (x === null) return "null";
+  if (typeof x !== "object") return typeof x;
+  // The tag, not the constructor: a Buffer reads as Uint8Array, and arrays from another realm still read right.
+  return Object.prototype.toString.call(x).slice(8, -1);
+}
+
+/** `typeName` with its article: "a string", "an ArrayBuffer", "undefined". */
+export function aTypeName(x: unknown): string {
+  const name = typeName(x);
+  if (x === null || x === undefined) return name;
+  // "an Array", "an Int32Array", but "a Uint8Array" (said "you").
+  return `${/^[aeioAEIO]/.test(name) ? "an" : "a"} ${name}`;
+}

@@ -6,6 +6,7 @@
 // carry (text without whitespace) is encoded again only once as many new bytes have come: each call
 // re-reads the carry, so calling at every chunk made such a stretch cost its length squared.
 import type { EncoderCore } from "./encoder-core.ts";
+import { aTypeName } from "./errors.ts";
 import { concat } from "./wasm.ts";
 
 /**
@@ -33,11 +34,20 @@ export class StreamEncoder {
   constructor(
     private readonly core: StreamCore,
     private base = 0,
-  ) {}
+  ) {
+    if (!Number.isSafeInteger(base) || base < 0) {
+      const got = typeof base === "number" ? String(base) : aTypeName(base);
+      throw new RangeError(`offset must be a non-negative integer (a byte offset), got ${got}`);
+    }
+  }
 
   /** Ids made final by this chunk (none while a long carry waits for more text). */
   push(chunk: string): Uint32Array {
     this.open();
+    // Checked, not coerced: `surrogate + chunk` made a Uint8Array the text "104,105" and undefined "undefined".
+    if (typeof chunk !== "string") {
+      throw new TypeError(`push expects a string; got ${aTypeName(chunk)} (use pushBytes for UTF-8 bytes)`);
+    }
     let text = this.surrogate + chunk;
     this.surrogate = "";
     const lastUnit = text.charCodeAt(text.length - 1);
@@ -58,6 +68,10 @@ export class StreamEncoder {
   /** Same for raw UTF-8 bytes (a character may be split across chunks). */
   pushBytes(chunk: Uint8Array): Uint32Array {
     this.open();
+    // WASM's typed-array copy read a string's characters as NaN, that is as zero bytes.
+    if (!(chunk instanceof Uint8Array)) {
+      throw new TypeError(`pushBytes expects a Uint8Array of UTF-8 bytes; got ${aTypeName(chunk)} (use push for text)`);
+    }
     if (this.surrogate) throw new Error("cannot mix string and byte chunks in one stream");
     const before = this.waiting.length > 0 && typeof this.waiting[0] === "string" ? this.flushText() : NO_IDS;
     if (this.wait(chunk, chunk.length)) return before;

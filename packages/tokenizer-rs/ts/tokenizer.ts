@@ -6,6 +6,7 @@
 import type { EncoderCore, EncoderSource } from "./encoder-core.ts";
 import { NativeEncoderCore } from "./encoder-native.ts";
 import { WasmEncoder } from "./encoder-wasm.ts";
+import { aTypeName, typeName } from "./errors.ts";
 import { IncrementalDecoder } from "./incremental-decoder.ts";
 import { type Backend, defaultBackend } from "./native-load.ts";
 import type { TiktokenRanks } from "./readers.ts";
@@ -22,8 +23,59 @@ const NO_IDS = new Uint32Array(0);
 // ignoreBOM: a leading U+FEFF is text to round-trip, not a byte-order mark to drop.
 const textDecoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 
+const isBytes = (x: unknown): x is Uint8Array => x instanceof Uint8Array;
+
+/**
+ * The shapes a source's JS values must have, checked before anything is copied into the core: WASM's copy
+ * read a string or a hole as zero bytes, the addon failed in napi's words, and an id of 2^32 + 256 became
+ * 256 on both.
+ */
+function checkSource(src: EncoderSource): void {
+  if (src.kind === "ranks") {
+    const tokens = src.tokens;
+    if (!Array.isArray(tokens)) throw new TypeError(`tokens must be an array of Uint8Arrays; got ${aTypeName(tokens)}`);
+    for (let i = 0; i < tokens.length; i++) {
+      if (!isBytes(tokens[i])) {
+        throw new TypeError(`rank ${i} must be a Uint8Array of token bytes; got ${aTypeName(tokens[i])}`);
+      }
+    }
+  }
+  if (src.kind === "merges" || src.kind === "gpt2Files" || src.kind === "tokenizerJson") {
+    const list = src.specials;
+    if (!Array.isArray(list)) {
+      throw new TypeError(
+        `specialTokens must be an array of strings, such as ["<|endoftext|>"]; got ${aTypeName(list)}`,
+      );
+    }
+    for (let i = 0; i < list.length; i++) {
+      if (typeof list[i] !== "string") {
+        throw new TypeError(`special token ${i} must be a string; got ${aTypeName(list[i])}`);
+      }
+    }
+    return;
+  }
+  const ids = src.specials;
+  if (typeof ids !== "object" || ids === null || Array.isArray(ids)) {
+    throw new TypeError(`specialTokens must be an object of { token: id }; got ${aTypeName(ids)}`);
+  }
+  for (const [name, id] of Object.entries(ids)) {
+    if (Number.isInteger(id) && id >= 0 && id <= 0xffffffff) continue;
+    const shown = typeof id === "number" ? String(id) : typeof id === "string" ? JSON.stringify(id) : aTypeName(id);
+    throw new RangeError(
+      `special token ${JSON.stringify(name)} has id ${shown}; ids are whole numbers from 0 to 4294967295`,
+    );
+  }
+}
+
 function denseVocab(vocab: VocabInput): Uint8Array[] {
-  if (Array.isArray(vocab)) return vocab as Uint8Array[];
+  if (Array.isArray(vocab)) {
+    for (let i = 0; i < vocab.length; i++) {
+      if (!isBytes(vocab[i])) {
+        throw new TypeError(`vocab entry ${i} must be a Uint8Array of token bytes; got ${aTypeName(vocab[i])}`);
+      }
+    }
+    return vocab as Uint8Array[];
+  }
   const map = vocab as ReadonlyMap<number, Uint8Array>;
   const out: Uint8Array[] = new Array(map.size);
   for (const [id, bytes] of map) {
@@ -31,7 +83,9 @@ function denseVocab(vocab: VocabInput): Uint8Array[] {
       const missing = [...Array(map.size).keys()].find((i) => !map.has(i));
       throw new RangeError(`vocab ids must be 0..${map.size - 1} without gaps; id ${missing} is missing (found ${id})`);
     }
-    if (!(bytes instanceof Uint8Array)) throw new TypeError(`vocab entry ${id} must be a Uint8Array of token bytes`);
+    if (!isBytes(bytes)) {
+      throw new TypeError(`vocab entry ${id} must be a Uint8Array of token bytes; got ${aTypeName(bytes)}`);
+    }
     out[id] = bytes;
   }
   return out;
@@ -39,7 +93,15 @@ function denseVocab(vocab: VocabInput): Uint8Array[] {
 
 function vocabSource(vocab: VocabInput, merges: MergesInput, specials: readonly string[]): EncoderSource {
   const flat: Uint8Array[] = [];
-  for (const m of merges) flat.push(m[0], m[1]);
+  let k = 0;
+  for (const m of merges) {
+    if (!Array.isArray(m) || m.length !== 2 || !isBytes(m[0]) || !isBytes(m[1])) {
+      const got = Array.isArray(m) ? `[${m.map(typeName).join(", ")}]` : aTypeName(m);
+      throw new TypeError(`merge ${k} must be a pair of Uint8Arrays (the two tokens' bytes); got ${got}`);
+    }
+    flat.push(m[0], m[1]);
+    k++;
+  }
   return { kind: "merges", vocab: denseVocab(vocab), merges: flat, specials };
 }
 
@@ -204,14 +266,22 @@ export class Tokenizer {
   }
 
   private checkIds(ids: ArrayLike<number> | Iterable<number>): Uint32Array {
-    const arr: ArrayLike<number> =
+    // A number or a string was read as no ids (decode(5) gave "") or as its digits ("123" as 1, 2, 3).
+    if (typeof ids !== "object" || ids === null || !(Symbol.iterator in ids || "length" in ids)) {
+      throw new TypeError(`decode expects an array or iterable of token ids; got ${aTypeName(ids)}`);
+    }
+    const arr: ArrayLike<unknown> =
       ids instanceof Uint32Array || Array.isArray(ids) ? ids : Array.from(ids as Iterable<number>);
     const n = this.vocabSize;
     for (let i = 0; i < arr.length; i++) {
-      const id = arr[i] as number;
+      const id = arr[i];
+      if (typeof id !== "number") {
+        const got = typeof id === "string" ? `the string ${JSON.stringify(id)}` : aTypeName(id);
+        throw new TypeError(`token ids must be numbers; got ${got} at index ${i}`);
+      }
       if (!(Number.isInteger(id) && id >= 0 && id < n)) throw new RangeError(`token id ${id} not in [0, ${n})`);
     }
-    return arr instanceof Uint32Array ? arr : Uint32Array.from(arr);
+    return arr instanceof Uint32Array ? arr : Uint32Array.from(arr as ArrayLike<number>);
   }
 
   /** Frees the encoder now (its WASM memory or native object); later calls throw. Safe to call twice. */
@@ -231,7 +301,10 @@ const NO_BYTES = new Uint8Array(0);
 
 /** Tokenizer's constructors on a chosen backend (tests run both in one process; the API uses the process's). */
 export function tokenizerOn(backend: Backend) {
-  const make = (src: EncoderSource) => construct(newEncoder(backend, src));
+  const make = (src: EncoderSource) => {
+    checkSource(src);
+    return construct(newEncoder(backend, src));
+  };
   return {
     fromVocab: (vocab: VocabInput, merges: MergesInput, specialTokens: readonly string[] = []) =>
       make(vocabSource(vocab, merges, specialTokens)),
