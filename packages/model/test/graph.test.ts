@@ -64,6 +64,22 @@ describe("build-time errors", () => {
     expect(() => where(a, a, a)).toThrow(/Where: condition must be bool/);
   });
 
+  test("a plain number must be a value of an integer operand's dtype", () => {
+    const g = new Graph();
+    const ids = g.input("ids", "int64", [3]);
+    // Each was a constant 0, -128 or 1 after truncation or wrapping: a silently wrong graph.
+    expect(() => mul(ids, 0.5)).toThrow(
+      /Mul: the number 0.5 is not a value of the other operand's dtype int64; cast\(\) that operand to float/,
+    );
+    expect(() => add(g.input("small", "int8", [2]), 128)).toThrow(/Add: the number 128 is not a value of .* int8/);
+    expect(() => where(g.input("c", "bool", [3]), ids, Number.NEGATIVE_INFINITY)).toThrow(
+      /Where: the number -Infinity/,
+    );
+    expect(() => add(ids, 2 ** 53)).toThrow(/not a value of .* int64/);
+    expect(add(ids, -3).shape).toEqual([3]);
+    expect(mul(f32(g, "f", [2]), 0.5).dtype).toBe("float32");
+  });
+
   test("shape ops check their arguments", () => {
     const g = new Graph();
     const x = f32(g, "x", [2, 3, 4]);

@@ -9,8 +9,26 @@ import { type DType, isFloat, tensorOf, Value } from "./value.ts";
 
 type Operand = Value | number;
 
-function asValue(g: Graph, x: Operand, dtype: DType): Value {
-  return x instanceof Value ? x : g.constant(tensorOf(dtype, [], [x]));
+/** The values a plain number may take as a constant of each non-float dtype. */
+const INT_RANGE: Partial<Record<DType, [number, number]>> = {
+  int64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  int32: [-(2 ** 31), 2 ** 31 - 1],
+  int8: [-128, 127],
+  uint8: [0, 255],
+  bool: [0, 1],
+};
+
+function asValue(g: Graph, op: string, x: Operand, dtype: DType): Value {
+  if (x instanceof Value) return x;
+  // tensorOf would truncate (mul(ids, 0.5) multiplying by 0) or wrap, silently.
+  const range = INT_RANGE[dtype];
+  if (range && !(Number.isInteger(x) && x >= range[0] && x <= range[1])) {
+    throw g.error(
+      op,
+      `the number ${x} is not a value of the other operand's dtype ${dtype}; cast() that operand to float first`,
+    );
+  }
+  return g.constant(tensorOf(dtype, [], [x]));
 }
 
 function dtypeOf(op: string, ...xs: Operand[]): DType {
@@ -22,7 +40,7 @@ function dtypeOf(op: string, ...xs: Operand[]): DType {
 function broadcastOp(op: OpType, xs: Operand[], outDtype?: DType, allowed?: (d: DType) => boolean): Value {
   const g = activeGraph(op, ...xs);
   const dtype = dtypeOf(op, ...xs);
-  const vs = xs.map((x) => asValue(g, x, dtype));
+  const vs = xs.map((x) => asValue(g, op, x, dtype));
   for (const v of vs) {
     if (v.dtype !== dtype) {
       throw g.error(op, `dtypes differ: ${vs.map(describe).join(" vs ")}; insert a cast()`);
@@ -73,8 +91,8 @@ export function where(cond: Value, a: Operand, b: Operand): Value {
   const g = activeGraph("Where", cond, a, b);
   if (cond.dtype !== "bool") throw g.error("Where", `condition must be bool, got ${describe(cond)}`);
   const dtype = dtypeOf("Where", a, b);
-  const va = asValue(g, a, dtype);
-  const vb = asValue(g, b, dtype);
+  const va = asValue(g, "Where", a, dtype);
+  const vb = asValue(g, "Where", b, dtype);
   if (va.dtype !== vb.dtype) throw g.error("Where", `branches differ in dtype: ${describe(va)} vs ${describe(vb)}`);
   const shape = broadcastShapes(cond.shape, va.shape, vb.shape);
   if (!shape) {
