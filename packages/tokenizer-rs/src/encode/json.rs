@@ -89,15 +89,26 @@ const OPEN_OBJECT: u8 = b'{';
 const OPEN_ARRAY: u8 = b'[';
 const QUOTE: u8 = b'"';
 
+/// Deepest nesting of arrays and objects read. Each level is a call frame (`skip`, pipeline values), so
+/// without a bound a file of nested brackets overflows the stack; tokenizer files nest a few levels.
+pub(crate) const MAX_DEPTH: usize = 512;
+
 pub(crate) struct Json<'a> {
     s: &'a [u8],
     i: usize,
     key_at: usize,
+    /// Arrays and objects open at the cursor.
+    depth: usize,
 }
 
 impl<'a> Json<'a> {
     pub fn new(s: &'a [u8]) -> Json<'a> {
-        Json { s, i: 0, key_at: 0 }
+        Json {
+            s,
+            i: 0,
+            key_at: 0,
+            depth: 0,
+        }
     }
 
     /// Byte offset of the cursor.
@@ -157,6 +168,16 @@ impl<'a> Json<'a> {
         Ok(())
     }
 
+    /// Enters an array or object whose opening bracket was just read.
+    fn nest(&mut self) -> Parsed<()> {
+        if self.depth == MAX_DEPTH {
+            self.i -= 1;
+            return self.fail("at most 512 nested arrays and objects");
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
     /// Calls `member(key, reader)` for each member of the object at the cursor; `member` reads the value.
     /// Errors of the caller's own type pass through: a syntax error becomes one through `syntax`.
     pub fn object<E>(
@@ -164,8 +185,19 @@ impl<'a> Json<'a> {
         syntax: impl Fn(Syntax) -> E,
         mut member: impl FnMut(&str, &mut Json<'a>) -> Result<(), E>,
     ) -> Result<(), E> {
-        let mut key = String::new();
         self.eat(b'{', "'{'").map_err(&syntax)?;
+        self.nest().map_err(&syntax)?;
+        let read = self.members(&syntax, &mut member);
+        self.depth -= 1;
+        read
+    }
+
+    fn members<E>(
+        &mut self,
+        syntax: &impl Fn(Syntax) -> E,
+        member: &mut impl FnMut(&str, &mut Json<'a>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut key = String::new();
         if self.peek() == Some(b'}') {
             self.i += 1;
             return Ok(());
@@ -195,6 +227,17 @@ impl<'a> Json<'a> {
         mut item: impl FnMut(usize, &mut Json<'a>) -> Result<(), E>,
     ) -> Result<(), E> {
         self.eat(b'[', "'['").map_err(&syntax)?;
+        self.nest().map_err(&syntax)?;
+        let read = self.items(&syntax, &mut item);
+        self.depth -= 1;
+        read
+    }
+
+    fn items<E>(
+        &mut self,
+        syntax: &impl Fn(Syntax) -> E,
+        item: &mut impl FnMut(usize, &mut Json<'a>) -> Result<(), E>,
+    ) -> Result<(), E> {
         if self.peek() == Some(b']') {
             self.i += 1;
             return Ok(());
@@ -488,6 +531,48 @@ mod tests {
         assert_eq!((body, simple), (&br"YQ== 0\nYg== 1\r\n"[..], true));
         assert!(!Json::new(br#""a\/b""#).raw_string().unwrap().1);
         assert_eq!(quoted("a\"\\\n\u{1}é"), r#""a\"\\\n\u0001é""#);
+    }
+
+    #[test]
+    fn deep_nesting_is_a_syntax_error_not_a_stack_overflow() {
+        // A corrupt or hostile file of nested brackets must get a message: recursion per level
+        // overflowed the stack (a crash natively, a trap in WASM, whose stack is 1 MiB).
+        let run = |text: Vec<u8>| {
+            std::thread::Builder::new()
+                .stack_size(1 << 20)
+                .spawn(move || {
+                    let mut r = Json::new(&text);
+                    r.skip().and_then(|_| r.end())
+                })
+                .unwrap()
+                .join()
+                .unwrap()
+        };
+        for open in [b'[', b'{'] {
+            let deep: Vec<u8> = if open == b'[' {
+                b"[".repeat(1_000_000)
+            } else {
+                b"{\"a\":".repeat(300_000)
+            };
+            let e = run(deep).unwrap_err();
+            assert_eq!(e.expected, "at most 512 nested arrays and objects");
+            assert_eq!(e.at, if open == b'[' { 512 } else { 512 * 5 });
+        }
+        let ok = [&b"[".repeat(MAX_DEPTH)[..], &b"]".repeat(MAX_DEPTH)[..]].concat();
+        assert_eq!(run(ok), Ok(()));
+        // The tokenizer.json pipeline members are read as values, through the same bound.
+        let file = [&br#"{"pre_tokenizer": "#[..], &b"[".repeat(1_000_000)[..]].concat();
+        let err = std::thread::Builder::new()
+            .stack_size(1 << 20)
+            .spawn(move || crate::encode::tokenizer_json::read_tokenizer_json(&file, "t.json").err())
+            .unwrap()
+            .join()
+            .unwrap();
+        let msg = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            msg.contains("expected at most 512 nested arrays and objects"),
+            "{msg}"
+        );
     }
 
     #[test]
