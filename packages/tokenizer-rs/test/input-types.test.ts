@@ -92,5 +92,19 @@ for (const backend of ["wasm", "native"] as const) {
       }
       expect(on.fromRanks({ tokens: BYTES, specialTokens: { "<x>": 256 } }).specialTokenIds.get("<x>")).toBe(256);
     });
+
+    test("fromFiles names the three forms it takes when given none of them, or half of one", () => {
+      const forms = "{ vocab, merges } (GPT-2 vocab.json and merges.txt paths), { tokenizerJson } or { tiktoken }";
+      expect(() => on.fromFiles(anyOf({}))).toThrow(`fromFiles takes ${forms}; got {}`);
+      expect(() => on.fromFiles(anyOf(undefined))).toThrow(`fromFiles takes ${forms}; got undefined`);
+      expect(() => on.fromFiles(anyOf({ vocab: "v.json" }))).toThrow(`got { vocab } without merges`);
+      expect(() => on.fromFiles(anyOf({ merges: "m.txt", specialTokens: [] }))).toThrow(`got { merges } without vocab`);
+      expect(() => on.fromFiles(anyOf({ tokenizerJson: 5 }))).toThrow(
+        "tokenizerJson must be a file path; got a number",
+      );
+      expect(() => on.fromFiles(anyOf({ tiktoken: GPT2_JSON, vocab: "v.json", merges: "m.txt" }))).toThrow(
+        "give one of them, not tiktoken and vocab",
+      );
+    });
   });
 }

@@ -185,6 +185,10 @@ describe("WASM memory", () => {
     t[Symbol.dispose]();
     t.dispose();
     expect(() => t.encode("the")).toThrow(/disposed/);
+    // Also where there is nothing to encode or decode: a disposed tokenizer refuses every call.
+    expect(() => t.encode("")).toThrow(/disposed/);
+    expect(() => t.decode([])).toThrow(/disposed/);
+    expect(() => t.decoder().push([])).toThrow(/disposed/);
     {
       using u = wasmTiny();
       expect(u.encode("the")).toEqual(Uint32Array.of(257));

@@ -192,8 +192,9 @@ export class Tokenizer {
   encode(text: string, opts?: SpecialOptions): Uint32Array {
     if (typeof text !== "string") throw new TypeError(`encode expects a string, got ${typeof text}`);
     const policy = resolvePolicy(this.specialTokens, opts);
+    const encoder = this.encoder; // a disposed tokenizer refuses "" too
     if (text.length === 0) return NO_IDS;
-    return this.encoder.encodeText(NO_BYTES, text, policy, true, 0).ids;
+    return encoder.encodeText(NO_BYTES, text, policy, true, 0).ids;
   }
 
   /** Token ids of each text, in one call into the core. */
@@ -250,8 +251,9 @@ export class Tokenizer {
 
   /** Bytes of `ids`; an id outside the vocab is a RangeError naming it. */
   decodeBytes(ids: ArrayLike<number> | Iterable<number>): Uint8Array {
+    const encoder = this.encoder; // a disposed tokenizer refuses no ids too
     const list = this.checkIds(ids);
-    return list.length === 0 ? NO_BYTES : this.encoder.decode(list);
+    return list.length === 0 ? NO_BYTES : encoder.decode(list);
   }
 
   /** A UTF-8-safe decoder for a stream of ids. */
