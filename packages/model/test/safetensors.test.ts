@@ -96,3 +96,13 @@ test("the data starts 8-byte aligned when names and metadata are not ASCII", () 
     expect(back.metadata).toEqual({ config: "naïve" });
   }
 });
+
+test("the writer refuses a dtype that does not describe the array, instead of writing an unreadable file", () => {
+  const f32 = new Float32Array([1, 2]);
+  expect(() => writeSafetensors([["w", { dtype: "F64", shape: [2], data: f32 }]])).toThrow(
+    /tensor "w": dtype F64 needs a Float64Array, got a Float32Array/,
+  );
+  expect(() => writeSafetensors([["w", { dtype: "I32", shape: [2], data: f32 }]])).toThrow(/needs a Int32Array/);
+  const flags = readSafetensors(writeSafetensors([["b", { dtype: "BOOL", shape: [2], data: new Uint8Array([0, 1]) }]]));
+  expect(flags.tensors.get("b")?.dtype).toBe("BOOL");
+});

@@ -122,6 +122,14 @@ export function writeSafetensors(
     const count = t.shape.reduce((a, b) => a * b, 1);
     if (t.data.length !== count)
       throw new SafetensorsError(`tensor "${name}": ${t.data.length} values for shape [${t.shape}]`);
+    // The header's dtype must describe the bytes written, or the file cannot be read back (F64 over a
+    // Float32Array would store half the bytes its offsets promise).
+    const Ctor = Object.hasOwn(CTORS, t.dtype) ? CTORS[t.dtype] : undefined;
+    if (!Ctor || !(t.data instanceof Ctor)) {
+      throw new SafetensorsError(
+        `tensor "${name}": dtype ${t.dtype} needs a ${Ctor?.name ?? "known dtype's array"}, got a ${t.data.constructor.name}`,
+      );
+    }
     const raw = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
     header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + raw.length] };
     parts.push(raw);
