@@ -1,7 +1,9 @@
 // The state file (any named tensors + AdamW moments + step + iteration + a JSON config): bit-exact round trip
 // of names no LM has (including ones that look like our prefixes), moments for a subset of the tensors, and
-// clear errors for inconsistent moments, corrupt or truncated bytes and files of another format.
+// clear errors for inconsistent moments (when saving, and when loading a file another writer made), corrupt or
+// truncated bytes and files of another format.
 import { describe, expect, test } from "bun:test";
+import { createHash } from "node:crypto";
 import { decodeStateFile, encodeStateFile, type StateFile, StateFileError } from "../src/io/state-file.ts";
 import { writeSafetensors } from "../src/io/safetensors.ts";
 
@@ -51,5 +53,25 @@ describe("state file", () => {
     expect(() => decodeStateFile(bytes.subarray(0, 50), "f")).toThrow(/f is not a usable state file: .*truncated/);
     const plain = writeSafetensors([["w", { dtype: "F32", shape: [1], data: new Float32Array(1) }]], { a: "b" });
     expect(() => decodeStateFile(plain, "f")).toThrow(/no "cs336-ts-state" marker/);
+  });
+
+  test("loading refuses moments that do not match the tensors, as saving does", () => {
+    // A file with our marker and a valid digest, written by another writer: moments of the wrong shape.
+    const f32 = (n: number) => ({ dtype: "F32" as const, shape: [n], data: new Float32Array(n).fill(1) });
+    const stored: [string, ReturnType<typeof f32>][] = [
+      ["param.w", f32(2)],
+      ["adam.m.w", f32(3)],
+      ["adam.v.w", f32(3)],
+    ];
+    const h = createHash("sha256");
+    for (const [name, x] of stored) {
+      h.update(name);
+      h.update(new Uint8Array(x.data.buffer));
+    }
+    const md = { format: "cs336-ts-state", format_version: "1", step: "1", iteration: "1", config: "null" };
+    const bytes = writeSafetensors(stored, { ...md, data_sha256: h.digest("hex") });
+    expect(() => decodeStateFile(bytes, "f")).toThrow(
+      /f is not a usable state file: AdamW m of "w" is \[3\], the tensor is \[2\]/,
+    );
   });
 });

@@ -34,11 +34,27 @@ function count(what: string, n: number): void {
   if (!Number.isSafeInteger(n) || n < 0) throw new StateFileError(`${what} must be an integer >= 0, got ${n}`);
 }
 
-function* entries(s: StateFile): Generator<[string, SafeTensor]> {
+/** Why the moments do not fit the tensors (m and v name the same tensors, each one of them, same shape); null if they do. */
+function momentsProblem(s: Pick<StateFile, "tensors" | "m" | "v">): string | null {
   const mKeys = Object.keys(s.m).sort().join("\n");
-  if (Object.keys(s.v).sort().join("\n") !== mKeys) {
-    throw new StateFileError("cannot save: the AdamW moments m and v must name the same tensors");
+  if (Object.keys(s.v).sort().join("\n") !== mKeys) return "the AdamW moments m and v must name the same tensors";
+  for (const [key, map] of [
+    ["m", s.m],
+    ["v", s.v],
+  ] as const) {
+    for (const [name, t] of Object.entries(map)) {
+      const p = s.tensors[name];
+      if (!p) return `AdamW ${key} has "${name}", which is not one of the tensors`;
+      if (p.shape.join() !== t.shape.join())
+        return `AdamW ${key} of "${name}" is [${t.shape}], the tensor is [${p.shape}]`;
+    }
   }
+  return null;
+}
+
+function* entries(s: StateFile): Generator<[string, SafeTensor]> {
+  const problem = momentsProblem(s);
+  if (problem) throw new StateFileError(`cannot save: ${problem}`);
   for (const [name, t] of Object.entries(s.tensors)) {
     yield [PREFIX.param + name, { dtype: "F32", shape: [...t.shape], data: t.data }];
   }
@@ -47,11 +63,6 @@ function* entries(s: StateFile): Generator<[string, SafeTensor]> {
     ["v", s.v],
   ] as const) {
     for (const [name, t] of Object.entries(map)) {
-      const p = s.tensors[name];
-      if (!p) throw new StateFileError(`cannot save: AdamW ${key} has "${name}", which is not one of the tensors`);
-      if (p.shape.join() !== t.shape.join()) {
-        throw new StateFileError(`cannot save: AdamW ${key} of "${name}" is [${t.shape}], the tensor is [${p.shape}]`);
-      }
       yield [PREFIX[key] + name, { dtype: "F32", shape: [...t.shape], data: t.data }];
     }
   }
@@ -110,6 +121,9 @@ export function decodeStateFile(bytes: Uint8Array, source: string): StateFile {
     const map = key === "param" ? out.tensors : out[key];
     map[stored.slice(PREFIX[key].length)] = { data: t.data as Float32Array, shape: [...t.shape] };
   }
+  // Another writer may have set the marker: what saving refuses, loading refuses too.
+  const problem = momentsProblem(out);
+  if (problem) throw fail(problem);
   try {
     out.config = JSON.parse(md.config ?? "null");
   } catch {
