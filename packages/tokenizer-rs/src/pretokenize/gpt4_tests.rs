@@ -1,5 +1,6 @@
 //! Fixed cases for the cl100k_base and o200k_base scanners, each checked against tiktoken's split of the
-//! same text (test/gpt4-pretokenize.test.ts runs both against JavaScript regexes of the patterns).
+//! same text (test/gpt4-pretokenize.test.ts runs both against JavaScript regexes of the patterns), and
+//! the property streaming encode relies on under every pattern.
 
 use super::super::{pretokenize_with, Pattern};
 use super::*;
@@ -49,5 +50,36 @@ fn ascii_flags_agree_with_the_generated_table() {
             _ => FLAGS[crate::unicode_tables::gpt4_class(c) as usize],
         };
         assert_eq!(ASCII[c as usize], want, "{c:#x}");
+    }
+}
+
+#[test]
+fn all_but_the_last_two_pretokens_are_stable_under_every_pattern() {
+    // Streaming encode holds back the last two pre-tokens of unterminated text (encode/stream.rs): for
+    // cl100k_base's and o200k_base's patterns too, whatever follows must not change the ones before.
+    const PARTS: [&str; 24] = [
+        "a", "B", "ll", "'", "s", "'S", "1", "23", "4567", " ", "  ", "\t", "\n", "\r\n", "!", "/", "é",
+        "\u{301}", "日本", "Ǆ", "ǅ", "\u{3000}", "x'", "DON'T",
+    ];
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    for _ in 0..4000 {
+        let mut full = String::new();
+        for _ in 0..(x % 14) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            full.push_str(PARTS[(x % PARTS.len() as u64) as usize]);
+        }
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        for p in [Pattern::Gpt2, Pattern::Cl100k, Pattern::O200k] {
+            let all = toks(&full, p);
+            for cut in (0..=full.len()).filter(|&i| full.is_char_boundary(i)) {
+                let head = toks(&full[..cut], p);
+                let keep = head.len().saturating_sub(2);
+                assert_eq!(all[..keep], head[..keep], "{p:?} {full:?} cut {cut}");
+            }
+        }
     }
 }
