@@ -155,6 +155,6 @@ describe("plot", () => {
     expect(badAxis.stderr.toString()).toContain('error: --x must be one of step, tokens, time, got "epochs"');
     const bad = Bun.spawnSync(["bun", "packages/cli/src/main.ts", "plot", join(d, "nope")], { cwd: ROOT });
     expect(bad.exitCode).toBe(2);
-    expect(bad.stderr.toString()).toMatch(/error: .*nope has no metrics\.jsonl/);
+    expect(bad.stderr.toString()).toMatch(/error: run folder .*nope not found/);
   });
 });
