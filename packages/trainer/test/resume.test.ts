@@ -3,7 +3,7 @@
 // resumes to the same result; a different architecture on resume is refused naming the fields; a fresh run
 // into a folder with checkpoints is refused; a resume without --tokenizer keeps the run's, another is refused.
 import { describe, expect, test } from "bun:test";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadCheckpoint } from "../src/run/checkpoint.ts";
 import { manualInterrupt } from "../src/loop/interrupt.ts";
@@ -136,12 +136,15 @@ describe("resume", () => {
     );
   });
 
-  test("a fresh run does not inherit the best checkpoint of an earlier run that diverged before its first checkpoint", async () => {
+  test("a fresh run does not inherit the best checkpoint, samples or curves of an earlier run that diverged before its first checkpoint", async () => {
     const a = fixture({ evalEvery: 5, checkpointEvery: 10 });
     const diverged = await run(a.preset, {}, null, { nanAtStep: 8 });
     expect(diverged.status).toBe("diverged");
     expect(listCheckpoints(a.out)).toEqual([]);
     expect(loadCheckpoint(runPaths(a.out).best).iteration).toBe(5);
+    // Samples of that run (this fresh one samples nothing) and its curves.
+    writeFileSync(runPaths(a.out).samples, `${JSON.stringify({ step: 5, text: "earlier" })}\n`);
+    expect(existsSync(runPaths(a.out).curves)).toBe(true);
     const notes: string[] = [];
     const plan = planRun({ preset: a.preset, overrides: { lrMax: 1e-6, lrMin: 0, maxSteps: 4 }, resume: "auto" });
     const fresh = await runTraining(plan, {
@@ -151,7 +154,11 @@ describe("resume", () => {
       interrupt: manualInterrupt(() => false),
     });
     expect(fresh.status).toBe("completed");
-    expect(notes.join("")).toContain(`deleted ${runPaths(a.out).best}, left by an earlier run in this folder`);
+    const { best: bestPath, samples, curves } = runPaths(a.out);
+    expect(notes.join("")).toContain(
+      `deleted ${bestPath}, ${samples}, ${curves}, left by an earlier run in this folder`,
+    );
+    expect(existsSync(samples)).toBe(false);
     // Its one validation after step 0 is its best, however it compares with the earlier run's.
     expect(fresh.summary.bestValLoss).toBe(fresh.valLoss);
     const best = loadCheckpoint(runPaths(a.out).best);

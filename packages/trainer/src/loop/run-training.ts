@@ -31,7 +31,7 @@ import { createProgress } from "./progress.ts";
 import { createSampler, type Sampler } from "./sampler.ts";
 import {
   dropCheckpointsAfter,
-  dropEarlierBest,
+  dropEarlierRunFiles,
   latestCheckpoint,
   listCheckpoints,
   prepareRunDir,
@@ -210,8 +210,9 @@ export async function runTraining(plan: RunPlan, o: RunOptions): Promise<RunOutc
       plan.resume ? { fromStep: plan.resume.iteration, previous } : null,
     );
     const dropped = plan.resume ? dropCheckpointsAfter(config.out, plan.resume.iteration) : [];
-    if (!plan.resume && dropEarlierBest(config.out)) {
-      note(`deleted ${runPaths(config.out).best}, left by an earlier run in this folder (a fresh run starts its own)`);
+    const leftovers = plan.resume ? [] : dropEarlierRunFiles(config.out);
+    if (leftovers.length > 0) {
+      note(`deleted ${leftovers.join(", ")}, left by an earlier run in this folder (a fresh run starts its own)`);
     }
     if (dropped.length > 0) {
       note(

@@ -71,15 +71,17 @@ export function dropCheckpointsAfter(out: string, step: number): string[] {
 }
 
 /**
- * Deletes best.safetensors before a fresh start: planRun refuses a folder with periodic checkpoints, but an
- * earlier run that wrote none (it diverged or was killed first) can leave its best, whose validation loss would
- * stand as the new run's. Returns whether there was one.
+ * Deletes what an earlier run left that a fresh start would not overwrite: planRun refuses a folder with periodic
+ * checkpoints, but an earlier run that wrote none (it diverged or was killed first) can leave its best, whose
+ * validation loss would stand as the new run's, and its samples.jsonl and curves.svg, which a run that samples
+ * nothing (or ends before its first record) would present as its own. metrics.jsonl is started over anyway.
+ * Returns the deleted paths.
  */
-export function dropEarlierBest(out: string): boolean {
-  const p = runPaths(out).best;
-  if (!existsSync(p)) return false;
-  rmSync(p, { force: true });
-  return true;
+export function dropEarlierRunFiles(out: string): string[] {
+  const p = runPaths(out);
+  const left = [p.best, p.samples, p.curves].filter((f) => existsSync(f));
+  for (const f of left) rmSync(f, { force: true });
+  return left;
 }
 
 /** Validation loss recorded in best.safetensors, or Infinity when there is none yet. */
