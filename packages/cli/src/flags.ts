@@ -28,6 +28,22 @@ export type Parsed<S extends FlagSpecs> = { [K in keyof S]: ValueOf<S[K]> | unde
   given: Set<string>;
 };
 
+/**
+ * Whether argv asks for help: `--help` or `-h` where a flag or positional argument stands, not as the value of
+ * a flag that takes one (`generate --prompt -h` samples from the prompt "-h").
+ */
+export function wantsHelp(argv: string[], specs: FlagSpecs): boolean {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === "--help" || arg === "-h") return true;
+    if (!arg.startsWith("--") || arg.includes("=")) continue;
+    const spec = specs[arg.slice(2)];
+    const next = argv[i + 1];
+    if (spec && spec.type !== "boolean" && next !== undefined && !(next.startsWith("--") && next.length > 2)) i++;
+  }
+  return false;
+}
+
 /** Parses argv against specs; positional arguments land in `_`. */
 export function parseFlags<S extends FlagSpecs>(argv: string[], specs: S): Parsed<S> {
   const out: Record<string, unknown> = { _: [] as string[], given: new Set<string>() };

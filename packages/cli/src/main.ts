@@ -4,7 +4,7 @@
 import pkg from "../package.json" with { type: "json" };
 import { commandHelp } from "./command.ts";
 import { commands } from "./commands/index.ts";
-import { closest, UsageError } from "./flags.ts";
+import { closest, UsageError, wantsHelp } from "./flags.ts";
 
 function topHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length), 4) + 2;
@@ -33,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const cmd = await entry.load();
-  if (rest.includes("--help") || rest.includes("-h")) {
+  if (wantsHelp(rest, cmd.flags)) {
     process.stdout.write(commandHelp(entry.summary, cmd));
     return 0;
   }

@@ -1,7 +1,7 @@
 // The CLI's flag parser and dispatcher: kebab-case flags, repeats, booleans, and exit 2 on bad usage.
 import { expect, test } from "bun:test";
 import { join } from "node:path";
-import { parseFlags, UsageError } from "../src/flags.ts";
+import { parseFlags, UsageError, wantsHelp } from "../src/flags.ts";
 
 const specs = {
   "vocab-size": { type: "number", help: "size", integer: true, required: true },
@@ -22,6 +22,17 @@ test("parses values, repeats, defaults and which flags were given", () => {
   expect(f._).toEqual(["x.txt"]);
   expect([...f.given].sort()).toEqual(["special-token", "verbose", "vocab-size"]);
   expect(parseFlags(["--vocab-size", "1", "--no-verbose"], specs).verbose).toBe(false);
+});
+
+test("--help and -h ask for help where a flag stands, not as a flag's value", () => {
+  expect(wantsHelp(["--help"], specs)).toBe(true);
+  expect(wantsHelp(["x.txt", "-h"], specs)).toBe(true);
+  expect(wantsHelp(["--verbose", "-h"], specs)).toBe(true); // a boolean takes no value
+  expect(wantsHelp(["--out", "--help"], specs)).toBe(true); // a value never starts with --
+  expect(wantsHelp(["--out", "-h"], specs)).toBe(false);
+  expect(wantsHelp(["--special-token", "-h", "x.txt"], specs)).toBe(false);
+  expect(wantsHelp(["--out=-h"], specs)).toBe(false);
+  expect(wantsHelp(["--out", "-h", "-h"], specs)).toBe(true);
 });
 
 test("bad usage is a UsageError with a helpful message", () => {
