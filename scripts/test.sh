@@ -22,7 +22,8 @@ check tsc npx tsc -p tsconfig.json
 check biome npx biome check .
 
 echo "── cargo test" >&2
-cargo test --manifest-path $crate/Cargo.toml --target-dir $crate/target 2>&1 | tee "$log/cargo.out" >&2
+# --no-fail-fast: after a failing test binary cargo would skip the rest, and their tests would drop out of the count.
+cargo test --no-fail-fast --manifest-path $crate/Cargo.toml --target-dir $crate/target 2>&1 | tee "$log/cargo.out" >&2
 cargo_rc=${PIPESTATUS[0]}
 # cargo prints one "test result: ok. N passed; M failed; K ignored" line per test binary.
 while read -r p f i; do passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + i)); done < <(
@@ -33,9 +34,14 @@ echo "── bun test" >&2
 bun test "$@" 2>&1 | tee "$log/bun.out" >&2
 bun_rc=${PIPESTATUS[0]}
 num() { sed -nE "s/^ *([0-9]+) $1\$/\1/p" "$log/bun.out" | tail -1; }
-bp=$(num pass) bf=$(num fail) bs=$(num skip)
-passed=$((passed + ${bp:-0})); failed=$((failed + ${bf:-0})); skipped=$((skipped + ${bs:-0}))
-if [[ $bun_rc != 0 && ${bf:-0} == 0 ]]; then failed=$((failed + 1)); fi # crashed before reporting
+bp=$(num pass) bf=$(num fail) bs=$(num skip) bt=$(num todo)
+passed=$((passed + ${bp:-0})); failed=$((failed + ${bf:-0})); skipped=$((skipped + ${bs:-0} + ${bt:-0}))
+# Without its closing "Ran N tests across M files" bun stopped early (a crash, or a test calling process.exit,
+# which exits 0): the tests it never reached must not read as "0 failed".
+if ! grep -qE "^Ran [0-9]+ tests? across" "$log/bun.out"; then
+  echo "   FAILED: bun test ended (exit $bun_rc) without its summary; the output above shows where it stopped" >&2
+  failed=$((failed + 1))
+elif [[ $bun_rc != 0 && ${bf:-0} == 0 ]]; then failed=$((failed + 1)); fi # e.g. an error between tests
 
 rm -rf "$log"
 summary="$passed passed, $failed failed"
