@@ -2,7 +2,8 @@
 // scanner), and one class table for cl100k_base/o200k_base (Lu+Lt, Ll, Lm+Lo, M, N, White_Space), taken
 // from JavaScript's own Unicode regex engine (so the Rust scanners and JS agree by construction; the test
 // test/unicode-tables.test.ts re-checks every code point). Run: bun scripts/gen-unicode-tables.ts
-import { writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 
 type Range = [number, number];
@@ -134,6 +135,19 @@ pub fn gpt4_class(cp: u32) -> u8 {
     GPT4_CLASSES[GPT4_STARTS.partition_point(|&s| s <= cp) - 1]
 }
 `;
-  writeFileSync(resolve(import.meta.dir, "../src/unicode_tables.rs"), src);
+  // Formatted by rustfmt (the repository's rustfmt.toml) before it replaces the file: the suite's
+  // `cargo fmt --check` would otherwise fail on a freshly generated table.
+  const out = resolve(import.meta.dir, "../src/unicode_tables.rs");
+  const tmp = resolve(import.meta.dir, "../src/.unicode_tables.rs.tmp");
+  writeFileSync(tmp, src);
+  const fmt = spawnSync("rustfmt", ["--edition", "2021", tmp], { stdio: "inherit" });
+  if (fmt.status !== 0) {
+    rmSync(tmp, { force: true });
+    console.error(
+      `error: rustfmt ${fmt.error ? "was not found" : `failed (exit ${fmt.status})`}; src/unicode_tables.rs is unchanged. Install it (rustup component add rustfmt) and rerun.`,
+    );
+    process.exit(1);
+  }
+  renameSync(tmp, out);
   console.log("wrote src/unicode_tables.rs");
 }
