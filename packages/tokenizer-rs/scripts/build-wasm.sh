@@ -13,7 +13,10 @@ if [[ -f $out && -f $stamp && "$(cat $stamp)" == "$hash" && "${1:-}" != "--force
 fi
 mkdir -p dist
 target=wasm32-unknown-unknown
-if command -v rustup >/dev/null && rustup target list --installed 2>/dev/null | grep -q "^$target$"; then
+# Read whole, then matched: `rustup … | grep -q` under pipefail fails when grep exits at the wasm32 line and
+# rustup's next line (x86_64-…) meets a closed pipe, sending an installed target down the Debian path.
+installed=$(command -v rustup >/dev/null && rustup target list --installed 2>/dev/null || true)
+if grep -qx "$target" <<<"$installed"; then
   echo "building tokenizer.wasm (rustup, $target)" >&2
   cargo build --release --target $target --target-dir target
 else
