@@ -37,7 +37,7 @@ fi
 # CUDA libraries the installed provider itself needs.
 ort=$(bun -e 'console.log(require("path").dirname(require.resolve("onnxruntime-node/package.json", {paths:[require("path").resolve("packages/model")]})))')
 if command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1; then
-  bin=$(ls -d "$ort"/bin/napi-v*/linux/x64 2>/dev/null | head -n 1)
+  bin=$(ls -d "$ort"/bin/napi-v*/linux/x64 2>/dev/null | head -n 1 || true) # none: skip, not exit (set -e)
   if [[ -n $bin && ! -f $bin/libonnxruntime_providers_cuda.so ]]; then
     say "NVIDIA GPU found: installing onnxruntime-node's CUDA provider (its installer: NuGet, CUDA 12)"
     js=$(command -v node || command -v bun)
