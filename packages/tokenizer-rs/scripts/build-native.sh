@@ -13,8 +13,13 @@ esac
 # Its own target dir: the feature's build would otherwise replace the featureless cdylib in target/release.
 # The sources' identity, compiled in (coreSourceHash): the loader refuses an addon whose sources differ from
 # the WASM module's (dist/.source-hash), e.g. one left behind by a build that failed after a change.
-CS336_CORE_SOURCE_HASH=$(bash scripts/source-hash.sh) cargo build --release --features napi --target-dir target/napi
+# (Its own line, so that a failing hash stops the script instead of compiling an addon the loader refuses.)
+hash=$(bash scripts/source-hash.sh)
+CS336_CORE_SOURCE_HASH=$hash cargo build --release --features napi --target-dir target/napi
+# Replaced only when cargo produced a different file: a second run with nothing changed writes nothing.
+addon=native/tokenizer.$platform.node
+if cmp -s "target/napi/release/$lib" "$addon"; then exit 0; fi
 mkdir -p native
-cp "target/napi/release/$lib" "native/tokenizer.$platform.node.tmp"
-mv "native/tokenizer.$platform.node.tmp" "native/tokenizer.$platform.node"
-echo "built native/tokenizer.$platform.node" >&2
+cp "target/napi/release/$lib" "$addon.tmp"
+mv "$addon.tmp" "$addon"
+echo "built $addon" >&2
