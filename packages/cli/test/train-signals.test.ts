@@ -88,6 +88,8 @@ describe("bun run cli train and signals", () => {
       expect(stderr).toContain("press Ctrl-C again to abort without saving");
       expect(stderr).not.toContain("aborted");
       expect(stdout).toMatch(/interrupted at step \d+; saved .*step-\d+\.safetensors \(continue with --resume auto\)/);
+      // The closing summary names the interrupt, not the limit the run was planned to reach.
+      expect(stdout).toMatch(/summary: [\d,]+ steps \(interrupted\), [\d,]+ tokens in /);
       const saved = listCheckpoints(out);
       expect(saved.length).toBe(1);
       expect(loadCheckpoint(saved[0]!.path).iteration).toBe(saved[0]!.step);

@@ -59,8 +59,11 @@ function describe(c: RunConfig): string {
 
 const ENDED_BY = { steps: "--max-steps", tokens: "--max-tokens", time: "--max-seconds" } as const;
 
-/** The closing figures: what was trained, for how long, the best validation loss and the FLOP rate. */
-function summaryLines(s: RunSummary, c: RunConfig): string {
+/**
+ * The closing figures: what was trained, for how long, the best validation loss and the FLOP rate. An
+ * interrupted run names the interrupt, not the limit it was planned to reach.
+ */
+function summaryLines(s: RunSummary, c: RunConfig, interrupted: boolean): string {
   const rate = s.tflops === null ? "no steps ran in this session" : `${s.tflops.toPrecision(3)} TFLOP/s of model FLOPs`;
   const mfu =
     s.mfu !== null
@@ -69,7 +72,7 @@ function summaryLines(s: RunSummary, c: RunConfig): string {
         ? " (MFU: pass --peak-tflops, the device's peak)"
         : "";
   return (
-    `summary: ${s.steps.toLocaleString("en-US")} steps (ended by ${ENDED_BY[s.endedBy]}), ` +
+    `summary: ${s.steps.toLocaleString("en-US")} steps (${interrupted ? "interrupted" : `ended by ${ENDED_BY[s.endedBy]}`}), ` +
     `${s.tokens.toLocaleString("en-US")} tokens in ${formatDuration(s.seconds)}\n` +
     `  best val loss ${s.bestValLoss === null ? "– (no validation)" : s.bestValLoss.toFixed(4)}; ${rate}${mfu}\n`
   );
@@ -105,7 +108,8 @@ const command: Command = {
       const which = result.status === "completed" ? "final" : "last measured";
       process.stdout.write(`${which} val loss ${result.valLoss.toFixed(4)}\n`);
     }
-    if (result.status !== "diverged") process.stdout.write(summaryLines(result.summary, plan.config));
+    if (result.status !== "diverged")
+      process.stdout.write(summaryLines(result.summary, plan.config, result.status === "interrupted"));
     if (result.status === "completed")
       process.stdout.write(`checkpoint ${result.checkpoint}\ncurves ${runPaths(plan.config.out).curves}\n`);
     return result.status === "completed" ? 0 : result.status === "interrupted" ? exitCodeOf(result.stoppedBy) : 1;
