@@ -87,6 +87,7 @@ const inputs = [
     .sort()
     .map((f) => join(pkg, "ts", f)),
   join(pkg, "tsconfig.build.json"),
+  join(pkg, "../../tsconfig.base.json"), // extended by tsconfig.build.json: strictness shapes inferred .d.ts types
   import.meta.path,
 ];
 const hash = createHash("sha256");
