@@ -1,5 +1,6 @@
 // The contract of ../shared/ADAPTERS.md: one import through which reference tests reach the project's real
-// code paths (the WASM tokenizer; ONNX graphs run by onnxruntime-node on CPU). The functions live in
+// code paths (the tokenizer's default backend: the native addon when built, else WASM, same ids; pin WASM with
+// CS336_TOKENIZER_BACKEND=wasm; ONNX graphs run by onnxruntime-node on CPU). The functions live in
 // tests/adapters/*.ts by area and only convert arguments; this file holds the shared types and re-exports.
 
 import type { ModelConfig as LmConfig } from "@cs336-ts/model";

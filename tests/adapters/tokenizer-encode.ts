@@ -1,5 +1,6 @@
-// Adapters for the tokenizer-encode area (see tests/adapters.ts): the real WASM tokenizer, with arguments
-// converted to and from the adapter types (ids as number[]) and nothing else.
+// Adapters for the tokenizer-encode area (see tests/adapters.ts): the real tokenizer (the backend
+// tests/adapters.ts names), with arguments converted to and from the adapter types (ids as number[]) and
+// nothing else.
 import { Tokenizer } from "@cs336-ts/tokenizer";
 import type { Merges, Vocab } from "../adapters.ts";
 
