@@ -22,7 +22,10 @@ export type TrainingConfig = {
   val: string | null;
   /** Run folder: config.json, run.json, metrics.jsonl, checkpoints/, curves.svg. */
   out: string;
-  /** Tokenizer folder (vocab.json + merges.txt) whose sha256 the run records; null records none. */
+  /**
+   * Tokenizer folder (vocab.json + merges.txt): the run records its sha256 and folder, which generate and eval
+   * check and default to, and sampleEvery encodes the prompt with it; null records none.
+   */
   tokenizer: string | null;
   /** Sequences per micro-batch (B); an optimizer step sees batchSize * gradAccumSteps sequences. */
   batchSize: number;
@@ -155,7 +158,7 @@ const TRAINING_FIELDS: [keyof TrainingConfig, Kind, string][] = [
   ["train", "string", "training token array (.npy)"],
   ["val", "path?", "validation token array (.npy); 'none' to skip validation"],
   ["out", "string", "run folder"],
-  ["tokenizer", "path?", "tokenizer folder (vocab.json + merges.txt) to record the hash of"],
+  ["tokenizer", "path?", "tokenizer folder (train-bpe's): its hash is recorded for generate/eval, and samples use it"],
   ["batchSize", "int", "sequences per micro-batch (per step without accumulation)"],
   ["gradAccumSteps", "int", "micro-batches averaged into each optimizer step"],
   ["maxSteps", "int", "total optimizer steps"],
