@@ -87,6 +87,15 @@ describe("findCorpus", () => {
     const again = await findCorpus({ corpus: null, repoRoot: fresh, limits, download: false });
     expect(again.train + again.valid).toBe(text);
 
+    // Both splits where the README's `download --out data/tinystories` puts them are found too.
+    const readme = join(root, "readme-clone");
+    mkdirSync(join(readme, "data", "tinystories"), { recursive: true });
+    const splitText = stories(200);
+    writeFileSync(join(readme, "data", "tinystories", DATASETS.tinystories.files.train.local), splitText);
+    writeFileSync(join(readme, "data", "tinystories", DATASETS.tinystories.files.valid.local), stories(40));
+    const found = await findCorpus({ corpus: null, repoRoot: readme, limits, download: false });
+    expect(found.source).toBe(`${join(readme, "data", "tinystories")} (earlier download)`);
+
     const offline = join(root, "offline-clone");
     mkdirSync(offline);
     await expect(

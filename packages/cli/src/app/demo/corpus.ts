@@ -1,7 +1,7 @@
 // Where the demo's text comes from, in order: `--corpus FILE` (split into train and validation at a story
 // boundary), the TinyStories heads under ../shared/data on the course machines, an earlier `download` in
-// data/, else the TinyStories validation split downloaded now (~22 MB; split like a given corpus). When all
-// of these fail the error says exactly how to give a corpus. The corpora are never copied into the repo.
+// data/ or data/tinystories/, else the TinyStories validation split downloaded now (~22 MB; split like a given
+// corpus). When all of these fail the error says exactly how to give a corpus. The corpora are never copied into the repo.
 // Leaves out: any cleaning of the text (the demo trains on the bytes as they are).
 import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -132,16 +132,19 @@ export async function findCorpus(o: FindCorpusOptions): Promise<DemoCorpus> {
       valid: readHead(join(shared, SHARED_VALID), limits.validBytes),
     });
   }
+  // An earlier download: `download`'s default folder, or the one the README's commands use.
   const data = join(o.repoRoot, "data");
-  const trainFile = join(data, DATASETS.tinystories.files.train.local);
-  const validFile = join(data, DATASETS.tinystories.files.valid.local);
-  if (existsSync(trainFile) && existsSync(validFile)) {
-    return matchParagraphs({
-      source: `${data} (earlier download)`,
-      train: readHead(trainFile, limits.trainBytes),
-      valid: readHead(validFile, limits.validBytes),
-    });
+  for (const dir of [data, join(data, "tinystories")]) {
+    const [train, valid] = [DATASETS.tinystories.files.train.local, DATASETS.tinystories.files.valid.local];
+    if (existsSync(join(dir, train)) && existsSync(join(dir, valid))) {
+      return matchParagraphs({
+        source: `${dir} (earlier download)`,
+        train: readHead(join(dir, train), limits.trainBytes),
+        valid: readHead(join(dir, valid), limits.validBytes),
+      });
+    }
   }
+  const validFile = join(data, DATASETS.tinystories.files.valid.local);
   if (!existsSync(validFile)) {
     if (!o.download) throw new CorpusError(`no TinyStories text found locally; ${HOW_TO}`);
     o.log?.(`no TinyStories text found locally; downloading the validation split into ${data}/`);
