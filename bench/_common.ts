@@ -1,11 +1,31 @@
-// What several benchmark scripts share: reading `--name value` flags, the median of rounds, and the model
-// shapes timed on their own (train-step) and against PyTorch (torch-train). bench/run.ts skips `_` files.
+// What several benchmark scripts share: reading `--name value` flags, the median of rounds, the process's
+// CPU time, peak RSS and the load average, and the model shapes timed on their own (train-step) and against
+// PyTorch (torch-train). bench/run.ts skips `_` files.
+import { readFileSync } from "node:fs";
 import { MODEL_DEFAULTS, type ModelConfig, resolveModelConfig } from "@cs336-ts/model";
 
-/** The value after `--name` in `args`, or `fallback` when the flag or its value is missing. */
-export function flagValue(args: readonly string[], name: string, fallback: string): string {
+/** The value after `--name` in `args`, or `fallback` (undefined when none is given) when it is missing. */
+export function flagValue(args: readonly string[], name: string, fallback: string): string;
+export function flagValue(args: readonly string[], name: string): string | undefined;
+export function flagValue(args: readonly string[], name: string, fallback?: string): string | undefined {
   const i = args.indexOf(`--${name}`);
   return i >= 0 && args[i + 1] ? (args[i + 1] as string) : fallback;
+}
+
+/** This process's user + system CPU seconds, all threads. */
+export function cpuSeconds(): number {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1e6;
+}
+
+/** This process's peak RSS in (decimal) MB. */
+export function peakRssMb(): number {
+  return (process.resourceUsage().maxRSS * 1024) / 1e6;
+}
+
+/** The 1-minute load average, as /proc/loadavg prints it. */
+export function loadAvg1(): number {
+  return Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]);
 }
 
 /** The middle value, or the mean of the two middle values of an even count. */

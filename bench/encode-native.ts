@@ -9,6 +9,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, s
 import { createRequire } from "node:module";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
+import { flagValue, loadAvg1, median, peakRssMb } from "./_common.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const DATA = resolve(ROOT, "../shared/data/bench_mixed_english_45M.txt");
@@ -43,7 +44,7 @@ async function child(input: string, workers: number): Promise<Result> {
     bytes: r.bytes,
     tokens: r.tokens,
     fingerprint: fingerprint.toString(16).padStart(16, "0"),
-    maxRssMb: (process.resourceUsage().maxRSS * 1024) / 1e6,
+    maxRssMb: peakRssMb(),
   };
 }
 
@@ -63,16 +64,13 @@ function copiesFile(copies: number): string {
   return out;
 }
 
-const loadAvg1 = () => Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
-
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv[0] === "--child") {
     console.log(JSON.stringify(await child(argv[1] as string, Number(argv[2]))));
     return;
   }
-  const opt = (name: string) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : undefined);
+  const opt = (name: string) => flagValue(argv, name);
   const runs = Number(opt("runs") ?? 3);
   const workers = Number(opt("workers") ?? cpus().length);
   let input = opt("input");

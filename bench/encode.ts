@@ -12,6 +12,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync, writeFi
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { cpuSeconds, median } from "./_common.ts";
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -35,11 +36,6 @@ function report(name: string, value: number, unit: string, extra: Record<string,
   console.log(JSON.stringify({ bench: "encode", name, value: Number(value.toFixed(3)), unit, ...extra }));
   rows.push([name, `${value.toFixed(unit === "ms" ? 1 : 2)} ${unit}`]);
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
-const cpuSeconds = () => {
-  const c = process.cpuUsage();
-  return (c.user + c.system) / 1e6;
-};
 
 /** Runs `code` (plain JS, ESM) in a fresh process of `runtime` and returns its stdout. */
 function child(code: string, runtime = "bun", env: Record<string, string> = {}): string {

@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
+import { cpuSeconds, flagValue, loadAvg1, peakRssMb } from "./_common.ts";
 import { CACHE_DIR, DEFAULT_PARAMS, ensureCorpus } from "./scale/corpus.ts";
 
 const EOT = "<|endoftext|>";
@@ -36,12 +37,6 @@ type ChildResult = {
 };
 type Row = ChildResult & { side: Side; wallSeconds: number; loadDuring: number; timedOut?: boolean };
 
-const maxRssMb = () => (process.resourceUsage().maxRSS * 1024) / 1e6;
-const cpuSeconds = () => {
-  const u = process.resourceUsage();
-  return (u.userCPUTime + u.systemCPUTime) / 1e6;
-};
-
 /** Our trainer in this process, on whichever backend CS336_TOKENIZER_BACKEND selects. */
 async function childOurs(input: string, vocabSize: number): Promise<ChildResult> {
   const mod = (await import("@cs336-ts/tokenizer")) as typeof import("@cs336-ts/tokenizer") & {
@@ -69,7 +64,7 @@ async function childOurs(input: string, vocabSize: number): Promise<ChildResult>
   return {
     trainSeconds,
     cpuSeconds: cpuSeconds(),
-    maxRssMb: maxRssMb(),
+    maxRssMb: peakRssMb(),
     vocab: r.vocab.size,
     merges: r.merges.length,
     backend,
@@ -87,7 +82,7 @@ async function childHfNpm(input: string): Promise<ChildResult> {
   tok.setPreTokenizer(byteLevelPreTokenizer(false, true));
   tok.train([input]);
   const trainSeconds = (performance.now() - t0) / 1000;
-  return { trainSeconds, cpuSeconds: cpuSeconds(), maxRssMb: maxRssMb(), vocab: tok.getVocabSize(true) };
+  return { trainSeconds, cpuSeconds: cpuSeconds(), maxRssMb: peakRssMb(), vocab: tok.getVocabSize(true) };
 }
 
 /** A Python with PyPI's `tokenizers`, installed into .cache/hf-tokenizers-venv once; null (and why) if not. */
@@ -108,8 +103,6 @@ function hfPython(): string | null {
   }
   return works() ? python : null;
 }
-
-const loadAvg1 = () => Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]);
 
 /** The child's peak RSS so far (VmHWM) and its CPU seconds, from /proc while it runs. */
 function childUsage(pid: number): { hwmMb: number; cpuSeconds: number } | undefined {
@@ -222,7 +215,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(r));
     return;
   }
-  const opt = (name: string) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : undefined);
+  const opt = (name: string) => flagValue(argv, name);
   const gb = Number(opt("gb") ?? 1);
   if (!(gb > 0 && gb <= 4)) {
     console.error(`error: --gb must be in (0, 4], got ${opt("gb")}`);

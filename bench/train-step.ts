@@ -20,7 +20,7 @@ import { readTrace, summarizeTrace } from "@cs336-ts/model/testing";
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { BENCH_MODELS, flagValue } from "./_common.ts";
+import { BENCH_MODELS, flagValue, median } from "./_common.ts";
 
 type Shape = { name: string; config: ModelConfig; batch: number };
 const SHAPES: Record<string, Shape> = {
@@ -43,12 +43,6 @@ const shapes = (picked.length > 0 ? picked : ["cpu", "tinystories"]).map((n) => 
   return s;
 });
 const traceDir = mkdtempSync(join(tmpdir(), "train-step-trace-"));
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 /**
  * ORT's own MatMul on x (M, K) · w (K, N), w an initializer. `window(seconds)` runs it back to back for that long
