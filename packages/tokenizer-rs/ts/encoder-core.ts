@@ -57,3 +57,41 @@ export function utf8Length(s: string): number {
   if (hasBuffer) return Buffer.byteLength(s, "utf8");
   return utf8.encode(s).length;
 }
+
+/**
+ * A batch's layout in both bindings: the texts' UTF-8 bytes back to back (`total` bytes) and each text's end
+ * offset in them (`ends`, 32-bit as the core takes them).
+ */
+export type BatchLayout = { lens: number[]; ends: Uint32Array; total: number };
+
+export function batchLayout(texts: readonly string[]): BatchLayout {
+  const lens = texts.map((t) => (t.length === 0 ? 0 : utf8Length(t)));
+  const ends = new Uint32Array(texts.length);
+  let total = 0;
+  lens.forEach((l, i) => {
+    total += l;
+    ends[i] = total;
+  });
+  return { lens, ends, total };
+}
+
+/** Writes the texts' UTF-8 back to back into `into` (at least `layout.total` bytes). */
+export function writeBatch(texts: readonly string[], layout: BatchLayout, into: Uint8Array): void {
+  let off = 0;
+  texts.forEach((t, i) => {
+    const len = layout.lens[i] as number;
+    if (len > 0) utf8.encodeInto(t, into.subarray(off, off + len));
+    off += len;
+  });
+}
+
+/** The core's flat ids of a batch, cut at each text's id end. */
+export function splitIds(ids: Uint32Array, idEnds: Iterable<number>): Uint32Array[] {
+  const out: Uint32Array[] = [];
+  let start = 0;
+  for (const end of idEnds) {
+    out.push(ids.subarray(start, end));
+    start = end;
+  }
+  return out;
+}

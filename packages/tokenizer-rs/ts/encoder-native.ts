@@ -3,7 +3,7 @@
 // ceiling but a batch's) and the addon's `code: message` errors turned into the same TokenizerErrors. The
 // addon's Encoder is freed by the JS collector; `release` only drops this wrapper's reference.
 import type { EncoderCore, Encoded, EncoderSource } from "./encoder-core.ts";
-import { utf8Length } from "./encoder-core.ts";
+import { batchLayout, splitIds, utf8Length, writeBatch } from "./encoder-core.ts";
 import { fromNative, TokenizerError } from "./errors.ts";
 import { type NativeEncoder, nativeAddon } from "./native-load.ts";
 
@@ -99,29 +99,13 @@ export class NativeEncoderCore implements EncoderCore {
   }
 
   encodeBatch(texts: readonly string[], policy: Uint8Array): Uint32Array[] {
-    const lens = texts.map((t) => (t.length === 0 ? 0 : utf8Length(t)));
-    checkBatchBytes(lens.reduce((a, b) => a + b, 0));
-    const ends = new Uint32Array(texts.length);
-    let total = 0;
-    lens.forEach((l, i) => {
-      total += l;
-      ends[i] = total;
-    });
-    const buf = new Uint8Array(total);
-    let off = 0;
-    texts.forEach((t, i) => {
-      if (t.length > 0) utf8.encodeInto(t, buf.subarray(off, off + (lens[i] as number)));
-      off += lens[i] as number;
-    });
+    const layout = batchLayout(texts);
+    checkBatchBytes(layout.total);
+    const buf = new Uint8Array(layout.total);
+    writeBatch(texts, layout, buf);
     const enc = this.native;
-    const r = call(() => enc.encodeBatch(buf, ends, policy));
-    const out: Uint32Array[] = [];
-    let start = 0;
-    for (const end of r.ends) {
-      out.push(r.ids.subarray(start, end));
-      start = end;
-    }
-    return out;
+    const r = call(() => enc.encodeBatch(buf, layout.ends, policy));
+    return splitIds(r.ids, r.ends);
   }
 
   decode(ids: Uint32Array): Uint8Array {

@@ -3,7 +3,7 @@
 // Every encoder handle is freed by a FinalizationRegistry when its WasmEncoder is collected, or at once by
 // `release` (a Tokenizer's dispose); the instance itself lives as long as the thread.
 import type { EncoderCore, Encoded, EncoderSource } from "./encoder-core.ts";
-import { utf8Length } from "./encoder-core.ts";
+import { batchLayout, splitIds, utf8Length, writeBatch } from "./encoder-core.ts";
 import {
   byteList,
   concat,
@@ -222,15 +222,9 @@ const BLOCK = 1 << 20;
 function encodeBatchRaw(handle: number, texts: readonly string[], policy: Uint8Array): Uint32Array[] {
   const w = instance();
   const x = exportsOf(w);
-  const lens = texts.map((t) => (t.length === 0 ? 0 : utf8Length(t)));
-  const total = lens.reduce((a, b) => a + b, 0);
-  const ends = new Uint32Array(texts.length);
-  let acc = 0;
-  lens.forEach((l, i) => {
-    acc += l;
-    ends[i] = acc;
-  });
-  const endBytes = new Uint8Array(ends.buffer);
+  const layout = batchLayout(texts);
+  const total = layout.total;
+  const endBytes = new Uint8Array(layout.ends.buffer);
   // One allocation: [ends (4-aligned) | text | policy].
   const size = endBytes.length + total + policy.length;
   wasmMemoryNeeded(
@@ -243,22 +237,12 @@ function encodeBatchRaw(handle: number, texts: readonly string[], policy: Uint8A
     const mem = new Uint8Array(w.core.memory.buffer);
     mem.set(endBytes, ptr);
     const textPtr = ptr + endBytes.length;
-    let off = textPtr;
-    texts.forEach((t, i) => {
-      if (t.length > 0) utf8.encodeInto(t, mem.subarray(off, off + (lens[i] as number)));
-      off += lens[i] as number;
-    });
-    mem.set(policy, off);
-    w.check(x.encoder_encode_batch(handle, textPtr, total, ptr, texts.length, off, policy.length));
+    writeBatch(texts, layout, mem.subarray(textPtr, textPtr + total));
+    const policyPtr = textPtr + total;
+    mem.set(policy, policyPtr);
+    w.check(x.encoder_encode_batch(handle, textPtr, total, ptr, texts.length, policyPtr, policy.length));
     const all = takeIds(w, x.ids_len());
-    const idEnds = new Uint32Array(w.core.memory.buffer, u32(x.ends_ptr()), texts.length);
-    const out: Uint32Array[] = [];
-    let start = 0;
-    for (const end of idEnds) {
-      out.push(all.subarray(start, end));
-      start = end;
-    }
-    return out;
+    return splitIds(all, new Uint32Array(w.core.memory.buffer, u32(x.ends_ptr()), texts.length));
   } finally {
     w.core.dealloc(ptr, size);
   }
