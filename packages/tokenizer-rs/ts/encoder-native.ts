@@ -4,20 +4,11 @@
 // addon's Encoder is freed by the JS collector; `release` only drops this wrapper's reference.
 import type { EncoderCore, Encoded, EncoderSource } from "./encoder-core.ts";
 import { batchLayout, splitIds, utf8Length, writeBatch } from "./encoder-core.ts";
-import { fromNative, TokenizerError } from "./errors.ts";
+import { callNative, fromNative, TokenizerError } from "./errors.ts";
 import { type NativeEncoder, nativeAddon } from "./native-load.ts";
 
 const utf8 = new TextEncoder();
 const NO_BYTES = new Uint8Array(0);
-
-/** Runs an addon call, throwing what it throws as the TokenizerError WASM would give. */
-function call<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    throw fromNative(e);
-  }
-}
 
 function make(src: EncoderSource): NativeEncoder {
   const E = nativeAddon().Encoder;
@@ -58,7 +49,7 @@ export class NativeEncoderCore implements EncoderCore {
   #enc: NativeEncoder | undefined;
 
   constructor(src: EncoderSource) {
-    const enc = call(() => make(src));
+    const enc = callNative(() => make(src));
     this.#enc = enc;
     this.vocabSize = enc.vocabSize;
     this.specialTokens = enc.specialTokens;
@@ -93,7 +84,7 @@ export class NativeEncoderCore implements EncoderCore {
 
   private encodeAll(text: Uint8Array, policy: Uint8Array, last: boolean, base: number): Encoded {
     const enc = this.native;
-    const { ids, consumed } = call(() => enc.encodePrefix(text, policy, last, base));
+    const { ids, consumed } = callNative(() => enc.encodePrefix(text, policy, last, base));
     // The carry outlives this call and `text` may be the caller's reused buffer: a copy.
     return { ids, consumed, carry: last ? NO_BYTES : text.slice(consumed) };
   }
@@ -104,18 +95,18 @@ export class NativeEncoderCore implements EncoderCore {
     const buf = new Uint8Array(layout.total);
     writeBatch(texts, layout, buf);
     const enc = this.native;
-    const r = call(() => enc.encodeBatch(buf, layout.ends, policy));
+    const r = callNative(() => enc.encodeBatch(buf, layout.ends, policy));
     return splitIds(r.ids, r.ends);
   }
 
   decode(ids: Uint32Array): Uint8Array {
     const enc = this.native;
-    return call(() => enc.decode(ids));
+    return callNative(() => enc.decode(ids));
   }
 
   tokenBytes(id: number): Uint8Array {
     const enc = this.native;
-    return call(() => enc.tokenBytes(id));
+    return callNative(() => enc.tokenBytes(id));
   }
 
   /** Bytes [start, end) of the file at `path` (a range planned at safe cuts), on a pool thread. */

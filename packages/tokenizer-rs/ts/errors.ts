@@ -85,6 +85,15 @@ export function fromNative(e: unknown): unknown {
   return coreError(m[1] as string, e.message.slice(m[0].length));
 }
 
+/** Runs a native addon call, throwing what it throws as the TokenizerError WASM would give. */
+export function callNative<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw fromNative(e);
+  }
+}
+
 /** What `x` is, for messages about an argument of the wrong type: "string", "Uint8Array", "null". */
 export function typeName(x: unknown): string {
   if (x === null) return "null";

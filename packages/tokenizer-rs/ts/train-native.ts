@@ -4,7 +4,7 @@
 // range going to whichever finishes first; their counts are absorbed into one and a native Trainer runs the
 // merges. Counts are sums, so the merges do not depend on N. Bytes input is counted here with addText.
 import { planRanges } from "./encode-ranges.ts";
-import { fromNative, TokenizerError } from "./errors.ts";
+import { callNative, fromNative, TokenizerError } from "./errors.ts";
 import { type NativeCounter, nativeAddon } from "./native-load.ts";
 import type { TrainBpeOptions, TrainStats } from "./train.ts";
 import { runMerges } from "./train-merge-loop.ts";
@@ -18,11 +18,7 @@ const MiB = 1 << 20;
 
 /** The training special-token rule of the core (empty, repeated, one byte): throws its error. */
 export function checkNativeSpecials(specials: string[]): void {
-  try {
-    nativeAddon().checkTrainingSpecials(specials);
-  } catch (e) {
-    throw fromNative(e);
-  }
+  callNative(() => nativeAddon().checkTrainingSpecials(specials));
 }
 
 /**
@@ -103,14 +99,9 @@ export async function trainMergesNative(
   const ranges: Range[] = srcs.flatMap((s) =>
     s.data ? [] : planRanges(s.name, s.size, target, specialBytes).map((r) => ({ path: s.name, ...r })),
   );
-  const make = () => {
-    try {
-      return new addon.Counter(specials);
-    } catch (e) {
-      throw fromNative(e);
-    }
-  };
-  const counters = Array.from({ length: Math.max(1, Math.min(threads, ranges.length)) }, make);
+  const counters = Array.from({ length: Math.max(1, Math.min(threads, ranges.length)) }, () =>
+    callNative(() => new addon.Counter(specials)),
+  );
   let bytesDone = 0;
   const progress = (n: number) => {
     bytesDone += n;
@@ -119,11 +110,7 @@ export async function trainMergesNative(
   const main = counters[0] as NativeCounter;
   for (const s of srcs) {
     if (!s.data) continue;
-    try {
-      main.addText(s.data, 0);
-    } catch (e) {
-      throw fromNative(e);
-    }
+    callNative(() => main.addText(s.data as Uint8Array, 0));
     progress(s.size);
   }
   await countRanges(counters, ranges, progress);
