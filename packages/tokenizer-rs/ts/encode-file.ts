@@ -5,7 +5,6 @@
 // path (Node, Bun, Deno) or a Blob, such as a page's File: each Worker gets the Blob (cloned by reference)
 // and reads its range's slices, so browsers keep the parallelism. On the native backend a path's ranges go
 // to the addon instead (N at a time on its thread pool, each read into memory there), same order and bound.
-import { statSync } from "node:fs";
 import {
   type ByteRange,
   type EncodeJob,
@@ -18,7 +17,7 @@ import {
   type ToMain,
 } from "./encode-ranges.ts";
 import { NativeEncoderCore } from "./encoder-native.ts";
-import { fsErrorWords } from "./fs-error.ts";
+import { inputFileStat } from "./fs-error.ts";
 import { TokenizerError } from "./errors.ts";
 import { type Backend, defaultBackend } from "./native-load.ts";
 import { allowedTokens, resolvePolicy, type SpecialOptions } from "./special-policy.ts";
@@ -46,29 +45,6 @@ function cutTokens(tok: Tokenizer, job: EncodeJob): { all: Uint8Array[]; cutAt: 
   return { all: tok.specialTokens.map((s) => enc.encode(s)), cutAt: names.map((s) => enc.encode(s)) };
 }
 
-/**
- * The size of the file at `path`, which must be a regular file: ranges are read by position, so a pipe,
- * device or socket (a FIFO, /dev/stdin from a pipe) would be planned from its stat size of 0 and encode
- * to nothing, without an error.
- */
-function inputSize(path: string): number {
-  let st: ReturnType<typeof statSync>;
-  try {
-    st = statSync(path);
-  } catch (e) {
-    throw new TokenizerError(`cannot read input ${path}: ${fsErrorWords(e)}`, "input");
-  }
-  if (st.isDirectory()) throw new TokenizerError(`cannot read input ${path}: is a directory; give a file`, "input");
-  if (!st.isFile()) {
-    throw new TokenizerError(
-      `cannot read input ${path}: not a regular file (a pipe, device or socket); encodeFile reads its input ` +
-        "by byte ranges, so save the text to a file and give that path",
-      "input",
-    );
-  }
-  return st.size;
-}
-
 export function encodeFile(opts: EncodeFileOptions): Promise<EncodeFileResult> {
   return encodeFileOn(defaultBackend(), opts);
 }
@@ -90,7 +66,7 @@ export async function encodeFileOn(backend: Backend, opts: EncodeFileOptions): P
   const tok = loadTokenizer(job, backend);
   try {
     const blob = typeof job.input === "string" ? undefined : job.input;
-    const size = blob ? blob.size : inputSize(job.input as string);
+    const size = blob ? blob.size : inputFileStat(job.input as string, "input", "encodeFile").size;
     const target =
       opts.rangeBytes ?? Math.min(16 << 20, Math.max(1 << 20, Math.ceil(size / (Math.max(1, workers) * 4))));
     const cuts = cutTokens(tok, job);

@@ -4,9 +4,9 @@
 // the merge loop (src/train.rs) in batches so progress can be reported. On the native backend
 // train-native.ts does both instead. Ids: bytes 0..255, merges, then specials (src/lib.rs). Several input
 // files are separate documents: no pre-token spans two files.
-import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { closeSync, openSync, readSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { fsErrorWords } from "./fs-error.ts";
+import { inputFileStat } from "./fs-error.ts";
 import { lastSafeCut } from "./cuts.ts";
 import type { TrainExports, WorkerReply, WorkerRequest } from "./train-protocol.ts";
 import {
@@ -123,16 +123,7 @@ function sources(input: TrainBpeOptions["input"]): Source[] {
   const paths = typeof input === "string" ? [input] : input;
   if (paths.length === 0) throw new RangeError("no input files given");
   return paths.map((path) => {
-    let st: ReturnType<typeof statSync>;
-    try {
-      st = statSync(path);
-    } catch (e) {
-      throw new TokenizerError(`cannot read input file ${path}: ${fsErrorWords(e)}`, "input");
-    }
-    if (st.isDirectory()) {
-      throw new TokenizerError(`cannot read input file ${path}: is a directory; give a file`, "input");
-    }
-    if (!st.isFile()) throw new TokenizerError(`input ${path} is not a regular file`, "input");
+    const st = inputFileStat(path, "input file", "trainBpe");
     if (st.size === 0) {
       throw new TokenizerError(`input file ${path} is empty; give a file with text to train on`, "input");
     }
