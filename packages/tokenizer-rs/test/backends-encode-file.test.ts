@@ -12,16 +12,9 @@ import { saveTokenizerFiles } from "../ts/files.ts";
 import { tokenizerOn } from "../ts/tokenizer.ts";
 import { trainBpeOn } from "../ts/train.ts";
 import { nativeMissing } from "./support/native-backend.ts";
+import { lcg } from "./support/lcg.ts";
 
 const EOT = "<|endoftext|>";
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 describe.skipIf(nativeMissing !== undefined)("encodeFile on native", async () => {
   const dir = mkdtempSync(join(tmpdir(), "tok-native-file-"));

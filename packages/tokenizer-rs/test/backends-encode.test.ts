@@ -13,18 +13,11 @@ import type { SpecialOptions } from "../ts/special-policy.ts";
 import { encoderOf, type Tokenizer, tokenizerOn } from "../ts/tokenizer.ts";
 import { nativeMissing } from "./support/native-backend.ts";
 import { CORPORA } from "./support/train-corpora.ts";
+import { lcg } from "./support/lcg.ts";
 
 const EOT = "<|endoftext|>";
 const wasm = tokenizerOn("wasm");
 const native = tokenizerOn("native");
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 const fixture = (f: string) => {
   const p = sharedFile(`fixtures/cs336/${f}`);

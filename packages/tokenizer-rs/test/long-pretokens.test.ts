@@ -12,14 +12,7 @@ import { get_encoding } from "tiktoken";
 import { Tokenizer } from "../ts/tokenizer.ts";
 import { trainBpe } from "../ts/train.ts";
 import { referenceTrainBpe } from "./support/reference-trainer.ts";
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
+import { lcg } from "./support/lcg.ts";
 
 /** `n` characters drawn from `alphabet`, with runs of the first one (where merge sites touch). */
 function noSpaces(seed: number, n: number, alphabet: string[]): string {

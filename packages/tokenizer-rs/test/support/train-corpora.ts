@@ -1,14 +1,7 @@
 // The training conformance corpora: small texts that stress the pre-tokenizer and tie-breaking (special
 // tokens, Unicode, digits, whitespace runs, CRLF), generated from fixed seeds. Shared by the WASM
 // conformance test and the native-vs-WASM test.
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
+import { lcg } from "./lcg.ts";
 
 function randomText(seed: number, words: string[], seps: string[], n: number): string {
   const r = lcg(seed);
