@@ -1,7 +1,8 @@
 // What several benchmark scripts share: reading `--name value` flags, the median of rounds, the process's
-// CPU time, peak RSS and the load average, and the model shapes timed on their own (train-step) and against
+// CPU time, peak RSS and the load average, a corpus repeated N times, and the model shapes timed on their own (train-step) and against
 // PyTorch (torch-train). bench/run.ts skips `_` files.
-import { readFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
 import { MODEL_DEFAULTS, type ModelConfig, resolveModelConfig } from "@cs336-ts/model";
 
 /** The value after `--name` in `args`, or `fallback` (undefined when none is given) when it is missing. */
@@ -21,6 +22,20 @@ export function cpuSeconds(): number {
 /** This process's peak RSS in (decimal) MB. */
 export function peakRssMb(): number {
   return (process.resourceUsage().maxRSS * 1024) / 1e6;
+}
+
+/** `out`, holding `copies` concatenations of the file `src`: written once (temp name, then renamed), then reused. */
+export function copiesOf(src: string, copies: number, out: string): string {
+  if (existsSync(out)) return out;
+  mkdirSync(dirname(out), { recursive: true });
+  const data = readFileSync(src);
+  const fd = openSync(`${out}.tmp`, "w");
+  for (let i = 0; i < copies; i++) {
+    for (let off = 0; off < data.length; ) off += writeSync(fd, data, off, data.length - off);
+  }
+  closeSync(fd);
+  renameSync(`${out}.tmp`, out);
+  return out;
 }
 
 /** The 1-minute load average, as /proc/loadavg prints it. */

@@ -5,11 +5,11 @@
 // (64-bit wyhash chained over the delivered arrays: SHA-256 took ~9% of the native side's CPU at 1.8 GB/s).
 // Input: --input FILE, or --copies N (default 4) of ../shared/data/bench_mixed_english_45M.txt, cached in
 // .cache/bench-encode/.
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
-import { flagValue, loadAvg1, median, peakRssMb } from "./_common.ts";
+import { copiesOf, flagValue, loadAvg1, median, peakRssMb } from "./_common.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const DATA = resolve(ROOT, "../shared/data/bench_mixed_english_45M.txt");
@@ -48,22 +48,6 @@ async function child(input: string, workers: number): Promise<Result> {
   };
 }
 
-/** `copies` concatenations of the shared corpus, written once (temp name, then renamed). */
-function copiesFile(copies: number): string {
-  const dir = join(ROOT, ".cache", "bench-encode");
-  const out = join(dir, `mixed-english-x${copies}.txt`);
-  if (existsSync(out)) return out;
-  mkdirSync(dir, { recursive: true });
-  const data = readFileSync(DATA);
-  const fd = openSync(`${out}.tmp`, "w");
-  for (let i = 0; i < copies; i++) {
-    for (let off = 0; off < data.length; ) off += writeSync(fd, data, off, data.length - off);
-  }
-  closeSync(fd);
-  renameSync(`${out}.tmp`, out);
-  return out;
-}
-
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv[0] === "--child") {
@@ -79,7 +63,8 @@ async function main(): Promise<void> {
       console.error(`skipped: ${DATA} not found; put the benchmark corpus in ../shared/data or pass --input FILE`);
       return;
     }
-    input = copiesFile(Number(opt("copies") ?? 4));
+    const copies = Number(opt("copies") ?? 4);
+    input = copiesOf(DATA, copies, join(ROOT, ".cache", "bench-encode", `mixed-english-x${copies}.txt`));
   }
   const size = statSync(input).size;
   console.error(`input ${input} (${(size / 1e6).toFixed(0)} MB), ${workers} workers, ${runs} runs per side`);

@@ -2,9 +2,10 @@
 // corpora in one run, each side in its own child process so wall time and peak RSS are its own.
 // Cases (a) corpus.en/500, (b) TinyStories 2 MiB/10k, (c) mixed 45 MB/30k; (d) 450 MB/30k with `d` or --big.
 // HF's npm Tokenizer.train takes no trainer options: it always trains its default 30,000-token vocab.
-import { closeSync, existsSync, openSync, readFileSync, writeSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { copiesOf } from "./_common.ts";
 
 const SHARED = resolve(import.meta.dir, "../../shared");
 type Side = "ours" | "hf";
@@ -56,17 +57,6 @@ function runChild(side: Side, input: string, vocab: number, workers?: number): M
   return JSON.parse(line) as Measure;
 }
 
-function bigFile(src: string): string {
-  const out = join(tmpdir(), "bench_mixed_english_450M.txt");
-  if (existsSync(out)) return out;
-  const data = readFileSync(src);
-  const fd = openSync(`${out}.tmp`, "w");
-  for (let i = 0; i < 10; i++) writeSync(fd, data);
-  closeSync(fd);
-  require("node:fs").renameSync(`${out}.tmp`, out);
-  return out;
-}
-
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv[0] === "--child") {
@@ -91,7 +81,7 @@ async function main(): Promise<void> {
   const list: [string, string, number][] = todo.map(([k, rel, v]) => [k, join(SHARED, rel), v]);
   if (argv.includes("--big") || only.includes("d")) {
     const src = join(SHARED, "data/bench_mixed_english_45M.txt");
-    if (existsSync(src)) list.push(["d", bigFile(src), 30_000]);
+    if (existsSync(src)) list.push(["d", copiesOf(src, 10, join(tmpdir(), "bench_mixed_english_450M.txt")), 30_000]);
   }
   for (const [k, path, vocab] of list) {
     if (!existsSync(path)) {
