@@ -6,7 +6,7 @@
 
 use crate::error::{Error, Result};
 #[cfg(target_arch = "x86_64")]
-use crate::pretoken_table::InlineKey;
+use crate::inline_key::InlineKey;
 use crate::pretoken_table::PretokenTable;
 use crate::pretokenize::token_end;
 use crate::special::SpecialTokens;
@@ -64,7 +64,7 @@ impl PretokenCounts {
         let (mut pos, mut at, mut filled) = (start, 0, 0);
         while pos < end {
             let next = token_end(span, pos);
-            let key = PretokenTable::key_at(b, pos, next);
+            let key = InlineKey::at(b, pos, next);
             if let Some(k) = &key {
                 self.table.prefetch(k);
             }

@@ -71,6 +71,7 @@ mod decode;
 mod encode;
 mod error;
 mod fxhash;
+mod inline_key;
 #[cfg(feature = "napi")]
 pub mod napi;
 mod node_list;

@@ -4,51 +4,12 @@
 //! nothing and touches one cache line, where `HashMap<Box<[u8]>, u64>` chased a pointer to every key.
 //! Leaves out deletion (counts only grow) and iteration order (unspecified, as a hash map's).
 
-/// Keys up to this many bytes are stored inline; byte 15 of the slot is the tag.
-const INLINE: usize = 15;
+use crate::inline_key::{prefetch, word, InlineKey};
+
 /// Tag of a slot whose key is in the arena; inline tags are `len + 1` (1..=16), empty slots 0.
 const LONG: u8 = 0xff;
 const K1: u64 = 0x9e37_79b9_7f4a_7c15;
 const K2: u64 = 0xff51_afd7_ed55_8ccd;
-
-/// Bytes 0..=7 of an inline key kept by `LO_MASK[len]`, bytes 8..=14 by `HI_MASK[len]`.
-const LO_MASK: [u64; 16] = {
-    let mut m = [u64::MAX; 16];
-    let mut n = 0;
-    while n < 8 {
-        m[n] = (1u64 << (8 * n)) - 1;
-        n += 1;
-    }
-    m
-};
-const HI_MASK: [u64; 16] = {
-    let mut m = [0u64; 16];
-    let mut n = 9;
-    while n < 16 {
-        m[n] = (1u64 << (8 * (n - 8))) - 1;
-        n += 1;
-    }
-    m
-};
-
-/// A key of at most `INLINE` bytes as its slot stores it, and its hash.
-#[derive(Clone, Copy, Default)]
-pub struct InlineKey {
-    lo: u64,
-    hi: u64,
-    hash: u64,
-}
-
-impl InlineKey {
-    #[inline(always)]
-    fn new(lo: u64, hi: u64) -> InlineKey {
-        InlineKey {
-            lo,
-            hi,
-            hash: hash_inline(lo, hi),
-        }
-    }
-}
 
 #[derive(Clone, Copy, Default)]
 struct Slot {
@@ -69,19 +30,6 @@ impl Slot {
     fn tag(&self) -> u8 {
         self.key[15]
     }
-}
-
-#[inline(always)]
-fn word(b: &[u8]) -> u64 {
-    let mut w = [0u8; 8];
-    w.copy_from_slice(&b[..8]);
-    u64::from_le_bytes(w)
-}
-
-/// Hash of an inline key's two words: multiply, fold the high half down, multiply (top bits index).
-#[inline(always)]
-fn hash_inline(lo: u64, hi: u64) -> u64 {
-    (lo.wrapping_mul(K1).rotate_left(29) ^ hi).wrapping_mul(K2)
 }
 
 /// Hash of a long key: Fx-style over 8-byte words, then a final multiply so the top bits mix.
@@ -138,7 +86,7 @@ impl PretokenTable {
     /// two unaligned words with no copy whenever 16 bytes follow `start`.
     #[inline(always)]
     pub fn add_at(&mut self, text: &[u8], start: usize, end: usize, n: u64) {
-        match Self::key_at(text, start, end) {
+        match InlineKey::at(text, start, end) {
             Some(key) => self.add_key(key, n),
             None => self.add_long(&text[start..end], n),
         }
@@ -148,42 +96,14 @@ impl PretokenTable {
         self.add_at(key, 0, key.len(), n);
     }
 
-    /// `text[start..end]` as an inline key with its hash, or `None` for a key kept in the arena. `add_at` is
-    /// this then `add_key`; a caller can instead prefetch a key's slot (`prefetch`) a few keys before adding it.
-    #[inline(always)]
-    pub fn key_at(text: &[u8], start: usize, end: usize) -> Option<InlineKey> {
-        let len = end - start;
-        if len > INLINE {
-            return None;
-        }
-        let (lo, hi) = match text.get(start..start + 16) {
-            Some(w) => (word(w), word(&w[8..])),
-            None => {
-                let mut w = [0u8; 16];
-                w[..len].copy_from_slice(&text[start..end]);
-                (word(&w), word(&w[8..]))
-            }
-        };
-        let lo = lo & LO_MASK[len];
-        let hi = (hi & HI_MASK[len]) | ((len as u64 + 1) << 56);
-        Some(InlineKey::new(lo, hi))
-    }
-
     /// Asks the CPU to start loading `key`'s first slot (a no-op where there is no prefetch hint).
     #[inline(always)]
     pub fn prefetch(&self, key: &InlineKey) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            let i = (key.hash >> self.shift) as usize & (self.slots.len() - 1);
-            // SAFETY: a prefetch is only a hint: it never faults and reads nothing into the program.
-            unsafe { _mm_prefetch::<_MM_HINT_T0>(self.slots.as_ptr().wrapping_add(i).cast()) }
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = key;
+        let i = (key.hash >> self.shift) as usize & (self.slots.len() - 1);
+        prefetch(self.slots.as_ptr().wrapping_add(i));
     }
 
-    /// Adds `n` to the count of a key from `key_at` (the table may have grown since).
+    /// Adds `n` to the count of a key from `InlineKey::at` (the table may have grown since).
     #[inline(always)]
     pub fn add_key(&mut self, key: InlineKey, n: u64) {
         self.add_hashed(key.lo, key.hi, key.hash, n);
@@ -302,7 +222,7 @@ impl PretokenTable {
             let h = if slot.tag() == LONG {
                 hash_long(self.long_key(a))
             } else {
-                hash_inline(a, b)
+                InlineKey::new(a, b).hash
             };
             let mut i = (h >> self.shift) as usize;
             while self.slots[i & mask].tag() != 0 {

@@ -1,19 +1,23 @@
 //! Per-encoder memo of pre-token bytes → token ids. Natural text repeats a small set of pre-tokens
-//! (" the", " and", ","), so most pieces skip the merge loop: the hit path is the encoder's hot loop.
+//! (" the", " and", ","), so most pieces skip the merge loop: the lookup is the encoder's hot loop.
 //! Keys of up to 15 bytes (nearly every pre-token) live inside their 32-byte slot with up to 3 ids, so a
 //! hit is two word compares in one cache line: no pointer chase, no memcmp call (a `HashMap<Box<[u8]>>`
 //! spent most of encoding there). Longer keys and longer id lists use a map and a flat id arena. Memory is
 //! bounded: past a limit everything is emptied and refills with what the text uses now (cheaper than LRU).
-//! A small direct-mapped table of recent hits sits in front (128 KiB, stays in L2): with 50k distinct
-//! pre-tokens the main table is megabytes, and a miss to memory per lookup was half the encode time.
+//!
+//! With 160k distinct pre-tokens in 45 MB of English the main table is 16 MiB, and a lookup that misses the
+//! caches costs more than scanning and hashing a piece. On x86_64 the encoder scans a few pieces ahead and
+//! prefetches each one's slot (`prefetch`, then `push_key`). WASM has no prefetch hint: there a small
+//! direct-mapped table of recent hits (128 KiB, stays in L2) sits in front instead. Each is the faster
+//! of the two on its target (bench/RESULTS.md "Encoding with prefetched piece slots").
 
 use crate::fxhash::FxHashMap;
+use crate::inline_key::InlineKey;
 
 /// Pieces longer than this are not cached. Separator lines ("=====", "-----") and indentation runs of up to a
 /// few hundred bytes do repeat in real text, and each uncached one is merged again (bench/RESULTS.md "encode");
 /// longer pieces rarely repeat and would only crowd the id arena.
 pub const MAX_CACHED_PIECE: usize = 256;
-const INLINE: usize = 15;
 const INLINE_IDS: usize = 3;
 const MIN_SLOTS: usize = 1 << 12;
 /// 32 MiB of slots at most (allocated by doubling as entries come); entries beyond half of it empty the
@@ -22,13 +26,13 @@ const MIN_SLOTS: usize = 1 << 12;
 const MAX_SLOTS: usize = 1 << 20;
 const MAX_IDS: usize = 1 << 20;
 const MAX_LONG: usize = 1 << 15;
+#[cfg(not(target_arch = "x86_64"))]
 const HOT_BITS: u32 = 12;
-const K1: u64 = 0x9e37_79b9_7f4a_7c15;
-const K2: u64 = 0xff51_afd7_ed55_8ccd;
 
-/// `hi` holds key bytes 8..15 with the tag `len + 1` in its top byte, so 0 marks an empty slot and keys
-/// that differ only by trailing zero bytes differ. `n` ids sit in `ids`, or (n > 3) at `ids[0]` in the arena.
+/// A key's words (`InlineKey`: `hi` is never 0 for a key, so 0 marks an empty slot) and its `n` ids, in
+/// `ids` or (n > 3) at `ids[0]` in the arena. Aligned so a slot never straddles two cache lines.
 #[derive(Clone, Copy, Default)]
+#[repr(C, align(32))]
 struct Slot {
     lo: u64,
     hi: u64,
@@ -36,8 +40,16 @@ struct Slot {
     n: u32,
 }
 
+impl Slot {
+    #[inline(always)]
+    fn holds(&self, k: &InlineKey) -> bool {
+        self.hi == k.hi && self.lo == k.lo
+    }
+}
+
 #[derive(Clone)]
 pub struct PieceCache {
+    #[cfg(not(target_arch = "x86_64"))]
     hot: Vec<Slot>,
     slots: Vec<Slot>,
     shift: u32,
@@ -49,6 +61,7 @@ pub struct PieceCache {
 impl Default for PieceCache {
     fn default() -> Self {
         PieceCache {
+            #[cfg(not(target_arch = "x86_64"))]
             hot: vec![Slot::default(); 1 << HOT_BITS],
             slots: vec![Slot::default(); MIN_SLOTS],
             shift: 64 - MIN_SLOTS.trailing_zeros(),
@@ -59,81 +72,67 @@ impl Default for PieceCache {
     }
 }
 
-#[inline(always)]
-fn le(b: &[u8], at: usize, n: usize) -> u64 {
-    let mut w = 0u64;
-    for (k, &x) in b[at..at + n].iter().enumerate() {
-        w |= (x as u64) << (8 * k);
-    }
-    w
-}
-
-#[inline(always)]
-fn u64_at(b: &[u8], at: usize) -> u64 {
-    let mut w = [0u8; 8];
-    w.copy_from_slice(&b[at..at + 8]);
-    u64::from_le_bytes(w)
-}
-
-/// The key words of a piece of at most 15 bytes, read with (overlapping) fixed-size loads.
-#[inline(always)]
-fn key(p: &[u8]) -> (u64, u64) {
-    let n = p.len();
-    let tag = ((n as u64) + 1) << 56;
-    if n >= 8 {
-        // Bytes n-8..n, shifted so bytes 8..n land at the bottom (the overlap with `lo` falls off).
-        let hi = if n == 8 {
-            0
-        } else {
-            u64_at(p, n - 8) >> (8 * (16 - n))
-        };
-        (u64_at(p, 0), hi | tag)
-    } else if n >= 4 {
-        let a = le(p, 0, 4);
-        let b = le(p, n - 4, 4) << (8 * (n - 4));
-        (a | b, tag)
-    } else {
-        (le(p, 0, n), tag)
-    }
-}
-
-#[inline(always)]
-fn hash(lo: u64, hi: u64) -> u64 {
-    (lo.wrapping_mul(K1).rotate_left(29) ^ hi).wrapping_mul(K2)
-}
-
 impl PieceCache {
+    /// Appends the ids of `piece` to `out` if it is cached; false if not.
     #[inline]
-    pub fn get(&mut self, piece: &[u8]) -> Option<&[u32]> {
-        if piece.len() > INLINE {
-            let &(start, len) = self.long.get(piece)?;
-            return Some(&self.arena[start as usize..(start + len) as usize]);
+    pub fn push(&mut self, piece: &[u8], out: &mut Vec<u32>) -> bool {
+        match InlineKey::of(piece) {
+            Some(k) => self.push_key(&k, out),
+            None => match self.long.get(piece) {
+                Some(&(start, len)) => {
+                    push_ids(&self.arena[start as usize..(start + len) as usize], out);
+                    true
+                }
+                None => false,
+            },
         }
-        let (lo, hi) = key(piece);
-        let h = hash(lo, hi);
-        let at = (h >> (64 - HOT_BITS)) as usize;
-        let s = self.hot[at];
-        if !(s.hi == hi && s.lo == lo) {
-            let found = self.find(lo, hi, h)?;
-            self.hot[at] = found;
-        }
-        let s = &self.hot[at];
-        let n = s.n as usize;
-        Some(if n <= INLINE_IDS {
-            &s.ids[..n]
-        } else {
-            &self.arena[s.ids[0] as usize..s.ids[0] as usize + n]
-        })
     }
 
-    #[inline]
-    fn find(&self, lo: u64, hi: u64, h: u64) -> Option<Slot> {
+    /// Asks the CPU to start loading the slot of `k`, a few pieces before `push_key(k)`.
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    pub fn prefetch(&self, k: &InlineKey) {
+        crate::inline_key::prefetch(self.slots.as_ptr().wrapping_add((k.hash >> self.shift) as usize));
+    }
+
+    /// Appends the ids of the piece whose key is `k` to `out` if it is cached; false if not.
+    #[inline(always)]
+    pub fn push_key(&mut self, k: &InlineKey, out: &mut Vec<u32>) -> bool {
+        #[cfg(not(target_arch = "x86_64"))]
+        let s = {
+            let at = (k.hash >> (64 - HOT_BITS)) as usize;
+            if !self.hot[at].holds(k) {
+                let Some(&found) = self.find(k) else {
+                    return false;
+                };
+                self.hot[at] = found;
+            }
+            &self.hot[at]
+        };
+        #[cfg(target_arch = "x86_64")]
+        let Some(s) = self.find(k) else {
+            return false;
+        };
+        let n = s.n as usize;
+        push_ids(
+            if n <= INLINE_IDS {
+                &s.ids[..n]
+            } else {
+                &self.arena[s.ids[0] as usize..s.ids[0] as usize + n]
+            },
+            out,
+        );
+        true
+    }
+
+    #[inline(always)]
+    fn find(&self, k: &InlineKey) -> Option<&Slot> {
         let mask = self.slots.len() - 1;
-        let mut i = (h >> self.shift) as usize;
+        let mut i = (k.hash >> self.shift) as usize;
         loop {
             let s = &self.slots[i];
-            if s.hi == hi && s.lo == lo {
-                return Some(*s);
+            if s.holds(k) {
+                return Some(s);
             }
             if s.hi == 0 {
                 return None;
@@ -149,11 +148,11 @@ impl PieceCache {
         if self.arena.len() + ids.len() > MAX_IDS || self.long.len() >= MAX_LONG {
             self.clear();
         }
-        if piece.len() > INLINE {
+        let Some(k) = InlineKey::of(piece) else {
             let start = self.push_arena(ids);
             self.long.insert(piece.into(), (start, ids.len() as u32));
             return;
-        }
+        };
         if (self.len + 1) * 2 > self.slots.len() {
             if self.slots.len() < MAX_SLOTS {
                 self.grow();
@@ -162,16 +161,17 @@ impl PieceCache {
             }
         }
         let mut slot = Slot {
+            lo: k.lo,
+            hi: k.hi,
             n: ids.len() as u32,
             ..Slot::default()
         };
-        (slot.lo, slot.hi) = key(piece);
         if ids.len() <= INLINE_IDS {
             slot.ids[..ids.len()].copy_from_slice(ids);
         } else {
             slot.ids[0] = self.push_arena(ids);
         }
-        self.place(slot);
+        self.place(slot, k.hash);
     }
 
     fn push_arena(&mut self, ids: &[u32]) -> u32 {
@@ -180,9 +180,9 @@ impl PieceCache {
         start
     }
 
-    fn place(&mut self, slot: Slot) {
+    fn place(&mut self, slot: Slot, hash: u64) {
         let mask = self.slots.len() - 1;
-        let mut i = (hash(slot.lo, slot.hi) >> self.shift) as usize;
+        let mut i = (hash >> self.shift) as usize;
         loop {
             let s = &mut self.slots[i];
             if s.hi == 0 {
@@ -203,11 +203,12 @@ impl PieceCache {
         self.shift -= 1;
         self.len = 0;
         for s in old.into_iter().filter(|s| s.hi != 0) {
-            self.place(s);
+            self.place(s, InlineKey::new(s.lo, s.hi).hash);
         }
     }
 
     pub fn clear(&mut self) {
+        #[cfg(not(target_arch = "x86_64"))]
         self.hot.fill(Slot::default());
         self.slots.fill(Slot::default());
         self.len = 0;
@@ -221,9 +222,25 @@ impl PieceCache {
     }
 }
 
+/// Most pieces are one token: a push, where a slice of unknown length calls memcpy.
+#[inline(always)]
+pub fn push_ids(ids: &[u32], out: &mut Vec<u32>) {
+    match *ids {
+        [id] => out.push(id),
+        _ => out.extend_from_slice(ids),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::inline_key::INLINE;
+
+    /// The ids `push` appends for `piece`, if cached.
+    fn get(c: &mut PieceCache, piece: &[u8]) -> Option<Vec<u32>> {
+        let mut out = vec![7];
+        c.push(piece, &mut out).then(|| out[1..].to_vec())
+    }
 
     #[test]
     fn hit_returns_what_was_stored_and_stays_bounded() {
@@ -232,18 +249,21 @@ mod tests {
         c.insert(b"ing", &[278, 1]);
         c.insert(b"abcdefghijklmnop-long", &[1, 2, 3, 4, 5]);
         c.insert(b"abcdefgh", &[7, 8, 9, 10]);
-        assert_eq!(c.get(b" the"), Some(&[262u32][..]));
-        assert_eq!(c.get(b"ing"), Some(&[278u32, 1][..]));
-        assert_eq!(c.get(b"abcdefghijklmnop-long"), Some(&[1u32, 2, 3, 4, 5][..]));
-        assert_eq!(c.get(b"abcdefgh"), Some(&[7u32, 8, 9, 10][..]));
-        assert_eq!(c.get(b"the"), None);
-        assert_eq!(c.get(b"ing\0"), None);
+        assert_eq!(get(&mut c, b" the"), Some([262u32].to_vec()));
+        assert_eq!(get(&mut c, b"ing"), Some([278u32, 1].to_vec()));
+        assert_eq!(
+            get(&mut c, b"abcdefghijklmnop-long"),
+            Some([1u32, 2, 3, 4, 5].to_vec())
+        );
+        assert_eq!(get(&mut c, b"abcdefgh"), Some([7u32, 8, 9, 10].to_vec()));
+        assert_eq!(get(&mut c, b"the"), None);
+        assert_eq!(get(&mut c, b"ing\0"), None);
         for i in 0..(MAX_SLOTS as u32) {
             c.insert(&i.to_le_bytes(), &[i]);
         }
         assert!(c.len() <= MAX_SLOTS / 2);
         let k = (MAX_SLOTS as u32 - 1).to_le_bytes();
-        assert_eq!(c.get(&k), Some(&[MAX_SLOTS as u32 - 1][..]));
+        assert_eq!(get(&mut c, &k), Some([MAX_SLOTS as u32 - 1].to_vec()));
     }
 
     #[test]
@@ -270,7 +290,7 @@ mod tests {
             c.insert(k, &vec![i as u32; 1 + i % 5]);
         }
         for (i, k) in keys.iter().enumerate() {
-            assert_eq!(c.get(k), Some(&vec![i as u32; 1 + i % 5][..]), "{k:?}");
+            assert_eq!(get(&mut c, k), Some(vec![i as u32; 1 + i % 5]), "{k:?}");
         }
     }
 }

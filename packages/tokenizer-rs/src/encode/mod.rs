@@ -23,6 +23,7 @@ pub(crate) use json::quoted;
 pub(crate) use stream::SpecialPolicy;
 
 use crate::error::{Error, Result};
+use crate::inline_key::InlineKey;
 use crate::pretokenize::Pattern;
 use crate::special::SpecialTokens;
 use cache::PieceCache;
@@ -272,14 +273,25 @@ impl Encoder {
             let mut table = |l, r| rules.get(vocab, l, r);
             return merge_long(piece, &self.byte_ids, vocab, &mut table, out);
         }
-        if let Some(ids) = self.cache.get(piece) {
-            // Most pieces are one token: a push, where a slice of unknown length calls memcpy.
-            match *ids {
-                [id] => out.push(id),
-                _ => out.extend_from_slice(ids),
-            }
+        if self.cache.push(piece, out) {
             return;
         }
+        self.merge_piece(piece, out);
+    }
+
+    /// `encode_piece` for a piece the scanner found at `b[start..end]`, with its key from `piece_key`.
+    #[inline(always)]
+    fn encode_scanned_piece(&mut self, piece: &[u8], key: Option<InlineKey>, out: &mut Vec<u32>) {
+        let Some(k) = key else {
+            return self.encode_piece(piece, out);
+        };
+        if !self.cache.push_key(&k, out) {
+            self.merge_piece(piece, out);
+        }
+    }
+
+    /// Merges a piece of at most `LONG_PIECE` bytes the cache does not hold, appends its ids and caches them.
+    fn merge_piece(&mut self, piece: &[u8], out: &mut Vec<u32>) {
         let mut parts = std::mem::take(&mut self.scratch);
         parts.clear();
         parts.extend(piece.iter().map(|&b| self.byte_ids[b as usize]));
@@ -315,15 +327,59 @@ impl Encoder {
         }
     }
 
+    #[cfg(not(target_arch = "x86_64"))]
     #[inline(always)]
     fn encode_scanned(&mut self, text: &str, out: &mut Vec<u32>, end: impl Fn(&[u8], usize) -> usize) {
         let b = text.as_bytes();
         let mut pos = 0;
         while pos < b.len() {
             let next = end(b, pos);
-            self.encode_piece(&b[pos..next], out);
+            self.encode_scanned_piece(&b[pos..next], piece_key(b, pos, next), out);
             pos = next;
         }
+    }
+
+    /// The scanner runs `AHEAD` pieces ahead of the lookups and prefetches each short piece's cache slot
+    /// when it is scanned, so the slot is loaded by the time its piece is encoded (pieces are still encoded
+    /// in text order).
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn encode_scanned(&mut self, text: &str, out: &mut Vec<u32>, end: impl Fn(&[u8], usize) -> usize) {
+        const AHEAD: usize = 8;
+        let b = text.as_bytes();
+        let mut ring = [(0usize, 0usize, None); AHEAD];
+        let (mut pos, mut at, mut filled) = (0, 0, 0);
+        while pos < b.len() {
+            let next = end(b, pos);
+            let key = piece_key(b, pos, next);
+            if let Some(k) = &key {
+                self.cache.prefetch(k);
+            }
+            if filled == AHEAD {
+                let (s, e, k) = ring[at];
+                self.encode_scanned_piece(&b[s..e], k, out);
+            } else {
+                filled += 1;
+            }
+            ring[at] = (pos, next, key);
+            at = (at + 1) % AHEAD;
+            pos = next;
+        }
+        for i in 0..filled {
+            let (s, e, k) = ring[(at + AHEAD - filled + i) % AHEAD];
+            self.encode_scanned_piece(&b[s..e], k, out);
+        }
+    }
+}
+
+/// The cache key of `b[start..end]`, read in place: `None` for one-byte pieces (a table load gives their
+/// id) and for pieces too long to key inline.
+#[inline(always)]
+fn piece_key(b: &[u8], start: usize, end: usize) -> Option<InlineKey> {
+    if end - start >= 2 {
+        InlineKey::at(b, start, end)
+    } else {
+        None
     }
 }
 
@@ -466,6 +522,43 @@ mod tests {
         });
         assert!(got.iter().all(|g| *g == want));
         assert_eq!(want, vec![256, 256, 257, 256]);
+    }
+
+    #[test]
+    fn scanned_text_encodes_as_its_pieces_one_by_one() {
+        // The x86_64 scanner runs AHEAD pieces ahead of the lookups: texts of 0 to 40 pieces (shorter and
+        // longer than that window), with repeats (cache hits) and long pieces (no inline key), must give
+        // each piece's ids in text order.
+        let mut v = byte_vocab();
+        let words: [&[u8]; 6] = [b" he", b"ll", b" hell", b"o", b" abcdefghijklmnopq", b"!"];
+        let m = vec![
+            (b" ".to_vec(), b"h".to_vec()),
+            (b" h".to_vec(), b"e".to_vec()),
+            (b"l".to_vec(), b"l".to_vec()),
+            (b" he".to_vec(), b"ll".to_vec()),
+        ];
+        for (l, r) in &m {
+            v.push([&l[..], &r[..]].concat());
+        }
+        let e = Encoder::from_merges(&v, &m, &[]).unwrap();
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for n in 0..40 {
+            let mut text = String::new();
+            for _ in 0..n {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                text.push_str(std::str::from_utf8(words[(x % 6) as usize]).unwrap());
+            }
+            let (mut scanned, mut alone) = (e.clone(), e.clone());
+            let mut got = Vec::new();
+            scanned.encode_ordinary(&text, &mut got);
+            let mut want = Vec::new();
+            for piece in crate::pretokenize::pretokenize(&text) {
+                alone.encode_piece(piece.as_bytes(), &mut want);
+            }
+            assert_eq!(got, want, "{text:?}");
+        }
     }
 
     #[test]
