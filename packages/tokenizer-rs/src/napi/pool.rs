@@ -77,6 +77,11 @@ fn threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
+/// How many threads the pool runs (started on first use).
+pub fn size() -> usize {
+    Pool::get().1
+}
+
 /// Runs `work` on the pool and returns a Promise that settles with `to_js` of its value, built on the JS
 /// thread, or rejects with its error. A panic in `work` (only possible in a build that unwinds) rejects
 /// with an internal error rather than leaving the Promise, and the event loop it holds open, waiting.
