@@ -8,7 +8,10 @@ use crate::error::{Error, Result};
 #[cfg(target_arch = "x86_64")]
 use crate::inline_key::InlineKey;
 use crate::pretoken_table::PretokenTable;
+#[cfg(not(target_arch = "x86_64"))]
 use crate::pretokenize::token_end;
+#[cfg(target_arch = "x86_64")]
+use crate::pretokenize::Gpt2Ends;
 use crate::special::SpecialTokens;
 
 /// Distinct pre-tokens (as UTF-8 bytes) and how often each occurs.
@@ -62,8 +65,9 @@ impl PretokenCounts {
         let span = &b[..end]; // the scanner's lookahead stops at the span's end
         let mut ring = [(0usize, 0usize, None); AHEAD];
         let (mut pos, mut at, mut filled) = (start, 0, 0);
+        let mut ends = Gpt2Ends::default();
         while pos < end {
-            let next = token_end(span, pos);
+            let next = ends.next(span, pos);
             let key = InlineKey::at(b, pos, next);
             if let Some(k) = &key {
                 self.table.prefetch(k);

@@ -5,8 +5,12 @@
 //! ASCII is classified by one table load, only bytes >= 0x80 decode a character. cl100k_base's and
 //! o200k_base's scanners are in `gpt4`; `Pattern` picks one.
 
+#[cfg(target_arch = "x86_64")]
+mod gpt2_blocks;
 mod gpt4;
 
+#[cfg(target_arch = "x86_64")]
+pub(crate) use gpt2_blocks::Gpt2Ends;
 pub(crate) use gpt4::{CL100K_PAT_STR, O200K_PAT_STR};
 
 use crate::unicode_tables::{is_letter, is_number, is_whitespace};

@@ -24,6 +24,8 @@ pub(crate) use stream::SpecialPolicy;
 
 use crate::error::{Error, Result};
 use crate::inline_key::InlineKey;
+#[cfg(target_arch = "x86_64")]
+use crate::pretokenize::Gpt2Ends;
 use crate::pretokenize::Pattern;
 use crate::special::SpecialTokens;
 use cache::PieceCache;
@@ -321,6 +323,12 @@ impl Encoder {
     pub(crate) fn encode_ordinary(&mut self, text: &str, out: &mut Vec<u32>) {
         // One loop per pattern, so each scanner inlines into its own loop.
         match self.pattern {
+            #[cfg(target_arch = "x86_64")]
+            Pattern::Gpt2 => {
+                let mut ends = Gpt2Ends::default();
+                self.encode_scanned(text, out, |b, i| ends.next(b, i))
+            }
+            #[cfg(not(target_arch = "x86_64"))]
             Pattern::Gpt2 => self.encode_scanned(text, out, |b, i| Pattern::Gpt2.token_end(b, i)),
             Pattern::Cl100k => self.encode_scanned(text, out, |b, i| Pattern::Cl100k.token_end(b, i)),
             Pattern::O200k => self.encode_scanned(text, out, |b, i| Pattern::O200k.token_end(b, i)),
@@ -329,7 +337,7 @@ impl Encoder {
 
     #[cfg(not(target_arch = "x86_64"))]
     #[inline(always)]
-    fn encode_scanned(&mut self, text: &str, out: &mut Vec<u32>, end: impl Fn(&[u8], usize) -> usize) {
+    fn encode_scanned(&mut self, text: &str, out: &mut Vec<u32>, mut end: impl FnMut(&[u8], usize) -> usize) {
         let b = text.as_bytes();
         let mut pos = 0;
         while pos < b.len() {
@@ -344,8 +352,8 @@ impl Encoder {
     /// in text order).
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
-    fn encode_scanned(&mut self, text: &str, out: &mut Vec<u32>, end: impl Fn(&[u8], usize) -> usize) {
-        const AHEAD: usize = 8;
+    fn encode_scanned(&mut self, text: &str, out: &mut Vec<u32>, mut end: impl FnMut(&[u8], usize) -> usize) {
+        const AHEAD: usize = 16;
         let b = text.as_bytes();
         let mut ring = [(0usize, 0usize, None); AHEAD];
         let (mut pos, mut at, mut filled) = (0, 0, 0);
