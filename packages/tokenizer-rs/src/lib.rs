@@ -15,7 +15,10 @@
 //! small and fixed, a scanner needs no backtracking and no crate, and it can classify bytes through one
 //! 256-entry table and step over ASCII letter runs eight bytes at a time. `\p{L}`, `\p{N}` and `\s` come
 //! from tables generated from JavaScript's own regex engine, so the wrapper's tests can check every code
-//! point against it.
+//! point against it. What then costs most is its branch per pre-token on the next byte's class, which
+//! English makes hard to predict; on x86_64 the GPT-2 ends come 64 bytes at a time instead
+//! (`pretokenize::gpt2_blocks`): in ASCII without apostrophes each end depends only on the bytes beside it,
+//! so SSE2 class masks give a window's ends at once, and the scanner takes whatever a window cannot end.
 //!
 //! Parallelism is the wrapper's: Workers that each own a WASM instance, not WASM threads, which Bun does not
 //! run dependably (SharedArrayBuffer). Input is cut only at safe cuts (`cuts`), so each range pre-tokenizes
@@ -23,13 +26,15 @@
 //! per token.
 //!
 //! Counting keys short pre-tokens inside their hash-table slots (`pretoken_table`): a seen pre-token costs
-//! one probe and no allocation, where a map of boxed keys chased a pointer per key. Special tokens are
-//! found by a first-byte search (`count::SpecialFinder`), not by splitting every byte through a list.
+//! one probe and no allocation, where a map of boxed keys chased a pointer per key (`inline_key`: the one
+//! form of such keys, shared with the encoder's cache). Special tokens are found by a first-byte search
+//! (`special::SpecialTokens::find`; 64 bytes per step on x86_64), not by splitting every byte through a list.
 //!
 //! At millions of distinct pre-tokens the counting table and the merge state are hundreds of megabytes,
 //! and the time goes to cache misses, not instructions. The native build therefore prefetches: counting
-//! scans a few pre-tokens ahead of the table and asks for each one's slot, and the merge loop asks for the
-//! records of the words a few entries ahead in the merged pair's list. WASM has no prefetch hint and keeps
+//! scans a few pre-tokens ahead of the table and asks for each one's slot, the encoder does the same with
+//! its piece cache, and the merge loop asks for the records of the words a few entries ahead in the merged
+//! pair's list. WASM has no prefetch hint and keeps
 //! the plain loops; both builds share every data structure and produce the same table and merges.
 //!
 //! The merge loop updates only what a merge changes: a pair → words index finds the words holding the
@@ -44,8 +49,9 @@
 //! nothing and would cost about twice as much per lookup.
 //!
 //! Encoding caches each encoder's pre-tokens (`encode::cache`): natural text repeats a small set of them,
-//! so most skip the merge loop; short keys and their ids live inline in the slot, a small direct-mapped
-//! table of recent hits sits in front, and the cache is emptied wholesale when full (cheaper than LRU).
+//! so most skip the merge loop; short keys and their ids live inline in the slot, and the cache is emptied
+//! wholesale when full (cheaper than LRU). Natively each piece's slot is prefetched a few pieces ahead; in
+//! WASM, which cannot prefetch, a small direct-mapped table of recent hits sits in front instead.
 //! A rank-based vocab builds no pair table at load: as tiktoken does, a merge is a lookup of the joined
 //! bytes among the ranked tokens.
 //!
