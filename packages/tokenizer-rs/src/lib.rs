@@ -34,8 +34,8 @@
 //! and the time goes to cache misses, not instructions. The native build therefore prefetches: counting
 //! scans a few pre-tokens ahead of the table and asks for each one's slot, the encoder does the same with
 //! its piece cache, and the merge loop asks for the records of the words a few entries ahead in the merged
-//! pair's list. WASM has no prefetch hint and keeps
-//! the plain loops; both builds share every data structure and produce the same table and merges.
+//! pair's list. WASM has no prefetch hint and keeps the plain loops; both builds share every data
+//! structure of counting and merging and produce the same table and merges.
 //!
 //! The merge loop updates only what a merge changes: a pair → words index finds the words holding the
 //! merged pair, only the pairs beside each merge site are recounted, and pair counts sit in a max-heap

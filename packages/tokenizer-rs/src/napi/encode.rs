@@ -267,19 +267,21 @@ impl Encoder {
 /// kept, so what stays allocated after encoding is bounded by the threads times one range's ids.
 static SPARE_IDS: Mutex<Vec<Vec<u32>>> = Mutex::new(Vec::new());
 
-/// An empty buffer with room for `cap` ids: a spare one when one is large enough.
+/// An empty buffer with room for `cap` ids: a spare one when one fits, at most twice that size (the
+/// runtime counts an array's length, not its buffer's capacity, towards its memory use).
 fn take_ids(cap: usize) -> Vec<u32> {
     let mut spare = SPARE_IDS.lock().unwrap_or_else(PoisonError::into_inner);
-    while let Some(v) = spare.pop() {
-        if v.capacity() >= cap {
-            return v;
-        }
+    match spare
+        .iter()
+        .position(|v| v.capacity() >= cap && v.capacity() <= cap.max(1) * 2)
+    {
+        Some(i) => spare.swap_remove(i),
+        None => Vec::with_capacity(cap),
     }
-    Vec::with_capacity(cap)
 }
 
-/// The ids as a JS array over the same memory; when JS collects the array, the buffer goes back to
-/// `SPARE_IDS` instead of being freed.
+/// The ids as a JS array over the same memory; when the runtime frees that memory (no view of it is left),
+/// the buffer goes back to `SPARE_IDS` instead of being freed.
 fn ids_to_js(ids: Vec<u32>) -> Uint32Array {
     if ids.capacity() == 0 {
         return Uint32Array::new(ids);
@@ -287,8 +289,9 @@ fn ids_to_js(ids: Vec<u32>) -> Uint32Array {
     let mut ids = std::mem::ManuallyDrop::new(ids);
     let (ptr, len, cap) = (ids.as_mut_ptr(), ids.len(), ids.capacity());
     // SAFETY: `ptr` is the allocation of a Vec<u32> of capacity `cap`, given up above (ManuallyDrop) and
-    // owned by the array until napi-rs calls the closure, once: when JS collects the array, when it
-    // copies the ids because the runtime refuses external buffers, or when the array is dropped unsent.
+    // owned by the array until napi-rs calls the closure, once: when the runtime frees the ArrayBuffer,
+    // when napi-rs copies the ids because the runtime refuses external buffers, or when the array is
+    // dropped unsent.
     // The closure rebuilds that Vec (length 0: only the allocation is reused).
     unsafe {
         Uint32Array::with_external_data(ptr, len, move |p, _| {

@@ -3,11 +3,13 @@
 //! comes next is hard to predict; here the classes of a 64-byte window become bit masks and every token
 //! end in it follows from the classes of its neighbours, so the ends come out of one mask, lowest bit first.
 //!
-//! The rules hold for ASCII without apostrophes, where each end depends only on the bytes beside it: the
-//! window stops before the first apostrophe (a contraction can end a token inside a letter run) or non-ASCII
-//! byte (its class needs decoding), and where a window yields no end the scanner takes one token. With
-//! classes L (letter), N (digit), O (other), W (whitespace, as the scanner's byte table), an end falls
-//! before byte i (never before the window's first byte, where a token starts) when:
+//! The rules hold for ASCII up to an apostrophe, where each end depends only on the bytes beside it: the
+//! window stops after the first apostrophe (the token from it may be a contraction, which can end inside a
+//! letter run) or before the first non-ASCII byte (its class needs decoding). The scanner takes the tokens
+//! that start at such a byte, or that a window cannot end, and, after a window with few ends, the next few
+//! tokens: in text dense in contractions or accented letters windows would cost more than they save. With
+//! classes L (letter), N (digit), O (other, the apostrophe too), W (whitespace, as the scanner's byte table),
+//! an end falls before byte i (never before the window's first byte, where a token starts) when:
 //! - neither i-1 nor i is W and their classes differ (`L+`, `N+`, `O+` runs);
 //! - i is W and i-1 is not (whitespace starts a token);
 //! - i is not W, i-1 is W and is not a space (` ?X+` takes only a space);
@@ -24,13 +26,21 @@ use core::arch::x86_64::{
 };
 
 /// The ends of one window not yet handed out, as bits over the bytes from `base`, and the start they
-/// follow from.
+/// follow from; tokens that start before `scalar_until`, and the next `scalar_left`, go to the scanner.
 #[derive(Default)]
 pub(crate) struct Gpt2Ends {
     base: usize,
     ends: u64,
     at: usize,
+    scalar_until: usize,
+    scalar_left: u32,
 }
+
+/// A window that yields fewer ends than this costs more than the scanner's tokens it replaces (text dense
+/// in contractions or accented letters stops windows every few bytes): the scanner then takes the next
+/// `SCALAR_RUN` tokens before another window is tried.
+const MIN_ENDS: u32 = 3;
+const SCALAR_RUN: u32 = 16;
 
 /// Class masks of 64 bytes: bit k is byte k.
 struct Classes {
@@ -48,8 +58,19 @@ impl Gpt2Ends {
     #[inline(always)]
     pub(crate) fn next(&mut self, b: &[u8], start: usize) -> usize {
         if self.ends == 0 || start != self.at {
-            self.fill(b, start);
+            // A token at a stop byte, or before the stop byte of a window that had no end, is the
+            // scanner's: a window from there would stop at the same byte again and yield nothing.
+            if start < self.scalar_until || b[start] >= 0x80 || b[start] == b'\'' || self.scalar_left > 0 {
+                self.scalar_left = self.scalar_left.saturating_sub(1);
+                self.ends = 0;
+                return token_end(b, start);
+            }
+            let w = self.fill(b, start);
+            if self.ends.count_ones() < MIN_ENDS {
+                self.scalar_left = SCALAR_RUN;
+            }
             if self.ends == 0 {
+                self.scalar_until = start + w;
                 return token_end(b, start);
             }
         }
@@ -59,17 +80,23 @@ impl Gpt2Ends {
         end
     }
 
-    fn fill(&mut self, b: &[u8], start: usize) {
+    /// Sets `ends` from the window at `start` and returns its length.
+    fn fill(&mut self, b: &[u8], start: usize) -> usize {
         let rest = &b[start..];
-        let c = if rest.len() >= 64 {
+        let mut c = if rest.len() >= 64 {
             classes(rest)
         } else {
             let mut w = [0u8; 64];
             w[..rest.len()].copy_from_slice(rest);
             classes(&w)
         };
-        // The window: up to the first stop byte, the 64 bytes, or the text's end.
-        let stop = c.stop.trailing_zeros() as usize;
+        // The window: up to the first stop byte, the 64 bytes, or the text's end. An apostrophe is in it as
+        // an other byte (it is one), so the end before it is found; the token from it is the scanner's.
+        let mut stop = c.stop.trailing_zeros() as usize;
+        if stop < rest.len().min(64) && rest[stop] == b'\'' {
+            c.stop &= !(1 << stop);
+            stop += 1;
+        }
         let w = stop.min(64).min(rest.len());
         let last = w == rest.len(); // nothing follows the window
         let inside = if w == 64 { u64::MAX } else { (1u64 << w) - 1 };
@@ -88,6 +115,7 @@ impl Gpt2Ends {
         }
         self.base = start;
         self.ends = ends;
+        w
     }
 }
 
