@@ -275,12 +275,12 @@ describe.skipIf(!present)("native addon matches WASM", () => {
   });
 
   test("encodeFileRange reuses the id buffers of collected arrays: each range gets only its own ids", async () => {
-    // A collected array's buffer is kept for the next range (SPARE_IDS in src/napi/encode.rs); a short
-    // range after a long one must not see the long one's ids.
+    // A collected array's buffer is kept for the next range that fits it (SPARE_IDS in src/napi/encode.rs,
+    // up to twice the size asked): a shorter range after a longer one must not see the longer one's ids.
     const ranks = createRequire(import.meta.url).resolve("tiktoken/encoders/gpt2.json");
     const wasm = wasmTokenizer.fromFiles({ tiktoken: ranks, specialTokens: { [EOT]: 50256 } });
     const n = native.Encoder.fromRankFile(readFileSync(ranks), [EOT], Uint32Array.of(50256), "gpt2.json");
-    const files = [texts.join(" ").repeat(40), "a short one"].map((text, i) => {
+    const files = [texts.join(" ").repeat(40), texts.join(" ").repeat(30)].map((text, i) => {
       const path = join(dir, `reuse-${i}.txt`);
       writeFileSync(path, text);
       return { path, size: Buffer.byteLength(text), want: [...wasm.encode(text)] };

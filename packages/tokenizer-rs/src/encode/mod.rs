@@ -281,7 +281,8 @@ impl Encoder {
         self.merge_piece(piece, out);
     }
 
-    /// `encode_piece` for a piece the scanner found at `b[start..end]`, with its key from `piece_key`.
+    /// `encode_piece` for a scanned piece, given its key from `piece_key` (none: one byte, or too long to
+    /// key inline).
     #[inline(always)]
     fn encode_scanned_piece(&mut self, piece: &[u8], key: Option<InlineKey>, out: &mut Vec<u32>) {
         let Some(k) = key else {

@@ -291,8 +291,7 @@ fn ids_to_js(ids: Vec<u32>) -> Uint32Array {
     // SAFETY: `ptr` is the allocation of a Vec<u32> of capacity `cap`, given up above (ManuallyDrop) and
     // owned by the array until napi-rs calls the closure, once: when the runtime frees the ArrayBuffer,
     // when napi-rs copies the ids because the runtime refuses external buffers, or when the array is
-    // dropped unsent.
-    // The closure rebuilds that Vec (length 0: only the allocation is reused).
+    // dropped unsent. The closure rebuilds that Vec with length 0: only the allocation is reused.
     unsafe {
         Uint32Array::with_external_data(ptr, len, move |p, _| {
             let v = Vec::from_raw_parts(p, 0, cap);
