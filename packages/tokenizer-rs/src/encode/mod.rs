@@ -302,13 +302,21 @@ impl Encoder {
         // Rank-based vocabularies merge on subslices of the piece (tiktoken's way); the pair rules serve
         // merge tables, and pieces too long for the stack buffers.
         let done = match rules {
-            MergeRules::Ranks { index, ranked, .. } => {
+            MergeRules::Ranks {
+                index,
+                ranked,
+                byte_pairs,
+                ..
+            } => {
                 let ranked = *ranked;
-                merge_slices(
-                    piece,
-                    &mut |b| index.get(vocab, b).filter(|&id| id < ranked).unwrap_or(u32::MAX),
-                    &mut parts,
-                )
+                if byte_pairs.is_empty() {
+                    *byte_pairs = rules::byte_pair_ranks(vocab, ranked);
+                }
+                let rank = |b: &[u8]| match *b {
+                    [x, y] => byte_pairs[(x as usize) << 8 | y as usize],
+                    _ => index.get(vocab, b).filter(|&id| id < ranked).unwrap_or(u32::MAX),
+                };
+                merge_slices(piece, &mut { rank }, &mut parts)
             }
             MergeRules::Table(_) => false,
         };

@@ -27,6 +27,10 @@ pub enum MergeRules {
         ranked: u32,
         memo: PairMap,
         joined: Vec<u8>,
+        /// The rank of each two-byte token by its bytes (`b0 << 8 | b1`), `u32::MAX` for none: a piece's
+        /// first pass looks up every adjacent byte pair, and one load here replaces hashing the pair and
+        /// comparing it with the token's bytes (`TokenIndex::get`). Built on the first merge (256 KiB).
+        byte_pairs: Vec<u32>,
     },
 }
 
@@ -37,6 +41,7 @@ impl MergeRules {
             ranked,
             memo: PairMap::with_capacity(1 << 12),
             joined: Vec::with_capacity(64),
+            byte_pairs: Vec::new(),
         }
     }
 
@@ -50,6 +55,7 @@ impl MergeRules {
                 ranked,
                 memo,
                 joined,
+                ..
             } => {
                 if let Some(m) = memo.get(left, right) {
                     return (m.rank != ABSENT.rank).then_some(m);
@@ -79,6 +85,18 @@ fn derive(
     joined.extend_from_slice(vocab.get(right)?);
     let id = index.get(vocab, joined)?;
     (id < ranked).then_some(Merge { rank: id, id })
+}
+
+/// `byte_pairs` of `MergeRules::Ranks`: the lowest ranked id of each two-byte token.
+pub fn byte_pair_ranks(vocab: &VocabTable, ranked: u32) -> Vec<u32> {
+    let mut t = vec![u32::MAX; 1 << 16];
+    for id in 0..ranked.min(vocab.len() as u32) {
+        if let Some(&[a, b]) = vocab.get(id) {
+            let slot = &mut t[(a as usize) << 8 | b as usize];
+            *slot = (*slot).min(id);
+        }
+    }
+    t
 }
 
 #[cfg(test)]
@@ -111,5 +129,30 @@ mod tests {
             }
         }
         assert_eq!(rules.get(&vocab, b'<' as u32, b's' as u32), None);
+    }
+
+    #[test]
+    fn byte_pair_ranks_equal_the_index_for_every_pair() {
+        // A duplicate two-byte token keeps its lowest id; a two-byte special token is no rank.
+        let mut tokens: Vec<Vec<u8>> = (0..=255u8).map(|b| vec![b]).collect();
+        for t in [&b"ab"[..], b" t", b"abc", b"ab", b"\xff\x00", b"zz"] {
+            tokens.push(t.to_vec());
+        }
+        let ranked = tokens.len() as u32;
+        tokens.push(b"<>".to_vec());
+        let vocab = VocabTable::from_tokens(&tokens).unwrap();
+        let index = TokenIndex::build(&vocab);
+        let t = byte_pair_ranks(&vocab, ranked);
+        for a in 0..=255u8 {
+            for b in 0..=255u8 {
+                let want = index
+                    .get(&vocab, &[a, b])
+                    .filter(|&id| id < ranked)
+                    .unwrap_or(u32::MAX);
+                assert_eq!(t[(a as usize) << 8 | b as usize], want, "{a} {b}");
+            }
+        }
+        assert_eq!(t[(b'a' as usize) << 8 | b'b' as usize], 256);
+        assert_eq!(t[(b'<' as usize) << 8 | b'>' as usize], u32::MAX);
     }
 }
