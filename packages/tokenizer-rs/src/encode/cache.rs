@@ -224,7 +224,7 @@ impl PieceCache {
 
 /// Most pieces are one token: a push, where a slice of unknown length calls memcpy.
 #[inline(always)]
-pub fn push_ids(ids: &[u32], out: &mut Vec<u32>) {
+fn push_ids(ids: &[u32], out: &mut Vec<u32>) {
     match *ids {
         [id] => out.push(id),
         _ => out.extend_from_slice(ids),

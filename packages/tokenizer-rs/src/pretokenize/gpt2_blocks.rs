@@ -59,7 +59,8 @@ impl Gpt2Ends {
     pub(crate) fn next(&mut self, b: &[u8], start: usize) -> usize {
         if self.ends == 0 || start != self.at {
             // A token at a stop byte, or before the stop byte of a window that had no end, is the
-            // scanner's: a window from there would stop at the same byte again and yield nothing.
+            // scanner's (a window from there would stop at the same byte again and yield nothing), and so
+            // are the `SCALAR_RUN` tokens after a window with few ends.
             if start < self.scalar_until || b[start] >= 0x80 || b[start] == b'\'' || self.scalar_left > 0 {
                 self.scalar_left = self.scalar_left.saturating_sub(1);
                 self.ends = 0;
@@ -102,7 +103,8 @@ impl Gpt2Ends {
         let inside = if w == 64 { u64::MAX } else { (1u64 << w) - 1 };
         let white = c.space & inside;
         let not_white = !c.space & inside;
-        let same = (c.letter & c.letter << 1) | (c.digit & c.digit << 1) | (other(&c) & other(&c) << 1);
+        let other = !(c.letter | c.digit | c.space | c.stop);
+        let same = (c.letter & c.letter << 1) | (c.digit & c.digit << 1) | (other & other << 1);
         let runs = not_white & not_white << 1 & !same;
         let starts_white = white & not_white << 1;
         let after_white = not_white & white << 1 & !(c.blank << 1);
@@ -117,11 +119,6 @@ impl Gpt2Ends {
         self.ends = ends;
         w
     }
-}
-
-#[inline(always)]
-fn other(c: &Classes) -> u64 {
-    !(c.letter | c.digit | c.space | c.stop)
 }
 
 /// `b[0..64]`'s classes (b.len() >= 64).
